@@ -1,0 +1,5 @@
+"""Provides `python -m reviewtui`."""
+
+from reviewtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Provides `Settings`: the typed configuration read from `[tool.reviewtui]` in the repo's pyproject.toml.
+
+Every field has a docstring; the README's configuration table lists them. Sub-tables map to the
+nested dataclasses: `[tool.reviewtui.chunks]`, `[tool.reviewtui.links]`, `[tool.reviewtui.checks]`,
+`[tool.reviewtui.llm]`. Unknown keys are reported as warnings, wrong types as a `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from reviewtui.errors import ReviewError
+
+
+class ConfigError(ReviewError):
+    """The configuration could not be read or has a value of the wrong type."""
+
+
+@dataclass
+class ChunkSettings:
+    max_lines: int = 40
+    """Largest number of changed lines in one chunk before it is split further."""
+    context: int = 3
+    """Lines of unchanged context kept around the changes of a chunk."""
+    huge_file_lines: int = 5000
+    """A file with more changed lines than this becomes one summarized chunk."""
+    minified_line_length: int = 500
+    """A text file whose average line is longer than this is treated as minified (one chunk)."""
+
+
+@dataclass
+class LinkSettings:
+    threshold: float = 0.35
+    """Below this confidence a chunk stays unlinked ("Unlinked changes")."""
+
+
+@dataclass
+class CheckSettings:
+    disabled: list[str] = field(default_factory=list)
+    """Rule ids that are switched off."""
+    severity: dict[str, str] = field(default_factory=dict)
+    """Rule id -> severity (`high`, `medium`, `low`) overriding the rule's own."""
+
+
+@dataclass
+class LLMSettings:
+    model: str = "claude-sonnet-4-5"
+    """The Anthropic model id used for explanations, linking help and drafted fixes."""
+    max_tokens: int = 1024
+    """Largest answer, in tokens, for one request."""
+    auto_explain: bool = False
+    """Explain the chunk in view automatically (otherwise only on `e`)."""
+    prefetch: int = 0
+    """How many of the next chunks to explain in the background (0: none)."""
+    concurrency: int = 2
+    """Most LLM requests in flight at once."""
+    budget_tokens: int = 200_000
+    """Per-session token budget for background work (prefetch, linking help)."""
+    timeout: float = 60.0
+    """Seconds before an LLM request is given up."""
+    ignore: list[str] = field(
+        default_factory=lambda: [".env*", "*.pem", "*.key", "*credentials*", "*secret*"]
+    )
+    """Glob patterns of files whose content is never sent to the LLM."""
+
+
+@dataclass
+class Settings:
+    spec: list[str] = field(default_factory=list)
+    """Spec files (relative to the repo root) used when no `--spec` is given; empty: discover."""
+    phase: str | None = None
+    """The spec phase under review (a phase heading's id or number); None: infer."""
+    chunks: ChunkSettings = field(default_factory=ChunkSettings)
+    links: LinkSettings = field(default_factory=LinkSettings)
+    checks: CheckSettings = field(default_factory=CheckSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    warnings: list[str] = field(default_factory=list, repr=False)
+    """Problems found while reading the configuration (unknown keys), for the user to see."""
+
+
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "REVIEWTUI_MODEL": ("llm", "model"),
+    "REVIEWTUI_MAX_TOKENS": ("llm", "max_tokens"),
+    "REVIEWTUI_AUTO_EXPLAIN": ("llm", "auto_explain"),
+    "REVIEWTUI_PREFETCH": ("llm", "prefetch"),
+    "REVIEWTUI_BUDGET_TOKENS": ("llm", "budget_tokens"),
+    "REVIEWTUI_LLM_TIMEOUT": ("llm", "timeout"),
+}
+"""Environment variables that override `[tool.reviewtui.llm]` values."""
+
+
+def load_settings(repo_root: Path, environ: dict[str, str] | None = None) -> Settings:
+    """Read `[tool.reviewtui]` from `repo_root/pyproject.toml` (if any), then apply env overrides."""
+    table: dict[str, Any] = {}
+    pyproject = repo_root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read {pyproject.name}: {error}") from None
+        table = data.get("tool", {}).get("reviewtui", {})
+    settings = Settings()
+    _apply(settings, table, "tool.reviewtui", settings.warnings)
+    _apply_env(settings, os.environ if environ is None else environ)
+    return settings
+
+
+def _apply(target: Any, table: dict[str, Any], where: str, warnings: list[str]) -> None:
+    hints = get_type_hints(type(target))
+    known = {f.name for f in fields(target) if f.name != "warnings"}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            warnings.append(f"unknown setting {where}.{key}")
+            continue
+        current = getattr(target, name)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}.{key} must be a table")
+            _apply(current, value, f"{where}.{key}", warnings)
+        else:
+            setattr(target, name, _coerce(value, hints[name], f"{where}.{key}"))
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    text = str(hint)
+    if hint is bool or text == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+    elif hint is int or text == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    elif hint is float or text == "float":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    elif hint is str or text == "str":
+        if isinstance(value, str):
+            return value
+    elif text.startswith("str | None") or text.startswith("typing.Optional[str]"):
+        if value is None or isinstance(value, str):
+            return value
+    elif text.startswith("list"):
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return list(value)
+    elif text.startswith("dict"):
+        if isinstance(value, dict) and all(isinstance(item, str) for item in value.values()):
+            return dict(value)
+    raise ConfigError(f"{where} has the wrong type: {value!r}")
+
+
+def _apply_env(settings: Settings, environ: Any) -> None:
+    for variable, (table, name) in ENV_OVERRIDES.items():
+        if variable in environ:
+            target = getattr(settings, table)
+            hint = get_type_hints(type(target))[name]
+            setattr(target, name, _coerce(environ[variable], hint, variable))

@@ -1,0 +1,1 @@
+"""The domain core: git, spec, chunks, links, checks, review state, LLM. Imports no Textual or Rich."""

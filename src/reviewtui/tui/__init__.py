@@ -1,0 +1,1 @@
+"""The Textual app: renders a `ReviewSession` and sends the reviewer's decisions back to it."""
