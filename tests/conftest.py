@@ -14,7 +14,9 @@ from tests.gitrepo import GitRepo
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Keep every test away from the user's own git config, home, config dirs and API keys."""
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
@@ -30,7 +32,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     for name in list(os.environ):
-        if name.startswith(("ANTHROPIC_", "REVIEWTUI_", "GIT_AUTHOR_", "GIT_COMMITTER_")) or name in {
+        if name.startswith(
+            ("ANTHROPIC_", "REVIEWTUI_", "GIT_AUTHOR_", "GIT_COMMITTER_")
+        ) or name in {
             "GIT_DIR",
             "GIT_WORK_TREE",
             "GIT_INDEX_FILE",

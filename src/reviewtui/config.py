@@ -126,38 +126,73 @@ def _apply(target: Any, table: dict[str, Any], where: str, warnings: list[str]) 
             setattr(target, name, _coerce(value, hints[name], f"{where}.{key}"))
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise TypeError
+
+
+def _to_int(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError
+    return int(value)
+
+
+def _to_float(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError
+    return float(value)
+
+
+def _to_str(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _to_optional_str(value: Any) -> Any:
+    return None if value is None else _to_str(value)
+
+
+def _to_str_list(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError
+    return list(value)
+
+
+def _to_str_dict(value: Any) -> Any:
+    if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+        raise TypeError
+    return dict(value)
+
+
+_COERCERS: dict[str, Any] = {
+    "bool": _to_bool,
+    "int": _to_int,
+    "float": _to_float,
+    "str": _to_str,
+    "str | None": _to_optional_str,
+    "list[str]": _to_str_list,
+    "dict[str, str]": _to_str_dict,
+}
+
+
 def _coerce(value: Any, hint: Any, where: str) -> Any:
-    text = str(hint)
-    if hint is bool or text == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-            return value.lower() in {"1", "true", "yes", "on"}
-    elif hint is int or text == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-    elif hint is float or text == "float":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            pass
-    elif hint is str or text == "str":
-        if isinstance(value, str):
-            return value
-    elif text.startswith("str | None") or text.startswith("typing.Optional[str]"):
-        if value is None or isinstance(value, str):
-            return value
-    elif text.startswith("list"):
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return list(value)
-    elif text.startswith("dict"):
-        if isinstance(value, dict) and all(isinstance(item, str) for item in value.values()):
-            return dict(value)
-    raise ConfigError(f"{where} has the wrong type: {value!r}")
+    """Check (and for env strings, convert) a setting's value against its field's type."""
+    name = getattr(hint, "__name__", None) if isinstance(hint, type) else str(hint)
+    coerce = _COERCERS.get(name or "")
+    if coerce is None:
+        raise ConfigError(f"{where}: unsupported setting type {hint}")
+    try:
+        return coerce(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} has the wrong type: {value!r}") from None
 
 
 def _apply_env(settings: Settings, environ: Any) -> None:

@@ -1,0 +1,300 @@
+"""Provides the `reviewtui` command line: open the app, `status`, `export`, `requests`, `checkpoint`,
+`init` and `demo`.
+
+Exit codes: 0 ok, 1 a user error (one line on stderr, no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from reviewtui import __version__
+from reviewtui.errors import ReviewError
+
+COMMANDS = ("status", "export", "requests", "checkpoint", "init", "demo")
+
+DESCRIPTION = """\
+Review a coding agent's phase of work against the spec, chunk by chunk.
+
+commands:
+  reviewtui [RANGE]          open the review app (default)
+  reviewtui status [RANGE]   progress of the review (--json for tools)
+  reviewtui export [RANGE]   the review as markdown (-o FILE)
+  reviewtui requests         the open request queue (--format markdown|prompt)
+  reviewtui checkpoint       record the end of this phase; the next one starts here
+  reviewtui init             ask the agent (CLAUDE.md / AGENTS.md) to make its work reviewable
+  reviewtui demo [DIR]       build the bundled demo repo and open it
+
+RANGE is git's A..B, or A (A to the working tree), or nothing: the default phase, from the last
+checkpoint to the working tree. Run `reviewtui COMMAND --help` for a command's options."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args and args[0] in COMMANDS else "open"
+    if command != "open":
+        args = args[1:]
+    parser = _parser(command)
+    options = parser.parse_args(args)
+    try:
+        return HANDLERS[command](options)
+    except ReviewError as error:
+        _error(str(error))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    if command == "open":
+        parser = argparse.ArgumentParser(
+            prog="reviewtui",
+            description=DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
+    else:
+        parser = argparse.ArgumentParser(
+            prog=f"reviewtui {command}", description=SUMMARIES[command]
+        )
+    for add in ARGUMENTS[command]:
+        add(parser)
+    return parser
+
+
+def _range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "range",
+        nargs="?",
+        metavar="RANGE",
+        help="A..B, A (to the working tree), or none: the default phase",
+    )
+
+
+def _spec(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec",
+        action="append",
+        metavar="PATH",
+        default=None,
+        help="a spec file (repeat for several); default: discovered (SPEC.md, specs/*/, .kiro/specs/*/, TODO.md…)",
+    )
+
+
+def _repo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--repo", metavar="DIR", type=Path, default=Path("."), help="the repository (default: here)"
+    )
+
+
+def _no_llm(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-llm", action="store_true", help="send nothing to the LLM")
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the status as one JSON object")
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of stdout"
+    )
+
+
+def _format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "prompt"),
+        default="markdown",
+        help="markdown (default) or prompt: text ready to paste to the agent",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="include requests marked done (markdown only)"
+    )
+
+
+def _demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        metavar="DIR",
+        type=Path,
+        help="where to build it (default: a fresh folder in your cache)",
+    )
+    parser.add_argument(
+        "--no-open", action="store_true", help="build the demo repo and print its path"
+    )
+
+
+SUMMARIES = {
+    "status": "Print the review's progress for a phase (--json: the machine-readable object).",
+    "export": "Write the review of a phase as markdown.",
+    "requests": "Print the open request queue for the agent.",
+    "checkpoint": "Record the end of this phase: the next default phase starts here.",
+    "init": "Add a short block to CLAUDE.md or AGENTS.md asking the agent to make its work reviewable.",
+    "demo": "Build the bundled demo repo (a small ML replication with an agent's phase) and open it.",
+}
+
+ARGUMENTS: dict[str, list[Callable[[argparse.ArgumentParser], None]]] = {
+    "open": [_range, _spec, _repo, _no_llm],
+    "status": [_range, _spec, _repo, _json, _no_llm],
+    "export": [_range, _spec, _repo, _output, _no_llm],
+    "requests": [_repo, _format],
+    "checkpoint": [_repo],
+    "init": [_repo],
+    "demo": [_demo, _no_llm],
+}
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _open_session(options: argparse.Namespace, *, lock: bool = False):
+    from reviewtui.core.session import ReviewSession
+
+    return ReviewSession.open(
+        options.repo,
+        options.range,
+        options.spec,
+        no_llm=getattr(options, "no_llm", False),
+        lock=lock,
+    )
+
+
+def run_open(options: argparse.Namespace) -> int:
+    from reviewtui.tui.app import run_app
+
+    return run_app(options.repo, options.range, options.spec, options.no_llm)
+
+
+def run_status(options: argparse.Namespace) -> int:
+    from reviewtui.core.report import status_dict, status_text
+
+    session = _open_session(options)
+    if options.json:
+        print(json.dumps(status_dict(session), indent=2, ensure_ascii=False))
+    else:
+        print(terminal_safe(status_text(session)))
+    return 0
+
+
+def run_export(options: argparse.Namespace) -> int:
+    session = _open_session(options)
+    if options.output:
+        path = session.export_to(options.output)
+        print(terminal_safe(f"wrote {path}"), file=sys.stderr)
+    else:
+        text = session.export_markdown()
+        sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
+    return 0
+
+
+def run_requests(options: argparse.Namespace) -> int:
+    from reviewtui.core import gitrange
+    from reviewtui.core.report import requests_markdown, requests_prompt
+    from reviewtui.core.state import ReviewState
+
+    repo = gitrange.open_repo(options.repo)
+    state = ReviewState.load(Path(repo.working_tree_dir or options.repo))
+    for warning in state.warnings:
+        _warn(warning)
+    if options.format == "prompt":
+        text = requests_prompt(state.requests)
+    else:
+        text = requests_markdown(state.requests, open_only=not options.all)
+    if not text:
+        print("no open requests", file=sys.stderr)
+        return 0
+    sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
+    return 0
+
+
+def run_checkpoint(options: argparse.Namespace) -> int:
+    from reviewtui.core import gitrange
+    from reviewtui.core.models import Checkpoint
+    from reviewtui.core.state import ReviewState, now_iso
+
+    repo = gitrange.open_repo(options.repo)
+    state = ReviewState.load(Path(repo.working_tree_dir or options.repo))
+    state.acquire_lock()
+    try:
+        sha = gitrange.snapshot_worktree(repo)
+        head = repo.head.commit.hexsha
+        label = "working tree" if sha != head else "HEAD"
+        state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
+        state.save()
+    finally:
+        state.release_lock()
+    print(f"checkpoint {sha[:12]} recorded ({label}); the next phase starts here")
+    return 0
+
+
+def run_init(options: argparse.Namespace) -> int:
+    from reviewtui.core import gitrange
+    from reviewtui.core.agentdoc import init_agent_instructions
+
+    repo = gitrange.open_repo(options.repo)
+    path, changed = init_agent_instructions(Path(repo.working_tree_dir or options.repo))
+    print(terminal_safe(f"{'updated' if changed else 'already up to date:'} {path}"))
+    return 0
+
+
+def run_demo(options: argparse.Namespace) -> int:
+    from reviewtui.core.demo import build_demo, default_demo_dir
+
+    target = build_demo(options.dir or default_demo_dir())
+    if options.no_open:
+        print(target)
+        return 0
+    from reviewtui.tui.app import run_app
+
+    return run_app(target, None, None, options.no_llm)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "open": run_open,
+    "status": run_status,
+    "export": run_export,
+    "requests": run_requests,
+    "checkpoint": run_checkpoint,
+    "init": run_init,
+    "demo": run_demo,
+}
+
+
+# --------------------------------------------------------------------------- output
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text with terminal control characters (ESC and friends) shown as escapes, never interpreted."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _error(message: str) -> None:
+    one_line = " ".join(message.split()) or "unknown error"
+    print(f"reviewtui: error: {terminal_safe(one_line)}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"reviewtui: warning: {terminal_safe(' '.join(message.split()))}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,351 @@
+"""Provides the session's outside views: `status_dict` (the `status --json` contract), `status_text`,
+`export_markdown`, and the request queue as markdown or as a prompt for the agent.
+
+All of them read one `ReviewSession`, so the app, `status` and `export` never disagree. Output is
+deterministic (no clock), so it can be diffed and tested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from reviewtui.core.models import WORKTREE, Chunk, Request, Section
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status_dict(session: ReviewSession) -> dict[str, Any]:
+    """The `status --json` object, exactly as DESIGN.md specifies (extra keys only added)."""
+    return {
+        "repo": str(session.root),
+        "range": {"base": session.phase.base, "head": session.phase.head},
+        "specs": list(session.spec.files),
+        "sections": [_section_dict(session, section) for section in session.spec.sections],
+        "chunks": [_chunk_dict(session, chunk) for chunk in session.chunks],
+        "requests": [_request_dict(request) for request in session.requests],
+        "progress": _progress_dict(session),
+        "warnings": list(session.warnings),
+    }
+
+
+def _section_dict(session: ReviewSession, section: Section) -> dict[str, Any]:
+    counts = session.section_counts(section.id)
+    return {
+        "id": section.id,
+        "title": section.title,
+        "kind": section.kind,
+        "task_id": section.task_id,
+        "parent": section.parent,
+        "level": section.level,
+        "spec": section.spec,
+        "line": section.line,
+        "chunks": counts.chunks,
+        "approved": counts.approved,
+        "flagged": counts.flagged,
+    }
+
+
+def _chunk_dict(session: ReviewSession, chunk: Chunk) -> dict[str, Any]:
+    link = session.link(chunk.id)
+    decision = session.decision(chunk.id)
+    return {
+        "id": chunk.id,
+        "path": chunk.path,
+        "old_path": chunk.old_path,
+        "change": chunk.change,
+        "new_start": chunk.new_start,
+        "new_lines": chunk.new_lines,
+        "old_start": chunk.old_start,
+        "old_lines": chunk.old_lines,
+        "added": chunk.added,
+        "removed": chunk.removed,
+        "section": link.section_id,
+        "confidence": round(link.confidence, 3),
+        "evidence": [
+            {"kind": e.kind, "detail": e.detail, "score": round(e.score, 3)} for e in link.evidence
+        ],
+        "flags": [
+            {"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message}
+            for f in session.flags_of(chunk.id)
+        ],
+        "status": decision.status,
+        "note": decision.note,
+        "symbol": chunk.symbol,
+        "summary": chunk.summary,
+    }
+
+
+def _request_dict(request: Request) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "chunk": request.chunk_id,
+        "kind": request.kind,
+        "text": request.text,
+        "status": request.status,
+        "location": request.location,
+    }
+
+
+def _progress_dict(session: ReviewSession) -> dict[str, int]:
+    progress = session.progress()
+    return {
+        "total": progress.total,
+        "approved": progress.approved,
+        "flagged": progress.flagged,
+        "pending": progress.pending,
+        "requests_open": progress.requests_open,
+        "unlinked": len(session.chunks_in(None)),
+        "sections_without_code": len(sections_without_code(session)),
+    }
+
+
+def status_text(session: ReviewSession) -> str:
+    """A one-screen human summary of the phase and its progress."""
+    progress = session.progress()
+    linked_sections = {session.link(c.id).section_id for c in session.chunks} - {None}
+    unlinked = len(session.chunks_in(None))
+    missing = sections_without_code(session)
+    lines = [
+        f"Phase {session.phase.label}: {progress.total} chunks in {len(linked_sections)} sections"
+        f" · {progress.approved} approved · {progress.flagged} flagged · {unlinked} unlinked"
+        f" · {len(missing)} sections with no code",
+        f"  range: {session.phase.rule}" if session.phase.rule else "",
+        f"  spec: {', '.join(session.spec.files)}",
+        f"  requests: {progress.requests_open} open",
+    ]
+    high = [
+        (chunk, flag)
+        for chunk in session.chunks
+        for flag in session.flags_of(chunk.id)
+        if flag.severity == "high"
+    ]
+    if high:
+        lines.append(f"  high-severity flags: {len(high)}")
+        lines.extend(
+            f"    {chunk.path}:{flag.line or chunk.new_start}  {flag.message}"
+            for chunk, flag in high[:10]
+        )
+    lines.extend(f"  warning: {warning}" for warning in session.warnings)
+    return "\n".join(line for line in lines if line)
+
+
+def sections_without_code(session: ReviewSession) -> list[Section]:
+    """Sections with no chunk of their own and none in any descendant."""
+    with_code: set[str] = set()
+    for chunk in session.chunks:
+        section = session.section_of(chunk.id)
+        if section is None:
+            continue
+        with_code.add(section.id)
+        with_code.update(ancestor.id for ancestor in session.spec.ancestors(section.id))
+    return [section for section in session.spec.sections if section.id not in with_code]
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_markdown(session: ReviewSession) -> str:
+    """The whole review as markdown: summary, every chunk with its code and decision, gaps, requests."""
+    parts = [
+        _export_header(session),
+        _export_summary(session),
+        _export_sections(session),
+        _export_unlinked(session),
+        _export_missing(session),
+        "## Requests\n\n"
+        + (requests_markdown(session.requests, heading_level=3) or "No requests.\n"),
+    ]
+    return "\n".join(part for part in parts if part).rstrip() + "\n"
+
+
+def _export_header(session: ReviewSession) -> str:
+    progress = session.progress()
+    head = "the working tree" if session.phase.head == WORKTREE else session.phase.head[:12]
+    base = session.phase.base[:12] if session.phase.base else "the empty tree"
+    return (
+        f"# Review of {session.phase.label}\n\n"
+        f"- Range: {base} → {head}"
+        + (f" ({session.phase.rule})" if session.phase.rule else "")
+        + "\n"
+        f"- Spec: {', '.join(f'`{path}`' for path in session.spec.files)}\n"
+        f"- Progress: {progress.reviewed}/{progress.total} reviewed · {progress.approved} approved · "
+        f"{progress.flagged} flagged · {progress.pending} pending · {progress.requests_open} open requests\n"
+    )
+
+
+def _export_summary(session: ReviewSession) -> str:
+    rows = [
+        "| Section | Chunks | Approved | Flagged | Pending |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for section in session.spec.sections:
+        counts = session.section_counts(section.id)
+        if counts.chunks:
+            rows.append(
+                f"| {_cell(section.title)} | {counts.chunks} | {counts.approved} | {counts.flagged} | {counts.pending} |"
+            )
+    unlinked = session.section_counts(None)
+    if unlinked.chunks:
+        rows.append(
+            f"| *Unlinked changes* | {unlinked.chunks} | {unlinked.approved} | {unlinked.flagged} | {unlinked.pending} |"
+        )
+    return "## Summary\n\n" + "\n".join(rows) + "\n"
+
+
+def _export_sections(session: ReviewSession) -> str:
+    blocks = ["## Sections\n"]
+    for section in session.spec.sections:
+        chunks = session.chunks_in(section.id)
+        if not chunks:
+            continue
+        blocks.append(f"### {_inline(section.title)} (`{section.id}`)\n")
+        blocks.extend(_export_chunk(session, chunk) for chunk in chunks)
+    return "\n".join(blocks) if len(blocks) > 1 else ""
+
+
+def _export_unlinked(session: ReviewSession) -> str:
+    chunks = session.chunks_in(None)
+    if not chunks:
+        return ""
+    intro = "Changes that belong to no section of the spec: glue code, or work nobody asked for.\n"
+    return (
+        "## Unlinked changes\n\n"
+        + intro
+        + "\n"
+        + "\n".join(_export_chunk(session, c) for c in chunks)
+    )
+
+
+def _export_missing(session: ReviewSession) -> str:
+    missing = sections_without_code(session)
+    if not missing:
+        return ""
+    lines = [
+        f"- {_inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
+        for section in missing
+    ]
+    return "## Sections with no code in this phase\n\n" + "\n".join(lines) + "\n"
+
+
+def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
+    decision = session.decision(chunk.id)
+    link = session.link(chunk.id)
+    title = f"#### `{_code_span(chunk.location)}`"
+    if chunk.symbol:
+        title += f" — `{_code_span(chunk.symbol)}`"
+    lines = [
+        title,
+        "",
+        f"- Decision: **{decision.status}**"
+        + (f" — {_inline(decision.note)}" if decision.note else ""),
+    ]
+    lines.append(f"- Chunk: `{chunk.id}` · {chunk.change} · +{chunk.added} −{chunk.removed}")
+    if link.section_id:
+        lines.append(f"- Link confidence: {link.confidence:.2f}")
+    lines.extend(
+        f"- Evidence ({e.kind}, {e.score:.2f}): {_inline(e.detail)}" for e in link.evidence
+    )
+    lines.extend(
+        f"- Flag **{f.severity}** `{f.rule}`"
+        + (f" (line {f.line})" if f.line else "")
+        + f": {_inline(f.message)}"
+        for f in session.flags_of(chunk.id)
+    )
+    if chunk.summary:
+        lines.append(f"- {_inline(chunk.summary)}")
+    if chunk.lines:
+        lines += ["", fenced("\n".join(f"{line.kind}{line.text}" for line in chunk.lines), "diff")]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def requests_markdown(
+    requests: Iterable[Request], *, heading_level: int = 2, open_only: bool = False
+) -> str:
+    """The request queue as markdown, one block per request, in queue order."""
+    marks = "#" * heading_level
+    blocks = []
+    for request in requests:
+        if open_only and request.status != "open":
+            continue
+        done = " (done)" if request.status == "done" else ""
+        where = f" — `{_code_span(request.location)}`" if request.location else ""
+        block = [
+            f"{marks} {request.id} · {request.kind}{done}{where}",
+            "",
+            request.text.strip() or "(no text)",
+        ]
+        if request.code:
+            block += ["", fenced(request.code, "diff")]
+        if request.patch:
+            block += ["", "Drafted patch:", "", fenced(request.patch, "diff")]
+        blocks.append("\n".join(block) + "\n")
+    return "\n".join(blocks)
+
+
+PROMPT_INTRO = (
+    "The reviewer went through your last phase and queued the changes below. Make each of them, "
+    "keep everything else as it is, and stop when they are done.\n"
+)
+
+PROMPT_CONVENTION = (
+    "While you work: name the spec section or task id you implement in a commit trailer (`Spec: 2.1`) "
+    "and in a comment (`# spec: 2.1`) beside the code; stop at the spec's checkpoints; and list every "
+    "place where you deviate from the spec (values, data, evaluation) in your final message.\n"
+)
+
+
+def requests_prompt(requests: Iterable[Request]) -> str:
+    """The open requests as text to paste to the coding agent: each item stands alone."""
+    items = [request for request in requests if request.status == "open"]
+    if not items:
+        return ""
+    parts = [PROMPT_INTRO]
+    for number, request in enumerate(items, start=1):
+        where = f" in `{request.location}`" if request.location else ""
+        part = [f"{number}. {request.kind.capitalize()}{where}: {request.text.strip()}"]
+        if request.code:
+            part += [
+                "",
+                "   The code this is about:",
+                "",
+                _indent(fenced(request.code, "diff"), "   "),
+            ]
+        parts.append("\n".join(part) + "\n")
+    parts.append(PROMPT_CONVENTION)
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- markdown helpers
+
+
+def fenced(code: str, language: str = "") -> str:
+    """A fenced code block whose fence is longer than any backtick run inside the code."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
+def _code_span(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def _inline(text: str) -> str:
+    """Untrusted text on one markdown line: newlines folded."""
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    return _inline(text).replace("|", "\\|")
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())

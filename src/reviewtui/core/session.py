@@ -1,0 +1,375 @@
+"""Provides `ReviewSession`: one phase assembled for review — range, spec, chunks, links, flags, decisions.
+
+The TUI, `status` and `export` all read the same session, so the three never disagree. Every mutation
+(approve, flag, note, reset, relink, requests) is saved to `.reviewtui/state.json` before it returns.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from reviewtui.config import Settings, load_settings
+from reviewtui.core import gitrange
+from reviewtui.core.checks import run_checks
+from reviewtui.core.chunks import cut_chunks
+from reviewtui.core.links import link_chunks
+from reviewtui.core.models import (
+    SEVERITY_RANK,
+    Chunk,
+    Decision,
+    Evidence,
+    Flag,
+    Phase,
+    Request,
+    RequestKind,
+    RequestStatus,
+    Section,
+    SectionLink,
+    Spec,
+)
+from reviewtui.core.spec import discover_specs, load_spec
+from reviewtui.core.state import ReviewState, now_iso
+from reviewtui.errors import ReviewError
+
+ProgressCallback = Callable[[str, float], None]
+Order = Literal["spec", "risk"]
+
+LOW_CONFIDENCE = 0.5
+"""Linked chunks below this confidence come early in risk-first order."""
+
+
+@dataclass
+class Progress:
+    """Decision counts over all chunks of the phase."""
+
+    total: int
+    approved: int
+    flagged: int
+    pending: int
+    requests_open: int
+
+    @property
+    def reviewed(self) -> int:
+        return self.approved + self.flagged
+
+
+@dataclass
+class SectionCounts:
+    """Decision counts over one section's own chunks (children not included)."""
+
+    chunks: int
+    approved: int
+    flagged: int
+    pending: int
+
+
+class ReviewSession:
+    """A phase of agent work, paired with the spec and the reviewer's decisions."""
+
+    def __init__(
+        self,
+        root: Path,
+        phase: Phase,
+        spec: Spec,
+        chunks: list[Chunk],
+        links: dict[str, SectionLink],
+        flags: dict[str, list[Flag]],
+        state: ReviewState,
+        settings: Settings,
+        *,
+        no_llm: bool = False,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.root = root
+        self.phase = phase
+        self.spec = spec
+        self.links = links
+        self.flags = flags
+        self.state = state
+        self.settings = settings
+        self.no_llm = no_llm
+        self.warnings = warnings if warnings is not None else []
+        self._section_index = {section.id: index for index, section in enumerate(spec.sections)}
+        self.chunks = sorted(chunks, key=self._spec_key)
+        self._by_id = {chunk.id: chunk for chunk in self.chunks}
+
+    # ------------------------------------------------------------------ assembling
+
+    @classmethod
+    def open(
+        cls,
+        repo: Path,
+        range_text: str | None = None,
+        specs: list[str] | None = None,
+        *,
+        no_llm: bool = False,
+        lock: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ReviewSession:
+        """Assemble the phase `range_text` of the repo at `repo`; raises ReviewError on bad input."""
+        report = progress or (lambda _step, _fraction: None)
+        report("opening the repository", 0.0)
+        git_repo = gitrange.open_repo(repo)
+        root = Path(git_repo.working_tree_dir or repo).resolve()
+        settings = load_settings(root)
+        state = ReviewState.load(root)
+        if lock:
+            state.acquire_lock()
+        try:
+            return cls._assemble(
+                git_repo, root, settings, state, range_text, specs, no_llm, report, cancel
+            )
+        except BaseException:
+            state.release_lock()
+            raise
+
+    @classmethod
+    def _assemble(
+        cls,
+        git_repo: object,
+        root: Path,
+        settings: Settings,
+        state: ReviewState,
+        range_text: str | None,
+        specs: list[str] | None,
+        no_llm: bool,
+        report: ProgressCallback,
+        cancel: threading.Event | None,
+    ) -> ReviewSession:
+        report("reading the spec", 0.1)
+        spec_paths = list(specs) if specs else discover_specs(root, settings.spec)
+        spec = load_spec(root, spec_paths)
+        _check_cancel(cancel)
+        report("reading the phase", 0.2)
+        checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
+        phase = gitrange.resolve_phase(git_repo, range_text, checkpoint)  # type: ignore[arg-type]
+        spec_files = set(spec.files)
+        phase.files = [f for f in phase.files if f.path not in spec_files]
+        if not phase.files:
+            raise ReviewError(f"nothing to review in {phase.label} ({phase.rule})")
+        _check_cancel(cancel)
+        report("cutting chunks", 0.5)
+        chunks = cut_chunks(phase.files, phase.commits, settings.chunks)
+        _check_cancel(cancel)
+        report("linking chunks to the spec", 0.7)
+        file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
+        links = link_chunks(
+            chunks, spec, phase.commits, settings.links, state.manual_links, file_texts
+        )
+        _check_cancel(cancel)
+        report("running checks", 0.85)
+        flags = run_checks(chunks, phase.files, spec, settings.checks)
+        report("ready", 1.0)
+        warnings = [*settings.warnings, *spec.warnings, *state.warnings]
+        return cls(
+            root,
+            phase,
+            spec,
+            chunks,
+            links,
+            flags,
+            state,
+            settings,
+            no_llm=no_llm,
+            warnings=warnings,
+        )
+
+    def close(self) -> None:
+        """Release the writer's lock (the app calls this on exit)."""
+        self.state.release_lock()
+
+    # ------------------------------------------------------------------ reading
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        try:
+            return self._by_id[chunk_id]
+        except KeyError:
+            raise ReviewError(f"no chunk {chunk_id} in this phase") from None
+
+    def link(self, chunk_id: str) -> SectionLink:
+        return self.links.get(chunk_id) or SectionLink(chunk_id, None, 0.0, [])
+
+    def section_of(self, chunk_id: str) -> Section | None:
+        return self.spec.get(self.link(chunk_id).section_id)
+
+    def chunks_in(self, section_id: str | None) -> list[Chunk]:
+        """The chunks linked to a section (None: the chunks that belong to no section)."""
+        return [chunk for chunk in self.chunks if self.link(chunk.id).section_id == section_id]
+
+    def flags_of(self, chunk_id: str) -> list[Flag]:
+        return self.flags.get(chunk_id, [])
+
+    def decision(self, chunk_id: str) -> Decision:
+        return self.state.decisions.get(chunk_id) or Decision(chunk_id)
+
+    def section_counts(self, section_id: str | None) -> SectionCounts:
+        statuses = [self.decision(chunk.id).status for chunk in self.chunks_in(section_id)]
+        return SectionCounts(
+            chunks=len(statuses),
+            approved=statuses.count("approved"),
+            flagged=statuses.count("flagged"),
+            pending=statuses.count("pending"),
+        )
+
+    def progress(self) -> Progress:
+        statuses = [self.decision(chunk.id).status for chunk in self.chunks]
+        return Progress(
+            total=len(statuses),
+            approved=statuses.count("approved"),
+            flagged=statuses.count("flagged"),
+            pending=statuses.count("pending"),
+            requests_open=sum(1 for request in self.requests if request.status == "open"),
+        )
+
+    def ordered_chunks(self, order: Order = "spec") -> list[Chunk]:
+        """Chunks in spec order, or risk first: high flags, other flags, low confidence, the rest."""
+        if order == "spec":
+            return list(self.chunks)
+        return sorted(self.chunks, key=self._risk_key)
+
+    def _spec_key(self, chunk: Chunk) -> tuple[int, str, int, int]:
+        section_id = self.link(chunk.id).section_id
+        index = (
+            self._section_index.get(section_id, len(self._section_index))
+            if section_id
+            else len(self._section_index)
+        )
+        return (index, chunk.path, chunk.new_start or chunk.old_start, chunk.old_start)
+
+    def _risk_key(self, chunk: Chunk) -> tuple[int, int, tuple[int, str, int, int]]:
+        flags = self.flags_of(chunk.id)
+        worst = min((SEVERITY_RANK.get(flag.severity, 3) for flag in flags), default=3)
+        link = self.link(chunk.id)
+        unsure = 0 if link.section_id is None or link.confidence < LOW_CONFIDENCE else 1
+        return (worst, unsure, self._spec_key(chunk))
+
+    # ------------------------------------------------------------------ deciding
+
+    def approve(self, chunk_id: str) -> Decision:
+        return self._decide(chunk_id, "approved")
+
+    def flag(self, chunk_id: str, note: str) -> Decision:
+        return self._decide(chunk_id, "flagged", note=note)
+
+    def set_note(self, chunk_id: str, note: str | None) -> Decision:
+        decision = self.decision(chunk_id)
+        return self._decide(chunk_id, decision.status, note=(note or None))
+
+    def reset(self, chunk_id: str) -> Decision:
+        return self._decide(chunk_id, "pending")
+
+    def _decide(self, chunk_id: str, status: str, *, note: str | object | None = ...) -> Decision:
+        chunk = self.chunk(chunk_id)
+        previous = self.decision(chunk_id)
+        decision = Decision(
+            chunk_id=chunk_id,
+            status=status,  # type: ignore[arg-type]
+            note=previous.note if note is ... else note,  # type: ignore[arg-type]
+            updated=now_iso(),
+            path=chunk.path,
+        )
+        self.state.decisions[chunk_id] = decision
+        self.state.save()
+        return decision
+
+    def relink(self, chunk_id: str, section_id: str | None) -> SectionLink:
+        """Link a chunk to a section by hand (None: explicitly to no section)."""
+        self.chunk(chunk_id)
+        if section_id is not None and section_id not in self.spec:
+            raise ReviewError(f"no section {section_id} in the spec")
+        self.state.manual_links[chunk_id] = section_id
+        self.state.save()
+        detail = (
+            f"linked by the reviewer to {section_id}" if section_id else "unlinked by the reviewer"
+        )
+        link = SectionLink(chunk_id, section_id, 1.0, [Evidence("manual", detail, 1.0)])
+        self.links[chunk_id] = link
+        self.chunks.sort(key=self._spec_key)
+        return link
+
+    # ------------------------------------------------------------------ requests
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.state.requests
+
+    def request(self, request_id: str) -> Request:
+        for request in self.state.requests:
+            if request.id == request_id:
+                return request
+        raise ReviewError(f"no request {request_id}")
+
+    def add_request(self, chunk_id: str | None, kind: RequestKind, text: str) -> Request:
+        chunk = self.chunk(chunk_id) if chunk_id else None
+        request = Request(
+            id=self._next_request_id(),
+            chunk_id=chunk_id,
+            kind=kind,
+            text=text.strip(),
+            created=now_iso(),
+            location=chunk.location if chunk else None,
+            code=chunk_code(chunk) if chunk else None,
+        )
+        self.state.requests.append(request)
+        self.state.save()
+        return request
+
+    def update_request(
+        self, request_id: str, *, text: str | None = None, status: RequestStatus | None = None
+    ) -> Request:
+        request = self.request(request_id)
+        if text is not None:
+            request.text = text.strip()
+        if status is not None:
+            request.status = status
+        self.state.save()
+        return request
+
+    def delete_request(self, request_id: str) -> None:
+        self.state.requests.remove(self.request(request_id))
+        self.state.save()
+
+    def move_request(self, request_id: str, delta: int) -> None:
+        queue = self.state.requests
+        index = queue.index(self.request(request_id))
+        target = max(0, min(len(queue) - 1, index + delta))
+        queue.insert(target, queue.pop(index))
+        self.state.save()
+
+    def _next_request_id(self) -> str:
+        numbers = [int(r.id[1:]) for r in self.state.requests if r.id[1:].isdigit()]
+        return f"R{max(numbers, default=0) + 1}"
+
+    # ------------------------------------------------------------------ export
+
+    def export_markdown(self) -> str:
+        from reviewtui.core.report import export_markdown
+
+        return export_markdown(self)
+
+    def export_to(self, path: Path | None = None) -> Path:
+        """Write the markdown review to `path` (default `.reviewtui/review.md`); returns the path."""
+        target = path or (self.state.folder / "review.md")
+        self.state.ensure_folder()
+        try:
+            target.write_text(self.export_markdown(), encoding="utf-8")
+        except OSError as error:
+            raise ReviewError(f"cannot write {target}: {error.strerror}") from None
+        return target
+
+
+def chunk_code(chunk: Chunk) -> str:
+    """The chunk's lines as a small unified-diff body (`+`/`-`/` ` prefixes)."""
+    if chunk.summary and not chunk.lines:
+        return chunk.summary
+    return "\n".join(f"{line.kind}{line.text}" for line in chunk.lines)
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ReviewError("cancelled")
