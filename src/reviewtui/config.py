@@ -48,7 +48,9 @@ class CheckSettings:
 
 @dataclass
 class LLMSettings:
-    model: str = "claude-sonnet-4-5"
+    enabled: bool = True
+    """False sends nothing to the LLM (what `--no-llm` sets)."""
+    model: str = "claude-sonnet-5-5"
     """The Anthropic model id used for explanations, linking help and drafted fixes."""
     max_tokens: int = 1024
     """Largest answer, in tokens, for one request."""
@@ -66,6 +68,16 @@ class LLMSettings:
         default_factory=lambda: [".env*", "*.pem", "*.key", "*credentials*", "*secret*"]
     )
     """Glob patterns of files whose content is never sent to the LLM."""
+    max_retries: int = 2
+    """How often the SDK retries a failed request (429, 5xx, connection errors) before giving up."""
+    link_help: bool = True
+    """Ask the LLM to link chunks the lexical linker left unlinked or below the threshold."""
+    link_score: float = 0.6
+    """Confidence given to a section the LLM picked for a chunk."""
+    price_input: float = 0.0
+    """USD per million input tokens, to show a cost for models not in the built-in table (0: built-in)."""
+    price_output: float = 0.0
+    """USD per million output tokens (see `price_input`)."""
 
 
 @dataclass
@@ -89,6 +101,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "REVIEWTUI_PREFETCH": ("llm", "prefetch"),
     "REVIEWTUI_BUDGET_TOKENS": ("llm", "budget_tokens"),
     "REVIEWTUI_LLM_TIMEOUT": ("llm", "timeout"),
+    "REVIEWTUI_LLM_CONCURRENCY": ("llm", "concurrency"),
+    "REVIEWTUI_LLM_MAX_RETRIES": ("llm", "max_retries"),
 }
 """Environment variables that override `[tool.reviewtui.llm]` values."""
 
