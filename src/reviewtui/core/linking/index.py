@@ -1,0 +1,110 @@
+"""Provides `SectionIndex`: BM25 term statistics of every spec section, computed once per review, and
+the lexical score of a chunk's terms against all sections at once.
+
+A section's document is its own text with its title counted twice, its parent heading's title, and the
+titles of the sections its back-links (`_Requirements: 1.2_`, `[US1]`) point to. Sections that describe
+the process rather than the code (Phases, Checkpoints, table of contents, references) are not indexed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reviewtui.core.linking.terms import terms_of
+from reviewtui.core.models import Section, Spec
+
+K1 = 1.2
+B = 0.75
+
+_INERT_TITLE = re.compile(
+    r"^\W*(?:[\d.]+\s*)?(?:phases?|checkpoints?|milestones?|table of contents|contents|toc|references|"
+    r"changelog|glossary|open questions|non[- ]goals|out of scope)\W*$",
+    re.IGNORECASE,
+)
+_BACKGROUND_TITLE = re.compile(
+    r"^\W*(?:[\d.]+\s*)?(?:overview|introduction|background|summary|motivation|goals?|context)\b",
+    re.IGNORECASE,
+)
+BACKGROUND_WEIGHT = 0.6
+"""Sections like "Overview" describe everything a little; their lexical scores count less."""
+
+
+def is_inert(section: Section) -> bool:
+    """Whether a section is about the process (phases, references…), never about code."""
+    return bool(_INERT_TITLE.match(section.title))
+
+
+@dataclass
+class SectionIndex:
+    """BM25 weights of every (term, section) pair, ready to score queries."""
+
+    sections: list[Section]
+    postings: dict[str, dict[int, float]] = field(default_factory=dict)
+    boost: list[float] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    """Section id → its position in `sections`."""
+
+    @classmethod
+    def build(cls, spec: Spec, ref_titles: dict[str, list[str]]) -> SectionIndex:
+        """Index `spec`; `ref_titles` maps section id → titles of the sections it back-links to."""
+        index = cls(sections=list(spec.sections))
+        index.positions = {section.id: number for number, section in enumerate(index.sections)}
+        documents = [_document(spec, s, ref_titles.get(s.id, [])) for s in index.sections]
+        index.boost = [_boost(section) for section in index.sections]
+        index._fill(documents)
+        return index
+
+    def _fill(self, documents: list[Counter[str]]) -> None:
+        lengths = [sum(document.values()) for document in documents]
+        average = (sum(lengths) / len(lengths)) if lengths else 1.0
+        frequency: Counter[str] = Counter()
+        for document in documents:
+            frequency.update(document.keys())
+        total = len(documents)
+        for position, document in enumerate(documents):
+            norm = K1 * (1 - B + B * lengths[position] / max(average, 1.0))
+            for term, count in document.items():
+                idf = math.log((total - frequency[term] + 0.5) / (frequency[term] + 0.5) + 1)
+                weight = idf * count * (K1 + 1) / (count + norm) * self.boost[position]
+                self.postings.setdefault(term, {})[position] = weight
+
+    def scores(self, query: dict[str, float]) -> list[float]:
+        """The BM25 score of a weighted query against every section (index order)."""
+        totals = [0.0] * len(self.sections)
+        for term, weight in query.items():
+            posting = self.postings.get(term)
+            if posting:
+                for position, value in posting.items():
+                    totals[position] += weight * value
+        return totals
+
+    def top_terms(self, query: dict[str, float], position: int, count: int = 3) -> list[str]:
+        """The query terms that contribute most to one section's score, best first."""
+        shares = [
+            (weight * self.postings[term][position], term)
+            for term, weight in query.items()
+            if position in self.postings.get(term, {})
+        ]
+        return [term for _, term in sorted(shares, reverse=True)[:count]]
+
+
+def _boost(section: Section) -> float:
+    if is_inert(section):
+        return 0.0
+    if _BACKGROUND_TITLE.match(section.title):
+        return BACKGROUND_WEIGHT
+    return 1.0
+
+
+def _document(spec: Spec, section: Section, ref_titles: list[str]) -> Counter[str]:
+    parts = [section.text or section.title, section.title, *ref_titles]
+    parent = spec.get(section.parent)
+    if parent is not None:
+        parts.append(parent.title)
+    counts: Counter[str] = Counter()
+    for part in parts:
+        counts.update(terms_of(part))
+    return counts

@@ -1,0 +1,107 @@
+"""Provides `SpecMentions`: the file paths and code names (`mean_pool`, `batch_size`) that the text of
+each spec section names, and `defined_names`: the names a chunk defines (functions, classes,
+assignments, config keys), so a chunk defining a name a task asks for is linked to that task.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reviewtui.core.linking.terms import STOP_WORDS, identifier_key
+from reviewtui.core.models import Chunk, Spec
+
+_EXTENSIONS = (
+    "py|pyi|ipynb|yaml|yml|json|toml|cfg|ini|md|txt|sh|js|ts|tsx|jsx|go|rs|java|kt|rb|c|h|cc|cpp|hpp|cs|"
+    "sql|r|jl|scala|swift|php|lua|html|css|scss|proto"
+)
+_PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?![\w/])")
+_BACKTICK = re.compile(r"`([^`\n]{2,80})`")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_NAME_IN_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_PATHS_PER_SECTION = 6
+"""A section naming more paths than this is a layout listing (plan.md "Project structure"): ignored."""
+
+_DEFINITION = re.compile(
+    r"^\s*(?:async\s+def|def|class|function|func|fn|interface|struct|type|const|let|var)\s+([A-Za-z_]\w*)"
+    r"|^\s*([A-Za-z_][\w.]*)\s*(?::[^=\n]*)?=(?!=)"
+    r"|^\s*-?\s*[\"']?([A-Za-z_][\w.-]*)[\"']?\s*:(?!:)"
+    r"|^\s*\[([\w.-]+)\]\s*$"
+)
+
+
+@dataclass
+class SpecMentions:
+    """Which sections name which paths and code names."""
+
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    """Normalized path → section ids naming it, document order."""
+    names: dict[str, list[str]] = field(default_factory=dict)
+    """`identifier_key` of a code name → section ids naming it."""
+    spellings: dict[str, str] = field(default_factory=dict)
+    """`identifier_key` → the name as the spec writes it."""
+
+    @classmethod
+    def build(cls, spec: Spec) -> SpecMentions:
+        mentions = cls()
+        for section in spec.sections:
+            text = section.text or section.title
+            paths = _unique(match.group(1).lstrip("./") for match in _PATH.finditer(text))
+            if len(paths) <= MAX_PATHS_PER_SECTION:
+                for path in paths:
+                    mentions.paths.setdefault(path, []).append(section.id)
+            for name in _names(text):
+                key = identifier_key(name)
+                mentions.spellings.setdefault(key, name)
+                sections = mentions.names.setdefault(key, [])
+                if section.id not in sections:
+                    sections.append(section.id)
+        return mentions
+
+    def sections_naming_path(self, path: str) -> list[tuple[str, str]]:
+        """(section id, path as named) for every mention that refers to `path`."""
+        found: list[tuple[str, str]] = []
+        for named, sections in self.paths.items():
+            if (
+                path == named
+                or path.endswith("/" + named)
+                or (named.endswith("/") and path.startswith(named))
+            ):
+                found.extend((section_id, named) for section_id in sections)
+        return found
+
+
+def _unique(items: object) -> list[str]:
+    seen: list[str] = []
+    for item in items:  # type: ignore[attr-defined]
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _names(text: str) -> list[str]:
+    names: list[str] = []
+    for quoted in _BACKTICK.findall(text):
+        for name in _NAME_IN_CODE.findall(quoted.split("(")[0]):
+            if _is_specific(name):
+                names.append(name)
+    names.extend(name for name in _SNAKE.findall(text) if _is_specific(name))
+    return _unique(names)
+
+
+def _is_specific(name: str) -> bool:
+    return len(name) >= 2 and name.lower() not in STOP_WORDS and not name.isdigit()
+
+
+def defined_names(chunk: Chunk) -> list[str]:
+    """Names the chunk defines: its symbol's parts, and definitions/assignments/keys on its added lines."""
+    names: list[str] = []
+    if chunk.symbol:
+        names.extend(chunk.symbol.split("."))
+    for line in chunk.lines:
+        if line.kind == "+" or (line.kind == "-" and chunk.added == 0):
+            match = _DEFINITION.match(line.text)
+            if match:
+                name = next(group for group in match.groups() if group)
+                names.extend(name.split("."))
+    return _unique(name for name in names if _is_specific(name))

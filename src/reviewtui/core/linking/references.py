@@ -1,0 +1,136 @@
+"""Provides `SectionRefs`: how the spec's sections can be named (task ids, heading numbers, slugs,
+"Requirement 1", "US1"), and the finders of explicit references to them in code comments, docstrings,
+commit messages and trailers, and in the spec's own back-links.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reviewtui.core.models import Section, Spec
+
+_NUMBERED_TITLE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)*)\.?(?:\s|:|$)")
+_LABELLED_TITLE = re.compile(
+    r"\b(requirement|req|user story|story|us|phase|feature|task|step|milestone)\s*[-#]?\s*(\d+)\b",
+    re.IGNORECASE,
+)
+_LABEL_KEYS = {
+    "requirement": ("requirement", "req", "r"),
+    "req": ("requirement", "req", "r"),
+    "user story": ("userstory", "us", "story"),
+    "story": ("userstory", "us", "story"),
+    "us": ("userstory", "us", "story"),
+    "phase": ("phase",),
+    "feature": ("feature",),
+    "task": ("task",),
+    "step": ("step",),
+    "milestone": ("milestone",),
+}
+_ID = r"[A-Za-z]{0,12}[-\s]?\d+(?:\.\d+)*[a-z]?|[a-z0-9]+(?:-[a-z0-9]+)+"
+MARKER = re.compile(
+    rf"(?i)(?:\bspecs?|\bsections?|\btasks?|\brefs?|\bimplements?|\brequirements?|§)\s*[:#]?\s*"
+    rf"((?:{_ID})(?:\s*(?:,|/|&|\band\b)\s*(?:{_ID}))*)"
+)
+_SPLIT_IDS = re.compile(r"\s*(?:,|/|&|\band\b)\s*", re.IGNORECASE)
+BARE_ID = re.compile(r"\b[A-Z]{1,4}-?\d{1,4}\b")
+_LEADING_NUMBER = re.compile(r"^\s*[\[(]?(\d+(?:\.\d+)+|[A-Z]{1,4}-?\d{1,4})[\])]?(?:\s*[:\-–]|\s)")
+_REQUIREMENT_ONLY = ("requirement", "userstory")
+
+
+def normalize_ref(text: str) -> str:
+    """A lookup key for a reference as written: `T012`→`t012`, `US 1`→`us1`, `2.1.`→`2.1`."""
+    return re.sub(r"[\s_#-]+", "", text.strip().rstrip(".").lower())
+
+
+@dataclass
+class SectionRefs:
+    """Every way a section can be named, resolved to section ids."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    labelled: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, spec: Spec) -> SectionRefs:
+        refs = cls()
+        for section in spec.sections:
+            if section.task_id:
+                refs.keys.setdefault(normalize_ref(section.task_id), section.id)
+        for section in spec.sections:
+            refs.keys.setdefault(normalize_ref(section.id), section.id)
+            if section.kind == "heading":
+                refs._add_heading(section)
+        return refs
+
+    def _add_heading(self, section: Section) -> None:
+        number = _NUMBERED_TITLE.match(section.title)
+        if number:
+            self.keys.setdefault(normalize_ref(number.group(1)), section.id)
+        for label, value in _LABELLED_TITLE.findall(section.title)[:1]:
+            for key in _LABEL_KEYS[label.lower()]:
+                self.labelled.setdefault(f"{key}{value}", section.id)
+
+    def resolve(self, text: str) -> str | None:
+        """The section a reference names (`T012`, `2.1`, `21-source`, `US1`), or None."""
+        key = normalize_ref(text)
+        return self.keys.get(key) or self.labelled.get(key)
+
+    def resolve_backlink(self, text: str) -> str | None:
+        """A back-link of the spec (`_Requirements: 1.2_`, `[US1]`): labelled headings win."""
+        key = normalize_ref(text)
+        if key in self.labelled:
+            return self.labelled[key]
+        first = key.split(".")[0]
+        if first.isdigit():
+            for label in _REQUIREMENT_ONLY:
+                if f"{label}{first}" in self.labelled:
+                    return self.labelled[f"{label}{first}"]
+        return self.keys.get(key)
+
+    def in_text(self, text: str, bare: bool = True) -> list[str]:
+        """Section ids that a comment, docstring or commit message names, in order, no repeats."""
+        found: list[str] = []
+        for match in MARKER.finditer(text):
+            for part in _SPLIT_IDS.split(match.group(1)):
+                _append(found, self.resolve(part))
+        if bare:
+            for match in BARE_ID.finditer(text):
+                _append(found, self.resolve(match.group()))
+        return found
+
+    def in_subject(self, subject: str) -> list[str]:
+        """Like `in_text`, and a leading id (`2.1: add loader`, `[T012] …`) counts too."""
+        found = self.in_text(subject)
+        leading = _LEADING_NUMBER.match(subject)
+        if leading:
+            _append(found, self.resolve(leading.group(1)))
+        return found
+
+
+def _append(found: list[str], section_id: str | None) -> None:
+    if section_id is not None and section_id not in found:
+        found.append(section_id)
+
+
+def backlink_titles(spec: Spec, refs: SectionRefs) -> dict[str, list[str]]:
+    """Section id → titles of the sections its back-links point to (to enrich its lexical document)."""
+    titles: dict[str, list[str]] = {}
+    for section in spec.sections:
+        for ref in section.refs:
+            target = spec.get(refs.resolve_backlink(ref))
+            if target is not None and target.id != section.id:
+                titles.setdefault(section.id, []).append(target.text or target.title)
+    return titles
+
+
+def backlinks(spec: Spec, refs: SectionRefs) -> dict[str, list[str]]:
+    """Section id → ids of the sections its back-links point to (a task → its requirements)."""
+    targets: dict[str, list[str]] = {}
+    for section in spec.sections:
+        for ref in section.refs:
+            target = refs.resolve_backlink(ref)
+            if target is not None and target != section.id:
+                targets.setdefault(section.id, [])
+                if target not in targets[section.id]:
+                    targets[section.id].append(target)
+    return targets

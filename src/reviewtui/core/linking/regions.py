@@ -1,0 +1,125 @@
+"""Provides `marker_regions`: the line spans of a file that a `# spec: 2.1` style comment or docstring
+covers, so a chunk inside a marked definition is linked even when the marker line itself is unchanged.
+
+Rules, by where the marker sits:
+- in the file's opening comment/docstring block: the whole file (weaker);
+- at module level before a statement: that statement's block (the `def`, the `class`, the YAML key);
+- indented (a comment or docstring inside a body): the rest of that body, until it dedents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reviewtui.core.linking.references import SectionRefs
+
+_COMMENT_STARTS = ("#", "//", "--", ";", '"""', "'''", "/*", "*", "<!--")
+
+
+@dataclass(frozen=True)
+class MarkerRegion:
+    first: int
+    """1-based first line covered."""
+    last: int
+    """1-based last line covered."""
+    section_ids: tuple[str, ...]
+    marker_line: int
+    whole_file: bool = False
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _is_comment(stripped: str) -> bool:
+    return stripped.startswith(_COMMENT_STARTS)
+
+
+def _opening_block_end(lines: list[str]) -> int:
+    """Index of the first line after the file's opening comments/docstring (0-based)."""
+    in_docstring = False
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if in_docstring:
+            in_docstring = not (stripped.endswith(('"""', "'''")))
+            continue
+        if stripped.startswith(('"""', "'''")):
+            body = stripped[3:]
+            in_docstring = not body.endswith(('"""', "'''"))
+            continue
+        if stripped and not _is_comment(stripped):
+            return index
+    return len(lines)
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """Last index of the top-level block beginning at or after `start` (comments, decorators skipped)."""
+    index = start
+    while index < len(lines) and (
+        not lines[index].strip()
+        or _is_comment(lines[index].strip())
+        or lines[index].lstrip().startswith("@")
+    ):
+        index += 1
+    if index >= len(lines):
+        return len(lines) - 1
+    base = _indent(lines[index])
+    end = index
+    for later in range(index + 1, len(lines)):
+        stripped = lines[later].strip()
+        if not stripped:
+            continue
+        if _indent(lines[later]) <= base and not stripped.startswith((")", "]", "}")):
+            break
+        end = later
+    return end
+
+
+def _body_end(lines: list[str], start: int, indent: int) -> int:
+    end = start
+    for later in range(start + 1, len(lines)):
+        stripped = lines[later].strip()
+        if not stripped:
+            continue
+        if _indent(lines[later]) < indent:
+            break
+        end = later
+    return end
+
+
+def marker_regions(text: str, refs: SectionRefs) -> list[MarkerRegion]:
+    """All marker regions of one file's text, in line order."""
+    lines = text.splitlines()
+    opening_end = _opening_block_end(lines)
+    regions: list[MarkerRegion] = []
+    for index, line in enumerate(lines):
+        ids = _line_ids(line, refs)
+        if not ids:
+            continue
+        if index < opening_end:
+            regions.append(MarkerRegion(1, len(lines), ids, index + 1, whole_file=True))
+        elif _indent(line) == 0:
+            regions.append(
+                MarkerRegion(index + 1, _block_end(lines, index + 1) + 1, ids, index + 1)
+            )
+        else:
+            regions.append(
+                MarkerRegion(index + 1, _body_end(lines, index, _indent(line)) + 1, ids, index + 1)
+            )
+    return regions
+
+
+def _line_ids(line: str, refs: SectionRefs) -> tuple[str, ...]:
+    """Sections a line names: marker words anywhere, bare task ids (`T012`) only in comments."""
+    comment = _is_comment(line.strip())
+    if not comment and not _mentions_marker(line):
+        return ()
+    return tuple(refs.in_text(line, bare=comment))
+
+
+def _mentions_marker(line: str) -> bool:
+    lowered = line.lower()
+    return any(
+        word in lowered
+        for word in ("spec", "section", "task", "ref", "implement", "requirement", "§")
+    )

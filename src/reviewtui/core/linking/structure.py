@@ -1,0 +1,162 @@
+"""Provides `structure_evidence`: links that follow from the code's shape once the confident links of a
+first pass are known.
+
+- A chunk of a definition whose other chunks are confidently linked follows them.
+- A test chunk follows the code it tests (the names it calls that confident chunks define; else the
+  module its file is named after).
+- A chunk in a file whose other chunks agree on one section gets a weak nudge toward it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from reviewtui.core.linking.mentions import defined_names
+from reviewtui.core.linking.terms import identifier_key
+from reviewtui.core.models import Chunk, Evidence
+
+SAME_DEFINITION = 0.6
+SAME_CLASS = 0.35
+TESTED_NAME = 0.6
+TESTED_MODULE = 0.4
+SAME_FILE = 0.2
+FILE_AGREEMENT = 0.6
+"""Share of a file's confident chunks that must agree before the file nudges its other chunks."""
+
+_TEST_PATH = re.compile(
+    r"(^|/)(tests?|spec|__tests__)/|(^|/)test_[^/]+$|_test\.\w+$|\.(test|spec)\.\w+$"
+)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+Decided = dict[str, tuple[str | None, float]]
+"""Chunk id → (section id, confidence) of the first pass (confident links only)."""
+Labeler = Callable[[str], str]
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+def _majority(sections: list[str], share: float = 0.0) -> str | None:
+    if not sections:
+        return None
+    section_id, count = Counter(sections).most_common(1)[0]
+    return section_id if count / len(sections) >= share else None
+
+
+def structure_evidence(
+    chunks: list[Chunk], decided: Decided, label: Labeler
+) -> dict[str, list[tuple[str, Evidence]]]:
+    """Chunk id → (section id, evidence) pairs the code's structure suggests."""
+    found: dict[str, list[tuple[str, Evidence]]] = {}
+    confident = [chunk for chunk in chunks if decided.get(chunk.id, (None, 0.0))[0] is not None]
+    _definitions(chunks, confident, decided, label, found)
+    _tests(chunks, confident, decided, label, found)
+    _files(chunks, confident, decided, label, found)
+    return found
+
+
+def _section(decided: Decided, chunk: Chunk) -> str:
+    section_id = decided[chunk.id][0]
+    assert section_id is not None
+    return section_id
+
+
+def _definitions(
+    chunks: list[Chunk], confident: list[Chunk], decided: Decided, label: Labeler, found: dict
+) -> None:
+    by_symbol: dict[tuple[str, str], list[str]] = {}
+    by_class: dict[tuple[str, str], list[str]] = {}
+    for chunk in confident:
+        if chunk.symbol:
+            by_symbol.setdefault((chunk.path, chunk.symbol), []).append(_section(decided, chunk))
+            if "." in chunk.symbol:
+                owner = chunk.symbol.split(".")[0]
+                by_class.setdefault((chunk.path, owner), []).append(_section(decided, chunk))
+    for chunk in chunks:
+        if not chunk.symbol:
+            continue
+        others = [s for s in by_symbol.get((chunk.path, chunk.symbol), [])]
+        if decided.get(chunk.id, (None, 0))[0] is not None:
+            others.remove(_section(decided, chunk))
+        target = _majority(others)
+        if target is not None:
+            detail = f"same definition `{chunk.symbol}` as chunks linked to {label(target)}"
+            found.setdefault(chunk.id, []).append(
+                (target, Evidence("structure", detail, SAME_DEFINITION))
+            )
+            continue
+        owner = chunk.symbol.split(".")[0]
+        target = _majority(by_class.get((chunk.path, owner), []), FILE_AGREEMENT)
+        if target is not None and "." in chunk.symbol:
+            detail = f"same class `{owner}` as chunks linked to {label(target)}"
+            found.setdefault(chunk.id, []).append(
+                (target, Evidence("structure", detail, SAME_CLASS))
+            )
+
+
+def _tests(
+    chunks: list[Chunk], confident: list[Chunk], decided: Decided, label: Labeler, found: dict
+) -> None:
+    defined: dict[str, str] = {}
+    modules: dict[str, list[str]] = {}
+    for chunk in confident:
+        if is_test_path(chunk.path):
+            continue
+        for name in defined_names(chunk):
+            defined.setdefault(identifier_key(name), _section(decided, chunk))
+        stem = chunk.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        modules.setdefault(stem, []).append(_section(decided, chunk))
+    for chunk in chunks:
+        if is_test_path(chunk.path):
+            _test_chunk(chunk, defined, modules, label, found)
+
+
+def _test_chunk(
+    chunk: Chunk,
+    defined: dict[str, str],
+    modules: dict[str, list[str]],
+    label: Labeler,
+    found: dict,
+) -> None:
+    names = [chunk.symbol or ""] + [line.text for line in chunk.lines if line.kind == "+"]
+    hits: list[tuple[str, str]] = []
+    for text in names:
+        for name in _NAME.findall(text):
+            key = identifier_key(name.removeprefix("test_").removeprefix("Test"))
+            if key in defined:
+                hits.append((defined[key], name))
+    target = _majority([section for section, _ in hits])
+    if target is not None:
+        name = next(name for section, name in hits if section == target)
+        detail = f"tests `{name}`, linked to {label(target)}"
+        found.setdefault(chunk.id, []).append((target, Evidence("structure", detail, TESTED_NAME)))
+        return
+    stem = chunk.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    module = re.sub(r"^test_|_test$|\.(test|spec)$", "", stem)
+    target = _majority(modules.get(module, []), FILE_AGREEMENT)
+    if target is not None:
+        detail = f"tests module `{module}`, linked to {label(target)}"
+        found.setdefault(chunk.id, []).append(
+            (target, Evidence("structure", detail, TESTED_MODULE))
+        )
+
+
+def _files(
+    chunks: list[Chunk], confident: list[Chunk], decided: Decided, label: Labeler, found: dict
+) -> None:
+    by_file: dict[str, list[str]] = {}
+    for chunk in confident:
+        by_file.setdefault(chunk.path, []).append(_section(decided, chunk))
+    for chunk in chunks:
+        others = list(by_file.get(chunk.path, []))
+        if decided.get(chunk.id, (None, 0))[0] is not None:
+            others.remove(_section(decided, chunk))
+        target = _majority(others, FILE_AGREEMENT) if len(others) >= 2 else None
+        if target is not None:
+            detail = f"other chunks of {chunk.path} are linked to {label(target)}"
+            found.setdefault(chunk.id, []).append(
+                (target, Evidence("structure", detail, SAME_FILE))
+            )

@@ -1,0 +1,129 @@
+"""Provides `link_chunks`: which spec section each chunk implements, with a confidence and the evidence.
+
+Signals (see `core/linking/`): explicit references in comments and commits, paths and code names the
+spec quotes, BM25 lexical similarity, then the code's structure (definitions, tests, files). Per
+candidate section the scores combine as a noisy-or; a section also inherits the evidence of its
+ancestors, so a commit naming a heading and lexical similarity to one of its tasks pick the task.
+Below `LinkSettings.threshold` a chunk stays unlinked; the reviewer's manual choice always wins.
+"""
+
+from __future__ import annotations
+
+from reviewtui.config import LinkSettings
+from reviewtui.core.linking.signals import (
+    Candidates,
+    LinkContext,
+    comment_evidence,
+    commit_evidence,
+    family,
+    lexical_evidence,
+    name_evidence,
+    path_evidence,
+)
+from reviewtui.core.linking.structure import Decided, structure_evidence
+from reviewtui.core.models import Chunk, CommitInfo, Evidence, SectionLink, Spec
+
+TIE_BREAK = 0.02
+"""How much the relative lexical score separates candidates with the same explicit evidence."""
+
+
+def link_chunks(
+    chunks: list[Chunk],
+    spec: Spec,
+    commits: list[CommitInfo],
+    settings: LinkSettings,
+    manual: dict[str, str | None] | None = None,
+    file_texts: dict[str, str] | None = None,
+) -> dict[str, SectionLink]:
+    """One `SectionLink` per chunk id (section_id None when the chunk stays unlinked)."""
+    context = LinkContext.build(spec, commits, file_texts or {})
+    families = {section.id: family(spec, section) for section in spec.sections}
+    candidates: dict[str, Candidates] = {}
+    shares: dict[str, dict[str, float]] = {}
+    for chunk in chunks:
+        candidates[chunk.id], shares[chunk.id] = _signals(chunk, context, families)
+    links = {
+        chunk.id: _decide(chunk.id, candidates[chunk.id], shares[chunk.id], spec)
+        for chunk in chunks
+    }
+    decided: Decided = {
+        chunk_id: (link.section_id, link.confidence)
+        for chunk_id, link in links.items()
+        if link.confidence >= settings.threshold
+    }
+    for chunk_id, pairs in structure_evidence(chunks, decided, context.label).items():
+        for section_id, evidence in pairs:
+            candidates[chunk_id].setdefault(section_id, []).append(evidence)
+        links[chunk_id] = _decide(chunk_id, candidates[chunk_id], shares[chunk_id], spec)
+    for link in links.values():
+        if link.confidence < settings.threshold:
+            link.section_id = None
+    _apply_manual(links, manual or {}, spec, context)
+    return links
+
+
+def _signals(
+    chunk: Chunk, context: LinkContext, families: dict[str, set[str]]
+) -> tuple[Candidates, dict[str, float]]:
+    candidates: Candidates = {}
+    comment_evidence(chunk, context, candidates)
+    commit_evidence(chunk, context, candidates)
+    path_evidence(chunk, context, candidates)
+    name_evidence(chunk, context, candidates)
+    shares = lexical_evidence(chunk, context, candidates, families)
+    return candidates, shares
+
+
+def noisy_or(scores: list[float]) -> float:
+    """The chance that at least one of several independent signals is right."""
+    miss = 1.0
+    for score in scores:
+        miss *= 1.0 - min(max(score, 0.0), 0.99)
+    return 1.0 - miss
+
+
+def _decide(
+    chunk_id: str, candidates: Candidates, shares: dict[str, float], spec: Spec
+) -> SectionLink:
+    best: tuple[float, int, str] | None = None
+    best_evidence: list[Evidence] = []
+    for section_id, own in candidates.items():
+        inherited = [e for a in spec.ancestors(section_id) for e in candidates.get(a.id, [])]
+        evidence = _strongest_per_detail(own + inherited)
+        confidence = noisy_or([e.score for e in evidence])
+        key = (
+            confidence + TIE_BREAK * shares.get(section_id, 0.0),
+            len(spec.ancestors(section_id)),
+            section_id,
+        )
+        if best is None or key > best:
+            best, best_evidence = key, evidence
+    if best is None:
+        return SectionLink(chunk_id, None, 0.0, [])
+    confidence = round(min(noisy_or([e.score for e in best_evidence]), 1.0), 3)
+    ordered = sorted(best_evidence, key=lambda e: -e.score)
+    return SectionLink(chunk_id, best[2], confidence, ordered)
+
+
+def _strongest_per_detail(evidence: list[Evidence]) -> list[Evidence]:
+    """Drop repeats of the same observation (one comment seen twice counts once)."""
+    kept: dict[str, Evidence] = {}
+    for item in evidence:
+        if item.detail not in kept or kept[item.detail].score < item.score:
+            kept[item.detail] = item
+    return list(kept.values())
+
+
+def _apply_manual(
+    links: dict[str, SectionLink], manual: dict[str, str | None], spec: Spec, context: LinkContext
+) -> None:
+    for chunk_id, section_id in manual.items():
+        if chunk_id not in links or (section_id is not None and section_id not in spec):
+            continue
+        if section_id is None:
+            evidence = Evidence("manual", "unlinked by the reviewer", 1.0)
+        else:
+            evidence = Evidence(
+                "manual", f"linked by the reviewer to {context.label(section_id)}", 1.0
+            )
+        links[chunk_id] = SectionLink(chunk_id, section_id, 1.0, [evidence])
