@@ -49,8 +49,10 @@ _SPECKIT_ID = re.compile(r"^(T\d+)(?=[\s:.]|$)")
 _BOXLESS_ID = re.compile(r"^(T\d{3,})(?=[\s:]|$)")
 _DOTTED_ID = re.compile(r"^(\d+(?:\.\d+)+)\.?(?=[\s:]|$)")
 _NUMBERED_ID = re.compile(r"^(\d+)\.(?=\s|$)")
-_REQUIREMENTS = re.compile(r"(?im)requirements?[*_]*\s*:[*_\s]*(.+?)[*_\s]*$")
-_REF_ITEM = re.compile(r"^[A-Za-z]{0,6}[-.]?\d+(?:\.\d+)*[a-z]?$")
+_REF_ID = r"[A-Za-z]{0,6}[-.]?\d+(?:\.\d+)*+[a-z]?(?![A-Za-z0-9])"
+_REQUIREMENTS = re.compile(
+    rf"(?i)requirements?[*_]*[ \t]*:[*_ \t]*({_REF_ID}(?:[ \t]*[,;][ \t]*{_REF_ID})*)"
+)
 _BRACKET_REF = re.compile(r"\[([A-Z]{1,5}-?\d+(?:\.\d+)*)\](?![(\[:])")
 _AC_REF = re.compile(r"\(AC:?\s*(\d+(?:\s*[,;]\s*\d+)*)\)")
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -117,9 +119,14 @@ def _expand_configured(root: Path, entry: str) -> list[str]:
 
 
 def _relative(root: Path, path: Path) -> str:
-    """`path` relative to `root` with `/` separators; absolute paths outside `root` stay absolute."""
+    """`path` relative to `root` with `/` separators; absolute paths outside `root` stay absolute.
+
+    A relative path is taken from `root`, or from the current directory when only it has the file
+    (`--spec ../SPEC.md` typed in a sub-folder)."""
     if not path.is_absolute():
-        return Path(os.path.normpath(path)).as_posix()
+        if (root / path).exists() or not path.exists():
+            return Path(os.path.normpath(path)).as_posix()
+        path = path.absolute()
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -393,7 +400,7 @@ def extract_refs(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     for match in _REQUIREMENTS.finditer(text):
         items = (item.strip() for item in re.split(r"[,;]", match.group(1)))
-        found.extend((match.start(), item) for item in items if _REF_ITEM.match(item))
+        found.extend((match.start(), item) for item in items)
     found.extend((match.start(), match.group(1)) for match in _BRACKET_REF.finditer(text))
     for match in _AC_REF.finditer(text):
         numbers = re.findall(r"\d+", match.group(1))
