@@ -1,0 +1,281 @@
+"""Tests of the bundled demo repository: offline, deterministic, the promised history and content."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reviewtui.cli import main as cli_main
+from reviewtui.config import load_settings
+from reviewtui.core.demo import (
+    DEFAULT_BRANCH,
+    DEMO_BRANCH,
+    build_demo,
+    default_demo_dir,
+    demo_files,
+    is_demo,
+    load_script,
+)
+from reviewtui.core.spec import load_spec
+from reviewtui.errors import ReviewError
+
+AGENT_SUBJECTS = [
+    "Add logging helpers and a stopwatch",
+    "Load the FiQA corpus and tokenize passages",
+    "Bi-encoder with mean pooling",
+    "Generate training pairs from sampled passages",
+    "T07: contrastive training loop with AdamW and linear warmup",
+    "Tick the finished phase-1 tasks and document the run",
+]
+WORKTREE_STATUS = {
+    "A  configs/train.yaml",
+    " M src/dr/train.py",
+    "?? src/dr/evaluate.py",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    return result.stdout.decode("utf-8")
+
+
+def shas(root: Path) -> tuple[str, str]:
+    return git(root, "rev-parse", DEFAULT_BRANCH).strip(), git(
+        root, "rev-parse", DEMO_BRANCH
+    ).strip()
+
+
+def status(root: Path) -> set[str]:
+    return set(git(root, "status", "--porcelain", "--untracked-files=all").splitlines())
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo built for the read-only tests of this module."""
+    return build_demo(tmp_path_factory.mktemp("shared") / "demo")
+
+
+# --------------------------------------------------------------------------- history and files
+
+
+def test_agent_branch_is_checked_out_on_top_of_the_scaffold(demo: Path) -> None:
+    assert git(demo, "branch", "--show-current").strip() == DEMO_BRANCH
+    assert git(demo, "log", "--format=%s", DEFAULT_BRANCH).splitlines() == [
+        "Spec and project scaffold for the FiQA replication"
+    ]
+    subjects = git(demo, "log", "--reverse", "--format=%s", f"{DEFAULT_BRANCH}..{DEMO_BRANCH}")
+    assert subjects.splitlines() == AGENT_SUBJECTS
+    merge_base = git(demo, "merge-base", DEFAULT_BRANCH, "HEAD").strip()
+    assert merge_base == shas(demo)[0]
+
+
+def test_commits_have_fixed_people_and_dates(demo: Path) -> None:
+    log = git(demo, "log", "--reverse", "--format=%an|%ae|%cn|%aI|%cI", DEMO_BRANCH).splitlines()
+    assert (
+        log[0]
+        == "Dana Okafor|dana.okafor@example.org|Dana Okafor|2026-03-02T09:12:00+01:00|2026-03-02T09:12:00+01:00"
+    )
+    assert all(line.startswith("Coding Agent|agent@example.org|Coding Agent|") for line in log[1:])
+    dates = [line.split("|")[3] for line in log]
+    assert dates == sorted(dates)
+
+
+def test_some_commits_name_spec_sections_in_trailers_and_others_do_not(demo: Path) -> None:
+    trailers = git(
+        demo,
+        "log",
+        "--reverse",
+        "--format=%(trailers:key=Spec,valueonly,separator=%x2C)",
+        f"{DEFAULT_BRANCH}..{DEMO_BRANCH}",
+    ).splitlines()
+    assert trailers == ["", "1.1,1.2", "T05", "", "", ""]
+
+
+def test_worktree_has_staged_modified_and_untracked_work(demo: Path) -> None:
+    assert status(demo) == WORKTREE_STATUS
+    assert "5e-5" in git(demo, "diff", "--", "src/dr/train.py")
+    assert "[:500]" in (demo / "src/dr/evaluate.py").read_text(encoding="utf-8")
+
+
+def test_phase_changes_about_ten_files_and_a_few_hundred_lines(demo: Path) -> None:
+    numstat = git(demo, "diff", "--numstat", DEFAULT_BRANCH).splitlines()
+    changed = sum(
+        int(added) + int(removed) for added, removed, _ in (row.split("\t") for row in numstat)
+    )
+    untracked = (demo / "src/dr/evaluate.py").read_text(encoding="utf-8").count("\n")
+    assert 8 <= len(numstat) + 1 <= 12
+    assert 400 <= changed + untracked <= 700
+
+
+def test_scaffold_files_and_the_dotfile_are_written(demo: Path) -> None:
+    tracked = set(git(demo, "ls-files").splitlines())
+    assert {".gitignore", "SPEC.md", "README.md", "pyproject.toml", "src/dr/__init__.py"} <= tracked
+    assert not any(path.endswith(".txt") for path in tracked)
+    assert "data/" in (demo / ".gitignore").read_text(encoding="utf-8")
+
+
+def test_demo_pyproject_is_a_valid_reviewtui_config(demo: Path) -> None:
+    settings = load_settings(demo, environ={})
+    assert settings.warnings == []
+    assert settings.spec == ["SPEC.md"]
+
+
+def test_spec_has_the_sections_tasks_and_ticks_the_demo_relies_on(demo: Path) -> None:
+    spec = load_spec(demo, ["SPEC.md"])
+    assert spec.warnings == []
+    ids = [section.id for section in spec.sections]
+    for expected in ["11-source", "12-preprocessing", "13-splits", "2-model", "3-training"]:
+        assert expected in ids
+    assert {"4-evaluation", "5-query-generation-with-an-llm", "6-phases"} <= set(ids)
+    ticked = {s.task_id for s in spec.sections if s.kind == "task" and s.checked}
+    assert ticked == {"T01", "T02", "T04", "T05", "T06", "T07"}
+    assert spec.get("T03") is not None and spec.get("T03").checked is False
+    spec_text = (demo / "SPEC.md").read_text(encoding="utf-8")
+    assert "| learning rate | 2e-5 |" in spec_text
+    assert "- padding side: right" in spec_text
+
+
+def test_planted_deviations_are_in_the_agents_code(demo: Path) -> None:
+    """The deviations the checks look for are really in the files (see docs/readme/demo.md)."""
+    data = (demo / "src/dr/data.py").read_text(encoding="utf-8")
+    assert "falling back to synthetic data" in data and 'padding_side = "left"' in data
+    querygen = (demo / "src/dr/querygen.py").read_text(encoding="utf-8")
+    assert 'f"What is {topic}?"' in querygen and "random.sample(" in querygen
+    assert "seed" not in querygen
+    train = (demo / "src/dr/train.py").read_text(encoding="utf-8")
+    assert "    except Exception:\n        pass\n" in train
+    evaluate = (demo / "src/dr/evaluate.py").read_text(encoding="utf-8")
+    assert "raise NotImplementedError" in evaluate
+    assert "no_grad" not in evaluate and ".eval()" not in evaluate
+    assert "tests/test_model.py" in (demo / "SPEC.md").read_text(encoding="utf-8")
+    assert not (demo / "tests").exists()
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_two_builds_give_the_same_commits(tmp_path: Path, demo: Path) -> None:
+    again = build_demo(tmp_path / "again")
+    assert shas(again) == shas(demo)
+    assert status(again) == WORKTREE_STATUS
+
+
+def test_user_git_config_and_git_env_do_not_change_the_demo(
+    tmp_path: Path, demo: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = tmp_path / "template" / "hooks"
+    hooks.mkdir(parents=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    (hooks / "pre-commit").chmod(0o755)
+    (isolated_env / ".gitconfig").write_text(
+        "[user]\n\tname = Someone Else\n\temail = else@example.invalid\n"
+        "[init]\n\tdefaultBranch = trunk\n\ttemplateDir = " + str(tmp_path / "template") + "\n"
+        "[core]\n\tautocrlf = true\n\thooksPath = " + str(hooks) + "\n"
+        "[commit]\n\tgpgsign = true\n[color]\n\tui = always\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Intruder")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2001-01-01T00:00:00+00:00")
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))
+    built = build_demo(tmp_path / "hostile")
+    monkeypatch.delenv("GIT_DIR")
+    assert shas(built) == shas(demo)
+    assert (built / "src/dr/data.py").read_bytes() == (demo / "src/dr/data.py").read_bytes()
+    assert not (tmp_path / "elsewhere.git").exists()
+
+
+def test_package_data_is_complete_and_named_for_the_repo() -> None:
+    steps = load_script()
+    assert [step.action for step in steps][-2:] == ["stage", "write"]
+    assert steps[0].branch == DEFAULT_BRANCH
+    assert all(step.branch == DEMO_BRANCH for step in steps[1:] if step.action == "commit")
+    scaffold = demo_files(steps[0])
+    assert ".gitignore" in scaffold and "SPEC.md" in scaffold
+    assert all(content.endswith(b"\n") and b"\r" not in content for content in scaffold.values())
+
+
+def test_package_data_is_not_ignored_by_the_project_so_it_ships() -> None:
+    """hatchling leaves VCS-ignored files out of the wheel: no demo file may be ignored."""
+    package = Path(__file__).resolve().parents[1] / "src" / "reviewtui" / "demo_data"
+    if not (package.parents[2] / ".git").exists():
+        pytest.skip("not running from a git checkout of reviewtui")
+    paths = [str(path) for path in package.rglob("*") if path.is_file()]
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *paths], cwd=package, capture_output=True, text=True
+    )
+    assert result.stdout == ""
+    assert len(paths) >= 15
+
+
+# --------------------------------------------------------------------------- target directory
+
+
+def test_rebuilding_a_previous_demo_starts_fresh(tmp_path: Path, demo: Path) -> None:
+    target = build_demo(tmp_path / "demo")
+    (target / "notes.txt").write_text("scratch", encoding="utf-8")
+    (target / ".reviewtui").mkdir()
+    (target / ".reviewtui" / "state.json").write_text("{}", encoding="utf-8")
+    git(target, "commit", "-q", "-am", "reviewer experiments")
+    assert is_demo(target)
+    assert build_demo(target) == target
+    assert not (target / "notes.txt").exists() and not (target / ".reviewtui").exists()
+    assert shas(target) == shas(demo)
+    assert status(target) == WORKTREE_STATUS
+
+
+def test_an_existing_empty_directory_is_used(tmp_path: Path) -> None:
+    target = tmp_path / "empty"
+    target.mkdir()
+    assert build_demo(target) == target
+    assert is_demo(target)
+
+
+@pytest.mark.parametrize("content", ["file", "repo"])
+def test_a_non_empty_directory_that_is_no_demo_is_refused(tmp_path: Path, content: str) -> None:
+    target = tmp_path / "mine"
+    target.mkdir()
+    if content == "file":
+        (target / "thesis.tex").write_text("precious", encoding="utf-8")
+    else:
+        git(target, "init", "-q")
+    before = sorted(path.name for path in target.iterdir())
+    with pytest.raises(ReviewError, match="is not empty and is not a reviewtui demo") as error:
+        build_demo(target)
+    assert "\n" not in str(error.value)
+    assert sorted(path.name for path in target.iterdir()) == before
+
+
+def test_a_file_as_target_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(ReviewError, match="not a directory"):
+        build_demo(target)
+
+
+def test_default_dir_is_in_the_user_cache(isolated_env: Path) -> None:
+    path = default_demo_dir()
+    assert path.name == "demo"
+    assert path.is_relative_to(isolated_env / ".cache")
+
+
+def test_progress_reports_every_step_and_ends_at_one(tmp_path: Path) -> None:
+    seen: list[tuple[str, float]] = []
+    build_demo(tmp_path / "p", progress=lambda message, fraction: seen.append((message, fraction)))
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert sum("demo step" in message for message, _ in seen) == len(load_script())
+
+
+def test_cli_demo_no_open_prints_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], demo: Path
+) -> None:
+    target = tmp_path / "cli demo"
+    assert cli_main(["demo", str(target), "--no-open"]) == 0
+    assert capsys.readouterr().out.strip() == str(target)
+    assert shas(target) == shas(demo)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "x").write_text("x", encoding="utf-8")
+    assert cli_main(["demo", str(tmp_path / "busy"), "--no-open"]) == 1
+    assert "not a reviewtui demo" in capsys.readouterr().err
