@@ -1,0 +1,147 @@
+"""Provides `ReviewApp`, the Textual app, and `run_app`, the entry point the CLI calls.
+
+The app opens the `ReviewSession` in a worker thread (the phase may be large) behind a loading screen
+with a progress bar, then shows the review screen. A `ReviewError` while loading ends the app; `run_app`
+prints its one-line message to stderr and returns 1. The session is opened with the writer's lock
+and closed when the app ends.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+
+from reviewtui.core.session import ReviewSession
+from reviewtui.errors import ReviewError
+from reviewtui.tui.screens.help import key_label
+from reviewtui.tui.screens.loading import LoadingScreen
+from reviewtui.tui.screens.review import ReviewScreen
+from reviewtui.tui.text import clean_line
+
+
+class ReviewApp(App[int]):
+    """Review a phase of agent work beside its spec, from the keyboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "reviewtui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
+
+    @dataclass
+    class LoadProgress(Message):
+        """The session loader reached a step (sent from the loading thread)."""
+
+        step: str
+        fraction: float
+
+    @dataclass
+    class SessionLoaded(Message):
+        """The session is ready (sent from the loading thread)."""
+
+        session: ReviewSession
+
+    @dataclass
+    class LoadFailed(Message):
+        """Opening the session failed with a user error (sent from the loading thread)."""
+
+        message: str
+
+    def __init__(
+        self,
+        repo: Path,
+        range_text: str | None = None,
+        specs: list[str] | None = None,
+        no_llm: bool = False,
+    ) -> None:
+        super().__init__()
+        self.repo = repo
+        self.range_text = range_text
+        self.specs = specs
+        self.no_llm = no_llm
+        self.session: ReviewSession | None = None
+        self.error: str | None = None
+        self._cancel = threading.Event()
+
+    def on_mount(self) -> None:
+        self.push_screen(LoadingScreen())
+        self.load_session()
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_session(self) -> None:
+        """Assemble the phase in this thread; the result comes back as a message."""
+        report = lambda step, fraction: self.post_message(self.LoadProgress(step, fraction))  # noqa: E731
+        try:
+            session = ReviewSession.open(
+                self.repo,
+                self.range_text,
+                self.specs,
+                no_llm=self.no_llm,
+                lock=True,
+                progress=report,
+                cancel=self._cancel,
+            )
+        except ReviewError as error:
+            self.post_message(self.LoadFailed(str(error)))
+            return
+        if self._cancel.is_set() or not self.post_message(self.SessionLoaded(session)):
+            session.close()
+
+    @on(LoadProgress)
+    def _progress(self, event: LoadProgress) -> None:
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.show_progress(event.step, event.fraction)
+
+    @on(SessionLoaded)
+    def _loaded(self, event: SessionLoaded) -> None:
+        self.session = event.session
+        self.sub_title = event.session.phase.label
+        self.switch_screen(ReviewScreen(event.session))
+
+    @on(LoadFailed)
+    def _failed(self, event: LoadFailed) -> None:
+        self.error = event.message
+        self.exit(1)
+
+    def on_unmount(self) -> None:
+        self._cancel.set()
+        self.close_session()
+
+    def close_session(self) -> None:
+        """Release the session's lock (safe to call twice)."""
+        if self.session is not None:
+            self.session.close()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette offers every described binding of the screen in view."""
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description and binding.key != "escape":
+                help_text = f"key: {key_label(binding.key)}"
+                yield SystemCommand(
+                    binding.description, help_text, partial(screen.run_action, binding.action)
+                )
+
+
+def run_app(repo: Path, range_text: str | None, specs: list[str] | None, no_llm: bool) -> int:
+    """Run the review app; 0 when it ends normally, 1 (message on stderr) when the review cannot open."""
+    app = ReviewApp(repo, range_text, specs, no_llm)
+    app.run()
+    app.close_session()
+    if app.error is not None:
+        one_line = " ".join(app.error.split()) or "unknown error"
+        print(f"reviewtui: error: {clean_line(one_line)}", file=sys.stderr)
+        return 1
+    return app.return_code or 0

@@ -1,0 +1,55 @@
+"""Provides `TextDialog`: a small modal asking for one line of text (a flag note, a note, a request).
+
+Enter saves (the dialog returns the text), Esc cancels (it returns None). Titles and prefilled
+text may come from the repo, so they are shown as plain text.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from reviewtui.tui.text import clean_line
+
+
+class TextDialog(ModalScreen[str | None]):
+    """Ask for one line of text; `allow_empty=False` refuses an empty answer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, title: str, value: str = "", *, hint: str = "", allow_empty: bool = True
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.hint = hint
+        self.allow_empty = allow_empty
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(clean_line(self.title_text), id="dialog-title", markup=False)
+            yield Input(clean_line(self.value), id="dialog-input", select_on_focus=False)
+            hint = self.hint or "Enter saves · Esc cancels"
+            yield Label(clean_line(hint), id="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted, "#dialog-input")
+    def save(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text and not self.allow_empty:
+            self.notify("Please write something, or press Esc to cancel.", severity="warning")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,79 @@
+"""Provides `HelpScreen`: every key of the app with its description, generated from the bindings.
+
+Nothing here is written twice: the rows come from the `BINDINGS` of the review screen and the app
+(and of any screen passed in), so the help can never disagree with what the keys do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label
+
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "esc",
+    "tab": "tab",
+    "space": "space",
+    "enter": "enter",
+    "delete": "del",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+}
+
+
+def key_label(keys: str) -> str:
+    """`j,down` -> `j / ↓`; `shift+up` -> `shift+↑`."""
+    shown = []
+    for key in keys.split(","):
+        parts = key.strip().split("+")
+        shown.append("+".join(KEY_NAMES.get(part, part) for part in parts))
+    return " / ".join(shown)
+
+
+def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """(keys, description) for every binding that has a description, in declaration order."""
+    rows: list[tuple[str, str]] = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.description:
+            rows.append((key_label(binding.key), binding.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of keys, one section per group of bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close help"),
+    ]
+
+    def __init__(self, groups: list[tuple[str, Iterable[BindingType]]]) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help", classes="dialog"):
+            yield Label("Keys", classes="title")
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Label("Esc or ? closes · Ctrl+P opens the command palette", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "Does")
+        for title, bindings in self.groups:
+            table.add_row(Text(title, style="bold"), Text(""))
+            for keys, description in binding_rows(bindings):
+                table.add_row(Text(f"  {keys}"), Text(description))
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,150 @@
+"""Provides `RequestQueueScreen`: the queue of refactor / simplify / fix requests for the agent.
+
+The reviewer lists, edits, marks done, deletes and reorders requests, and exports the open ones as a
+prompt to paste to the coding agent. Every change is saved by the session before the table redraws.
+The `d` key is left free for the LLM work's "draft a fix" action.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from reviewtui.core.models import Request
+from reviewtui.core.report import requests_prompt
+from reviewtui.tui.screens.dialogs import TextDialog
+from reviewtui.tui.text import clean_line, shorten
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
+
+PROMPT_FILE = "requests-prompt.md"
+"""Written into `.reviewtui/` by the queue's export."""
+
+
+class RequestQueueScreen(Screen[None]):
+    """The request queue as a table, one row per request, in queue order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "edit", "Edit"),
+        Binding("space", "toggle_done", "Done / open"),
+        Binding("delete,backspace", "delete", "Delete"),
+        Binding("K,shift+up", "move(-1)", "Move up"),
+        Binding("J,shift+down", "move(1)", "Move down"),
+        Binding("x", "export", "Export prompt"),
+        Binding("escape,Q", "close", "Back to review"),
+    ]
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Label("Request queue", id="queue-title", classes="title")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="queue-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("#", "Kind", "Status", "Where", "Request")
+        self.refill()
+        table.focus()
+
+    # ------------------------------------------------------------------ drawing
+
+    def refill(self, keep: str | None = None) -> None:
+        """Redraw the table from the session, keeping the cursor on `keep` (a request id)."""
+        table = self.query_one(DataTable)
+        current = keep or self.selected_id()
+        table.clear()
+        for number, request in enumerate(self.session.requests, start=1):
+            table.add_row(*self._cells(number, request), key=request.id)
+        empty = (
+            "" if self.session.requests else "No requests yet: press r or s on a chunk to add one."
+        )
+        self.query_one("#queue-empty", Label).update(empty)
+        ids = [request.id for request in self.session.requests]
+        if current in ids:
+            table.move_cursor(row=ids.index(current))
+
+    @staticmethod
+    def _cells(number: int, request: Request) -> list[Text]:
+        done = request.status == "done"
+        style = "dim strike" if done else ""
+        return [
+            Text(str(number)),
+            Text(request.kind, style="bold"),
+            Text(request.status, style="green" if done else "yellow"),
+            Text(clean_line(request.location or "—")),
+            Text(shorten(clean_line(request.text), 80), style=style),
+        ]
+
+    def selected_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        requests = self.session.requests
+        if not requests or table.cursor_row < 0 or table.cursor_row >= len(requests):
+            return None
+        return requests[table.cursor_row].id
+
+    # ------------------------------------------------------------------ actions
+
+    def action_edit(self) -> None:
+        request_id = self.selected_id()
+        if request_id is None:
+            return
+        request = self.session.request(request_id)
+
+        def edited(text: str | None) -> None:
+            if text:
+                self.session.update_request(request_id, text=text)
+                self.refill(request_id)
+
+        title = f"Edit {request.kind} request {request.id}"
+        self.app.push_screen(TextDialog(title, request.text, allow_empty=False), edited)
+
+    def action_toggle_done(self) -> None:
+        request_id = self.selected_id()
+        if request_id is None:
+            return
+        request = self.session.request(request_id)
+        status = "open" if request.status == "done" else "done"
+        self.session.update_request(request_id, status=status)
+        self.refill(request_id)
+
+    def action_delete(self) -> None:
+        request_id = self.selected_id()
+        if request_id is None:
+            return
+        self.session.delete_request(request_id)
+        self.refill()
+        self.notify(f"Deleted request {request_id}.")
+
+    def action_move(self, delta: int) -> None:
+        request_id = self.selected_id()
+        if request_id is None:
+            return
+        self.session.move_request(request_id, delta)
+        self.refill(request_id)
+
+    def action_export(self) -> None:
+        text = requests_prompt(self.session.requests)
+        if not text:
+            self.notify("No open requests to export.", severity="warning", markup=False)
+            return
+        path = self.session.state.folder / PROMPT_FILE
+        try:
+            self.session.state.ensure_folder()
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            self.notify(f"cannot write {path}: {error.strerror}", severity="error", markup=False)
+            return
+        self.notify(f"Wrote the open requests as a prompt to {path}", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,352 @@
+"""Provides `ReviewScreen`: the spec outline, the chunks of a section and the chunk beside its spec.
+
+The screen is thin: it turns keys into calls on the `ReviewSession` (which saves every decision
+before returning) and on the `ReviewNavigator` (where the reviewer is), then redraws the widgets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+
+from reviewtui.core.models import Chunk, RequestKind
+from reviewtui.errors import ReviewError
+from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
+from reviewtui.tui.screens.dialogs import TextDialog
+from reviewtui.tui.screens.filter import FilterScreen
+from reviewtui.tui.screens.help import HelpScreen
+from reviewtui.tui.screens.requests import RequestQueueScreen
+from reviewtui.tui.screens.section_picker import SectionPicker
+from reviewtui.tui.text import clean_line
+from reviewtui.tui.widgets.chunk_list import ChunkList
+from reviewtui.tui.widgets.diff_view import DiffView
+from reviewtui.tui.widgets.explanation import ExplanationPanel
+from reviewtui.tui.widgets.findings import FindingsPanel
+from reviewtui.tui.widgets.outline import SpecOutline
+from reviewtui.tui.widgets.requirement import RequirementPanel
+from reviewtui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
+
+
+class ReviewScreen(Screen[None]):
+    """The main screen: review a phase chunk by chunk."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "step_chunk(1)", "Next chunk"),
+        Binding("k,up", "step_chunk(-1)", "Previous chunk"),
+        Binding("J", "step_section(1)", "Next section"),
+        Binding("K", "step_section(-1)", "Previous section"),
+        Binding("a", "approve", "Approve"),
+        Binding("f", "flag", "Flag"),
+        Binding("n", "note", "Note"),
+        Binding("r", "request('refactor')", "Refactor request"),
+        Binding("s", "request('simplify')", "Simplify request"),
+        Binding("e", "explain", "Explain"),
+        Binding("u", "reset", "Reset to pending"),
+        Binding("l", "relink", "Relink to a section"),
+        Binding("o", "toggle_order", "Order: spec / risk first"),
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("Q", "queue", "Request queue"),
+        Binding("x", "export", "Export"),
+        Binding("tab", "app.focus_next", "Move focus", show=False),
+        Binding("shift+tab", "app.focus_previous", "Move focus back", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+        self.navigator = ReviewNavigator(session)
+        self._listed: tuple[str, int] | None = None
+        """The group (and rebuild generation) the chunk list shows."""
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield SpecOutline(self.session, id="outline")
+                yield Label("", id="chunks-title", markup=False)
+                yield ChunkList(id="chunks")
+            with Vertical(id="main"):
+                with VerticalScroll(id="requirement-box", can_focus=False):
+                    yield RequirementPanel(id="requirement")
+                yield FindingsPanel(id="findings")
+                yield Label("", id="chunk-title", markup=False)
+                yield DiffView(id="diff")
+                yield ExplanationPanel(id="explanation")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw()
+        self.query_one(DiffView).focus()
+        for warning in self.session.warnings:
+            self.notify(clean_line(warning), severity="warning", markup=False, timeout=8)
+
+    # ------------------------------------------------------------------ drawing
+
+    @property
+    def chunk(self) -> Chunk | None:
+        return self.navigator.chunk
+
+    def redraw(self) -> None:
+        """Show the navigator's position everywhere (chunk list refilled if the group changed)."""
+        navigator = self.navigator
+        listed = (navigator.group, self._generation)
+        if listed != self._listed:
+            self._listed = listed
+            self._fill_chunk_list()
+        else:
+            self.query_one(ChunkList).highlight_chunk(navigator.chunk_id)
+        if navigator.group != ALL:
+            self.query_one(SpecOutline).show_section(navigator.group)
+        self._show_chunk(navigator.chunk)
+        self.query_one(StatusBar).show(self.session, navigator)
+
+    def _fill_chunk_list(self) -> None:
+        navigator = self.navigator
+        chunks = navigator.chunks_of(navigator.group)
+        self.query_one(ChunkList).show(self.session, chunks, navigator.chunk_id)
+        self.query_one("#chunks-title", Label).update(Content(self._group_title(len(chunks))))
+
+    def _group_title(self, count: int) -> str:
+        group = self.navigator.group
+        if group == ALL:
+            name = "All chunks · risk first"
+        elif group == UNLINKED:
+            name = "Unlinked changes"
+        else:
+            section = self.session.spec.get(group)
+            name = clean_line(section.title) if section else group
+        return f"{name} — {count} chunk{'s' if count != 1 else ''}"
+
+    def _show_chunk(self, chunk: Chunk | None) -> None:
+        flags = self.session.flags_of(chunk.id) if chunk else []
+        self.query_one(DiffView).show_chunk(chunk, flags)
+        self.query_one(RequirementPanel).show_chunk(self.session, chunk)
+        self.query_one(FindingsPanel).show_chunk(self.session, chunk)
+        self.query_one("#chunk-title", Label).update(Content(chunk_title(chunk)))
+        self.query_one(ExplanationPanel).show_chunk(self.session, chunk)
+
+    def refresh_decision(self, chunk: Chunk) -> None:
+        """Redraw what depends on a chunk's decision: its list line, counts, findings, status."""
+        if self.navigator.filter.status:
+            self.rebuild()
+        self.query_one(ChunkList).refresh_chunk(self.session, chunk)
+        self.query_one(SpecOutline).refresh_counts()
+        self.query_one(FindingsPanel).show_chunk(self.session, self.chunk)
+        self.query_one(StatusBar).show(self.session, self.navigator)
+
+    def rebuild(self) -> None:
+        """The visible chunks changed (filter, order, decision under a status filter, relink)."""
+        self.navigator.rebuild()
+        self._generation += 1
+
+    # ------------------------------------------------------------------ moving
+
+    def action_step_chunk(self, delta: int) -> None:
+        if self.navigator.step_chunk(delta):
+            self.redraw()
+
+    def action_step_section(self, delta: int) -> None:
+        if self.navigator.step_group(delta):
+            self.redraw()
+
+    @on(SpecOutline.SectionChosen)
+    def _section_chosen(self, event: SpecOutline.SectionChosen) -> None:
+        group = self._group_with_chunks(event.section)
+        self.navigator.select_group(group)
+        self.redraw()
+
+    def _group_with_chunks(self, section_id: str) -> str:
+        """The section itself, or its first subsection with visible chunks when it has none."""
+        if self.navigator.chunks_of(section_id) or section_id == UNLINKED:
+            return section_id
+        for group in self.navigator.groups:
+            if section_id in [s.id for s in self.session.spec.ancestors(group)]:
+                return group
+        return section_id
+
+    @on(ChunkList.ChunkChosen)
+    def _chunk_chosen(self, event: ChunkList.ChunkChosen) -> None:
+        if event.chunk_id != self.navigator.chunk_id:
+            self.navigator.select_chunk(event.chunk_id)
+            self.redraw()
+
+    # ------------------------------------------------------------------ deciding
+
+    def _current_or_warn(self) -> Chunk | None:
+        chunk = self.chunk
+        if chunk is None:
+            self.notify("No chunk in view.", severity="warning")
+        return chunk
+
+    def action_approve(self) -> None:
+        chunk = self._current_or_warn()
+        if chunk is None:
+            return
+        self.session.approve(chunk.id)
+        following = self.navigator.next_pending()
+        self.refresh_decision(chunk)
+        if following is not None:
+            self.navigator.select_chunk(following.id)
+        else:
+            self.notify("Every chunk here is reviewed.", timeout=3)
+        self.redraw()
+
+    def action_flag(self) -> None:
+        chunk = self._current_or_warn()
+        if chunk is None:
+            return
+
+        def flagged(note: str | None) -> None:
+            if note:
+                self.session.flag(chunk.id, note)
+                self.refresh_decision(chunk)
+                self.redraw()
+
+        note = self.session.decision(chunk.id).note or ""
+        title = f"Flag {chunk.location}: what is wrong?"
+        self.app.push_screen(TextDialog(title, note, allow_empty=False), flagged)
+
+    def action_note(self) -> None:
+        chunk = self._current_or_warn()
+        if chunk is None:
+            return
+
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self.session.set_note(chunk.id, note or None)
+                self.refresh_decision(chunk)
+
+        title = f"Note on {chunk.location} (empty removes it)"
+        self.app.push_screen(TextDialog(title, self.session.decision(chunk.id).note or ""), noted)
+
+    def action_reset(self) -> None:
+        chunk = self._current_or_warn()
+        if chunk is not None:
+            self.session.reset(chunk.id)
+            self.refresh_decision(chunk)
+            self.redraw()
+
+    def action_request(self, kind: RequestKind) -> None:
+        chunk = self._current_or_warn()
+        if chunk is None:
+            return
+
+        def queued(text: str | None) -> None:
+            if text:
+                request = self.session.add_request(chunk.id, kind, text)
+                self.query_one(StatusBar).show(self.session, self.navigator)
+                self.notify(f"Queued {kind} request {request.id}.", markup=False, timeout=3)
+
+        where = chunk.location + (f" ({chunk.symbol})" if chunk.symbol else "")
+        title = f"{kind.capitalize()} request for the agent"
+        self.app.push_screen(TextDialog(title, f"{where}: ", allow_empty=False), queued)
+
+    def action_explain(self) -> None:
+        chunk = self._current_or_warn()
+        if chunk is not None:
+            self.query_one(ExplanationPanel).explain(self.session, chunk)
+
+    def action_relink(self) -> None:
+        chunk = self._current_or_warn()
+        if chunk is None:
+            return
+
+        def picked(section: str | None) -> None:
+            if section is None:
+                return
+            link = self.session.relink(chunk.id, None if section == UNLINKED else section)
+            self.rebuild()
+            if chunk in self.navigator.visible:
+                self.navigator.select_chunk(chunk.id)
+            self.query_one(SpecOutline).refresh_counts()
+            self.redraw()
+            where = link.section_id or "Unlinked changes"
+            self.notify(f"Linked {chunk.location} to {where}.", markup=False, timeout=3)
+
+        current = self.session.link(chunk.id).section_id or UNLINKED
+        title = f"Link {chunk.location} to which section?"
+        self.app.push_screen(SectionPicker(self.session, current, title), picked)
+
+    # ------------------------------------------------------------------ views
+
+    def action_toggle_order(self) -> None:
+        self.navigator.set_order("risk" if self.navigator.order == "spec" else "spec")
+        self._generation += 1
+        self.redraw()
+        order = "risk first" if self.navigator.order == "risk" else "spec order"
+        self.notify(f"Order: {order}.", timeout=2)
+
+    def action_filter(self) -> None:
+        rules = sorted({flag.rule for flags in self.session.flags.values() for flag in flags})
+
+        def filtered(result: object) -> None:
+            if result is not None:
+                self.navigator.set_filter(result)  # type: ignore[arg-type]
+                self._generation += 1
+                self.redraw()
+                if not self.navigator.visible:
+                    self.notify("No chunk matches this filter (Esc clears it).", severity="warning")
+
+        self.app.push_screen(FilterScreen(self.navigator.filter, rules), filtered)
+
+    def action_clear_filter(self) -> None:
+        if self.navigator.filter.active:
+            self.navigator.clear_filter()
+            self._generation += 1
+            self.redraw()
+
+    def action_queue(self) -> None:
+        def closed(_: object) -> None:
+            self.query_one(StatusBar).show(self.session, self.navigator)
+
+        self.app.push_screen(RequestQueueScreen(self.session), closed)
+
+    def action_help(self) -> None:
+        groups = [("Review", self.BINDINGS), ("App", self.app.BINDINGS)]
+        self.app.push_screen(HelpScreen(groups))
+
+    def action_export(self) -> None:
+        self.notify("Exporting the review…", timeout=2)
+        self._export()
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self) -> None:
+        try:
+            path = self.session.export_to()
+        except ReviewError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        message = f"Review exported to {path}"
+        self.app.call_from_thread(self.notify, message, markup=False, timeout=6)
+
+
+def chunk_title(chunk: Chunk | None) -> str:
+    """`src/data.py:40-51 · load_data · +12 −0 · added`."""
+    if chunk is None:
+        return ""
+    parts = [clean_line(chunk.location)]
+    if chunk.symbol:
+        parts.append(clean_line(chunk.symbol))
+    parts.append(f"+{chunk.added} −{chunk.removed}")
+    if chunk.change != "modified":
+        parts.append(
+            chunk.change if not chunk.old_path else f"renamed from {clean_line(chunk.old_path)}"
+        )
+    if chunk.commits:
+        parts.append("commit " + ", ".join(sha[:7] for sha in chunk.commits[:3]))
+    return " · ".join(parts)

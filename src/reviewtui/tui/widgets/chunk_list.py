@@ -1,0 +1,90 @@
+"""Provides `ChunkList`: one line per chunk of the group on screen.
+
+A line reads `✓ src/data.py · load_data  +12 −0  ▲2`: decision mark, file, enclosing definition,
+added/removed counts and flag marks. It is an `OptionList`, so thousands of chunks cost nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from reviewtui.core.models import Chunk, Flag
+from reviewtui.tui.text import clean_line
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
+
+DECISION_MARKS = {
+    "pending": ("·", "$text-muted"),
+    "approved": ("✓", "$success"),
+    "flagged": ("✗", "$error"),
+}
+SEVERITY_STYLES = {"high": "$error", "medium": "$warning", "low": "$text-muted"}
+
+
+def chunk_line(chunk: Chunk, status: str, flags: list[Flag]) -> Content:
+    """The one-line summary of a chunk, as plain content with styled marks."""
+    mark, mark_style = DECISION_MARKS.get(status, ("?", ""))
+    parts: list[str | tuple[str, str]] = [(mark, f"bold {mark_style}"), " ", clean_line(chunk.path)]
+    if chunk.symbol:
+        parts += [(" · ", "$text-muted"), (clean_line(chunk.symbol), "$accent")]
+    parts += ["  ", (f"+{chunk.added}", "$success"), " ", (f"−{chunk.removed}", "$error")]
+    if flags:
+        worst = min(flags, key=lambda flag: {"high": 0, "medium": 1}.get(flag.severity, 2))
+        parts += ["  ", (f"▲{len(flags)}", f"bold {SEVERITY_STYLES[worst.severity]}")]
+    return Content.assemble(*parts)
+
+
+class ChunkList(OptionList):
+    """The chunks of one section (or of every section when risk first); option id is the chunk id."""
+
+    @dataclass
+    class ChunkChosen(Message):
+        """The reviewer moved to a chunk in this list (arrows, Enter or click)."""
+
+        chunk_list: ChunkList
+        chunk_id: str
+
+    def show(self, session: ReviewSession, chunks: list[Chunk], current: str | None) -> None:
+        """Replace the lines with `chunks` and highlight `current`."""
+        options = [self._option(session, chunk) for chunk in chunks]
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(options)
+            self.highlight_chunk(current)
+
+    def highlight_chunk(self, chunk_id: str | None) -> None:
+        """Move the highlight to a chunk's line (no message is sent)."""
+        if chunk_id is None:
+            return
+        try:
+            index = self.get_option_index(chunk_id)
+        except OptionDoesNotExist:  # the chunk is not in this list
+            return
+        with self.prevent(OptionList.OptionHighlighted):
+            self.highlighted = index
+
+    def refresh_chunk(self, session: ReviewSession, chunk: Chunk) -> None:
+        """Redraw one chunk's line after its decision or flags changed."""
+        try:
+            self.replace_option_prompt(chunk.id, self._option(session, chunk).prompt)
+        except OptionDoesNotExist:  # not shown in this group
+            return
+
+    @staticmethod
+    def _option(session: ReviewSession, chunk: Chunk) -> Option:
+        line = chunk_line(chunk, session.decision(chunk.id).status, session.flags.get(chunk.id, []))
+        return Option(line, id=chunk.id)
+
+    @on(OptionList.OptionHighlighted)
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionHighlighted | OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.ChunkChosen(self, event.option.id))

@@ -1,0 +1,122 @@
+"""Provides `SpecOutline`: the spec's section tree with per-section chunk counts and review marks.
+
+Each label reads `2.1 Source  3 ✓1 ✗1`: chunks of the section and its subsections, approved,
+flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase.
+A last entry, "Unlinked changes", holds the chunks that belong to no section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from reviewtui.tui.navigation import UNLINKED
+from reviewtui.tui.text import clean_line
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
+
+
+@dataclass
+class Totals:
+    """Chunk counts of a section including its subsections."""
+
+    chunks: int = 0
+    approved: int = 0
+    flagged: int = 0
+
+    def add(self, other: Totals) -> None:
+        self.chunks += other.chunks
+        self.approved += other.approved
+        self.flagged += other.flagged
+
+
+class SpecOutline(Tree[str]):
+    """The section tree; node data is the section id (or `UNLINKED`)."""
+
+    @dataclass
+    class SectionChosen(Message):
+        """The reviewer chose a section (Enter or click on its node)."""
+
+        outline: SpecOutline
+        section: str
+        """The section id, or `UNLINKED`."""
+
+    def __init__(self, session: ReviewSession, **kwargs: object) -> None:
+        super().__init__("Spec", **kwargs)  # type: ignore[arg-type]
+        self.session = session
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self._nodes: dict[str, TreeNode[str]] = {}
+
+    def on_mount(self) -> None:
+        self.build()
+
+    def build(self) -> None:
+        """(Re)create every node from the session's spec."""
+        self.clear()
+        self._nodes = {}
+        for section in self.session.spec.sections:
+            parent = self._nodes.get(section.parent or "", self.root)
+            node = parent.add(section.title, data=section.id, expand=True)
+            self._nodes[section.id] = node
+        self._nodes[UNLINKED] = self.root.add_leaf("Unlinked changes", data=UNLINKED)
+        self.refresh_counts()
+
+    def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
+        """Labels are plain text: section titles never go through markup."""
+        return label if isinstance(label, Text) else Text(clean_line(label), no_wrap=True)
+
+    def refresh_counts(self) -> None:
+        """Recompute every label's counts and marks from the session."""
+        totals = self._totals()
+        for section in self.session.spec.sections:
+            self._nodes[section.id].set_label(self._label(section.title, totals[section.id]))
+        self._nodes[UNLINKED].set_label(self._label("Unlinked changes", totals[UNLINKED]))
+
+    def _totals(self) -> dict[str, Totals]:
+        totals: dict[str, Totals] = {}
+        for section_id in [s.id for s in self.session.spec.sections] + [UNLINKED]:
+            counts = self.session.section_counts(None if section_id == UNLINKED else section_id)
+            totals[section_id] = Totals(counts.chunks, counts.approved, counts.flagged)
+        for section in reversed(self.session.spec.sections):
+            if section.parent in totals:
+                totals[section.parent].add(totals[section.id])
+        return totals
+
+    @staticmethod
+    def _label(title: str, totals: Totals) -> Text:
+        label = Text(clean_line(title), no_wrap=True, overflow="ellipsis")
+        if totals.chunks == 0:
+            label.append("  ∅", style="dim")
+            return label
+        mark = " ✔" if totals.approved == totals.chunks else ""
+        label.append(f"  {totals.chunks}", style="bold")
+        if totals.approved:
+            label.append(f" ✓{totals.approved}", style="green")
+        if totals.flagged:
+            label.append(f" ✗{totals.flagged}", style="red")
+        label.append(mark, style="bold green")
+        return label
+
+    def show_section(self, section: str) -> None:
+        """Move the cursor to a section's node without choosing it."""
+        node = self._nodes.get(section)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.move_cursor(node, animate=False)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.SectionChosen(self, event.node.data))

@@ -1,0 +1,72 @@
+"""Provides `RequirementPanel`: the spec text the chunk in view implements, and why we think so.
+
+It shows the section's breadcrumb (`2 Data › 2.1 Source`), the section's own spec text, and the
+evidence of the link with its confidence. Spec text is shown as plain text, never as markup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.widgets import Static
+
+from reviewtui.core.models import Chunk, SectionLink
+from reviewtui.tui.text import clean_block, clean_line, shorten
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
+
+EVIDENCE_LABELS = {
+    "comment": "comment",
+    "commit": "commit",
+    "lexical": "mentions",
+    "path": "path",
+    "structure": "structure",
+    "llm": "LLM",
+    "manual": "manual",
+}
+
+
+def evidence_line(link: SectionLink) -> Content:
+    """`confidence 0.82 · commit: 'T012 …' · mentions: mean_pool`."""
+    parts: list[str | tuple[str, str]] = [(f"confidence {link.confidence:.2f}", "bold")]
+    for evidence in link.evidence[:4]:
+        label = EVIDENCE_LABELS.get(evidence.kind, evidence.kind)
+        parts += [(" · ", "$text-muted"), (f"{label}: ", "$text-muted")]
+        parts.append(shorten(clean_line(evidence.detail), 70))
+    return Content.assemble(*parts)
+
+
+class RequirementPanel(Static):
+    """The linked section's spec text with the link's evidence."""
+
+    def show_chunk(self, session: ReviewSession, chunk: Chunk | None) -> None:
+        self.update(requirement_content(session, chunk))
+
+
+def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
+    """What the panel shows for `chunk` (also used by tests)."""
+    if chunk is None:
+        return Content("No chunk here: the filter hides every chunk of this section.")
+    link = session.link(chunk.id)
+    section = session.spec.get(link.section_id)
+    if section is None:
+        head = Content.styled("Unlinked change", "bold $warning")
+        body = "This chunk implements no section of the spec (glue code, or work nobody asked for)."
+        line = evidence_line(link) if link.evidence else Content("")
+        return Content("\n").join([head, Content(body), line])
+    crumbs = [clean_line(s.title) for s in reversed(session.spec.ancestors(section.id))]
+    breadcrumb = " › ".join([*crumbs, clean_line(section.title)])
+    where = f"  ({section.spec}:{section.line})"
+    head = Content.assemble((breadcrumb, "bold $accent"), (clean_line(where), "$text-muted"))
+    body = Content(_body_text(section.text, section.title))
+    return Content("\n").join([head, body, evidence_line(link)])
+
+
+def _body_text(text: str, title: str) -> str:
+    """The section's text without its heading line (already in the breadcrumb)."""
+    lines = clean_block(text).strip("\n").split("\n")
+    if lines and title.strip() and title.strip() in lines[0]:
+        lines = lines[1:]
+    return "\n".join(lines).strip("\n") or "(no text of its own)"
