@@ -1,0 +1,850 @@
+"""Provides `cut_chunks`: the phase's file diffs cut into small, syntax-aware chunks with stable ids.
+
+How a file is cut:
+
+- Python (`.py`, `.pyi`, `.pyw`): `ast` on the new side (the old side for a deleted file) gives every
+  line an *owner*: a top-level function, a class (its own statements), a method, or the module. A chunk
+  never spans two owners. Removed lines take their owner from the old side, which is rebuilt from the
+  new text and the hunks. Small hunks of the same definition a few lines apart are joined, and a
+  definition with more than `max_lines` changed lines is split at blank lines, else at statement
+  starts. `Chunk.symbol` is the deepest definition enclosing the chunk's changes (`Trainer.step`).
+  A file that does not parse falls back to the text rules.
+- Config (yaml, json, toml, ini, cfg): the owner of a line is its top-level key (a TOML or INI table),
+  which is also the chunk's `symbol`.
+- Other text: one chunk per hunk, split at blank lines when it has more than `max_lines` changes.
+- Binary files, submodules, huge and minified files, and changes without content (a pure rename, a
+  mode change, an empty file) become one chunk with a one-line `summary` and no lines.
+
+A chunk's id comes from its path and its changed lines (kind and text), never from line numbers, so a
+change that moves keeps its id and any edit gives a new one.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from pygments.lexers import get_lexer_for_filename
+from pygments.util import ClassNotFound
+
+from reviewtui.config import ChunkSettings
+from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
+
+ID_LENGTH = 12
+"""Hex digits of a chunk id (a duplicate within one phase gets a `-2`, `-3`… suffix)."""
+
+BRIDGE_GAP = 6
+"""Most unchanged lines between two hunks of one Python definition that still join them."""
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyi", ".pyw"})
+CONFIG_KINDS: dict[str, str] = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".toml": "toml",
+    ".ini": "ini",
+    ".cfg": "ini",
+}
+"""File suffix -> the config dialect whose top-level keys name and separate chunks."""
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def chunk_id(path: str, lines: Sequence[DiffLine]) -> str:
+    """A short hex id from the path and the changed lines' kinds and texts (context and numbers ignored)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(path.encode("utf-8", "replace"))
+    for line in lines:
+        if line.kind != " ":
+            digest.update(b"\0" + line.kind.encode("ascii") + line.text.encode("utf-8", "replace"))
+    return digest.hexdigest()[:ID_LENGTH]
+
+
+def cut_chunks(
+    files: list[FileDiff], commits: list[CommitInfo], settings: ChunkSettings
+) -> list[Chunk]:
+    """Cut every file of the phase into chunks, in file order then position; ids are unique."""
+    added_by_path = _added_by_path(commits)
+    chunks: list[Chunk] = []
+    for file in files:
+        language = language_for(file.path)
+        for piece in _file_pieces(file, settings):
+            chunks.append(_to_chunk(file, piece, language, added_by_path.get(file.path, [])))
+    _make_ids_unique(chunks)
+    return chunks
+
+
+@lru_cache(maxsize=512)
+def language_for(path: str) -> str | None:
+    """The pygments alias of the lexer for a file name (`python`, `yaml`…), or None."""
+    try:
+        lexer = get_lexer_for_filename(PurePosixPath(path).name)
+    except ClassNotFound:
+        return None
+    return lexer.aliases[0] if lexer.aliases else None
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+@dataclass
+class _Piece:
+    """A chunk before it has an id: its lines, symbol, summary and line numbers."""
+
+    lines: list[DiffLine]
+    key: list[DiffLine]
+    """The lines the id and the commit attribution derive from (the changed lines, or a signature)."""
+    new_start: int = 0
+    new_lines: int = 0
+    old_start: int = 0
+    old_lines: int = 0
+    added: int = 0
+    removed: int = 0
+    symbol: str | None = None
+    summary: str | None = None
+
+
+def _added_by_path(commits: list[CommitInfo]) -> dict[str, list[tuple[str, set[str]]]]:
+    index: dict[str, list[tuple[str, set[str]]]] = {}
+    for commit in commits:
+        for path, added in commit.added_lines.items():
+            index.setdefault(path, []).append((commit.sha, added))
+    return index
+
+
+def _to_chunk(
+    file: FileDiff, piece: _Piece, language: str | None, added: list[tuple[str, set[str]]]
+) -> Chunk:
+    return Chunk(
+        id=chunk_id(file.path, piece.key),
+        path=file.path,
+        old_path=file.old_path,
+        change=file.change,
+        lines=piece.lines,
+        new_start=piece.new_start,
+        new_lines=piece.new_lines,
+        old_start=piece.old_start,
+        old_lines=piece.old_lines,
+        added=piece.added,
+        removed=piece.removed,
+        symbol=piece.symbol,
+        language=language,
+        summary=piece.summary,
+        commits=_commits_of(piece.key, added),
+    )
+
+
+def _commits_of(lines: list[DiffLine], added: list[tuple[str, set[str]]]) -> list[str]:
+    if not added:
+        return []
+    texts = {line.text.strip() for line in lines if line.kind == "+"}
+    texts.discard("")
+    return [sha for sha, commit_lines in added if not texts.isdisjoint(commit_lines)]
+
+
+def _make_ids_unique(chunks: list[Chunk]) -> None:
+    seen: dict[str, int] = {}
+    for chunk in chunks:
+        count = seen.get(chunk.id, 0) + 1
+        seen[chunk.id] = count
+        if count > 1:
+            chunk.id = f"{chunk.id}-{count}"
+
+
+def _file_pieces(file: FileDiff, settings: ChunkSettings) -> list[_Piece]:
+    summary = _summary_piece(file, settings)
+    if summary is not None:
+        return [summary]
+    new_lines = split_lines(file.new_text) if file.new_text is not None else None
+    old_lines = rebuild_old_lines(file, new_lines) if file.removed else None
+    new_outline, old_outline = _outlines(file, new_lines, old_lines)
+    bridge_text = new_lines if new_outline is not None and new_outline.python else None
+    max_lines = max(1, settings.max_lines)
+    cutter = _Cutter(new_outline, old_outline, max_lines, max(0, settings.context))
+    pieces: list[_Piece] = []
+    for segment in _segments(file.hunks, bridge_text, max_lines):
+        pieces.extend(cutter.cut(segment))
+    return pieces
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def _summary_piece(file: FileDiff, settings: ChunkSettings) -> _Piece | None:
+    """One summarized chunk for a file that is not worth cutting, else None."""
+    changed = [line for hunk in file.hunks for line in hunk.lines if line.kind != " "]
+    text: str | None = None
+    key = changed
+    if file.submodule:
+        text = _submodule_summary(changed)
+    elif file.binary:
+        text = _binary_summary(file)
+        key = [_signature("binary", file.old_path, file.old_size, file.new_size)]
+    elif not file.hunks:
+        text = _metadata_summary(file)
+        key = [_signature(file.change, file.old_path, file.old_mode, file.new_mode)]
+    elif len(changed) > settings.huge_file_lines:
+        text = _huge_summary(changed)
+    elif changed and _average_length(changed) > settings.minified_line_length:
+        text = _minified_summary(changed)
+    if text is None:
+        return None
+    return _summarized(file, text, key, changed)
+
+
+def _summarized(file: FileDiff, text: str, key: list[DiffLine], changed: list[DiffLine]) -> _Piece:
+    piece = _Piece(lines=[], key=key, summary=text)
+    piece.added = sum(1 for line in changed if line.kind == "+")
+    piece.removed = len(changed) - piece.added
+    if file.hunks:
+        first, last = file.hunks[0], file.hunks[-1]
+        piece.new_start = first.new_start
+        piece.new_lines = max(0, last.new_start + last.new_lines - first.new_start)
+        piece.old_start = first.old_start
+        piece.old_lines = max(0, last.old_start + last.old_lines - first.old_start)
+    return piece
+
+
+def _signature(*parts: object) -> DiffLine:
+    """A stand-in changed line for a chunk without lines, so its id still reflects what changed."""
+    return DiffLine("+", "\0" + "\0".join(str(part) for part in parts), None, None)
+
+
+def _average_length(lines: list[DiffLine]) -> float:
+    return sum(len(line.text) for line in lines) / len(lines)
+
+
+def format_size(size: int) -> str:
+    """`512 B`, `12.3 KiB`, `4.0 MiB`."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def _binary_summary(file: FileDiff) -> str:
+    old = format_size(file.old_size) if file.old_size is not None else None
+    new = format_size(file.new_size) if file.new_size is not None else None
+    if file.change == "added":
+        return f"binary file added, {new}" if new else "binary file added"
+    if file.change == "deleted":
+        return f"binary file deleted, {old}" if old else "binary file deleted"
+    if old and new:
+        return f"binary file, {old} → {new}"
+    return "binary file changed"
+
+
+def _submodule_summary(changed: list[DiffLine]) -> str:
+    def commit(kind: str) -> str | None:
+        for line in changed:
+            if line.kind == kind:
+                return line.text.split()[-1][:7] if line.text.split() else None
+        return None
+
+    old, new = commit("-"), commit("+")
+    if old and new:
+        return f"submodule {old} → {new}"
+    if new:
+        return f"submodule added at {new}"
+    if old:
+        return f"submodule removed (was {old})"
+    return "submodule changed"
+
+
+def _metadata_summary(file: FileDiff) -> str:
+    parts: list[str] = []
+    if file.old_path and file.change == "renamed":
+        verb = "copied" if file.copied else "renamed"
+        parts.append(f"{verb} from {file.old_path}, content unchanged")
+    elif file.change == "added":
+        parts.append("empty file added")
+    elif file.change == "deleted":
+        parts.append("empty file deleted")
+    if file.old_mode and file.new_mode and file.old_mode != file.new_mode:
+        parts.append(f"mode {file.old_mode} → {file.new_mode}")
+    return ", ".join(parts) or "no content change"
+
+
+def _huge_summary(changed: list[DiffLine]) -> str:
+    added = sum(1 for line in changed if line.kind == "+")
+    return f"huge file, {added:,} lines added, {len(changed) - added:,} removed"
+
+
+def _minified_summary(changed: list[DiffLine]) -> str:
+    size = sum(len(line.text.encode("utf-8", "replace")) for line in changed)
+    plural = "" if len(changed) == 1 else "s"
+    return f"minified file, {len(changed)} line{plural}, {format_size(size)} changed"
+
+
+# --------------------------------------------------------------------------- file text
+
+
+def split_lines(text: str) -> list[str]:
+    """Split like git: on `\\n` only, without a trailing empty line, a CRLF's `\\r` dropped."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def rebuild_old_lines(file: FileDiff, new_lines: list[str] | None) -> list[str] | None:
+    """The old file's lines from the new file and the hunks, or None when they do not agree."""
+    if new_lines is None:
+        if file.change != "deleted":
+            return None
+        new_lines = []
+    old: list[str] = []
+    next_new = 1
+    for hunk in file.hunks:
+        first_new = _first_line(hunk.new_start, hunk.new_lines)
+        if first_new < next_new or first_new - 1 > len(new_lines):
+            return None
+        old.extend(new_lines[next_new - 1 : first_new - 1])
+        if len(old) + 1 != _first_line(hunk.old_start, hunk.old_lines):
+            return None
+        old.extend(line.text for line in hunk.lines if line.kind != "+")
+        next_new = first_new + hunk.new_lines
+    old.extend(new_lines[next_new - 1 :])
+    return old
+
+
+def _first_line(start: int, count: int) -> int:
+    """The first line a hunk side covers (an empty side's start is the line before it)."""
+    return start if count else start + 1
+
+
+# --------------------------------------------------------------------------- outlines
+
+
+@dataclass
+class _Outline:
+    """Per line (1-based) of one side of a file: its owner, its symbol, whether a statement starts there.
+
+    An owner is the unit a chunk never crosses (a function, a method, a class's own statements, a
+    config key, "" for the module or plain text); None marks a gap (a blank line between units)
+    that joins whichever unit is next to it.
+    """
+
+    owners: list[str | None]
+    symbols: list[str | None]
+    starts: list[bool]
+    units: set[str] = field(default_factory=set)
+    python: bool = False
+
+    @classmethod
+    def empty(cls, size: int, python: bool = False) -> _Outline:
+        return cls([None] * (size + 2), [None] * (size + 2), [False] * (size + 2), set(), python)
+
+    def owner(self, number: int | None) -> str | None:
+        return self.owners[number] if number is not None and 0 < number < len(self.owners) else None
+
+    def symbol(self, number: int | None) -> str | None:
+        return (
+            self.symbols[number] if number is not None and 0 < number < len(self.symbols) else None
+        )
+
+    def starts_at(self, number: int | None) -> bool:
+        return number is not None and 0 < number < len(self.starts) and self.starts[number]
+
+    def fill(self, start: int, end: int, owner: str, lines: list[str], keep_blank: bool) -> None:
+        for number in range(max(1, start), min(end, len(lines)) + 1):
+            blank = not lines[number - 1].strip()
+            self.owners[number] = owner if keep_blank or not blank else None
+
+
+def _outlines(
+    file: FileDiff, new_lines: list[str] | None, old_lines: list[str] | None
+) -> tuple[_Outline | None, _Outline | None]:
+    """Outlines of the new and old side; (None, None) means plain text rules."""
+    suffix = PurePosixPath(file.path).suffix.lower()
+    if suffix in PYTHON_SUFFIXES or language_for(file.path) == "python":
+        new = python_outline(new_lines) if new_lines is not None else None
+        old = python_outline(old_lines) if old_lines is not None else None
+        primary = old if file.change == "deleted" else new
+        return (new, old) if primary is not None else (None, None)
+    kind = CONFIG_KINDS.get(suffix)
+    if kind is None:
+        return None, None
+    new = config_outline(kind, new_lines) if new_lines is not None else None
+    return new, config_outline(kind, old_lines) if old_lines is not None else None
+
+
+def _parse_python(source: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def python_outline(lines: list[str]) -> _Outline | None:
+    """The owners and symbols of a Python file's lines, or None when it does not parse."""
+    tree = _parse_python("\n".join(lines))
+    if tree is None:
+        return None
+    outline = _Outline.empty(len(lines), python=True)
+    _assign_owners(outline, tree.body, "", "", lines)
+    _assign_symbols(outline, tree.body, "")
+    return outline
+
+
+def _statement_range(statement: ast.stmt) -> tuple[int, int]:
+    start = statement.lineno
+    if isinstance(statement, _DEFINITIONS):
+        start = min([start, *(decorator.lineno for decorator in statement.decorator_list)])
+    return start, statement.end_lineno or statement.lineno
+
+
+def _assign_owners(
+    outline: _Outline, body: list[ast.stmt], prefix: str, container: str, lines: list[str]
+) -> None:
+    """Give each line of `body` its owner: a function or method, a class's own lines, or `container`."""
+    for statement in body:
+        start, end = _statement_range(statement)
+        if isinstance(statement, _DEFINITIONS):
+            name = prefix + statement.name
+            is_function = isinstance(statement, _FUNCTIONS)
+            outline.fill(start, end, name, lines, keep_blank=is_function)
+            outline.units.add(name)
+            _attach_comments(outline, start, name, lines)
+            if isinstance(statement, ast.ClassDef):
+                _assign_owners(outline, statement.body, name + ".", name, lines)
+        else:
+            outline.fill(start, end, container, lines, keep_blank=True)
+
+
+def _attach_comments(outline: _Outline, start: int, owner: str, lines: list[str]) -> None:
+    """Comment lines right above a definition, at its indentation, belong to it."""
+    head = lines[start - 1] if 0 < start <= len(lines) else ""
+    indent = head[: len(head) - len(head.lstrip())]
+    number = start - 1
+    while number >= 1:
+        text = lines[number - 1]
+        if not text.startswith(indent) or not text[len(indent) :].startswith("#"):
+            break
+        outline.owners[number] = owner
+        number -= 1
+
+
+def _assign_symbols(outline: _Outline, body: list[ast.stmt], prefix: str) -> None:
+    """Mark statement starts and give each line the dotted name of its deepest definition."""
+    for statement in body:
+        start, end = _statement_range(statement)
+        if 0 < start < len(outline.starts):
+            outline.starts[start] = True
+        if isinstance(statement, _DEFINITIONS):
+            name = prefix + statement.name
+            for number in range(max(1, start), min(end, len(outline.symbols) - 2) + 1):
+                outline.symbols[number] = name
+            _assign_symbols(outline, statement.body, name + ".")
+        else:
+            _assign_symbols(outline, list(_child_statements(statement)), prefix)
+
+
+def _child_statements(node: ast.AST) -> Iterator[ast.stmt]:
+    """The statements nested in a compound statement (bodies, else, finally, handlers, cases)."""
+    for _, value in ast.iter_fields(node):
+        if not isinstance(value, list):
+            continue
+        for item in value:
+            if isinstance(item, ast.stmt):
+                yield item
+            elif isinstance(item, ast.excepthandler | ast.match_case):
+                yield from _child_statements(item)
+
+
+_YAML_KEY = re.compile(r"""^(?![#\-\s])("[^"]*"|'[^']*'|[^:#]+?)\s*:(?:\s|$)""")
+_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"""^([A-Za-z0-9_\-."']+)\s*=""")
+_INI_SECTION = re.compile(r"^\s*\[([^\]]+)\]")
+_JSON_KEY = re.compile(r'^(\s*)"((?:[^"\\]|\\.)*)"\s*:')
+
+
+def _yaml_keys(lines: list[str]) -> list[str | None]:
+    keys: list[str | None] = []
+    for line in lines:
+        match = _YAML_KEY.match(line)
+        keys.append(match.group(1).strip("\"'") if match else None)
+    return keys
+
+
+def _toml_keys(lines: list[str]) -> list[str | None]:
+    keys: list[str | None] = []
+    in_table = False
+    for line in lines:
+        table = _TOML_TABLE.match(line)
+        key = None if in_table or table else _TOML_KEY.match(line)
+        in_table = in_table or table is not None
+        keys.append(table.group(1) if table else key.group(1).strip("\"'") if key else None)
+    return keys
+
+
+def _ini_keys(lines: list[str]) -> list[str | None]:
+    matches = (_INI_SECTION.match(line) for line in lines)
+    return [match.group(1).strip() if match else None for match in matches]
+
+
+def _json_keys(lines: list[str]) -> list[str | None]:
+    matches = [_JSON_KEY.match(line) for line in lines]
+    indents = [len(match.group(1)) for match in matches if match]
+    top = min(indents, default=0)
+    return [match.group(2) if match and len(match.group(1)) == top else None for match in matches]
+
+
+_CONFIG_KEYS: dict[str, Callable[[list[str]], list[str | None]]] = {
+    "yaml": _yaml_keys,
+    "toml": _toml_keys,
+    "ini": _ini_keys,
+    "json": _json_keys,
+}
+
+
+def config_outline(kind: str, lines: list[str]) -> _Outline:
+    """Each line owned by the top-level key (or table) it sits under; comments above a key join it."""
+    outline = _Outline.empty(len(lines))
+    current = ""
+    for number, (text, key) in enumerate(zip(lines, _CONFIG_KEYS[kind](lines), strict=True), 1):
+        if key is not None:
+            current = key
+            outline.starts[number] = True
+            outline.units.add(key)
+            _attach_config_comments(outline, number, key, lines)
+        if text.strip():
+            outline.owners[number] = current
+            outline.symbols[number] = current or None
+    return outline
+
+
+def _attach_config_comments(outline: _Outline, number: int, key: str, lines: list[str]) -> None:
+    above = number - 1
+    while above >= 1 and lines[above - 1].lstrip().startswith(("#", ";")):
+        outline.owners[above] = key
+        outline.symbols[above] = key
+        above -= 1
+
+
+# --------------------------------------------------------------------------- segments
+
+
+@dataclass
+class _Segment:
+    """Diff lines cut as one run: a hunk, or Python hunks joined over a small unchanged gap."""
+
+    lines: list[DiffLine]
+    new_anchor: int
+    """The new-side line just before the segment's first line."""
+    old_anchor: int
+
+
+def _segments(hunks: list[Hunk], bridge_text: list[str] | None, max_lines: int) -> list[_Segment]:
+    segments: list[_Segment] = []
+    previous: Hunk | None = None
+    for hunk in hunks:
+        bridge = None
+        if previous is not None and bridge_text is not None:
+            bridge = _bridge(previous, hunk, bridge_text, max_lines)
+        if bridge is not None:
+            segments[-1].lines.extend(bridge)
+            segments[-1].lines.extend(hunk.lines)
+        else:
+            segments.append(_Segment(list(hunk.lines), _anchor(hunk), _anchor(hunk, old=True)))
+        previous = hunk
+    return segments
+
+
+def _anchor(hunk: Hunk, old: bool = False) -> int:
+    start, count = (hunk.old_start, hunk.old_lines) if old else (hunk.new_start, hunk.new_lines)
+    return start - 1 if count else start
+
+
+def _bridge(
+    before: Hunk, after: Hunk, new_lines: list[str], max_lines: int
+) -> list[DiffLine] | None:
+    """The unchanged lines between two nearby hunks, as context, or None when they stay apart."""
+    first_new = _first_line(before.new_start, before.new_lines) + before.new_lines
+    first_old = _first_line(before.old_start, before.old_lines) + before.old_lines
+    gap = _first_line(after.new_start, after.new_lines) - first_new
+    if gap != _first_line(after.old_start, after.old_lines) - first_old:
+        return None
+    if not 0 <= gap <= BRIDGE_GAP or first_new - 1 + gap > len(new_lines):
+        return None
+    if _changed_count(before) + _changed_count(after) > max_lines:
+        return None
+    return [
+        DiffLine(" ", new_lines[first_new - 1 + k], first_old + k, first_new + k)
+        for k in range(gap)
+    ]
+
+
+def _changed_count(hunk: Hunk) -> int:
+    return sum(1 for line in hunk.lines if line.kind != " ")
+
+
+# --------------------------------------------------------------------------- cutting a segment
+
+
+class _Cutter:
+    """Cuts segments of one file into pieces by owner, size cap and context."""
+
+    def __init__(
+        self, new: _Outline | None, old: _Outline | None, max_lines: int, context: int
+    ) -> None:
+        self.new = new
+        self.old = old
+        self.max_lines = max_lines
+        self.context = context
+
+    def cut(self, segment: _Segment) -> list[_Piece]:
+        lines = segment.lines
+        owners = [self._owner(line) for line in lines]
+        self._adopt_new_owners(lines, owners)
+        resolved = _resolve_gaps(lines, owners)
+        positions = _positions(segment)
+        pieces: list[_Piece] = []
+        for start, end in _groups(lines, resolved):
+            for first, last in self._split(lines, start, end):
+                pieces.append(self._piece(lines, owners, first, last, positions))
+        return pieces
+
+    def _side(self, line: DiffLine) -> tuple[_Outline | None, int | None]:
+        return (self.old, line.old_no) if line.kind == "-" else (self.new, line.new_no)
+
+    def _owner(self, line: DiffLine) -> str | None:
+        outline, number = self._side(line)
+        if outline is None:
+            return "" if line.text.strip() else None
+        return outline.owner(number)
+
+    def _adopt_new_owners(self, lines: list[DiffLine], owners: list[str | None]) -> None:
+        """Removed lines of a unit that no longer exists (a rename) join the unit that replaced them."""
+        if self.new is None or self.old is None:
+            return
+        for start, end in _change_blocks(lines):
+            replacement = next(
+                (owners[i] for i in range(start, end) if lines[i].kind == "+" and owners[i]), None
+            )
+            if replacement is None:
+                continue
+            for i in range(start, end):
+                owner = owners[i]
+                if lines[i].kind == "-" and owner and owner not in self.new.units:
+                    owners[i] = replacement
+
+    def _split(self, lines: list[DiffLine], start: int, end: int) -> list[tuple[int, int]]:
+        """Split a group with more than `max_lines` changes at blank lines, else statement starts."""
+        changed = [i for i in range(start, end + 1) if lines[i].kind != " "]
+        if len(changed) <= self.max_lines:
+            return [(start, end)]
+        blank, statement = self._break_points(lines, changed)
+        ranges = _greedy_ranges(len(changed), blank, statement, self.max_lines)
+        return [(changed[first], changed[last]) for first, last in ranges]
+
+    def _break_points(
+        self, lines: list[DiffLine], changed: list[int]
+    ) -> tuple[list[bool], list[bool]]:
+        blank = [False] * len(changed)
+        statement = [False] * len(changed)
+        for k in range(1, len(changed)):
+            here = lines[changed[k]]
+            between = range(changed[k - 1], changed[k])
+            blank[k] = bool(here.text.strip()) and any(not lines[j].text.strip() for j in between)
+            statement[k] = any(
+                self._starts(lines[j]) for j in range(changed[k - 1] + 1, changed[k] + 1)
+            )
+        return blank, statement
+
+    def _starts(self, line: DiffLine) -> bool:
+        outline, number = self._side(line)
+        return outline is not None and outline.starts_at(number)
+
+    def _piece(
+        self,
+        lines: list[DiffLine],
+        owners: list[str | None],
+        first: int,
+        last: int,
+        positions: tuple[list[int], list[int]],
+    ) -> _Piece:
+        begin, end = _with_context(lines, first, last, self.context)
+        shown = lines[begin : end + 1]
+        changed = [line for line in lines[first : last + 1] if line.kind != " "]
+        piece = _Piece(lines=shown, key=changed, symbol=self._symbol(lines, owners, first, last))
+        piece.added = sum(1 for line in changed if line.kind == "+")
+        piece.removed = len(changed) - piece.added
+        piece.new_start, piece.new_lines = _side_span(shown, positions[0][begin], new=True)
+        piece.old_start, piece.old_lines = _side_span(shown, positions[1][begin], new=False)
+        return piece
+
+    def _symbol(
+        self, lines: list[DiffLine], owners: list[str | None], first: int, last: int
+    ) -> str | None:
+        """The deepest definition enclosing the changes (added lines first, else removed ones)."""
+        for kind in ("+", "-"):
+            symbols: set[str | None] = set()
+            for i in range(first, last + 1):
+                if lines[i].kind == kind and owners[i] is not None:
+                    outline, number = self._side(lines[i])
+                    symbols.add(outline.symbol(number) if outline is not None else None)
+            if symbols:
+                return common_symbol(symbols)
+        return None
+
+
+def _change_blocks(lines: list[DiffLine]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of consecutive changed lines, end exclusive."""
+    i = 0
+    while i < len(lines):
+        if lines[i].kind == " ":
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].kind != " ":
+            j += 1
+        yield i, j
+        i = j
+
+
+def _resolve_gaps(lines: list[DiffLine], owners: list[str | None]) -> list[str]:
+    """Give each gap line the owner of the next unit in its run of changes, else the previous one,
+    else the previous then next unit of the segment."""
+    count = len(lines)
+    before_run: list[str | None] = [None] * count
+    before_all: list[str | None] = [None] * count
+    after_run: list[str | None] = [None] * count
+    after_all: list[str | None] = [None] * count
+    run: str | None = None
+    seen: str | None = None
+    for i, line in enumerate(lines):
+        if line.kind == " ":
+            run = None
+            continue
+        before_run[i], before_all[i] = run, seen
+        if owners[i] is not None:
+            run = seen = owners[i]
+    run = seen = None
+    for i in range(count - 1, -1, -1):
+        if lines[i].kind == " ":
+            run = None
+            continue
+        after_run[i], after_all[i] = run, seen
+        if owners[i] is not None:
+            run = seen = owners[i]
+    return [
+        _first_set(owners[i], after_run[i], before_run[i], before_all[i], after_all[i])
+        for i in range(count)
+    ]
+
+
+def _first_set(*values: str | None) -> str:
+    return next((value for value in values if value is not None), "")
+
+
+def _groups(lines: list[DiffLine], owners: list[str]) -> list[tuple[int, int]]:
+    """(first, last) changed-line indices of each run of changes with one owner."""
+    groups: list[tuple[int, int]] = []
+    current: str | None = None
+    for i, line in enumerate(lines):
+        if line.kind == " ":
+            continue
+        if groups and owners[i] == current:
+            groups[-1] = (groups[-1][0], i)
+        else:
+            groups.append((i, i))
+            current = owners[i]
+    return groups
+
+
+def _greedy_ranges(
+    count: int, blank: list[bool], statement: list[bool], max_lines: int
+) -> list[tuple[int, int]]:
+    """Pack `count` changed lines into ranges of at most `max_lines`, cutting at the best break."""
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    last_blank: int | None = None
+    last_statement: int | None = None
+    for k in range(1, count):
+        if blank[k]:
+            last_blank = k
+        if statement[k]:
+            last_statement = k
+        if k - first < max_lines:
+            continue
+        cut = _choose_cut(first, k, last_blank, last_statement, max_lines)
+        ranges.append((first, cut - 1))
+        first = cut
+        last_blank = last_blank if last_blank is not None and last_blank > cut else None
+        last_statement = (
+            last_statement if last_statement is not None and last_statement > cut else None
+        )
+    ranges.append((first, count - 1))
+    return ranges
+
+
+def _choose_cut(
+    first: int, k: int, blank: int | None, statement: int | None, max_lines: int
+) -> int:
+    if blank is not None and blank > first + max_lines // 2:
+        return blank
+    if statement is not None and statement > first:
+        return statement
+    if blank is not None and blank > first:
+        return blank
+    return k
+
+
+def _with_context(lines: list[DiffLine], first: int, last: int, context: int) -> tuple[int, int]:
+    begin = first
+    while begin > 0 and first - begin < context and lines[begin - 1].kind == " ":
+        begin -= 1
+    end = last
+    while end < len(lines) - 1 and end - last < context and lines[end + 1].kind == " ":
+        end += 1
+    return begin, end
+
+
+def _positions(segment: _Segment) -> tuple[list[int], list[int]]:
+    """For each line of a segment: the new-side and old-side line numbers just before it."""
+    new_before: list[int] = []
+    old_before: list[int] = []
+    last_new, last_old = segment.new_anchor, segment.old_anchor
+    for line in segment.lines:
+        new_before.append(last_new)
+        old_before.append(last_old)
+        last_new = line.new_no if line.new_no is not None else last_new
+        last_old = line.old_no if line.old_no is not None else last_old
+    return new_before, old_before
+
+
+def _side_span(lines: list[DiffLine], before: int, new: bool) -> tuple[int, int]:
+    """(start, count) of one side of the lines; an empty side starts at the line before it."""
+    numbers = [line.new_no if new else line.old_no for line in lines]
+    present = [number for number in numbers if number is not None]
+    if not present:
+        return before, 0
+    return present[0], len(present)
+
+
+def common_symbol(symbols: set[str | None]) -> str | None:
+    """The longest dotted prefix shared by all symbols (`A.b`, `A.c` -> `A`); None if any is None."""
+    names = [symbol.split(".") for symbol in symbols if symbol is not None]
+    if not names or len(names) != len(symbols):
+        return None
+    shared = names[0]
+    for parts in names[1:]:
+        size = 0
+        while size < min(len(shared), len(parts)) and shared[size] == parts[size]:
+            size += 1
+        shared = shared[:size]
+    return ".".join(shared) or None
