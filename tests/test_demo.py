@@ -29,6 +29,11 @@ AGENT_SUBJECTS = [
     "T07: contrastive training loop with AdamW and linear warmup",
     "Tick the finished phase-1 tasks and document the run",
 ]
+DEMO_SHAS = (
+    "7ffe51be1f07509f096c986af110ff76a2e090cc",
+    "0080719b910f1cd375d6884ecd30a85f102c4551",
+)
+"""`main` and `agent/phase-1` on every machine (docs/readme/demo.md quotes them; update both together)."""
 WORKTREE_STATUS = {
     "A  configs/train.yaml",
     " M src/dr/train.py",
@@ -154,6 +159,10 @@ def test_planted_deviations_are_in_the_agents_code(demo: Path) -> None:
 
 
 # --------------------------------------------------------------------------- determinism
+
+
+def test_commit_shas_are_the_same_on_every_machine(demo: Path) -> None:
+    assert shas(demo) == DEMO_SHAS
 
 
 def test_two_builds_give_the_same_commits(tmp_path: Path, demo: Path) -> None:
