@@ -24,7 +24,7 @@ from reviewtui.tui.text import clean_line
 TokenRun = tuple[_TokenType, str]
 """A pygments token type and the text it covers (within one line)."""
 
-_WORD = re.compile(r"\w+|\s+|[^\w\s]")
+_WORD = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\w+|\s+|[^\w\s]")
 
 
 @dataclass
