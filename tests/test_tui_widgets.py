@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from reviewtui.core.models import Chunk, DiffLine, Flag
-from reviewtui.tui.highlight import changed_spans, highlight_chunk, tokenize, lexer_for
+from reviewtui.tui.highlight import changed_spans, highlight_chunk, lexer_for, tokenize
 from reviewtui.tui.screens.help import binding_rows, key_label
 from reviewtui.tui.text import clean_block, clean_line
 from reviewtui.tui.widgets.diff_view import DiffView
