@@ -30,8 +30,8 @@ AGENT_SUBJECTS = [
     "Tick the finished phase-1 tasks and document the run",
 ]
 DEMO_SHAS = (
-    "7ffe51be1f07509f096c986af110ff76a2e090cc",
-    "0080719b910f1cd375d6884ecd30a85f102c4551",
+    "0a1654a268e5a9470b323a0574d4862a73665bb8",
+    "1e8a2cbf877eb0c4ca046510b83c0b61446e1460",
 )
 """`main` and `agent/phase-1` on every machine (docs/readme/demo.md quotes them; update both together)."""
 WORKTREE_STATUS = {
