@@ -44,12 +44,12 @@ _ENV_ASSIGNMENT = re.compile(
     r"(?im)^(?P<head>[+\- ]?[ \t]*(?:export[ \t]+)?" + _SECRET_NAME + r"[ \t]*[=:][ \t]*)"
     r"(?P<quote>[\"']?)"
     + _NOT_A_SECRET
-    + r"(?P<secret>[^\s\"'#()\[\]{},;]{4,})(?P=quote)[ \t]*(?:#.*)?$"
+    + r"(?P<secret>[^\s\"'#()\[\]{},;<>]{6,})(?P=quote)[ \t]*(?:#.*)?$"
 )
 
 _CODE_ASSIGNMENT = re.compile(
     r"(?i)(?P<head>\b[A-Za-z0-9_]*(?:api_?key|secret|token|password|passwd|credentials?)\b"
-    r"[\"']?\s*(?:=|:|=>)\s*)(?P<quote>[\"'])(?P<secret>[^\"'\s]{6,})(?P=quote)"
+    r"[\"']?\s*(?:=|:|=>)\s*)(?P<quote>[\"'])(?P<secret>[^\"'\s<>]{6,})(?P=quote)"
 )
 
 
