@@ -55,6 +55,8 @@ class PatchSection:
     binary: bool = False
     commit: str | None = None
     """With `diff-tree --stdin`: the commit id printed before this section."""
+    added: set[str] = field(default_factory=set)
+    """In a lean parse: the stripped texts of the section's `+` lines."""
 
     @property
     def new_path(self) -> str | None:
@@ -117,8 +119,11 @@ def parse_raw(data: bytes) -> tuple[list[RawRecord], int]:
     return records, pos
 
 
-def parse_patch(text: str) -> list[PatchSection]:
-    """Split a patch (as text) into its `diff --git` sections, reading hunks by their line counts."""
+def parse_patch(text: str, *, lean: bool = False) -> list[PatchSection]:
+    """Split a patch (as text) into its `diff --git` sections, reading hunks by their line counts.
+
+    With `lean`, hunks are not kept: only the stripped texts of `+` lines go to `section.added`.
+    """
     lines = text.split("\n")
     sections: list[PatchSection] = []
     commit: str | None = None
@@ -127,7 +132,7 @@ def parse_patch(text: str) -> list[PatchSection]:
         line = lines[i]
         if line.startswith("diff --git "):
             section = PatchSection(commit=commit)
-            i = _read_section(lines, i + 1, section)
+            i = _read_section(lines, i + 1, section, lean)
             sections.append(section)
             continue
         if _COMMIT_ID.fullmatch(line):
@@ -136,14 +141,19 @@ def parse_patch(text: str) -> list[PatchSection]:
     return sections
 
 
-def _read_section(lines: list[str], i: int, section: PatchSection) -> int:
+def _read_section(lines: list[str], i: int, section: PatchSection, lean: bool) -> int:
+    in_hunks = False
     while i < len(lines) and not _starts_section(lines[i]):
         line = lines[i]
         if line.startswith("@@ "):
-            hunk, i = _read_hunk(lines, i)
-            section.hunks.append(hunk)
+            in_hunks = True
+            if lean:
+                i = _skim_hunk(lines, i, section.added)
+            else:
+                hunk, i = _read_hunk(lines, i)
+                section.hunks.append(hunk)
             continue
-        if not section.hunks:
+        if not in_hunks:
             section.header.append(line)
             if line.startswith("Binary files ") or line == "GIT binary patch":
                 section.binary = True
@@ -156,37 +166,73 @@ def _starts_section(line: str) -> bool:
 
 
 def _read_hunk(lines: list[str], i: int) -> tuple[Hunk, int]:
-    match = _HUNK_HEADER.match(lines[i])
-    if match is None:
-        raise ValueError(f"malformed hunk header in git output: {lines[i][:80]!r}")
-    old_start, new_start = int(match[1]), int(match[3])
-    old_left = 1 if match[2] is None else int(match[2])
-    new_left = 1 if match[4] is None else int(match[4])
-    hunk = Hunk(old_start, old_left, new_start, new_left, [], match[5])
-    old_no, new_no = (
-        old_start if old_left else old_start + 1,
-        new_start if new_left else new_start + 1,
-    )
-    i += 1
+    hunk = _hunk_header(lines[i])
+    old_left, new_left = hunk.old_lines, hunk.new_lines
+    old_no = hunk.old_start if old_left else hunk.old_start + 1
+    new_no = hunk.new_start if new_left else hunk.new_start + 1
     body = hunk.lines
-    while i < len(lines) and (old_left > 0 or new_left > 0 or lines[i].startswith("\\")):
+    append, make = body.append, DiffLine
+    i += 1
+    end = len(lines)
+    while i < end and (old_left > 0 or new_left > 0 or lines[i][:1] == "\\"):
         line = lines[i]
-        kind = line[:1]
-        text = line[1:-1] if line.endswith("\r") else line[1:]
-        if kind == "+":
-            body.append(DiffLine("+", text, None, new_no))
-            new_no, new_left = new_no + 1, new_left - 1
-        elif kind == "-":
-            body.append(DiffLine("-", text, old_no, None))
-            old_no, old_left = old_no + 1, old_left - 1
-        elif kind == "\\":
-            if body:
-                body[-1].no_newline = True
-        else:
-            body.append(DiffLine(" ", text, old_no, new_no))
-            old_no, new_no, old_left, new_left = old_no + 1, new_no + 1, old_left - 1, new_left - 1
         i += 1
+        kind = line[:1]
+        text = line[1:-1] if line[-1:] == "\r" else line[1:]
+        if kind == "+":
+            append(make("+", text, None, new_no))
+            new_no += 1
+            new_left -= 1
+        elif kind == "-":
+            append(make("-", text, old_no, None))
+            old_no += 1
+            old_left -= 1
+        elif kind != "\\":
+            append(make(" ", text, old_no, new_no))
+            old_no += 1
+            new_no += 1
+            old_left -= 1
+            new_left -= 1
+        elif body:
+            body[-1].no_newline = True
     return hunk, i
+
+
+def _hunk_header(line: str) -> Hunk:
+    match = _HUNK_HEADER.match(line)
+    if match is None:
+        raise ValueError(f"malformed hunk header in git output: {line[:80]!r}")
+    old_lines = 1 if match[2] is None else int(match[2])
+    new_lines = 1 if match[4] is None else int(match[4])
+    return Hunk(int(match[1]), old_lines, int(match[3]), new_lines, [], match[5])
+
+
+def added_texts(text: str) -> dict[str, dict[str, set[str]]]:
+    """commit -> path -> stripped, non-blank texts of `+` lines, from `git diff-tree --stdin -p` output.
+
+    A lean pass (no DiffLine objects) that still reads hunks by their counts.
+    """
+    added: dict[str, dict[str, set[str]]] = {}
+    for section in parse_patch(text, lean=True):
+        path = section.new_path
+        if section.commit is None or path is None or not section.added:
+            continue
+        section.added.discard("")
+        added.setdefault(section.commit, {}).setdefault(path, set()).update(section.added)
+    return added
+
+
+def _skim_hunk(lines: list[str], i: int, added: set[str]) -> int:
+    """Skip one zero-context hunk (removed lines, then added lines), collecting its `+` texts."""
+    hunk = _hunk_header(lines[i])
+    i = _skip_marker(lines, i + 1 + hunk.old_lines)
+    end = i + hunk.new_lines
+    added.update(line[1:].strip() for line in lines[i:end])
+    return _skip_marker(lines, end)
+
+
+def _skip_marker(lines: list[str], i: int) -> int:
+    return i + 1 if i < len(lines) and lines[i][:1] == "\\" else i
 
 
 def build_file(record: RawRecord, sections: list[PatchSection]) -> FileDiff:

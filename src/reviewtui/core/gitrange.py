@@ -26,8 +26,8 @@ import git
 
 from reviewtui.core.diffparse import (
     GITLINK_MODE,
-    PatchSection,
     RawRecord,
+    added_texts,
     pair_files,
     parse_patch,
     parse_raw,
@@ -80,7 +80,8 @@ _DIFF_OPTIONS = (
     "--src-prefix=a/",
     "--dst-prefix=b/",
     "--submodule=short",
-    "--diff-algorithm=histogram",
+    "--diff-algorithm=myers",
+    "--indent-heuristic",
 )
 _SNAPSHOT_IDENTITY = {
     "GIT_AUTHOR_NAME": "reviewtui",
@@ -480,23 +481,10 @@ def _added_lines(root: Path, shas: list[str]) -> dict[str, dict[str, set[str]]]:
     if not shas:
         return {}
     output = run_git(
-        root, "diff-tree", "--stdin", "-r", "-p", "-U0", "-M", "--root", *_DIFF_OPTIONS, "--", ".", EXCLUDE_STATE,
+        root, "diff-tree", "--stdin", "-r", "-p", "-U0", "--inter-hunk-context=0", "-M", "--root", *_DIFF_OPTIONS, "--", ".", EXCLUDE_STATE,
         input="\n".join(shas).encode() + b"\n",
     )  # fmt: skip
-    added: dict[str, dict[str, set[str]]] = {}
-    for section in parse_patch(output.decode("utf-8", "replace")):
-        _collect_added(section, added)
-    return added
-
-
-def _collect_added(section: PatchSection, added: dict[str, dict[str, set[str]]]) -> None:
-    path = section.new_path
-    if section.commit is None or path is None:
-        return
-    texts = {line.text.strip() for hunk in section.hunks for line in hunk.lines if line.kind == "+"}
-    texts.discard("")
-    if texts:
-        added.setdefault(section.commit, {}).setdefault(path, set()).update(texts)
+    return added_texts(output.decode("utf-8", "replace"))
 
 
 __all__ = [
