@@ -1,0 +1,345 @@
+"""Provides `extract_code_settings(context)`: where a changed file sets a known hyper-parameter.
+
+Python: assignments, dataclass fields, keyword arguments, argparse defaults, function defaults, dict
+literals, `from_pretrained("name")`, optimizer and scheduler constructors. YAML, JSON and TOML configs
+and shell scripts (`--lr 2e-5`) are read line by line so every setting keeps its line number. Only
+literal values count (`lr=args.lr` sets nothing); tests and dev/debug branches are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from reviewtui.core.checks.context import FileContext
+from reviewtui.core.checks.names import call_name, last_part
+from reviewtui.core.checks.params import BY_NAME, Parameter, parameter_for_code
+from reviewtui.core.checks.values import Value, canonical_choice, parse_number
+
+SettingKind = str
+"""How the code sets it: assignment, field, keyword, argparse, default, dict, call, yaml, json, toml, cli."""
+
+
+@dataclass
+class CodeSetting:
+    """A place where the code sets a parameter to a literal value."""
+
+    parameter: str
+    value: Value
+    text: str
+    """The value as the code writes it (`1e-4`, `"left"`)."""
+    key: str
+    """The identifier as the code writes it (`lr`, `--learning-rate`, `optimizer.lr`)."""
+    path: str
+    line: int
+    kind: SettingKind
+    agrees: bool | None = None
+    """Whether it matches a value the spec states (None until compared)."""
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+_OPTIMIZERS = {
+    "AdamW": "adamw",
+    "Adam": "adam",
+    "SGD": "sgd",
+    "Adafactor": "adafactor",
+    "RMSprop": "rmsprop",
+    "Lion": "lion",
+    "Adagrad": "adagrad",
+}
+_SCHEDULERS = {
+    "CosineAnnealingLR": "cosine",
+    "CosineAnnealingWarmRestarts": "cosine_with_restarts",
+    "LinearLR": "linear",
+    "ExponentialLR": "exponential",
+    "ConstantLR": "constant",
+}
+_BAD_MODEL_VALUE = re.compile(r"(^[./~]|\.(pt|pth|bin|ckpt|safetensors|json|py)$|\{)")
+
+
+def convert(parameter: Parameter, raw: object) -> Value | None:
+    """A literal from code as the parameter's kind of value, or None when it does not fit."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if parameter.kind in {"choice", "model"}:
+        if not isinstance(raw, str) or not raw.strip():
+            return None
+        if parameter.kind == "model" and _BAD_MODEL_VALUE.search(raw.strip()):
+            return None
+        return canonical_choice(raw) if parameter.kind == "choice" else raw.strip()
+    if parameter.kind == "seeds" and isinstance(raw, list | tuple):
+        numbers = [convert(parameter, item) for item in raw]
+        return (
+            tuple(float(item) for item in numbers if isinstance(item, float))
+            if all(isinstance(n, float) for n in numbers) and numbers
+            else None
+        )
+    if isinstance(raw, int | float):
+        return float(raw)
+    return parse_number(raw) if isinstance(raw, str) else None
+
+
+def literal(node: ast.AST | None) -> object:
+    """The value of a literal expression (`2e-5`, `-1`, `2 * 10**-5`, `[1, 2]`), or None."""
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _arithmetic(node)
+
+
+def _arithmetic(node: ast.AST) -> float | None:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div | ast.Pow):
+        left, right = literal(node.left), literal(node.right)
+        if isinstance(left, int | float) and isinstance(right, int | float) and abs(right) < 400:
+            if isinstance(node.op, ast.Mult):
+                return float(left * right)
+            if isinstance(node.op, ast.Div):
+                return float(left / right) if right else None
+            return float(left**right)
+    return None
+
+
+def extract_code_settings(context: FileContext) -> list[CodeSetting]:
+    """Every literal setting of a known parameter in one file."""
+    if context.is_test:
+        return []
+    if context.tree is not None:
+        return list(_python_settings(context))
+    readers = {
+        "yaml": _yaml_settings,
+        "toml": _toml_settings,
+        "json": _json_settings,
+        "shell": _shell_settings,
+    }
+    reader = readers.get(context.language)
+    return list(reader(context)) if reader else []
+
+
+def _setting(
+    context: FileContext,
+    key: str,
+    raw: object,
+    node: ast.AST,
+    kind: SettingKind,
+    parameter: Parameter | None = None,
+) -> CodeSetting | None:
+    parameter = parameter or parameter_for_code(key)
+    if parameter is None:
+        return None
+    value = convert(parameter, raw)
+    if value is None or context.is_dev_guarded(node):
+        return None
+    line = getattr(node, "lineno", 1)
+    text = _written(node, raw, kind)
+    return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
+
+
+def _written(node: ast.AST, raw: object, kind: SettingKind) -> str:
+    """The value as the code writes it."""
+    if kind == "call":
+        return repr(raw)
+    if isinstance(node, ast.keyword | ast.Assign | ast.AnnAssign) and node.value is not None:
+        return ast.unparse(node.value)
+    return ast.unparse(node) if isinstance(node, ast.expr) else repr(raw)
+
+
+def _python_settings(context: FileContext) -> Iterator[CodeSetting]:
+    for node in context.nodes():
+        for setting in _node_settings(context, node):
+            if setting is not None:
+                yield setting
+
+
+def _node_settings(context: FileContext, node: ast.AST) -> Iterator[CodeSetting | None]:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield from _assign(context, target, node)
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        in_class = isinstance(context.parents.get(node), ast.ClassDef)
+        yield from _assign(context, node.target, node, "field" if in_class else "assignment")
+    elif isinstance(node, ast.Call):
+        yield from _call_settings(context, node)
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield _setting(context, key.value, literal(value), value, "dict")
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        yield from _default_settings(context, node)
+
+
+def _assign(
+    context: FileContext,
+    target: ast.AST,
+    node: ast.Assign | ast.AnnAssign,
+    kind: SettingKind = "assignment",
+) -> Iterator[CodeSetting | None]:
+    if isinstance(target, ast.Name | ast.Attribute):
+        yield _setting(context, ast.unparse(target), literal(node.value), node, kind)
+    elif (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.slice, ast.Constant)
+        and isinstance(target.slice.value, str)
+    ):
+        yield _setting(context, target.slice.value, literal(node.value), node, kind)
+
+
+def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:
+    name = last_part(call_name(node))
+    if name == "add_argument":
+        yield _argparse_setting(context, node)
+        return
+    for keyword in node.keywords:
+        if keyword.arg:
+            yield _setting(context, keyword.arg, literal(keyword.value), keyword, "keyword")
+    if name in {"from_pretrained", "pipeline", "SentenceTransformer"} and node.args:
+        first = literal(node.args[0])
+        if isinstance(first, str):
+            yield _setting(context, f"{name}()", first, node, "call", BY_NAME["model_name"])
+    choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
+    if choice:
+        parameter = BY_NAME["optimizer"] if name in _OPTIMIZERS else BY_NAME["lr_scheduler"]
+        yield _setting(context, f"{name}()", choice, node, "call", parameter)
+
+
+def _schedule_name(name: str) -> str | None:
+    match = re.fullmatch(r"get_(\w+?)_schedule(?:_with_warmup)?", name)
+    return match.group(1) if match else None
+
+
+def _argparse_setting(context: FileContext, node: ast.Call) -> CodeSetting | None:
+    defaults = [keyword.value for keyword in node.keywords if keyword.arg == "default"]
+    options = [
+        arg.value
+        for arg in node.args
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    ]
+    if not defaults:
+        return None
+    for option in options:
+        setting = _setting(context, option, literal(defaults[0]), defaults[0], "argparse")
+        if setting is not None:
+            setting.text = ast.unparse(defaults[0])
+            return setting
+    return None
+
+
+def _default_settings(
+    context: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
+) -> Iterator[CodeSetting | None]:
+    arguments = node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = list(
+        zip(
+            positional[len(positional) - len(arguments.defaults) :], arguments.defaults, strict=True
+        )
+    )
+    pairs += [
+        (arg, default)
+        for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+        if default is not None
+    ]
+    for arg, default in pairs:
+        setting = _setting(context, arg.arg, literal(default), default, "default")
+        if setting is not None:
+            setting.text = ast.unparse(default)
+        yield setting
+
+
+# --------------------------------------------------------------------------- config files
+
+_YAML = re.compile(
+    r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w.-]*)\s*:\s*(?P<value>[^#]*?)\s*(?:#.*)?$"
+)
+_TOML = re.compile(r"^\s*(?P<key>[A-Za-z_][\w.-]*|\"[^\"]+\")\s*=\s*(?P<value>[^#]*?)\s*(?:#.*)?$")
+_TOML_TABLE = re.compile(r"^\s*\[+\s*(?P<name>[^\]]+?)\s*\]+")
+_JSON = re.compile(
+    r"\"(?P<key>[^\"]+)\"\s*:\s*(?P<value>\"(?:[^\"\\]|\\.)*\"|[-+\d.eE]+|\[[-+\d.eE,\s]*\])"
+)
+_SHELL = re.compile(r"--(?P<key>[A-Za-z][\w-]*)(?:=|\s+)(?P<value>[^\s\\;|&]+)")
+
+
+def _scalar(text: str) -> object:
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        items = [_scalar(item) for item in text[1:-1].split(",") if item.strip()]
+        return items
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    number = parse_number(text)
+    return number if number is not None else text
+
+
+def _config_setting(
+    context: FileContext, keys: list[str], value: str, line: int, kind: SettingKind
+) -> CodeSetting | None:
+    """Try the last key, then `parent_last` (`model: {name: ...}` sets `model_name`)."""
+    candidates = [keys[-1]] + (["_".join(keys[-2:])] if len(keys) > 1 else [])
+    for key in candidates:
+        parameter = parameter_for_code(key)
+        converted = convert(parameter, _scalar(value)) if parameter else None
+        if parameter and converted is not None:
+            return CodeSetting(
+                parameter.name, converted, value.strip(), ".".join(keys), context.path, line, kind
+            )
+    return None
+
+
+def _yaml_settings(context: FileContext) -> Iterator[CodeSetting]:
+    stack: list[tuple[int, str]] = []
+    for number, line in enumerate(context.lines, start=1):
+        match = _YAML.match(line)
+        if not match:
+            continue
+        indent = len(match.group("indent"))
+        stack = [(level, key) for level, key in stack if level < indent]
+        stack.append((indent, match.group("key")))
+        if match.group("value"):
+            setting = _config_setting(
+                context, [key for _, key in stack], match.group("value"), number, "yaml"
+            )
+            if setting:
+                yield setting
+
+
+def _toml_settings(context: FileContext) -> Iterator[CodeSetting]:
+    table: list[str] = []
+    for number, line in enumerate(context.lines, start=1):
+        header = _TOML_TABLE.match(line)
+        if header and "=" not in line.split("]")[0]:
+            table = header.group("name").split(".")
+            continue
+        match = _TOML.match(line)
+        if match:
+            keys = [*table, *match.group("key").strip('"').split(".")]
+            setting = _config_setting(context, keys, match.group("value"), number, "toml")
+            if setting:
+                yield setting
+
+
+def _json_settings(context: FileContext) -> Iterator[CodeSetting]:
+    for number, line in enumerate(context.lines, start=1):
+        for match in _JSON.finditer(line):
+            setting = _config_setting(
+                context, [match.group("key")], match.group("value"), number, "json"
+            )
+            if setting:
+                yield setting
+
+
+def _shell_settings(context: FileContext) -> Iterator[CodeSetting]:
+    for number, line in enumerate(context.lines, start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for match in _SHELL.finditer(line):
+            setting = _config_setting(
+                context, [match.group("key")], match.group("value"), number, "cli"
+            )
+            if setting:
+                yield setting

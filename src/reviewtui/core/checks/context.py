@@ -1,0 +1,236 @@
+"""Provides what a check rule looks at: `FileContext` (one changed file, parsed once) and `Finding`.
+
+A rule reads a whole file (so it can tell an evaluation function from a training one, or see the
+`if args.dev:` around a line) and reports `Finding`s by new-side line; the engine then attaches each
+finding to the chunk whose changed lines it touches.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+
+from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
+
+_WAIVER = re.compile(r"reviewtui:\s*ignore\[([^\]]*)\]")
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+_LANGUAGES = {
+    ".py": "python",
+    ".pyi": "python",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".toml": "toml",
+    ".sh": "shell",
+    ".bash": "shell",
+    ".cfg": "ini",
+    ".ini": "ini",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "text",
+    ".txt": "text",
+}
+
+
+@dataclass
+class Finding:
+    """One problem a rule found in a file: the line to point at and the span it is about."""
+
+    rule: str
+    line: int
+    message: str
+    end_line: int | None = None
+    """Last line of the construct the finding is about (a function, an `except` branch); None: `line`."""
+    start_line: int | None = None
+    """First line of that construct, when it starts before `line`; None: `line`."""
+
+    @property
+    def span(self) -> tuple[int, int]:
+        start = self.start_line if self.start_line is not None else self.line
+        return min(start, self.line), max(self.end_line or self.line, self.line)
+
+
+def language_of(path: str) -> str:
+    """`python`, `yaml`, `json`, `toml`, `shell`, `markdown`, `text`, ... from the file name."""
+    name = PurePosixPath(path).name
+    if name in {"Makefile", "makefile"}:
+        return "shell"
+    return _LANGUAGES.get(PurePosixPath(path).suffix.lower(), "other")
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a file is test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`)."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1] if parts else path
+    in_test_dir = any(part in {"test", "tests", "testing"} for part in parts[:-1])
+    return (
+        in_test_dir
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+@dataclass
+class FileContext:
+    """One changed file's new text, parsed once, with the questions rules ask about its nodes."""
+
+    path: str
+    text: str
+    language: str = ""
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.language = self.language or language_of(self.path)
+        self.lines = self.text.splitlines()
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """The Python syntax tree, or None for other languages and files that do not parse."""
+        if self.language != "python":
+            return None
+        try:
+            return ast.parse(self.text)
+        except (SyntaxError, ValueError):
+            return None
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        links: dict[ast.AST, ast.AST] = {}
+        if self.tree is not None:
+            for node in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(node):
+                    links[child] = node
+        return links
+
+    @property
+    def is_test(self) -> bool:
+        return is_test_path(self.path)
+
+    @cached_property
+    def waivers(self) -> dict[int, set[str]]:
+        """Line -> rule ids waived there with `# reviewtui: ignore[rule-id, ...]`."""
+        found: dict[int, set[str]] = {}
+        for number, line in enumerate(self.lines, start=1):
+            match = _WAIVER.search(line)
+            if match:
+                found[number] = {part.strip() for part in match.group(1).split(",") if part.strip()}
+        return found
+
+    @cached_property
+    def comments(self) -> list[tuple[int, str]]:
+        """(line, text) of every comment: Python comments via tokenize, `#`/`//` lines elsewhere."""
+        if self.tree is not None:
+            return _python_comments(self.text)
+        found = []
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.lstrip()
+            if stripped.startswith(("#", "//", "--")):
+                found.append((number, stripped))
+        return found
+
+    def nodes(self) -> Iterator[ast.AST]:
+        if self.tree is not None:
+            yield from ast.walk(self.tree)
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def functions_around(self, node: ast.AST) -> list[FunctionNode]:
+        """Enclosing function definitions, innermost first."""
+        return [parent for parent in self.ancestors(node) if isinstance(parent, _FUNCTIONS)]
+
+    def function_words(self, node: ast.AST) -> set[str]:
+        words: set[str] = set()
+        for function in self.functions_around(node):
+            words |= tokens(function.name)
+        return words
+
+    def is_dev_guarded(self, node: ast.AST) -> bool:
+        """Whether the node only runs behind an explicit dev/debug switch or in a dev-named function."""
+        if self.function_words(node) & DEV_WORDS:
+            return True
+        child = node
+        for parent in self.ancestors(node):
+            if isinstance(parent, ast.If | ast.IfExp) and _guard_branch(parent, child):
+                return True
+            child = parent
+        return False
+
+    def in_eval_path(self, node: ast.AST) -> bool:
+        """Whether the node sits in an evaluation function (by name, and not a training one)."""
+        for function in self.functions_around(node):
+            words = tokens(function.name)
+            if words & EVAL_WORDS:
+                return True
+            if words & TRAIN_WORDS:
+                return False
+        return False
+
+    def in_except(self, node: ast.AST) -> ast.ExceptHandler | None:
+        for parent in self.ancestors(node):
+            if isinstance(parent, ast.ExceptHandler):
+                return parent
+            if isinstance(parent, _FUNCTIONS):
+                return None
+        return None
+
+    def imports(self, module: str) -> bool:
+        """Whether the file imports `module` (or something under it)."""
+        for node in self.nodes():
+            if isinstance(node, ast.Import):
+                if any(alias.name.split(".")[0] == module for alias in node.names):
+                    return True
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module:
+                return True
+        return False
+
+
+def _guard_branch(branch: ast.If | ast.IfExp, child: ast.AST) -> bool:
+    """Whether `child` is on the dev side of `if <dev switch>:` (the else side of `if not dev:`)."""
+    test = branch.test
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    inner = test.operand if isinstance(test, ast.UnaryOp) else test
+    if not _mentions_dev(inner):
+        return False
+    in_body = child in branch.body if isinstance(branch.body, list) else child is branch.body
+    if child is branch.test:
+        return False
+    return in_body != negated
+
+
+def _mentions_dev(test: ast.AST) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name | ast.Attribute) and tokens(dotted(node)) & DEV_WORDS:
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if tokens(node.value) & DEV_WORDS and len(node.value) < 30:
+                return True
+    return False
+
+
+def _python_comments(text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                found.append((token.start[0], token.string))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return found
+    return found
+
+
+def span_of(node: ast.AST) -> tuple[int, int]:
+    start = getattr(node, "lineno", 1)
+    return start, getattr(node, "end_lineno", None) or start

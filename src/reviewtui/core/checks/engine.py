@@ -1,0 +1,248 @@
+"""Provides the rule engine: `Rule`, `RULES`, `run_checks(chunks, files, spec, settings)` and `risk_order`.
+
+Each changed file is parsed once into a `FileContext`; every enabled rule reads it and reports
+`Finding`s by line; a finding becomes a `Flag` on each chunk whose added lines it touches. A line waives
+a rule with `# reviewtui: ignore[rule-id]` (several ids comma-separated, `*` for all). Settings switch
+rules off (`disabled`) and re-rank them (`severity`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reviewtui.config import CheckSettings
+from reviewtui.core.checks import rules_code, rules_data, rules_eval
+from reviewtui.core.checks.context import FileContext, Finding
+from reviewtui.core.checks.facts import PhaseFacts, gather_facts
+from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
+from reviewtui.core.models import SEVERITY_RANK, Chunk, FileDiff, Flag, Severity, Spec
+from reviewtui.errors import ReviewError
+
+CheckFunction = Callable[[FileContext, PhaseFacts], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check: an id for config and waivers, a default severity, a one-line explanation."""
+
+    id: str
+    severity: Severity
+    explanation: str
+    check: CheckFunction
+
+
+def _spec_mismatches(context: FileContext, facts: PhaseFacts) -> Iterable[Finding]:
+    return facts.mismatches.get(context.path, [])
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "synthetic-fallback",
+        "high",
+        "An except (or missing-file) branch carries on with generated or hard-coded data instead of failing.",
+        rules_data.check_synthetic_fallback,
+    ),
+    Rule(
+        "synthetic-data",
+        "high",
+        "Random, dummy or hard-coded data is used where real data belongs, outside tests and dev/debug switches.",
+        rules_data.check_synthetic_data,
+    ),
+    Rule(
+        "templated-text",
+        "high",
+        "A query/response/summary the spec wants generated is filled from a fixed template instead.",
+        rules_data.check_templated_text,
+    ),
+    Rule(
+        "eval-subset",
+        "high",
+        "Evaluation runs on a subset ([:N], .head(N), .sample(n=...), max_samples, an early break).",
+        rules_eval.check_eval_subset,
+    ),
+    Rule(
+        "spec-mismatch",
+        "high",
+        "The code sets a parameter to a value different from the one the spec states.",
+        _spec_mismatches,
+    ),
+    Rule(
+        "hardcoded-metric",
+        "high",
+        "A metric (accuracy, F1, BLEU, ...) is a typed-in number instead of computed.",
+        rules_code.check_hardcoded_metrics,
+    ),
+    Rule(
+        "preprocessing-leakage",
+        "high",
+        "Preprocessing is fitted on test data, on train+test, or before the train/test split.",
+        rules_eval.check_leakage,
+    ),
+    Rule(
+        "swallowed-error",
+        "medium",
+        "A bare or broad except passes or continues, hiding the failure.",
+        rules_code.check_swallowed_errors,
+    ),
+    Rule(
+        "error-default",
+        "medium",
+        "A bare or broad except turns any error into a default value (None, 0, []).",
+        rules_code.check_error_defaults,
+    ),
+    Rule(
+        "stub-code",
+        "medium",
+        "A placeholder: a pass/... body or raise NotImplementedError outside abstract methods.",
+        rules_code.check_stubs,
+    ),
+    Rule(
+        "unseeded-random",
+        "medium",
+        "The spec asks for seeds but this randomness is never seeded.",
+        rules_eval.check_unseeded_random,
+    ),
+    Rule(
+        "eval-mode-missing",
+        "medium",
+        "A torch evaluation function runs the model without model.eval().",
+        rules_eval.check_eval_mode,
+    ),
+    Rule(
+        "no-grad-missing",
+        "low",
+        "A torch evaluation function runs the model with gradients on (no torch.no_grad()).",
+        rules_eval.check_no_grad,
+    ),
+    Rule(
+        "todo-comment",
+        "low",
+        "A TODO/FIXME/XXX/HACK comment marks unfinished work.",
+        rules_code.check_todos,
+    ),
+)
+"""Every rule, most severe first. `reviewtui.core.checks.RULES` is this tuple."""
+
+RULE_IDS = frozenset(rule.id for rule in RULES)
+
+
+def active_rules(settings: CheckSettings) -> list[tuple[Rule, Severity]]:
+    """The enabled rules with their effective severity; unknown ids or severities are a user error."""
+    unknown = sorted((set(settings.disabled) | set(settings.severity)) - RULE_IDS)
+    if unknown:
+        raise ReviewError(
+            f"unknown check rule {unknown[0]!r} in [tool.reviewtui.checks] (known: {', '.join(sorted(RULE_IDS))})"
+        )
+    chosen: list[tuple[Rule, Severity]] = []
+    for rule in RULES:
+        if rule.id in settings.disabled:
+            continue
+        severity = settings.severity.get(rule.id, rule.severity)
+        if severity not in SEVERITY_RANK:
+            raise ReviewError(
+                f"severity of {rule.id!r} must be high, medium or low, not {severity!r}"
+            )
+        chosen.append((rule, severity))  # type: ignore[arg-type]
+    return chosen
+
+
+def file_contexts(files: Sequence[FileDiff]) -> list[FileContext]:
+    """One parsed context per changed text file that still exists."""
+    return [
+        FileContext(diff.path, diff.new_text)
+        for diff in files
+        if diff.new_text is not None and diff.change != "deleted" and not diff.binary
+    ]
+
+
+def run_checks(
+    chunks: list[Chunk], files: list[FileDiff], spec: Spec, settings: CheckSettings
+) -> dict[str, list[Flag]]:
+    """Every chunk id -> its flags, high severity first (an empty list for a clean chunk)."""
+    flags, _ledger = check_phase(chunks, files, spec, settings)
+    return flags
+
+
+def check_phase(
+    chunks: list[Chunk], files: list[FileDiff], spec: Spec, settings: CheckSettings
+) -> tuple[dict[str, list[Flag]], Ledger]:
+    """`run_checks` and the ledger together, sharing one parse of every file."""
+    rules = active_rules(settings)
+    contexts = file_contexts(files)
+    ledger = build_ledger(spec, files, contexts)
+    facts = gather_facts(spec, contexts, ledger.spec_counts())
+    facts.mismatches = _mismatch_findings(ledger)
+    by_path: dict[str, list[tuple[Finding, Severity]]] = {}
+    for context in contexts:
+        by_path[context.path] = list(_file_findings(context, facts, rules))
+    return {chunk.id: _chunk_flags(chunk, by_path.get(chunk.path, [])) for chunk in chunks}, ledger
+
+
+def _mismatch_findings(ledger: Ledger) -> dict[str, list[Finding]]:
+    found: dict[str, list[Finding]] = {}
+    for entry, setting in ledger.mismatches:
+        finding = Finding("spec-mismatch", setting.line, mismatch_message(entry, setting))
+        found.setdefault(setting.path, []).append(finding)
+    return found
+
+
+def _file_findings(
+    context: FileContext, facts: PhaseFacts, rules: list[tuple[Rule, Severity]]
+) -> Iterable[tuple[Finding, Severity]]:
+    for rule, severity in rules:
+        for finding in rule.check(context, facts):
+            if not _waived(context.waivers, finding):
+                yield finding, severity
+
+
+def _waived(waivers: Mapping[int, set[str]], finding: Finding) -> bool:
+    start, _end = finding.span
+    for line in {finding.line, start}:
+        ids = waivers.get(line, set())
+        if finding.rule in ids or "*" in ids:
+            return True
+    return False
+
+
+def _chunk_flags(chunk: Chunk, findings: list[tuple[Finding, Severity]]) -> list[Flag]:
+    added = sorted(
+        line.new_no for line in chunk.lines if line.kind == "+" and line.new_no is not None
+    )
+    flags: dict[tuple[str, int | None, str], Flag] = {}
+    for finding, severity in findings:
+        start, end = finding.span
+        touched = [number for number in added if start <= number <= end]
+        if not touched:
+            continue
+        line = finding.line if finding.line in added or _covers(chunk, finding.line) else touched[0]
+        flags.setdefault(
+            (finding.rule, line, finding.message),
+            Flag(finding.rule, severity, line, finding.message),
+        )
+    return sorted(
+        flags.values(), key=lambda flag: (SEVERITY_RANK[flag.severity], flag.line or 0, flag.rule)
+    )
+
+
+def _covers(chunk: Chunk, line: int) -> bool:
+    return chunk.new_start <= line < chunk.new_start + chunk.new_lines
+
+
+def risk_key(flags: Sequence[Flag]) -> tuple[int, int]:
+    """Sort key putting the riskiest chunk first: best severity present, then more flags first."""
+    if not flags:
+        return (len(SEVERITY_RANK), 0)
+    return (min(SEVERITY_RANK[flag.severity] for flag in flags), -len(flags))
+
+
+def risk_order(chunks: Sequence[Chunk], flags: Mapping[str, Sequence[Flag]]) -> list[Chunk]:
+    """Chunks reordered risk-first (high-severity flags first); ties keep their original order."""
+    return sorted(chunks, key=lambda chunk: risk_key(flags.get(chunk.id, ())))
+
+
+def rules_markdown() -> str:
+    """The rule table for the README and the help screen."""
+    rows = ["| rule | severity | what it flags |", "| --- | --- | --- |"]
+    rows += [f"| `{rule.id}` | {rule.severity} | {rule.explanation} |" for rule in RULES]
+    return "\n".join(rows) + "\n"

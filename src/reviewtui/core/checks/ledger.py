@@ -1,0 +1,156 @@
+"""Provides the spec's numbers ledger: `build_ledger(spec, files) -> Ledger` and `ledger_markdown`.
+
+The ledger lists every value the spec states (learning rate, batch size, epochs, padding side, model
+name, ...) with its spec line, every place the changed code sets that parameter to a literal, and
+whether they agree. It is plain data: the TUI's ledger screen and the export both read it.
+
+    ledger = build_ledger(spec, phase.files)
+    for entry in ledger.entries:            # one per parameter the spec states, in spec order
+        entry.parameter                     # "learning_rate"
+        entry.spec_values                   # [SpecValue(value=2e-05, text="2 × 10⁻⁵", spec="SPEC.md", line=14)]
+        entry.code_settings                 # [CodeSetting(value=0.0001, key="lr", path="train.py", line=9, agrees=False)]
+        entry.status                        # "agrees" | "disagrees" | "not set"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reviewtui.core.checks.code_values import CodeSetting, extract_code_settings
+from reviewtui.core.checks.context import FileContext
+from reviewtui.core.checks.params import BY_NAME
+from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
+from reviewtui.core.checks.values import format_value, values_agree
+from reviewtui.core.models import FileDiff, Spec
+
+LedgerStatus = Literal["agrees", "disagrees", "not set"]
+
+__all__ = ["CodeSetting", "Ledger", "LedgerEntry", "SpecValue", "build_ledger", "ledger_markdown"]
+
+
+@dataclass
+class LedgerEntry:
+    """One parameter the spec states: its values there, and where the code sets it."""
+
+    parameter: str
+    """Canonical name (`learning_rate`, `batch_size`, `padding_side`, `model_name`, ...)."""
+    kind: str
+    """`number`, `int`, `seeds`, `choice` or `model` (how values are compared)."""
+    spec_values: list[SpecValue] = field(default_factory=list)
+    """What the spec states, in spec order (a parameter may be stated more than once)."""
+    code_settings: list[CodeSetting] = field(default_factory=list)
+    """Where the phase's changed files set it to a literal, each with `agrees` filled in."""
+
+    @property
+    def status(self) -> LedgerStatus:
+        """`disagrees` if any setting disagrees, `agrees` if all agree, `not set` if none."""
+        if not self.code_settings:
+            return "not set"
+        return "agrees" if all(setting.agrees for setting in self.code_settings) else "disagrees"
+
+    @property
+    def spec_text(self) -> str:
+        """The spec's values as written, joined: `2 × 10⁻⁵`."""
+        return " or ".join(dict.fromkeys(value.text for value in self.spec_values))
+
+    @property
+    def mismatches(self) -> list[CodeSetting]:
+        return [setting for setting in self.code_settings if setting.agrees is False]
+
+
+@dataclass
+class Ledger:
+    """All the spec's numbers against the code's, one entry per parameter, in spec order."""
+
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    def get(self, parameter: str) -> LedgerEntry | None:
+        return next((entry for entry in self.entries if entry.parameter == parameter), None)
+
+    @property
+    def mismatches(self) -> list[tuple[LedgerEntry, CodeSetting]]:
+        """Every (entry, setting) where the code disagrees with the spec."""
+        return [(entry, setting) for entry in self.entries for setting in entry.mismatches]
+
+    def spec_counts(self) -> set[float]:
+        """Sample counts the spec states (`num_samples`), for the eval-subset rule."""
+        entry = self.get("num_samples")
+        return (
+            {value.value for value in entry.spec_values if isinstance(value.value, float)}
+            if entry
+            else set()
+        )
+
+
+def build_ledger(
+    spec: Spec, files: Sequence[FileDiff], contexts: Sequence[FileContext] | None = None
+) -> Ledger:
+    """The ledger of a phase: the spec's values, and where the changed files set them.
+
+    `contexts` lets `run_checks` share its already-parsed files; by default they are built here.
+    """
+    if contexts is None:
+        contexts = [
+            FileContext(diff.path, diff.new_text) for diff in files if diff.new_text is not None
+        ]
+    entries: dict[str, LedgerEntry] = {}
+    for value in extract_spec_values(spec):
+        entry = entries.setdefault(
+            value.parameter, LedgerEntry(value.parameter, BY_NAME[value.parameter].kind)
+        )
+        if not any(_same(value, known) for known in entry.spec_values):
+            entry.spec_values.append(value)
+    for context in contexts:
+        for setting in extract_code_settings(context):
+            entry = entries.get(setting.parameter)
+            if entry is not None:
+                setting.agrees = any(
+                    values_agree(v.value, setting.value, entry.kind) for v in entry.spec_values
+                )
+                entry.code_settings.append(setting)
+    return Ledger(list(entries.values()))
+
+
+def _same(a: SpecValue, b: SpecValue) -> bool:
+    return a.spec == b.spec and a.line == b.line and a.value == b.value
+
+
+def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
+    """`spec says learning rate = 2 × 10⁻⁵ (SPEC.md:14); code sets lr = 1e-4`."""
+    stated = "; ".join(f"{value.text} ({value.location})" for value in entry.spec_values[:3])
+    label = entry.spec_values[0].label if entry.spec_values else entry.parameter
+    return f"spec says {label} = {stated}; code sets {setting.key} = {setting.text}"
+
+
+def ledger_markdown(ledger: Ledger) -> str:
+    """The ledger as a markdown table for the export (empty string when the spec states nothing)."""
+    if not ledger.entries:
+        return ""
+    rows = [
+        "| parameter | spec | spec line | code | where | agrees |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for entry in ledger.entries:
+        spec_lines = ", ".join(dict.fromkeys(value.location for value in entry.spec_values))
+        if not entry.code_settings:
+            rows.append(_row(entry.parameter, entry.spec_text, spec_lines, "", "", "not set"))
+        for setting in entry.code_settings:
+            code = (
+                f"{setting.key} = {setting.text}" if setting.text else format_value(setting.value)
+            )
+            verdict = "yes" if setting.agrees else "**no**"
+            rows.append(
+                _row(entry.parameter, entry.spec_text, spec_lines, code, setting.location, verdict)
+            )
+    return "\n".join(rows) + "\n"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    """Table-safe text: pipes escaped, newlines flattened, code in backticks kept literal."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")

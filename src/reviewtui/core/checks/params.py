@@ -1,0 +1,232 @@
+"""Provides `PARAMETERS`: the hyper-parameters the ledger knows, with their names in prose and in code.
+
+Each `Parameter` has a canonical name (`learning_rate`), the ways a spec writes it ("learning rate",
+"lr"), the identifiers code uses for it (`lr`, `learning_rate`, `base_lr`), the nouns that follow a
+count ("3 epochs"), and what kind of value it takes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParameterKind = Literal["number", "int", "seeds", "choice", "model"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One hyper-parameter the spec may state and the code may set."""
+
+    name: str
+    """Canonical name, shown in the ledger (`learning_rate`)."""
+    kind: ParameterKind
+    prose: tuple[str, ...]
+    """How a spec writes it before its value ("learning rate", "lr"), case-insensitive."""
+    code: frozenset[str]
+    """Identifiers code uses for it (compared lower-case, `-` as `_`)."""
+    nouns: tuple[str, ...] = ()
+    """Nouns that follow its value in prose ("3 epochs", "500 warmup steps")."""
+    choices: tuple[str, ...] = field(default=())
+    """Allowed words for a `choice` parameter."""
+
+
+def _p(
+    name: str, kind: ParameterKind, prose: str, code: str, nouns: str = "", choices: str = ""
+) -> Parameter:
+    split = lambda text: tuple(part.strip() for part in text.split("|") if part.strip())  # noqa: E731
+    return Parameter(name, kind, split(prose), frozenset(split(code)), split(nouns), split(choices))
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    _p(
+        "learning_rate",
+        "number",
+        "learning rate|learning-rate|learning_rate|lr|step size",
+        "lr|learning_rate|learningrate|base_lr|init_lr|initial_lr|peak_lr",
+    ),
+    _p(
+        "batch_size",
+        "int",
+        "batch size|batch-size|batch_size|mini-batch size|minibatch size",
+        "batch_size|bs|batchsize|train_batch_size|per_device_train_batch_size|per_device_batch_size",
+    ),
+    _p(
+        "epochs",
+        "int",
+        "epochs|number of epochs|num_epochs|num_train_epochs|training epochs",
+        "epochs|num_epochs|n_epochs|num_train_epochs|max_epochs|train_epochs",
+        "epochs|training epochs",
+    ),
+    _p(
+        "max_steps",
+        "int",
+        "max steps|max_steps|training steps|total steps",
+        "max_steps|num_steps|total_steps|num_training_steps|train_steps",
+        "training steps|optimization steps|total steps",
+    ),
+    _p("temperature", "number", "temperature|sampling temperature", "temperature|temp"),
+    _p("top_p", "number", "top-p|top_p|top p|nucleus sampling", "top_p"),
+    _p("top_k", "int", "top-k|top_k|top k", "top_k"),
+    _p(
+        "max_new_tokens",
+        "int",
+        "max new tokens|max_new_tokens|maximum new tokens|generation length",
+        "max_new_tokens|max_gen_len|max_generation_length",
+        "new tokens",
+    ),
+    _p(
+        "max_length",
+        "int",
+        "max length|maximum length|max_length|max sequence length|maximum sequence length|max_seq_length|"
+        "max_seq_len|max_len|sequence length|context length|truncate to|truncated to",
+        "max_length|max_len|max_seq_length|max_seq_len|maxlen|seq_len|seq_length|max_source_length|model_max_length|block_size",
+    ),
+    _p(
+        "padding_side",
+        "choice",
+        "padding side|padding_side|pad side|padding|pad",
+        "padding_side",
+        "padding|padded|pad",
+        choices="left|right",
+    ),
+    _p(
+        "warmup_ratio",
+        "number",
+        "warmup ratio|warmup_ratio|warm-up ratio|warmup proportion|warmup|warm-up",
+        "warmup_ratio|warmup_proportion|warmup_frac|warmup_fraction",
+    ),
+    _p(
+        "warmup_steps",
+        "int",
+        "warmup steps|warmup_steps|warm-up steps",
+        "warmup_steps|num_warmup_steps|warmup_iters",
+        "warmup steps|warm-up steps",
+    ),
+    _p("weight_decay", "number", "weight decay|weight_decay|weight-decay", "weight_decay|wd"),
+    _p(
+        "dropout",
+        "number",
+        "dropout|dropout rate|dropout probability|dropout_rate|dropout_prob",
+        "dropout|dropout_rate|dropout_prob|dropout_p|p_dropout|hidden_dropout_prob|drop_rate|hidden_dropout",
+    ),
+    _p(
+        "seed",
+        "seeds",
+        "random seeds|random seed|seeds|seed|random_state|random state",
+        "seed|seeds|random_seed|random_state|rng_seed|global_seed",
+    ),
+    _p(
+        "train_size",
+        "number",
+        "train split|training split|train size|train_size|train fraction",
+        "train_size|train_split|train_ratio|train_frac|train_fraction",
+    ),
+    _p(
+        "val_size",
+        "number",
+        "validation split|val split|validation size|val_size|validation set size|validation fraction|dev split",
+        "val_size|valid_size|validation_size|val_split|validation_split|val_ratio|val_frac|dev_size",
+    ),
+    _p(
+        "test_size",
+        "number",
+        "test split|test size|test set size|test_size|test fraction|held-out test split",
+        "test_size|test_split|test_ratio|test_frac|test_fraction",
+    ),
+    _p(
+        "num_samples",
+        "int",
+        "number of samples|num_samples|sample size|evaluation samples|eval samples|number of examples|max_samples",
+        "num_samples|n_samples|max_samples|num_examples|max_examples|n_examples|sample_size|"
+        "max_eval_samples|num_eval_samples|eval_samples|n_eval|eval_size",
+        "samples|examples|questions|problems|instances|test examples|evaluation examples",
+    ),
+    _p(
+        "model_name",
+        "model",
+        "base model|pretrained model|model name|model_name|model|backbone|checkpoint|encoder|llm",
+        "model_name|model_name_or_path|model_id|base_model|pretrained_model_name_or_path|"
+        "model_checkpoint|pretrained_model",
+    ),
+    _p(
+        "gradient_accumulation_steps",
+        "int",
+        "gradient accumulation steps|gradient accumulation|grad accumulation|gradient_accumulation_steps",
+        "gradient_accumulation_steps|grad_accum_steps|accumulation_steps|grad_accum|accum_steps",
+    ),
+    _p(
+        "max_grad_norm",
+        "number",
+        "max grad norm|max_grad_norm|gradient clipping|gradient norm clipping|clip norm|clip gradients at",
+        "max_grad_norm|clip_grad_norm|grad_clip|clip_norm|gradient_clip_val|max_norm",
+    ),
+    _p(
+        "optimizer",
+        "choice",
+        "optimizer|optimiser",
+        "optimizer|optim|optimizer_name|optimizer_type",
+        "optimizer|optimiser",
+        choices="adamw|adam|sgd|adafactor|rmsprop|lion|adagrad",
+    ),
+    _p(
+        "lr_scheduler",
+        "choice",
+        "learning rate schedule|lr schedule|lr scheduler|scheduler|schedule",
+        "lr_scheduler_type|lr_scheduler|scheduler|schedule|scheduler_type",
+        "schedule|scheduler|decay|annealing|learning rate schedule",
+        choices="cosine_with_restarts|constant_with_warmup|linear|cosine|constant|polynomial|exponential",
+    ),
+    _p(
+        "num_beams",
+        "int",
+        "beam size|num_beams|beam width|number of beams",
+        "num_beams|beam_size|beam_width",
+        "beams",
+    ),
+    _p(
+        "hidden_size",
+        "int",
+        "hidden size|hidden dimension|hidden_size|hidden dim|hidden units",
+        "hidden_size|hidden_dim|d_model|hidden_units|n_hidden",
+    ),
+    _p(
+        "num_layers",
+        "int",
+        "number of layers|num_layers|n_layers|layers",
+        "num_layers|n_layers|num_hidden_layers",
+        "layers|hidden layers|transformer layers",
+    ),
+    _p("patience", "int", "early stopping patience|patience", "patience|early_stopping_patience"),
+    _p(
+        "k_folds",
+        "int",
+        "number of folds|k-fold|n_splits|folds",
+        "n_splits|k_folds|num_folds|n_folds",
+        "folds|-fold|fold cross-validation",
+    ),
+    _p(
+        "label_smoothing",
+        "number",
+        "label smoothing|label_smoothing",
+        "label_smoothing|label_smoothing_factor",
+    ),
+    _p("momentum", "number", "momentum", "momentum"),
+)
+
+BY_NAME: dict[str, Parameter] = {parameter.name: parameter for parameter in PARAMETERS}
+
+CODE_NAMES: dict[str, Parameter] = {
+    code: parameter for parameter in PARAMETERS for code in sorted(parameter.code)
+}
+"""Code identifier (lower-case, `_` separated) -> its parameter."""
+
+
+def code_key(identifier: str) -> str:
+    """`--learning-rate` / `self.LR` / `cfg.train.lr` -> `learning_rate` / `lr` / `lr`."""
+    last = identifier.rsplit(".", 1)[-1]
+    return re.sub(r"[^a-z0-9]+", "_", last.lower()).strip("_")
+
+
+def parameter_for_code(identifier: str) -> Parameter | None:
+    return CODE_NAMES.get(code_key(identifier))

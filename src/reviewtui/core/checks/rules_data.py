@@ -1,0 +1,441 @@
+"""Provides the data rules: `synthetic-data`, `synthetic-fallback` and `templated-text`.
+
+They look for generated or hard-coded stand-ins where real data or real model output belongs: random
+tensors or `make_dummy_data()` feeding the pipeline, an `except` branch (or a missing-file branch) that
+returns generated data, and f-string "queries" or "responses" where the spec wants generated text.
+Tests, dev/debug-guarded code and dev-named helpers are left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from reviewtui.core.checks.context import FileContext, Finding, FunctionNode, span_of
+from reviewtui.core.checks.facts import PhaseFacts
+from reviewtui.core.checks.names import (
+    DATA_WORDS,
+    LOADER_WORDS,
+    SYNTHETIC_WORDS,
+    call_name,
+    last_part,
+    target_names,
+    tokens,
+)
+
+RANDOM_TENSORS = frozenset(
+    {
+        "randn",
+        "rand",
+        "randint",
+        "normal",
+        "uniform",
+        "random_sample",
+        "randn_like",
+        "rand_like",
+        "standard_normal",
+        "integers",
+        "random",
+        "binomial",
+        "poisson",
+    }
+)
+RANDOM_MODULES = frozenset({"random", "torch", "rng", "np", "numpy", "generator", "tf", "jax"})
+MAKE_GENERATORS = frozenset(
+    {
+        "make_classification",
+        "make_regression",
+        "make_blobs",
+        "make_moons",
+        "make_circles",
+        "make_swiss_roll",
+        "make_friedman1",
+        "make_s_curve",
+        "make_multilabel_classification",
+        "Faker",
+    }
+)
+DATA_CONTAINERS = frozenset({"dataset", "tensordataset", "dataloader", "dataframe", "loader"})
+MISSING_FILE_CALLS = frozenset({"exists", "is_file", "isfile", "isdir", "is_dir"})
+MODEL_FUNCTIONS = frozenset({"forward", "__init__", "__call__", "init", "reset", "parameters"})
+
+
+def _strong_signal(node: ast.Call) -> str | None:
+    """A call that produces stand-in data by name: `make_dummy_data()`, `make_classification()`."""
+    name = call_name(node)
+    words = tokens(name)
+    if last_part(name) in MAKE_GENERATORS or words & SYNTHETIC_WORDS:
+        return f"{name}()"
+    if "random" in words and words & DATA_WORDS and not words & RANDOM_MODULES - {"random"}:
+        return f"{name}()"
+    return None
+
+
+def _random_signal(node: ast.Call) -> str | None:
+    """A call that draws random values (`np.random.randn`, `torch.rand`); data only in context."""
+    name = call_name(node)
+    parts = name.split(".")
+    if len(parts) >= 2 and parts[-1] in RANDOM_TENSORS and set(parts[:-1]) & RANDOM_MODULES:
+        return f"{name}()"
+    return None
+
+
+def _literal_data(node: ast.AST) -> bool:
+    """A list/tuple literal of at least three constant records: hard-coded sample data."""
+    if not isinstance(node, ast.List | ast.Tuple) or len(node.elts) < 3:
+        return False
+    return all(_constant_record(element) for element in node.elts)
+
+
+def _constant_record(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str | int | float)
+    if isinstance(node, ast.Tuple | ast.List):
+        return all(_constant_record(element) for element in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(_constant_record(value) for value in node.values if value is not None)
+    return False
+
+
+def _walk_body(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of some statements, without entering nested function or class definitions."""
+    stack: list[ast.AST] = list(reversed(statements))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if not isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            ):
+                stack.append(child)
+
+
+def _branch_signal(statements: list[ast.stmt]) -> tuple[int, str] | None:
+    """The first stand-in data produced in a fallback branch: (line, description)."""
+    for node in _walk_body(statements):
+        if isinstance(node, ast.Call):
+            found = _strong_signal(node) or _random_signal(node)
+            if found:
+                return node.lineno, found
+        if isinstance(node, ast.Return | ast.Assign) and node.value is not None:
+            if _literal_data(node.value):
+                return node.lineno, "hard-coded records"
+    return None
+
+
+def _fallback_branches(context: FileContext) -> Iterator[tuple[ast.AST, list[ast.stmt]]]:
+    """`except` branches, and the body of `if not path.exists():` blocks."""
+    for node in context.nodes():
+        if isinstance(node, ast.ExceptHandler) or (
+            isinstance(node, ast.If) and _is_missing_file_test(node.test)
+        ):
+            yield node, node.body
+
+
+def _is_missing_file_test(test: ast.AST) -> bool:
+    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
+        return False
+    operand = test.operand
+    return isinstance(operand, ast.Call) and last_part(call_name(operand)) in MISSING_FILE_CALLS
+
+
+def check_synthetic_fallback(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
+    """An `except` (or missing-file) branch that carries on with generated or hard-coded data."""
+    if context.is_test:
+        return
+    for branch, body in _fallback_branches(context):
+        found = _branch_signal(body)
+        if found is None or context.is_dev_guarded(branch):
+            continue
+        line, what = found
+        start, end = span_of(branch)
+        kind = "loading fails" if isinstance(branch, ast.ExceptHandler) else "the file is missing"
+        message = f"falls back to generated data ({what}) when {kind}, instead of failing"
+        yield Finding("synthetic-fallback", line, message, end_line=end, start_line=start)
+
+
+def _in_fallback(context: FileContext, node: ast.AST) -> bool:
+    child = node
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.ExceptHandler):
+            return True
+        if (
+            isinstance(parent, ast.If)
+            and _is_missing_file_test(parent.test)
+            and child in parent.body
+        ):
+            return True
+        child = parent
+    return False
+
+
+def _data_context(context: FileContext, node: ast.Call) -> bool:
+    """Whether a random draw feeds data: a loader function, a data-named target, a Dataset(...)."""
+    functions = context.functions_around(node)
+    if functions and functions[0].name in MODEL_FUNCTIONS:
+        return False
+    if functions and tokens(functions[0].name) & LOADER_WORDS:
+        return True
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.Call) and tokens(call_name(parent)) & DATA_CONTAINERS:
+            return True
+        if isinstance(parent, ast.Assign | ast.AnnAssign):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            words = {
+                word for target in targets for name in target_names(target) for word in tokens(name)
+            }
+            return bool(words & (DATA_WORDS - {"x", "y", "batch"}))
+        if isinstance(parent, ast.stmt):
+            return False
+    return False
+
+
+def check_synthetic_data(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
+    """Generated data used where real data belongs, outside tests and dev switches."""
+    if context.is_test:
+        return
+    for node in context.nodes():
+        what = _synthetic_use(context, node)
+        if what is None or _in_fallback(context, node) or context.is_dev_guarded(node):
+            continue
+        line = getattr(node, "lineno", 1)
+        yield Finding(
+            "synthetic-data", line, f"uses generated data ({what}) with no dev/debug switch"
+        )
+
+
+def _synthetic_use(context: FileContext, node: ast.AST) -> str | None:
+    if isinstance(node, ast.Call):
+        strong = _strong_signal(node)
+        if strong:
+            return strong
+        random = _random_signal(node)
+        return random if random and _data_context(context, node) else None
+    if isinstance(node, ast.Return) and node.value is not None and _literal_data(node.value):
+        functions = context.functions_around(node)
+        if functions and tokens(functions[0].name) & LOADER_WORDS:
+            return "hard-coded records returned by a loader"
+    return None
+
+
+OUTPUT_WORDS = frozenset(
+    {
+        "query",
+        "queries",
+        "question",
+        "questions",
+        "response",
+        "responses",
+        "completion",
+        "completions",
+        "generation",
+        "generations",
+        "generated",
+        "summary",
+        "summaries",
+        "caption",
+        "captions",
+        "rationale",
+        "rationales",
+        "paraphrase",
+        "paraphrases",
+        "explanation",
+        "explanations",
+        "critique",
+        "critiques",
+        "feedback",
+        "hypothesis",
+        "hypotheses",
+        "rewrite",
+        "rewritten",
+        "answer",
+        "answers",
+        "reasoning",
+        "output",
+        "outputs",
+    }
+)
+"""Target words for text a model should produce."""
+NOT_OUTPUT_WORDS = frozenset(
+    {
+        "prompt",
+        "prompts",
+        "template",
+        "templates",
+        "instruction",
+        "instructions",
+        "system",
+        "message",
+        "msg",
+        "log",
+        "header",
+        "key",
+        "path",
+        "url",
+        "file",
+        "dir",
+        "id",
+        "name",
+        "format",
+        "fmt",
+        "col",
+        "column",
+        "field",
+        "prefix",
+        "suffix",
+        "repr",
+        "str",
+        "title",
+        "label",
+        "desc",
+        "description",
+        "tag",
+        "pattern",
+        "regex",
+        "sql",
+        "cmd",
+        "command",
+    }
+)
+GENERATION_VERBS = frozenset(
+    {
+        "generate",
+        "generation",
+        "llm",
+        "gpt",
+        "chat",
+        "complete",
+        "completion",
+        "synthesize",
+        "paraphrase",
+        "summarize",
+        "rewrite",
+        "respond",
+        "ask",
+        "critique",
+    }
+)
+ANSWER_WORDS = frozenset(
+    {"answer", "answers", "label", "labels", "gold", "target", "targets", "solution"}
+)
+_WORDS = re.compile(r"[A-Za-z]{2,}")
+
+
+def _templated(node: ast.AST | None) -> str | None:
+    """A string built by filling slots of literal text: an f-string, `.format()`, or `%`."""
+    if isinstance(node, ast.JoinedStr):
+        literal = " ".join(
+            part.value
+            for part in node.values
+            if isinstance(part, ast.Constant) and isinstance(part.value, str)
+        )
+        slots = [part for part in node.values if isinstance(part, ast.FormattedValue)]
+        return _slots_text(slots) if slots and len(_WORDS.findall(literal)) >= 2 else None
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        receiver = node.func.value
+        if isinstance(receiver, ast.Constant) and isinstance(receiver.value, str):
+            return _slots_text([*node.args, *(kw.value for kw in node.keywords)])
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mod)
+        and isinstance(node.left, ast.Constant)
+    ):
+        if isinstance(node.left.value, str) and len(_WORDS.findall(node.left.value)) >= 2:
+            return _slots_text([node.right])
+    if isinstance(node, ast.ListComp | ast.GeneratorExp):
+        return _templated(node.elt)
+    return None
+
+
+def _slots_text(slots: list[ast.AST]) -> str:
+    names = {
+        word
+        for slot in slots
+        for sub in ast.walk(slot)
+        if isinstance(sub, ast.Name)
+        for word in tokens(sub.id)
+    }
+    attrs = {
+        word
+        for slot in slots
+        for sub in ast.walk(slot)
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+        for word in tokens(sub.value)
+    }
+    leaked = sorted((names | attrs) & ANSWER_WORDS)
+    return f" from the {leaked[0]}" if leaked else ""
+
+
+def _output_target(names: list[str]) -> str | None:
+    for name in names:
+        words = tokens(name)
+        if words & OUTPUT_WORDS and not words & NOT_OUTPUT_WORDS:
+            return name
+    return None
+
+
+def check_templated_text(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
+    """f-string or `.format()` text standing in for generated output (queries, responses, ...)."""
+    if context.is_test:
+        return
+    for node in context.nodes():
+        found = _templated_assignment(node) or _templated_generator(node)
+        if found and not context.is_dev_guarded(node):
+            line, message = found
+            yield Finding("templated-text", line, message)
+
+
+def _templated_assignment(node: ast.AST) -> tuple[int, str] | None:
+    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [name for target in targets for name in target_names(target)]
+        value = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+        if node.func.attr not in {"append", "add"}:
+            return None
+        names, value = [ast.unparse(node.func.value)], node.args[0]
+    else:
+        return None
+    target = _output_target(names)
+    slots = _templated(value) if target else None
+    if slots is None:
+        return None
+    return node.lineno, f"`{target}` is filled from a fixed template{slots}, not generated"
+
+
+def _templated_generator(node: ast.AST) -> tuple[int, str] | None:
+    """A generate/LLM-named function that only returns template text and calls no model."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    words = tokens(node.name)
+    if not words & GENERATION_VERBS or words & NOT_OUTPUT_WORDS:
+        return None
+    returns = [sub for sub in _walk_body(node.body) if isinstance(sub, ast.Return) and sub.value]
+    if not returns or _calls_anything(node):
+        return None
+    slots = [_templated(ret.value) for ret in returns]
+    if any(slot is None for slot in slots):
+        return None
+    return returns[
+        0
+    ].lineno, f"`{node.name}()` returns template text{slots[0]} instead of generating it"
+
+
+def _calls_anything(function: FunctionNode) -> bool:
+    for sub in _walk_body(function.body):
+        if isinstance(sub, ast.Call) and not (
+            isinstance(sub.func, ast.Attribute)
+            and sub.func.attr
+            in {"format", "join", "strip", "lower", "upper", "get", "title", "replace"}
+        ):
+            if not (
+                isinstance(sub.func, ast.Name)
+                and sub.func.id in {"str", "len", "int", "round", "float"}
+            ):
+                return True
+    return False

@@ -1,0 +1,213 @@
+"""Provides `extract_spec_values(spec)`: the hyper-parameter values a spec states, with file and line.
+
+Values are read from prose ("a learning rate of 2 × 10⁻⁵", "train for 3 epochs"), list items
+(`- batch size: 32`), tables (`| lr | 2e-5 |`) and split notations ("an 80/10/10 split").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from reviewtui.core.checks.params import BY_NAME, PARAMETERS, Parameter
+from reviewtui.core.checks.values import NUMBER, Value, normalize_text, number_from_match
+from reviewtui.core.models import Spec
+
+_FILLER = re.compile(
+    r"(?:\s+|[:=(\[{,~≈]|\b(?:of|is|are|to|set|be|should|will|was|equal|equals|at|a|an|the|must|fixed|"
+    r"constant|peak|initial|per|device|gpu|value|default|use|using|with|around|approximately|about|"
+    r"we|on|=)\b)*",
+    re.IGNORECASE,
+)
+_NOT_BEFORE_COUNT = frozenset(
+    {"every", "each", "per", "after", "first", "last", "than", "within", "of", "top", "over"}
+)
+_MODEL = re.compile(
+    r"(?:[\w.-]+/[\w.-]+|(?:bert|roberta|distilbert|deberta|electra|albert|xlnet|xlm|bart|t5|flan-t5|gpt2|"
+    r"gpt-\w+|gpt-?j|gpt-neo\w*|llama|mistral|mixtral|qwen|gemma|phi|pythia|opt|falcon|mpt|bloom|vit|resnet|"
+    r"clip|whisper|claude|sentence-t5|all-minilm|minilm|e5|bge)[\w.-]*)",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(
+    r"(?<![\w.])(\d{1,2}(?:\.\d+)?)\s*/\s*(\d{1,2}(?:\.\d+)?)(?:\s*/\s*(\d{1,2}(?:\.\d+)?))?\s*%?(?![\w/])"
+)
+_NUMBER_TEXT = NUMBER.pattern
+
+
+@dataclass
+class SpecValue:
+    """A value the spec states for one parameter."""
+
+    parameter: str
+    """Canonical parameter name (`learning_rate`), see `params.PARAMETERS`."""
+    value: Value
+    text: str
+    """The value as the spec writes it (`2 × 10⁻⁵`)."""
+    label: str
+    """The parameter's name as the spec writes it (`learning rate`)."""
+    spec: str
+    """The spec file, relative to the repo root."""
+    line: int
+
+    @property
+    def location(self) -> str:
+        return f"{self.spec}:{self.line}"
+
+
+def spec_lines(spec: Spec) -> Iterator[tuple[str, int, str]]:
+    """(spec file, line number, text) of every line of every section, each line once."""
+    seen: set[tuple[str, int]] = set()
+    for section in spec.sections:
+        for offset, text in enumerate(section.text.splitlines()):
+            key = (section.spec, section.line + offset)
+            if key not in seen:
+                seen.add(key)
+                yield section.spec, section.line + offset, text
+
+
+def extract_spec_values(spec: Spec) -> list[SpecValue]:
+    """Every parameter value the spec states, in document order."""
+    found: list[SpecValue] = []
+    in_code_block = False
+    for path, number, raw in spec_lines(spec):
+        if raw.lstrip().startswith(("```", "~~~")):
+            in_code_block = not in_code_block
+            continue
+        line = normalize_text(raw).replace("`", "").replace("**", "")
+        found.extend(_line_values(line, path, number))
+    return found
+
+
+def _line_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    if line.lstrip().startswith("|"):
+        yield from _table_values(line, path, number)
+        return
+    taken: list[tuple[int, int]] = []
+    for start, end, parameter in _name_matches(line):
+        if any(start < stop and end > begin for begin, stop in taken):
+            continue
+        value = _value_after(line, end, parameter)
+        if value is not None:
+            taken.append((start, end))
+            yield _make(parameter, value, line[start:end], path, number)
+    yield from _count_values(line, path, number)
+    yield from _split_values(line, path, number)
+
+
+def _name_matches(line: str) -> list[tuple[int, int, Parameter]]:
+    """Every prose name of every parameter in the line, longest first at each position."""
+    matches = []
+    for parameter in PARAMETERS:
+        for alias in parameter.prose:
+            pattern = r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
+            for match in re.finditer(pattern, line, re.IGNORECASE):
+                matches.append((match.start(), match.end(), parameter))
+    return sorted(matches, key=lambda item: (-(item[1] - item[0]), item[0]))
+
+
+def _value_after(line: str, end: int, parameter: Parameter) -> tuple[Value, str] | None:
+    filler = _FILLER.match(line, end)
+    position = filler.end() if filler else end
+    return _read_value(line[position : position + 80], parameter)
+
+
+def _read_value(text: str, parameter: Parameter) -> tuple[Value, str] | None:
+    if parameter.kind == "choice":
+        match = re.match(r"(" + "|".join(parameter.choices) + r")\w*", text, re.IGNORECASE)
+        return (match.group(1).lower(), match.group(0)) if match else None
+    if parameter.kind == "model":
+        match = _MODEL.match(text)
+        return (match.group(0).rstrip(".,;:"), match.group(0).rstrip(".,;:")) if match else None
+    if parameter.kind == "seeds":
+        return _read_seeds(text)
+    match = NUMBER.match(text)
+    if match is None:
+        return None
+    value = number_from_match(match)
+    if parameter.kind == "int" and value != int(value):
+        return None
+    return value, match.group(0).strip()
+
+
+def _read_seeds(text: str) -> tuple[Value, str] | None:
+    match = re.match(r"[{\[(]?\s*(\d+(?:\s*(?:,|and|or|/)\s*\d+)*)", text)
+    if match is None:
+        return None
+    items = tuple(float(item) for item in re.findall(r"\d+", match.group(1)))
+    return items, match.group(0).strip()
+
+
+def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    """ "3 epochs", "500 warmup steps", "left padding", "AdamW optimizer"."""
+    for parameter in PARAMETERS:
+        for noun in parameter.nouns:
+            noun_pattern = re.escape(noun).replace(r"\ ", r"[\s_-]+")
+            if parameter.kind == "choice":
+                value_pattern = r"(?<![\w-])(?:" + "|".join(parameter.choices) + r")\w*"
+            else:
+                value_pattern = _NUMBER_TEXT
+            pattern = f"(?P<value>{value_pattern})\\s*-?\\s*{noun_pattern}(?![\\w])"
+            for match in re.finditer(pattern, line, re.IGNORECASE | re.VERBOSE):
+                if _word_before(line, match.start()) in _NOT_BEFORE_COUNT:
+                    continue
+                value = _read_value(match.group("value"), parameter)
+                if value is not None:
+                    yield _make(parameter, value, noun, path, number)
+
+
+def _word_before(line: str, position: int) -> str:
+    words = re.findall(r"[A-Za-z]+", line[:position])
+    return words[-1].lower() if words else ""
+
+
+def _split_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    """`80/10/10 train/val/test split`, `an 80/20 split`."""
+    if not re.search(r"\bsplit", line, re.IGNORECASE):
+        return
+    for match in _SPLIT.finditer(line):
+        parts = [float(part) for part in match.groups() if part is not None]
+        if abs(sum(parts) - 100) > 0.5 and abs(sum(parts) - 1) > 0.005:
+            continue
+        scale = 100.0 if sum(parts) > 1.5 else 1.0
+        names = (
+            ["train_size", "val_size", "test_size"]
+            if len(parts) == 3
+            else ["train_size", "test_size"]
+        )
+        for name, part in zip(names, parts, strict=True):
+            yield _make(
+                BY_NAME[name], (part / scale, match.group(0).strip()), "split", path, number
+            )
+
+
+def _table_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    """`| learning rate | 2e-5 |`: a cell that is a parameter's name, the next cell its value."""
+    cells = [cell.strip().strip("*_ ") for cell in line.strip().strip("|").split("|")]
+    for index, cell in enumerate(cells[:-1]):
+        parameter = _parameter_named(cell)
+        if parameter is None:
+            continue
+        value = _read_value(cells[index + 1], parameter)
+        if value is not None:
+            yield _make(parameter, value, cell, path, number)
+
+
+def _parameter_named(cell: str) -> Parameter | None:
+    wanted = re.sub(r"[\s_-]+", " ", cell.lower()).strip()
+    for parameter in PARAMETERS:
+        if any(re.sub(r"[\s_-]+", " ", alias.lower()) == wanted for alias in parameter.prose):
+            return parameter
+        if wanted.replace(" ", "_") in parameter.code:
+            return parameter
+    return None
+
+
+def _make(
+    parameter: Parameter, value: tuple[Value, str], label: str, path: str, number: int
+) -> SpecValue:
+    parsed, text = value
+    name = parameter.name
+    if name == "warmup_ratio" and isinstance(parsed, float) and parsed >= 1 and "%" not in text:
+        name = "warmup_steps"
+    return SpecValue(name, parsed, text, label, path, number)
