@@ -1,0 +1,480 @@
+"""Tests of `core/gitrange.py`: range forms, the default phase rule, checkpoints, errors, commit info."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reviewtui.core import gitrange
+from reviewtui.core.diffparse import unquote_path
+from reviewtui.core.gitrange import open_repo, resolve_phase, run_git, snapshot_worktree
+from reviewtui.core.models import WORKTREE, Phase
+from reviewtui.errors import ReviewError
+from tests.gitrepo import GitRepo
+
+
+def phase_of(repo: GitRepo, range_text: str | None = None, checkpoint: str | None = None) -> Phase:
+    return resolve_phase(open_repo(repo.root), range_text, checkpoint)
+
+
+def paths(phase: Phase) -> list[str]:
+    return [file.path for file in phase.files]
+
+
+@pytest.fixture
+def history(git_repo: GitRepo) -> GitRepo:
+    """main: c1 (a.txt) -> c2 (b.txt) -> c3 (c.txt)."""
+    for name in "abc":
+        git_repo.write(f"{name}.txt", f"{name}\n")
+        git_repo.commit(f"add {name}")
+    return git_repo
+
+
+def rev(repo: GitRepo, name: str) -> str:
+    return repo.git("rev-parse", name).strip()
+
+
+# --------------------------------------------------------------------------- range forms
+
+
+def test_two_dot_range_is_between_commits(history: GitRepo) -> None:
+    history.write("dirty.txt", "not in a commit range\n")
+    phase = phase_of(history, "HEAD~2..HEAD~1")
+    assert (phase.base, phase.head) == (rev(history, "HEAD~2"), rev(history, "HEAD~1"))
+    assert paths(phase) == ["b.txt"]
+    assert phase.rule == "range HEAD~2..HEAD~1"
+    assert [commit.subject for commit in phase.commits] == ["add b"]
+
+
+def test_single_revision_runs_to_the_working_tree(history: GitRepo) -> None:
+    history.write("a.txt", "a changed\n")
+    history.write("untracked.txt", "new\n")
+    phase = phase_of(history, "HEAD~1")
+    assert (phase.base, phase.head) == (rev(history, "HEAD~1"), WORKTREE)
+    assert paths(phase) == ["a.txt", "c.txt", "untracked.txt"]
+    assert [commit.subject for commit in phase.commits] == ["add c"]
+
+
+def test_open_ended_ranges_mean_head(history: GitRepo) -> None:
+    assert phase_of(history, "HEAD~1..").head == rev(history, "HEAD")
+    assert phase_of(history, "..HEAD~1").base == rev(history, "HEAD")
+
+
+def test_three_dot_range_starts_at_the_merge_base(history: GitRepo) -> None:
+    history.git("checkout", "-q", "-b", "side", "HEAD~1")
+    history.write("side.txt", "side\n")
+    history.commit("side work")
+    phase = phase_of(history, "main...side")
+    assert phase.base == rev(history, "main~1")
+    assert paths(phase) == ["side.txt"]
+
+
+@pytest.mark.parametrize("text", ["nope", "HEAD~9", "--output=/tmp/x", "main..nope", "a.txt"])
+def test_unknown_revision_is_a_user_error(history: GitRepo, text: str) -> None:
+    bad = text.partition("..")[2] if ".." in text else text
+    with pytest.raises(ReviewError, match=f"^unknown revision: {re.escape(bad)}$"):
+        phase_of(history, text)
+
+
+def test_empty_range_is_a_user_error(history: GitRepo) -> None:
+    with pytest.raises(ReviewError, match="empty range"):
+        phase_of(history, "  ")
+
+
+def test_phase_of_a_commit_range_ignores_the_working_tree(history: GitRepo) -> None:
+    history.write("c.txt", "edited later\n")
+    phase = phase_of(history, "HEAD~1..HEAD")
+    assert phase.files[0].new_text == "c\n"
+
+
+# --------------------------------------------------------------------------- the working tree
+
+
+def test_worktree_covers_staged_unstaged_and_untracked_but_not_ignored(history: GitRepo) -> None:
+    history.write(".gitignore", "*.log\n")
+    history.commit("ignore logs")
+    history.write("a.txt", "a staged\n")
+    history.git("add", "a.txt")
+    history.write("b.txt", "b unstaged\n")
+    history.write("new.txt", "untracked\n")
+    history.write("debug.log", "ignored\n")
+    history.write("staged_then_deleted.txt", "x\n")
+    history.git("add", "staged_then_deleted.txt")
+    history.remove("staged_then_deleted.txt")
+    history.remove("c.txt")
+    phase = phase_of(history, "HEAD")
+    changes = {file.path: file.change for file in phase.files}
+    assert changes == {
+        "a.txt": "modified",
+        "b.txt": "modified",
+        "c.txt": "deleted",
+        "new.txt": "added",
+    }
+
+
+def test_tracked_but_ignored_files_are_not_shown_as_deleted(history: GitRepo) -> None:
+    history.write("a.txt", "a edited\n")
+    history.write(".gitignore", "a.txt\n")
+    history.git("add", ".gitignore")
+    assert paths(phase_of(history, "HEAD")) == [".gitignore", "a.txt"]
+
+
+def test_resolving_leaves_the_index_and_worktree_untouched(history: GitRepo) -> None:
+    history.write("a.txt", "a staged\n")
+    history.git("add", "a.txt")
+    history.write("a.txt", "a unstaged on top\n")
+    history.write("new.txt", "untracked\n")
+    index = (history.root / ".git" / "index").read_bytes()
+    status = history.git("status", "--porcelain")
+    phase = phase_of(history)
+    assert phase.files[0].new_text == "a unstaged on top\n"
+    assert (history.root / ".git" / "index").read_bytes() == index
+    assert history.git("status", "--porcelain") == status
+
+
+def test_state_dir_is_never_part_of_a_phase(history: GitRepo) -> None:
+    history.write(".reviewtui/state.json", "{}\n")
+    history.write("code.py", "x = 1\n")
+    history.commit("state committed by mistake")
+    history.write(".reviewtui/state.json", '{"changed": true}\n')
+    history.write(".reviewtui/cache/blob", "cached\n")
+    assert paths(phase_of(history, "HEAD~1..HEAD")) == ["code.py"]
+    assert paths(phase_of(history, "HEAD~1")) == ["code.py"]
+    assert ".reviewtui/state.json" not in paths(phase_of(history))
+    added = {path for commit in phase_of(history).commits for path in commit.added_lines}
+    assert added == {"a.txt", "b.txt", "c.txt", "code.py"}
+
+
+# --------------------------------------------------------------------------- the default rule
+
+
+def test_default_on_the_default_branch_is_the_whole_history(history: GitRepo) -> None:
+    history.write("wip.txt", "work in progress\n")
+    phase = phase_of(history)
+    assert (phase.base, phase.head) == (None, WORKTREE)
+    assert phase.rule == "whole history (no checkpoint yet)"
+    assert paths(phase) == ["a.txt", "b.txt", "c.txt", "wip.txt"]
+    assert [commit.subject for commit in phase.commits] == ["add a", "add b", "add c"]
+
+
+def test_default_on_a_feature_branch_starts_at_the_merge_base(history: GitRepo) -> None:
+    history.git("checkout", "-q", "-b", "feature")
+    history.write("feature.txt", "feature\n")
+    history.commit("feature work")
+    history.git("checkout", "-q", "main")
+    history.write("a.txt", "main moved on\n")
+    history.commit("main work")
+    history.git("checkout", "-q", "feature")
+    history.write("wip.txt", "wip\n")
+    phase = phase_of(history)
+    assert phase.base == rev(history, "main~1")
+    assert phase.rule == "merge-base with main"
+    assert paths(phase) == ["feature.txt", "wip.txt"]
+    assert [commit.subject for commit in phase.commits] == ["feature work"]
+
+
+def test_default_on_a_branch_not_ahead_is_the_whole_history(history: GitRepo) -> None:
+    history.git("checkout", "-q", "-b", "fresh")
+    assert phase_of(history).base is None
+
+
+def test_default_with_a_detached_head_ahead_of_main(history: GitRepo) -> None:
+    history.git("checkout", "-q", "--detach")
+    history.write("d.txt", "detached\n")
+    history.commit("detached work")
+    phase = phase_of(history)
+    assert phase.base == rev(history, "main")
+    assert paths(phase) == ["d.txt"]
+
+
+def test_default_prefers_origin_head_and_its_local_twin(tmp_path: Path, history: GitRepo) -> None:
+    history.git("branch", "-m", "main", "trunk")
+    history.git("branch", "master")
+    clone = GitRepo(tmp_path / "clone")
+    subprocess.run(["git", "clone", "-q", str(history.root), str(clone.root)], check=True)
+    clone.git("checkout", "-q", "-b", "topic")
+    clone.write("topic.txt", "t\n")
+    clone.commit("topic work")
+    phase = phase_of(clone)
+    assert phase.rule == "merge-base with trunk"
+    assert paths(phase) == ["topic.txt"]
+    clone.git("branch", "-D", "trunk")
+    assert phase_of(clone).rule == "merge-base with origin/trunk"
+    assert gitrange.default_branch(clone.root) == "refs/remotes/origin/trunk"
+
+
+def test_default_falls_back_to_master(git_repo: GitRepo) -> None:
+    git_repo.git("checkout", "-q", "-b", "master")
+    git_repo.write("a.txt", "a\n")
+    git_repo.commit("on master")
+    git_repo.git("checkout", "-q", "-b", "work")
+    git_repo.write("b.txt", "b\n")
+    git_repo.commit("work")
+    assert phase_of(git_repo).rule == "merge-base with master"
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def test_snapshot_of_a_dirty_worktree_is_a_kept_commit(history: GitRepo) -> None:
+    history.write("a.txt", "a staged\n")
+    history.git("add", "a.txt")
+    history.write("new.txt", "untracked\n")
+    history.write(".reviewtui/state.json", "{}\n")
+    status = history.git("status", "--porcelain")
+    sha = snapshot_worktree(open_repo(history.root))
+    assert history.git("log", "-1", "--format=%s%n%P", sha).split() == [
+        "reviewtui",
+        "checkpoint",
+        rev(history, "HEAD"),
+    ]
+    assert history.git("ls-tree", "--name-only", sha).split() == [
+        "a.txt",
+        "b.txt",
+        "c.txt",
+        "new.txt",
+    ]
+    assert history.git("show", f"{sha}:a.txt") == "a staged\n"
+    assert rev(history, "refs/reviewtui/checkpoints/1") == sha
+    assert history.git("status", "--porcelain") == status
+    assert rev(history, "HEAD") == rev(history, "main")
+
+
+def test_snapshot_of_a_clean_worktree_is_head(history: GitRepo) -> None:
+    history.write(".reviewtui/state.json", "{}\n")
+    sha = snapshot_worktree(open_repo(history.root))
+    assert sha == rev(history, "HEAD")
+    assert rev(history, "refs/reviewtui/checkpoints/1") == sha
+    assert snapshot_worktree(open_repo(history.root)) == sha
+    refs = history.git("for-each-ref", "--format=%(refname)", "refs/reviewtui/").split()
+    assert refs == ["refs/reviewtui/checkpoints/1"]
+
+
+def test_snapshots_are_numbered(history: GitRepo) -> None:
+    repo = open_repo(history.root)
+    history.write("one.txt", "1\n")
+    first = snapshot_worktree(repo)
+    history.write("two.txt", "2\n")
+    second = snapshot_worktree(repo)
+    assert first != second
+    assert rev(history, "refs/reviewtui/checkpoints/1") == first
+    assert rev(history, "refs/reviewtui/checkpoints/2") == second
+
+
+def test_next_default_phase_starts_at_the_checkpoint(history: GitRepo) -> None:
+    history.write("a.txt", "reviewed change\n")
+    history.write("reviewed.txt", "reviewed\n")
+    sha = snapshot_worktree(open_repo(history.root))
+    history.write("next.txt", "next phase\n")
+    history.commit("next phase commit")
+    history.write("b.txt", "b changed after\n")
+    phase = phase_of(history, checkpoint=sha)
+    assert (phase.base, phase.head, phase.rule) == (sha, WORKTREE, f"checkpoint {sha[:7]}")
+    assert paths(phase) == ["b.txt", "next.txt"]
+    assert [commit.subject for commit in phase.commits] == ["next phase commit"]
+
+
+def test_a_range_wins_over_the_checkpoint(history: GitRepo) -> None:
+    sha = snapshot_worktree(open_repo(history.root))
+    assert phase_of(history, "HEAD~2..HEAD~1", checkpoint=sha).rule == "range HEAD~2..HEAD~1"
+
+
+def test_missing_checkpoint_is_a_user_error(history: GitRepo) -> None:
+    with pytest.raises(ReviewError, match="checkpoint 0123456789ab is not in this repository"):
+        phase_of(history, checkpoint="0123456789abcdef0123456789abcdef01234567")
+
+
+def test_snapshot_ignores_hooks_and_signing_config(history: GitRepo, isolated_env: Path) -> None:
+    with (isolated_env / ".gitconfig").open("a", encoding="utf-8") as config:
+        config.write(
+            "[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = false\n[user]\n\tuseConfigOnly = true\n"
+        )
+    history.write("x.txt", "x\n")
+    sha = snapshot_worktree(open_repo(history.root))
+    assert history.git("cat-file", "-t", sha).strip() == "commit"
+
+
+# --------------------------------------------------------------------------- opening repositories
+
+
+def test_open_repo_from_a_subdirectory(history: GitRepo) -> None:
+    (history.root / "deep" / "er").mkdir(parents=True)
+    repo = open_repo(history.root / "deep" / "er")
+    assert Path(repo.working_tree_dir or "") == history.root
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(ReviewError, match=f"^not a git repository: {re.escape(str(plain))}$"):
+        open_repo(plain)
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ReviewError, match="no such directory"):
+        open_repo(tmp_path / "missing")
+
+
+def test_bare_repository(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    with pytest.raises(ReviewError, match=f"^{re.escape(str(bare))} is a bare repository$"):
+        open_repo(bare)
+
+
+def test_empty_repository_without_files(git_repo: GitRepo) -> None:
+    git_repo.write(".reviewtui/state.json", "{}\n")
+    with pytest.raises(ReviewError, match=r"^the repository has no commits yet"):
+        open_repo(git_repo.root)
+
+
+def test_empty_repository_with_files_is_reviewed_from_the_empty_tree(git_repo: GitRepo) -> None:
+    git_repo.write("train.py", "print('hi')\n")
+    git_repo.write("staged.py", "x = 1\n")
+    git_repo.git("add", "staged.py")
+    phase = phase_of(git_repo)
+    assert (phase.base, phase.head, phase.commits) == (None, WORKTREE, [])
+    assert paths(phase) == ["staged.py", "train.py"]
+    sha = snapshot_worktree(open_repo(git_repo.root))
+    assert git_repo.git("log", "--format=%P", "-1", sha).strip() == ""
+    git_repo.write("more.py", "y = 2\n")
+    assert paths(phase_of(git_repo, checkpoint=sha)) == ["more.py"]
+
+
+# --------------------------------------------------------------------------- running git
+
+
+def test_run_git_reports_gits_error_line(history: GitRepo) -> None:
+    with pytest.raises(ReviewError, match=r"^git rev-parse: fatal: Needed a single revision$"):
+        run_git(history.root, "rev-parse", "--verify", "nope")
+
+
+def test_run_git_returns_bytes_without_color(history: GitRepo, isolated_env: Path) -> None:
+    with (isolated_env / ".gitconfig").open("a", encoding="utf-8") as config:
+        config.write("[color]\n\tui = always\n[core]\n\tquotePath = true\n")
+    history.write("é.txt", "x\n")
+    output = run_git(history.root, "status", "--porcelain")
+    assert output == "?? é.txt\n".encode()
+
+
+# --------------------------------------------------------------------------- commits
+
+
+def test_commit_info_subject_body_trailers_and_added_lines(git_repo: GitRepo) -> None:
+    git_repo.write("base.py", "x = 0\n")
+    base = git_repo.commit("base")
+    git_repo.write("data.py", "def load():\n    return read('data.csv')\n\n")
+    message = "Load the dataset\n\nReads the CSV from disk.\nSecond line.\n\nSpec: 2.1\nRefs: T012\nRefs: T013\n"
+    git_repo.git("add", "data.py")
+    git_repo.git("commit", "-q", "-F", "-", input=message.encode())
+    git_repo.write("data.py", "def load():\n    return read('data.csv', sep=';')\n\n")
+    git_repo.write("base.py", "x = 1\n")
+    git_repo.commit("Tune loading\n\nCo-authored-by: Agent <agent@example.invalid>")
+    phase = phase_of(git_repo, f"{base}..HEAD")
+    first, second = phase.commits
+    assert first.subject == "Load the dataset"
+    assert (
+        first.body == "Reads the CSV from disk.\nSecond line.\n\nSpec: 2.1\nRefs: T012\nRefs: T013"
+    )
+    assert first.trailers == {"Spec": ["2.1"], "Refs": ["T012", "T013"]}
+    assert first.added_lines == {"data.py": {"def load():", "return read('data.csv')"}}
+    assert second.trailers == {"Co-authored-by": ["Agent <agent@example.invalid>"]}
+    assert second.added_lines == {
+        "data.py": {"return read('data.csv', sep=';')"},
+        "base.py": {"x = 1"},
+    }
+    assert first.sha == rev(git_repo, "HEAD~1") and second.sha == rev(git_repo, "HEAD")
+
+
+def test_merge_commits_are_listed(history: GitRepo) -> None:
+    history.git("checkout", "-q", "-b", "side", "HEAD~1")
+    history.write("side.txt", "side\n")
+    history.commit("side work")
+    history.git("checkout", "-q", "main")
+    history.git("merge", "-q", "--no-edit", "-m", "merge side", "side")
+    phase = phase_of(history, "HEAD~1..HEAD")
+    assert [commit.subject for commit in phase.commits] == ["side work", "merge side"]
+    assert phase.commits[1].added_lines == {}
+    assert paths(phase) == ["side.txt"]
+
+
+def test_commit_added_lines_with_quoted_paths(git_repo: GitRepo) -> None:
+    git_repo.write("keep.txt", "k\n")
+    git_repo.commit("base")
+    git_repo.write("tab\tand é.py", "value = 42\n")
+    git_repo.commit("odd name")
+    phase = phase_of(git_repo, "HEAD~1..HEAD")
+    assert phase.commits[0].added_lines == {"tab\tand é.py": {"value = 42"}}
+
+
+@pytest.mark.parametrize(
+    ("quoted", "plain"),
+    [
+        ('"tab\\there"', "tab\there"),
+        ('"caf\\303\\251"', "café"),
+        ('"q\\"uote\\\\back"', 'q"uote\\back'),
+        ('"new\\nline"', "new\nline"),
+        ("plain name", "plain name"),
+        ('"bad\\377"', "bad\ufffd"),
+    ],
+)
+def test_unquote_path(quoted: str, plain: str) -> None:
+    assert unquote_path(quoted) == plain
+
+
+# --------------------------------------------------------------------------- progress, speed, layering
+
+
+def test_progress_is_reported_in_order(history: GitRepo) -> None:
+    seen: list[tuple[str, float]] = []
+    resolve_phase(
+        open_repo(history.root), None, None, lambda step, fraction: seen.append((step, fraction))
+    )
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(step for step, _ in seen)
+
+
+def test_line_numbers_of_a_modified_file(git_repo: GitRepo) -> None:
+    git_repo.write("m.py", "".join(f"line {i}\n" for i in range(1, 21)))
+    git_repo.commit("base")
+    git_repo.write("m.py", "".join(f"line {i}\n" if i != 10 else "changed\n" for i in range(1, 21)))
+    (hunk,) = phase_of(git_repo, "HEAD").files[0].hunks
+    assert (hunk.old_start, hunk.old_lines, hunk.new_start, hunk.new_lines) == (7, 7, 7, 7)
+    numbered = [(line.kind, line.old_no, line.new_no) for line in hunk.lines]
+    assert numbered[2:6] == [(" ", 9, 9), ("-", 10, None), ("+", None, 10), (" ", 11, 11)]
+
+
+def test_large_phase_resolves_quickly(git_repo: GitRepo) -> None:
+    for index in range(60):
+        git_repo.write(f"pkg/mod_{index}.py", "".join(f"x_{index}_{i} = {i}\n" for i in range(200)))
+    git_repo.commit("base")
+    for index in range(60):
+        body = "".join(
+            f"y_{index}_{i} = compute({i})\n" if i % 2 else f"x_{index}_{i} = {i}\n"
+            for i in range(200)
+        )
+        git_repo.write(
+            f"pkg/mod_{index}.py", body + "".join(f"z_{index}_{i} = {i}\n" for i in range(740))
+        )
+    git_repo.commit("the agent's phase")
+    git_repo.write("pkg/extra.py", "".join(f"w = {i}\n" for i in range(500)))
+    started = time.perf_counter()
+    phase = phase_of(git_repo, "HEAD~1")
+    elapsed = time.perf_counter() - started
+    assert sum(file.added for file in phase.files) == 60 * 840 + 500
+    assert sum(len(texts) for texts in phase.commits[0].added_lines.values()) == 60 * 840
+    assert elapsed < 3.0, f"{elapsed:.2f}s"
+
+
+def test_gitrange_imports_no_ui_library() -> None:
+    code = "import sys, reviewtui.core.gitrange; print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "[]"
