@@ -22,6 +22,7 @@ change that moves keeps its id and any edit gives a new one.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import hashlib
 import re
 import warnings
@@ -30,8 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from pygments.lexers import get_lexer_for_filename
-from pygments.util import ClassNotFound
+from pygments.lexers import get_all_lexers
 
 from reviewtui.config import ChunkSettings
 from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
@@ -84,14 +84,38 @@ def cut_chunks(
     return chunks
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def language_for(path: str) -> str | None:
-    """The pygments alias of the lexer for a file name (`python`, `yaml`…), or None."""
-    try:
-        lexer = get_lexer_for_filename(PurePosixPath(path).name)
-    except ClassNotFound:
-        return None
-    return lexer.aliases[0] if lexer.aliases else None
+    """The pygments alias of the lexer for a file name (`python`, `yaml`…), or None.
+
+    Read from pygments' built-in lexer table without importing lexers or scanning plugins (a plugin
+    scan can import whole applications, which costs seconds).
+    """
+    name = PurePosixPath(path).name
+    by_suffix, patterns = _lexer_table()
+    for pattern, alias in patterns:
+        if fnmatch.fnmatchcase(name, pattern):
+            return alias
+    for index, char in enumerate(name):
+        if char == "." and name[index:] in by_suffix:
+            return by_suffix[name[index:]]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _lexer_table() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """(`.suffix` -> alias, [(other file-name pattern, alias)]) from pygments' built-in lexers."""
+    by_suffix: dict[str, str] = {}
+    patterns: list[tuple[str, str]] = []
+    for _name, aliases, filenames, _mimetypes in get_all_lexers(plugins=False):
+        if not aliases:
+            continue
+        for pattern in filenames:
+            if pattern.startswith("*.") and not any(char in pattern[1:] for char in "*?["):
+                by_suffix.setdefault(pattern[1:], aliases[0])
+            else:
+                patterns.append((pattern, aliases[0]))
+    return by_suffix, patterns
 
 
 # --------------------------------------------------------------------------- pieces
@@ -435,6 +459,7 @@ def _attach_comments(outline: _Outline, start: int, owner: str, lines: list[str]
         if not text.startswith(indent) or not text[len(indent) :].startswith("#"):
             break
         outline.owners[number] = owner
+        outline.symbols[number] = owner
         number -= 1
 
 
@@ -453,8 +478,25 @@ def _assign_symbols(outline: _Outline, body: list[ast.stmt], prefix: str) -> Non
             _assign_symbols(outline, list(_child_statements(statement)), prefix)
 
 
+_COMPOUND = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.Match,
+    ast.excepthandler,
+    ast.match_case,
+)
+
+
 def _child_statements(node: ast.AST) -> Iterator[ast.stmt]:
     """The statements nested in a compound statement (bodies, else, finally, handlers, cases)."""
+    if not isinstance(node, _COMPOUND):
+        return
     for _, value in ast.iter_fields(node):
         if not isinstance(value, list):
             continue
