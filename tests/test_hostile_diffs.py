@@ -9,6 +9,7 @@ only reviewtui's own git calls run under it.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -478,6 +479,28 @@ def _assert_commit_lines(phase: Phase) -> None:
         texts.discard("")
         if not file.copied and not file.binary:
             assert added.get(file.path, set()) == texts, file.path
+
+
+def test_the_hostile_config_breaks_naive_git(
+    git_repo: GitRepo, hostile: Callable[[], None]
+) -> None:
+    """The config really is hostile: porcelain `git diff` fails, and is colored and prefixless."""
+    git_repo.write("a.txt", "a\n")
+    git_repo.commit("base")
+    git_repo.write("a.txt", "b\n")
+    hostile()
+    naive = subprocess.run(["git", "diff"], cwd=git_repo.root, capture_output=True, check=False)
+    assert naive.returncode != 0 and b"orderfile" in naive.stderr
+    colored = subprocess.run(
+        ["git", "diff", "--no-ext-diff", "-O/dev/null"],
+        cwd=git_repo.root,
+        capture_output=True,
+        check=True,
+    )
+    assert b"\x1b[" in colored.stdout and b"a/a.txt" not in colored.stdout
+    assert [file.path for file in resolve_phase(open_repo(git_repo.root), None, None).files] == [
+        "a.txt"
+    ]
 
 
 def test_new_text_is_left_out_above_the_size_limit(
