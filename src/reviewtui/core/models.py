@@ -173,6 +173,8 @@ class Phase:
     """Commits in base..head, oldest first (empty when head is WORKTREE and nothing is committed)."""
     rule: str = ""
     """How the range was chosen, for humans: "checkpoint 3e1f…", "merge-base with main", …"""
+    warnings: list[str] = field(default_factory=list)
+    """Problems worth telling the user (e.g. huge untracked files left out of the phase)."""
 
     @property
     def label(self) -> str:
