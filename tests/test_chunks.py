@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -243,6 +244,17 @@ def test_yaml_chunks_are_named_by_top_level_key(git_repo: GitRepo) -> None:
     assert chunks[0].language == "yaml"
 
 
+def test_neighbouring_one_line_settings_share_a_chunk(git_repo: GitRepo) -> None:
+    before = "seed: 1\nlr: 0.1\nbatch: 8\nmodel:\n  layers: 2\n"
+    after = before.replace("seed: 1", "seed: 2").replace("batch: 8", "batch: 16")
+    chunks = cut(
+        git_repo, {"run.yml": before}, {"run.yml": after.replace("layers: 2", "layers: 4")}
+    )
+    assert [(chunk.symbol, chunk.added) for chunk in chunks] == [(None, 2), ("model", 1)]
+    single = cut(git_repo, {"b.yml": before}, {"b.yml": before.replace("lr: 0.1", "lr: 0.3")})
+    assert [chunk.symbol for chunk in single] == ["lr"]
+
+
 def test_toml_and_json_symbols(git_repo: GitRepo) -> None:
     toml_before = 'name = "x"\n\n[tool.ruff]\nline-length = 100\n'
     json_before = '{\n  "model": {\n    "layers": 2\n  },\n  "seed": 1\n}\n'
@@ -347,7 +359,9 @@ def test_chunk_id_ignores_context_and_numbers_but_not_text() -> None:
     assert chunk_id("x.py", lines) != chunk_id("x.py", [DiffLine("+", "b ", None, 2)])
 
 
-def test_id_is_stable_when_the_change_moves_and_across_phases(git_repo: GitRepo) -> None:
+def test_id_is_stable_when_the_change_moves_and_across_phases(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
     edited = MODEL.replace("loss = self.model(batch)", "loss = self.model(batch).mean()")
     first = cut(git_repo, {"model.py": MODEL}, {"model.py": edited})
     padding = "\n\ndef helper():\n    return 0\n" * 5
@@ -356,8 +370,12 @@ def test_id_is_stable_when_the_change_moves_and_across_phases(git_repo: GitRepo)
     second = cut(git_repo, {"model.py": shifted_before}, {"model.py": shifted_after})
     assert [chunk.id for chunk in first] == [chunk.id for chunk in second]
     assert first[0].new_start != second[0].new_start
-    again = cut(git_repo, {}, {"model.py": edited.replace(".mean()", ".sum()")})
-    assert again[0].id != first[0].id
+    other = GitRepo.init(tmp_path / "other")
+    changed = cut(other, {"model.py": MODEL}, {"model.py": edited.replace(".mean()", ".sum()")})
+    assert [chunk.symbol for chunk in changed] == ["Trainer.step"]
+    assert changed[0].id != first[0].id
+    same = cut(GitRepo.init(tmp_path / "same"), {"model.py": MODEL}, {"model.py": edited})
+    assert same[0].id == first[0].id
 
 
 def test_identical_duplicates_get_unique_deterministic_ids(git_repo: GitRepo) -> None:

@@ -554,25 +554,41 @@ _CONFIG_KEYS: dict[str, Callable[[list[str]], list[str | None]]] = {
 
 
 def config_outline(kind: str, lines: list[str]) -> _Outline:
-    """Each line owned by the top-level key (or table) it sits under; comments above a key join it."""
+    """Lines under a multi-line top-level key (or table) are owned by it; one-line keys share the
+    owner "" so neighbouring small settings stay in one chunk. Comments above a key join it."""
+    keys = _CONFIG_KEYS[kind](lines)
     outline = _Outline.empty(len(lines))
-    current = ""
-    for number, (text, key) in enumerate(zip(lines, _CONFIG_KEYS[kind](lines), strict=True), 1):
-        if key is not None:
-            current = key
-            outline.starts[number] = True
-            outline.units.add(key)
-            _attach_config_comments(outline, number, key, lines)
-        if text.strip():
-            outline.owners[number] = current
-            outline.symbols[number] = current or None
+    starts = [number for number, key in enumerate(keys, 1) if key is not None]
+    outline.fill(1, (starts[0] - 1) if starts else len(lines), "", lines, keep_blank=False)
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(lines)
+        key = keys[start - 1] or ""
+        owner = key if _is_block(lines[start - 1 : end]) else ""
+        outline.fill(start, end, owner, lines, keep_blank=False)
+        _set_symbol(outline, start, end, key)
+        _attach_config_comments(outline, start, owner, key, lines)
+        outline.starts[start] = True
+        outline.units.add(owner)
     return outline
 
 
-def _attach_config_comments(outline: _Outline, number: int, key: str, lines: list[str]) -> None:
+def _is_block(lines: list[str]) -> bool:
+    """Whether a key's lines hold more than the key line (closing brackets and comments aside)."""
+    content = (line.strip() for line in lines)
+    return sum(1 for text in content if text.strip("}],") and not text.startswith(("#", ";"))) > 1
+
+
+def _set_symbol(outline: _Outline, start: int, end: int, symbol: str) -> None:
+    for number in range(start, min(end, len(outline.symbols) - 2) + 1):
+        outline.symbols[number] = symbol
+
+
+def _attach_config_comments(
+    outline: _Outline, number: int, owner: str, key: str, lines: list[str]
+) -> None:
     above = number - 1
     while above >= 1 and lines[above - 1].lstrip().startswith(("#", ";")):
-        outline.owners[above] = key
+        outline.owners[above] = owner
         outline.symbols[above] = key
         above -= 1
 
