@@ -478,3 +478,31 @@ def test_gitrange_imports_no_ui_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == "[]"
+
+
+def test_huge_untracked_files_are_left_out_with_a_warning(
+    history: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gitrange, "UNTRACKED_LIMIT", 100)
+    history.write("model weights.pt", b"\x00" * 500)
+    history.write("tracked_big.txt", "y" * 300)
+    history.git("add", "tracked_big.txt")
+    history.write("small.txt", "s\n")
+    phase = phase_of(history, "HEAD")
+    assert paths(phase) == ["small.txt", "tracked_big.txt"]
+    assert phase.warnings == [
+        "left out 1 untracked file(s) over 100 bytes: model weights.pt (add them to .gitignore)"
+    ]
+    blob = history.git("hash-object", "model weights.pt").strip()
+    missing = subprocess.run(["git", "cat-file", "-e", blob], cwd=history.root, check=False)
+    assert missing.returncode != 0
+    sha = snapshot_worktree(open_repo(history.root))
+    assert "model weights.pt" not in history.git("ls-tree", "--name-only", sha)
+    assert paths(phase_of(history, checkpoint=sha)) == []
+
+
+def test_head_sha(git_repo: GitRepo) -> None:
+    git_repo.write("a.txt", "a\n")
+    assert gitrange.head_sha(open_repo(git_repo.root)) is None
+    sha = git_repo.commit("first")
+    assert gitrange.head_sha(open_repo(git_repo.root)) == sha

@@ -43,6 +43,8 @@ CHECKPOINT_REFS = "refs/reviewtui/checkpoints/"
 """Snapshot commits live under these refs so that git's gc keeps them."""
 NEW_TEXT_LIMIT = 2_000_000
 """Largest blob, in bytes, whose whole text is loaded into `FileDiff.new_text`."""
+UNTRACKED_LIMIT = 50_000_000
+"""Untracked files larger than this (bytes) are left out of the working tree's phase, with a warning."""
 COMMIT_LIMIT = 1000
 """Most commits (the newest) read into `Phase.commits`."""
 SNAPSHOT_MESSAGE = "reviewtui checkpoint"
@@ -208,10 +210,19 @@ def _tree_of(root: Path, commit: str | None) -> str:
 # --------------------------------------------------------------------------- the working tree
 
 
-def worktree_tree(root: Path) -> str:
-    """A tree object of the working tree: staged, unstaged and untracked-not-ignored files (not `.reviewtui/`)."""
+def worktree_tree(root: Path) -> tuple[str, list[str]]:
+    """A tree object of the working tree, and the huge untracked files left out of it.
+
+    The tree holds staged, unstaged and untracked-not-ignored files, never `.reviewtui/`. Untracked
+    files over UNTRACKED_LIMIT bytes (datasets, model weights) are left out rather than copied into
+    the object database; the same rule holds for snapshots, so they never show up as changes.
+    """
     index = (
         root / run_git(root, "rev-parse", "--git-path", "index").decode("utf-8", "replace").strip()
+    )
+    huge = _huge_untracked(root)
+    pathspecs = b"\0".join(
+        [b".", EXCLUDE_STATE.encode(), *(b":(exclude,literal)" + path for path in huge)]
     )
     with tempfile.TemporaryDirectory(prefix="reviewtui-") as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
@@ -219,14 +230,48 @@ def worktree_tree(root: Path) -> str:
             shutil.copyfile(index, env["GIT_INDEX_FILE"])
         elif _head(root) is not None:
             run_git(root, "read-tree", "HEAD", env=env)
-        run_git(root, "add", "-A", "--", ".", EXCLUDE_STATE, env=env)
-        return run_git(root, "write-tree", env=env).decode().strip()
+        add = ("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul")
+        run_git(root, *add, input=pathspecs + b"\0", env=env)
+        tree = run_git(root, "write-tree", env=env).decode().strip()
+    return tree, [path.decode("utf-8", "replace") for path in huge]
+
+
+def _huge_untracked(root: Path) -> list[bytes]:
+    """Untracked, not ignored files larger than UNTRACKED_LIMIT (paths as git prints them)."""
+    listing = run_git(
+        root, "ls-files", "-z", "--others", "--exclude-standard", "--", ".", EXCLUDE_STATE
+    )
+    huge: list[bytes] = []
+    for path in filter(None, listing.split(b"\0")):
+        try:
+            size = (root / os.fsdecode(path)).lstat().st_size
+        except FileNotFoundError:  # removed since the listing: `git add` will not see it either
+            continue
+        if size > UNTRACKED_LIMIT:
+            huge.append(path)
+    return huge
+
+
+def huge_untracked_warning(paths: list[str]) -> list[str]:
+    """The user-facing warning for untracked files left out of a phase (empty when there are none)."""
+    if not paths:
+        return []
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    limit = UNTRACKED_LIMIT // 1_000_000
+    return [
+        f"left out {len(paths)} untracked file(s) over {limit} MB: {shown} (add them to .gitignore)"
+    ]
+
+
+def head_sha(repo: git.Repo) -> str | None:
+    """HEAD's full sha, or None in a repository without commits."""
+    return _head(repo_root(repo))
 
 
 def snapshot_worktree(repo: git.Repo) -> str:
     """A commit of the working tree (parent HEAD), or HEAD's sha when clean; kept alive by a checkpoint ref."""
     root = repo_root(repo)
-    tree = worktree_tree(root)
+    tree, _ = worktree_tree(root)
     head = _head(root)
     if head is not None and tree == _tree_of(root, head):
         sha = head
@@ -272,14 +317,15 @@ def resolve_phase(
     report("resolving the range", 0.0)
     base, head, rule = _bounds(root, range_text, checkpoint)
     report("reading the working tree" if head == WORKTREE else "reading the revisions", 0.1)
-    new_tree = worktree_tree(root) if head == WORKTREE else _tree_of(root, head)
+    new_tree, skipped = worktree_tree(root) if head == WORKTREE else (_tree_of(root, head), [])
     report("diffing", 0.3)
     files = diff_trees(root, _tree_of(root, base), new_tree, context=context)
     report("reading commits", 0.7)
     last = _head(root) if head == WORKTREE else head
     commits = read_commits(root, base, last) if last else []
     report("done", 1.0)
-    return Phase(base=base, head=head, files=files, commits=commits, rule=rule)
+    warnings = huge_untracked_warning(skipped)
+    return Phase(base, head, files, commits=commits, rule=rule, warnings=warnings)
 
 
 def _no_progress(message: str, fraction: float) -> None:
@@ -493,6 +539,8 @@ __all__ = [
     "GITLINK_MODE",
     "default_branch",
     "diff_trees",
+    "head_sha",
+    "huge_untracked_warning",
     "open_repo",
     "read_commits",
     "repo_root",
