@@ -257,9 +257,10 @@ def huge_untracked_warning(paths: list[str]) -> list[str]:
     if not paths:
         return []
     shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-    limit = UNTRACKED_LIMIT // 1_000_000
+    limit = UNTRACKED_LIMIT
+    size = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit} bytes"
     return [
-        f"left out {len(paths)} untracked file(s) over {limit} MB: {shown} (add them to .gitignore)"
+        f"left out {len(paths)} untracked file(s) over {size}: {shown} (add them to .gitignore)"
     ]
 
 
