@@ -506,3 +506,21 @@ def test_head_sha(git_repo: GitRepo) -> None:
     assert gitrange.head_sha(open_repo(git_repo.root)) is None
     sha = git_repo.commit("first")
     assert gitrange.head_sha(open_repo(git_repo.root)) == sha
+
+
+def test_linked_worktree_uses_its_own_index(tmp_path: Path, history: GitRepo) -> None:
+    linked = GitRepo(tmp_path / "linked")
+    history.git("worktree", "add", "-q", "-b", "agent", str(linked.root))
+    linked.write("agent.txt", "agent work\n")
+    linked.git("add", "agent.txt")
+    history.write("main_only.txt", "not in the linked worktree\n")
+    phase = phase_of(linked, "HEAD")
+    assert paths(phase) == ["agent.txt"]
+    assert Path(open_repo(linked.root).working_tree_dir or "") == linked.root
+
+
+def test_short_sha_and_branch_names_resolve_to_full_shas(history: GitRepo) -> None:
+    short = rev(history, "HEAD~1")[:8]
+    phase = phase_of(history, f"{short}..main")
+    assert (phase.base, phase.head) == (rev(history, "HEAD~1"), rev(history, "main"))
+    assert phase.label == f"{short[:7]}..{rev(history, 'main')[:7]}"
