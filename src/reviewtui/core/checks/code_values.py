@@ -167,11 +167,21 @@ def _node_settings(context: FileContext, node: ast.AST) -> Iterator[CodeSetting 
     elif isinstance(node, ast.Call):
         yield from _call_settings(context, node)
     elif isinstance(node, ast.Dict):
-        for key, value in zip(node.keys, node.values, strict=True):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                yield _setting(context, key.value, literal(value), value, "dict")
+        yield from _dict_settings(context, node)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         yield from _default_settings(context, node)
+
+
+def _dict_settings(context: FileContext, node: ast.Dict) -> Iterator[CodeSetting | None]:
+    """`{"lr": 2e-5}`; a zero in an optimizer parameter group (`{"params": ..., "weight_decay": 0.0}`)
+    is the usual no-decay group, not a setting of the run."""
+    keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            raw = literal(value)
+            if "params" in keys and raw == 0:
+                continue
+            yield _setting(context, key.value, raw, value, "dict")
 
 
 def _assign(

@@ -11,12 +11,13 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 
 from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
+from reviewtui.core.models import FileDiff
 
 _WAIVER = re.compile(r"reviewtui:\s*ignore\[([^\]]*)\]")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -66,11 +67,21 @@ def language_of(path: str) -> str:
     return _LANGUAGES.get(PurePosixPath(path).suffix.lower(), "other")
 
 
+TEST_DIRS = frozenset({"test", "tests", "testing"})
+"""Folders whose files are tests."""
+FIXTURE_DIRS = frozenset({"fixtures", "testdata", "test_data", "snapshots", "__snapshots__"})
+"""Folders of test data: never checked (fixtures may hold planted defects on purpose)."""
+
+
+def is_fixture_path(path: str) -> bool:
+    return any(part in FIXTURE_DIRS for part in PurePosixPath(path).parts[:-1])
+
+
 def is_test_path(path: str) -> bool:
     """Whether a file is test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`)."""
     parts = PurePosixPath(path).parts
     name = parts[-1] if parts else path
-    in_test_dir = any(part in {"test", "tests", "testing"} for part in parts[:-1])
+    in_test_dir = any(part in TEST_DIRS for part in parts[:-1])
     return (
         in_test_dir
         or name.startswith("test_")
@@ -214,9 +225,13 @@ def _mentions_dev(test: ast.AST) -> bool:
     for node in ast.walk(test):
         if isinstance(node, ast.Name | ast.Attribute) and tokens(dotted(node)) & DEV_WORDS:
             return True
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if tokens(node.value) & DEV_WORDS and len(node.value) < 30:
-                return True
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and len(node.value) < 30
+            and tokens(node.value) & DEV_WORDS
+        ):
+            return True
     return False
 
 
@@ -234,3 +249,15 @@ def _python_comments(text: str) -> list[tuple[int, str]]:
 def span_of(node: ast.AST) -> tuple[int, int]:
     start = getattr(node, "lineno", 1)
     return start, getattr(node, "end_lineno", None) or start
+
+
+def file_contexts(files: Sequence[FileDiff]) -> list[FileContext]:
+    """One parsed context per changed text file that still exists (test fixtures left out)."""
+    return [
+        FileContext(diff.path, diff.new_text)
+        for diff in files
+        if diff.new_text is not None
+        and diff.change != "deleted"
+        and not diff.binary
+        and not is_fixture_path(diff.path)
+    ]

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewtui.config import CheckSettings
-from reviewtui.core.checks import rules_code, rules_data, rules_eval
-from reviewtui.core.checks.context import FileContext, Finding
+from reviewtui.core.checks import rules_code, rules_data, rules_eval, rules_torch
+from reviewtui.core.checks.context import FileContext, Finding, file_contexts
 from reviewtui.core.checks.facts import PhaseFacts, gather_facts
 from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
 from reviewtui.core.models import SEVERITY_RANK, Chunk, FileDiff, Flag, Severity, Spec
@@ -101,19 +101,19 @@ RULES: tuple[Rule, ...] = (
         "unseeded-random",
         "medium",
         "The spec asks for seeds but this randomness is never seeded.",
-        rules_eval.check_unseeded_random,
+        rules_torch.check_unseeded_random,
     ),
     Rule(
         "eval-mode-missing",
         "medium",
         "A torch evaluation function runs the model without model.eval().",
-        rules_eval.check_eval_mode,
+        rules_torch.check_eval_mode,
     ),
     Rule(
         "no-grad-missing",
         "low",
         "A torch evaluation function runs the model with gradients on (no torch.no_grad()).",
-        rules_eval.check_no_grad,
+        rules_torch.check_no_grad,
     ),
     Rule(
         "todo-comment",
@@ -145,15 +145,6 @@ def active_rules(settings: CheckSettings) -> list[tuple[Rule, Severity]]:
             )
         chosen.append((rule, severity))  # type: ignore[arg-type]
     return chosen
-
-
-def file_contexts(files: Sequence[FileDiff]) -> list[FileContext]:
-    """One parsed context per changed text file that still exists."""
-    return [
-        FileContext(diff.path, diff.new_text)
-        for diff in files
-        if diff.new_text is not None and diff.change != "deleted" and not diff.binary
-    ]
 
 
 def run_checks(

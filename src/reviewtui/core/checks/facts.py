@@ -14,11 +14,8 @@ from reviewtui.core.checks.context import FileContext, Finding
 from reviewtui.core.checks.names import call_name, last_part
 from reviewtui.core.models import Spec
 
-SEED_CALLS = frozenset(
+SEED_ALL = frozenset(
     {
-        "seed",
-        "manual_seed",
-        "manual_seed_all",
         "set_seed",
         "seed_everything",
         "set_random_seed",
@@ -29,7 +26,7 @@ SEED_CALLS = frozenset(
         "set_seeds",
     }
 )
-"""Call names (last part) that seed a random generator."""
+"""Helpers (last part of the name) that seed every library at once (transformers, lightning, ...)."""
 
 _SEED_IN_SPEC = re.compile(r"\b(seeds?|seeded|random[ _-]state|reproducib\w*)\b", re.IGNORECASE)
 
@@ -40,8 +37,8 @@ class PhaseFacts:
 
     spec_asks_seed: bool = False
     """The spec mentions seeds, a random state or reproducibility."""
-    seeded: bool = False
-    """Some changed Python file seeds a random generator (`torch.manual_seed`, `set_seed`, ...)."""
+    seeded: set[str] = field(default_factory=set)
+    """Libraries some changed Python file seeds: `python`, `numpy`, `torch`, or `all` (`set_seed`)."""
     spec_counts: set[float] = field(default_factory=set)
     """Sample counts the spec states (an evaluation limit equal to one of them is not a subset)."""
     mismatches: dict[str, list[Finding]] = field(default_factory=dict)
@@ -52,13 +49,99 @@ def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float
     text = "\n".join(section.text for section in spec.sections)
     return PhaseFacts(
         spec_asks_seed=bool(_SEED_IN_SPEC.search(text)),
-        seeded=any(_sets_seed(context) for context in contexts),
+        seeded={library for context in contexts for library in _seeded_libraries(context)},
         spec_counts=spec_counts,
     )
 
 
-def _sets_seed(context: FileContext) -> bool:
+def _seeded_libraries(context: FileContext) -> set[str]:
+    found: set[str] = set()
     for node in context.nodes():
-        if isinstance(node, ast.Call) and last_part(call_name(node)) in SEED_CALLS:
-            return True
-    return False
+        if isinstance(node, ast.Call):
+            library = seed_library(node)
+            if library:
+                found.add(library)
+    return found
+
+
+def seed_library(node: ast.Call) -> str | None:
+    """Which library a call seeds: `random.seed` -> python, `np.random.seed` -> numpy, ..."""
+    name = call_name(node)
+    module, _, method = name.rpartition(".")
+    if method in SEED_ALL:
+        return "all"
+    if method == "seed" and module == "random":
+        return "python"
+    if method == "seed" and module in {"np.random", "numpy.random"}:
+        return "numpy"
+    if method in {"manual_seed", "manual_seed_all"} and module.split(".")[0] == "torch":
+        return "torch"
+    return None
+
+
+RANDOM_SPLITTERS = frozenset(
+    {"train_test_split", "KFold", "StratifiedKFold", "ShuffleSplit", "GroupShuffleSplit"}
+)
+TORCH_RANDOM = frozenset(
+    {
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "randn_like",
+        "rand_like",
+        "multinomial",
+        "bernoulli",
+        "normal",
+        "random_split",
+    }
+)
+NOT_RANDOM = frozenset(
+    {
+        "seed",
+        "get_state",
+        "set_state",
+        "getstate",
+        "setstate",
+        "default_rng",
+        "Random",
+        "RandomState",
+        "Generator",
+    }
+)
+
+
+def random_library(node: ast.Call) -> str | None:
+    """The library whose global random state a call draws from, or None."""
+    name = call_name(node)
+    module, _, method = name.rpartition(".")
+    keywords = {keyword.arg for keyword in node.keywords}
+    if method in NOT_RANDOM:
+        return None
+    if module == "random":
+        return "python"
+    if module in {"np.random", "numpy.random"}:
+        return "numpy"
+    if (
+        module in {"torch", "torch.utils.data"}
+        and method in TORCH_RANDOM
+        and "generator" not in keywords
+    ):
+        return "torch"
+    if last_part(name) in RANDOM_SPLITTERS and not keywords & {"random_state"}:
+        shuffled = last_part(name) == "train_test_split" or any(
+            k.arg == "shuffle" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in node.keywords
+        )
+        return "numpy" if shuffled else None
+    if (
+        last_part(name) == "DataLoader"
+        and "generator" not in keywords
+        and any(
+            k.arg == "shuffle"
+            and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+            for k in node.keywords
+        )
+    ):
+        return "torch"
+    return None

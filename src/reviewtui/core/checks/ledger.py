@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reviewtui.core.checks.code_values import CodeSetting, extract_code_settings
-from reviewtui.core.checks.context import FileContext
+from reviewtui.core.checks.context import FileContext, file_contexts
 from reviewtui.core.checks.params import BY_NAME
 from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
 from reviewtui.core.checks.values import format_value, values_agree
@@ -92,9 +92,7 @@ def build_ledger(
     `contexts` lets `run_checks` share its already-parsed files; by default they are built here.
     """
     if contexts is None:
-        contexts = [
-            FileContext(diff.path, diff.new_text) for diff in files if diff.new_text is not None
-        ]
+        contexts = file_contexts(files)
     entries: dict[str, LedgerEntry] = {}
     for value in extract_spec_values(spec):
         entry = entries.setdefault(
@@ -104,12 +102,12 @@ def build_ledger(
             entry.spec_values.append(value)
     for context in contexts:
         for setting in extract_code_settings(context):
-            entry = entries.get(setting.parameter)
-            if entry is not None:
+            found = entries.get(setting.parameter)
+            if found is not None:
                 setting.agrees = any(
-                    values_agree(v.value, setting.value, entry.kind) for v in entry.spec_values
+                    values_agree(v.value, setting.value, found.kind) for v in found.spec_values
                 )
-                entry.code_settings.append(setting)
+                found.code_settings.append(setting)
     return Ledger(list(entries.values()))
 
 

@@ -182,7 +182,7 @@ def target_names(target: ast.AST) -> list[str]:
     if isinstance(target, ast.Tuple | ast.List):
         return [name for element in target.elts for name in target_names(element)]
     if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
-        if isinstance(target.slice.value, str):
-            return [target.slice.value]
+        key = target.slice.value
+        return [key] if isinstance(key, str) else []
     name = dotted(target)
     return [name] if name else []

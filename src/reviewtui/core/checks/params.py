@@ -138,8 +138,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "num_samples",
         "int",
         "number of samples|num_samples|sample size|evaluation samples|eval samples|number of examples|max_samples",
-        "num_samples|n_samples|max_samples|num_examples|max_examples|n_examples|sample_size|"
-        "max_eval_samples|num_eval_samples|eval_samples|n_eval|eval_size",
+        "max_eval_samples|num_eval_samples|eval_samples|n_eval|eval_size|num_test_samples|"
+        "max_test_samples|test_samples|num_eval_examples|max_eval_examples",
         "samples|examples|questions|problems|instances|test examples|evaluation examples",
     ),
     _p(

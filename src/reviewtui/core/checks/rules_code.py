@@ -91,11 +91,16 @@ def check_swallowed_errors(context: FileContext, facts: PhaseFacts) -> Iterator[
                 f"catches {caught} and carries on: the failure is hidden",
                 end_line=end,
             )
-        elif isinstance(node, ast.Call) and last_part(call_name(node)) == "suppress":
-            if any(isinstance(arg, ast.Name) and arg.id in BROAD for arg in node.args):
-                yield Finding(
-                    "swallowed-error", node.lineno, "`suppress(Exception)` hides every failure"
-                )
+        elif isinstance(node, ast.Call) and _suppresses_everything(node):
+            yield Finding(
+                "swallowed-error", node.lineno, "`suppress(Exception)` hides every failure"
+            )
+
+
+def _suppresses_everything(node: ast.Call) -> bool:
+    if last_part(call_name(node)) != "suppress":
+        return False
+    return any(isinstance(arg, ast.Name) and arg.id in BROAD for arg in node.args)
 
 
 def check_error_defaults(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
@@ -194,7 +199,7 @@ def check_stubs(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
                     start_line=start,
                     end_line=end,
                 )
-        elif _raises_not_implemented(node):
+        elif isinstance(node, ast.Raise) and _raises_not_implemented(node):
             function = next(iter(context.functions_around(node)), None)
             whole_body = function is not None and all(
                 _is_placeholder(s) for s in _body_without_docstring(function)
@@ -204,7 +209,7 @@ def check_stubs(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
                     "stub-code",
                     node.lineno,
                     "raises NotImplementedError: part of this path is not written",
-                )  # type: ignore[attr-defined]
+                )
 
 
 def check_todos(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:

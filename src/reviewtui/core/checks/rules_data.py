@@ -89,13 +89,15 @@ def _literal_data(node: ast.AST) -> bool:
 
 
 def _constant_record(node: ast.AST) -> bool:
+    """A string, or a non-empty tuple/list/dict of constants holding at least one string."""
     if isinstance(node, ast.Constant):
-        return isinstance(node.value, str | int | float)
-    if isinstance(node, ast.Tuple | ast.List):
-        return all(_constant_record(element) for element in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(_constant_record(value) for value in node.values if value is not None)
-    return False
+        return isinstance(node.value, str)
+    leaves = node.elts if isinstance(node, ast.Tuple | ast.List) else getattr(node, "values", None)
+    if not isinstance(node, ast.Tuple | ast.List | ast.Dict) or not leaves:
+        return False
+    if not all(isinstance(leaf, ast.Constant) for leaf in leaves):
+        return False
+    return any(isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) for leaf in leaves)
 
 
 def _walk_body(statements: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -118,9 +120,8 @@ def _branch_signal(statements: list[ast.stmt]) -> tuple[int, str] | None:
             found = _strong_signal(node) or _random_signal(node)
             if found:
                 return node.lineno, found
-        if isinstance(node, ast.Return | ast.Assign) and node.value is not None:
-            if _literal_data(node.value):
-                return node.lineno, "hard-coded records"
+        if isinstance(node, ast.Return | ast.Assign) and node.value and _literal_data(node.value):
+            return node.lineno, "hard-coded records"
     return None
 
 
@@ -330,7 +331,9 @@ def _templated(node: ast.AST | None) -> str | None:
             for part in node.values
             if isinstance(part, ast.Constant) and isinstance(part.value, str)
         )
-        slots = [part for part in node.values if isinstance(part, ast.FormattedValue)]
+        slots: list[ast.AST] = [
+            part for part in node.values if isinstance(part, ast.FormattedValue)
+        ]
         return _slots_text(slots) if slots and len(_WORDS.findall(literal)) >= 2 else None
     if (
         isinstance(node, ast.Call)
@@ -341,14 +344,20 @@ def _templated(node: ast.AST | None) -> str | None:
         if isinstance(receiver, ast.Constant) and isinstance(receiver.value, str):
             return _slots_text([*node.args, *(kw.value for kw in node.keywords)])
     if (
-        isinstance(node, ast.BinOp)
-        and isinstance(node.op, ast.Mod)
-        and isinstance(node.left, ast.Constant)
+        (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.Constant)
+        )
+        and isinstance(node.left.value, str)
+        and len(_WORDS.findall(node.left.value)) >= 2
     ):
-        if isinstance(node.left.value, str) and len(_WORDS.findall(node.left.value)) >= 2:
-            return _slots_text([node.right])
+        return _slots_text([node.right])
     if isinstance(node, ast.ListComp | ast.GeneratorExp):
         return _templated(node.elt)
+    if isinstance(node, ast.List | ast.Tuple) and node.elts:
+        filled = [_templated(element) for element in node.elts]
+        return next((text for text in filled if text is not None), None)
     return None
 
 
@@ -413,10 +422,13 @@ def _templated_generator(node: ast.AST) -> tuple[int, str] | None:
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     words = tokens(node.name)
-    if not words & GENERATION_VERBS or words & NOT_OUTPUT_WORDS:
+    templated_output = words & OUTPUT_WORDS and words & {"template", "templated", "templates"}
+    if not (words & GENERATION_VERBS or templated_output):
+        return None
+    if words & (NOT_OUTPUT_WORDS - {"template", "templates"}):
         return None
     returns = [sub for sub in _walk_body(node.body) if isinstance(sub, ast.Return) and sub.value]
-    if not returns or _calls_anything(node):
+    if not returns or _calls_a_model(node):
         return None
     slots = [_templated(ret.value) for ret in returns]
     if any(slot is None for slot in slots):
@@ -426,16 +438,41 @@ def _templated_generator(node: ast.AST) -> tuple[int, str] | None:
     ].lineno, f"`{node.name}()` returns template text{slots[0]} instead of generating it"
 
 
-def _calls_anything(function: FunctionNode) -> bool:
+MODEL_CALL_WORDS = frozenset(
+    {
+        "create",
+        "generate",
+        "complete",
+        "completion",
+        "completions",
+        "chat",
+        "invoke",
+        "predict",
+        "model",
+        "client",
+        "llm",
+        "pipeline",
+        "api",
+        "request",
+        "post",
+        "messages",
+        "call",
+        "run",
+        "forward",
+        "ask",
+        "query",
+        "openai",
+        "anthropic",
+        "prompt",
+        "send",
+        "stream",
+    }
+)
+
+
+def _calls_a_model(function: FunctionNode) -> bool:
+    """Whether the function calls anything that could be a model or an API (`client.messages.create`)."""
     for sub in _walk_body(function.body):
-        if isinstance(sub, ast.Call) and not (
-            isinstance(sub.func, ast.Attribute)
-            and sub.func.attr
-            in {"format", "join", "strip", "lower", "upper", "get", "title", "replace"}
-        ):
-            if not (
-                isinstance(sub.func, ast.Name)
-                and sub.func.id in {"str", "len", "int", "round", "float"}
-            ):
-                return True
+        if isinstance(sub, ast.Call) and tokens(call_name(sub)) & MODEL_CALL_WORDS:
+            return True
     return False

@@ -1,5 +1,4 @@
-"""Provides the evaluation rules: `eval-subset`, `eval-mode-missing`, `no-grad-missing`,
-`unseeded-random` and `preprocessing-leakage`.
+"""Provides the evaluation rules: `eval-subset` and `preprocessing-leakage`.
 
 Evaluation code paths are found by name (a function called `evaluate`, a variable called `test_df`);
 training code (augmentation, shuffling) is left alone, and so are previews inside log messages and
@@ -11,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from reviewtui.core.checks.context import FileContext, Finding, FunctionNode, span_of
+from reviewtui.core.checks.context import FileContext, Finding
 from reviewtui.core.checks.facts import PhaseFacts
 from reviewtui.core.checks.names import (
     COLLECTION_WORDS,
@@ -102,7 +101,7 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     count = _int_constant(part.upper)
     if part.upper is None or (count is None and not _is_limit_name(dotted(part.upper))):
         return None
-    words = tokens(dotted(node.value))
+    words = tokens(_receiver_name(node.value))
     if not words & COLLECTION_WORDS or words & NOT_COLLECTION_WORDS:
         return None
     if not (context.in_eval_path(node) or words & EVAL_DATA_WORDS):
@@ -110,10 +109,22 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     return count, f"`{ast.unparse(node)}`"
 
 
+def _receiver_name(node: ast.AST) -> str:
+    """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers."""
+    if (
+        isinstance(node, ast.Call)
+        and call_name(node) in {"list", "sorted", "tuple", "iter"}
+        and node.args
+    ):
+        return dotted(node.args[0])
+    return dotted(node)
+
+
 def _call_subset(context: FileContext, node: ast.Call) -> tuple[int | None, str] | None:
     name = call_name(node)
     method = last_part(name)
-    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    receiver: ast.AST | None = node.func.value if isinstance(node.func, ast.Attribute) else None
+    count_node: ast.AST | None
     if (method == "islice" and len(node.args) >= 2) or (method == "Subset" and len(node.args) >= 2):
         receiver, count_node = node.args[0], node.args[1]
     elif method in SUBSET_METHODS and receiver is not None:
@@ -151,16 +162,17 @@ def _count_of(node: ast.AST) -> int | None:
 
 
 def _keyword_subset(context: FileContext, node: ast.Call) -> tuple[int | None, str] | None:
-    eval_call = bool(
-        tokens(call_name(node)) & EVAL_DATA_WORDS | tokens(call_name(node)) & {"evaluate"}
-    )
-    if not (eval_call or context.in_eval_path(node)):
+    argparse_limit = _argparse_limit(node)
+    if argparse_limit is not None:
+        return argparse_limit
+    words = tokens(call_name(node))
+    if not (words & (EVAL_DATA_WORDS | {"evaluate"}) or context.in_eval_path(node)):
         return None
     for keyword in node.keywords:
         count = _int_constant(keyword.value)
         if keyword.arg and _is_limit_name(keyword.arg) and count is not None and count > 0:
             return count, f"`{keyword.arg}={count}`"
-    return _argparse_limit(node)
+    return None
 
 
 def _argparse_limit(node: ast.Call) -> tuple[int | None, str] | None:
@@ -208,197 +220,6 @@ def _early_break(context: FileContext, node: ast.If) -> tuple[int | None, str] |
     if not context.in_eval_path(node):
         return None
     return count, f"stops the evaluation loop early (`{ast.unparse(test)}`)"
-
-
-# --------------------------------------------------------------------------- eval mode and no_grad
-
-MODEL_WORDS = frozenset(
-    {"model", "net", "network", "classifier", "encoder", "decoder", "module", "backbone"}
-)
-EVAL_FUNCTION_WORDS = frozenset(
-    {
-        "eval",
-        "evaluate",
-        "evaluation",
-        "validate",
-        "validation",
-        "val",
-        "test",
-        "predict",
-        "inference",
-        "infer",
-    }
-)
-NO_GRAD = frozenset({"no_grad", "inference_mode"})
-
-
-def _evaluation_functions(context: FileContext) -> Iterator[FunctionNode]:
-    if context.is_test or not context.imports("torch"):
-        return
-    for node in context.nodes():
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        if node.name.endswith("_step") or node.name.startswith(("on_", "test_")):
-            continue
-        if tokens(node.name) & EVAL_FUNCTION_WORDS and _calls_model(node):
-            yield node
-
-
-def _calls_model(function: FunctionNode) -> bool:
-    for node in ast.walk(function):
-        if isinstance(node, ast.Call) and tokens(last_part(call_name(node))) & MODEL_WORDS:
-            return True
-    return False
-
-
-def _has_eval_call(scope: ast.AST) -> bool:
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "eval" and not node.args:
-                return True
-            if node.func.attr == "train" and node.args and _is_false(node.args[0]):
-                return True
-    return False
-
-
-def _is_false(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
-
-
-def _no_grad_in(scope: ast.AST) -> bool:
-    for node in ast.walk(scope):
-        if isinstance(node, ast.With | ast.AsyncWith):
-            if any(last_part(call_name_of(item.context_expr)) in NO_GRAD for item in node.items):
-                return True
-    return False
-
-
-def call_name_of(node: ast.AST) -> str:
-    return call_name(node) if isinstance(node, ast.Call) else dotted(node)
-
-
-def _decorated_no_grad(function: FunctionNode) -> bool:
-    return any(
-        last_part(call_name_of(decorator)) in NO_GRAD for decorator in function.decorator_list
-    )
-
-
-def _callers(context: FileContext, function: FunctionNode) -> list[ast.AST]:
-    """The statements' enclosing scopes (functions or module) that call `function` by name."""
-    scopes: list[ast.AST] = []
-    for node in context.nodes():
-        if isinstance(node, ast.Call) and last_part(call_name(node)) == function.name:
-            around = context.functions_around(node)
-            scope: ast.AST | None = around[0] if around else context.tree
-            if scope is not None and scope is not function:
-                scopes.append(scope)
-    return scopes
-
-
-def check_eval_mode(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
-    """A torch evaluation function that never puts the model in `eval()` mode (nor do its callers)."""
-    for function in _evaluation_functions(context):
-        callers = _callers(context, function)
-        if _has_eval_call(function) or (
-            callers and all(_has_eval_call(scope) for scope in callers)
-        ):
-            continue
-        start, end = span_of(function)
-        message = f"`{function.name}()` runs the model without `model.eval()` (dropout/batch-norm stay in training mode)"
-        yield Finding("eval-mode-missing", start, message, end_line=end)
-
-
-def check_no_grad(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
-    """A torch evaluation function that runs the model with gradients on."""
-    for function in _evaluation_functions(context):
-        if _decorated_no_grad(function) or _no_grad_in(function):
-            continue
-        callers = _callers(context, function)
-        if callers and all(_no_grad_in(scope) for scope in callers):
-            continue
-        start, end = span_of(function)
-        message = f"`{function.name}()` runs the model without `torch.no_grad()`/`inference_mode()`"
-        yield Finding("no-grad-missing", start, message, end_line=end)
-
-
-# --------------------------------------------------------------------------- seeds
-
-RANDOM_CALL_MODULES = frozenset({"random", "np.random", "numpy.random", "torch"})
-TORCH_RANDOM = frozenset(
-    {
-        "rand",
-        "randn",
-        "randint",
-        "randperm",
-        "randn_like",
-        "rand_like",
-        "multinomial",
-        "bernoulli",
-        "normal",
-    }
-)
-UNSEEDED_GENERATORS = frozenset({"default_rng", "Random", "RandomState", "Generator"})
-
-
-def _random_use(node: ast.Call) -> str | None:
-    name = call_name(node)
-    module, _, method = name.rpartition(".")
-    if module in {"random", "np.random", "numpy.random"} and method not in {
-        "seed",
-        "get_state",
-        "set_state",
-        "getstate",
-        "setstate",
-    }:
-        return name
-    if module == "torch" and method in TORCH_RANDOM:
-        return name
-    keywords = {keyword.arg for keyword in node.keywords}
-    if method in {
-        "train_test_split",
-        "random_split",
-        "KFold",
-        "StratifiedKFold",
-        "ShuffleSplit",
-    } and not keywords & {"random_state", "generator", "seed"}:
-        return name
-    if last_part(name) == "DataLoader" and any(
-        kw.arg == "shuffle" and not _is_false(kw.value) for kw in node.keywords
-    ):
-        if "generator" not in keywords:
-            return name
-    return None
-
-
-def check_unseeded_random(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
-    """Randomness with no seed set anywhere in the phase, when the spec asks for seeds."""
-    if context.is_test or not facts.spec_asks_seed or context.tree is None:
-        return
-    seen_scopes: set[int] = set()
-    for node in context.nodes():
-        if not isinstance(node, ast.Call):
-            continue
-        unseeded_generator = (
-            last_part(call_name(node)) in UNSEEDED_GENERATORS
-            and not node.args
-            and not node.keywords
-        )
-        use = _random_use(node)
-        if unseeded_generator:
-            yield Finding(
-                "unseeded-random",
-                node.lineno,
-                f"`{call_name(node)}()` creates a generator without a seed; the spec asks for seeds",
-            )
-        elif use and not facts.seeded:
-            scope = id(next(iter(context.functions_around(node)), context.tree))
-            if scope not in seen_scopes:
-                seen_scopes.add(scope)
-                yield Finding(
-                    "unseeded-random",
-                    node.lineno,
-                    f"`{use}()` is random but no changed file sets a seed; the spec asks for seeds",
-                )
 
 
 # --------------------------------------------------------------------------- leakage
@@ -450,9 +271,9 @@ COMBINE_CALLS = frozenset({"concatenate", "concat", "vstack", "hstack", "cat", "
 def _preprocessor_names(context: FileContext) -> set[str]:
     names: set[str] = set()
     for node in context.nodes():
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            if last_part(call_name(node.value)) in PREPROCESSORS:
-                names.update(dotted(target) for target in node.targets)
+        value = node.value if isinstance(node, ast.Assign) else None
+        if isinstance(value, ast.Call) and last_part(call_name(value)) in PREPROCESSORS:
+            names.update(dotted(target) for target in node.targets)  # type: ignore[attr-defined]
     return names
 
 
@@ -483,15 +304,21 @@ def _leak_reason(context: FileContext, node: ast.Call) -> str | None:
     words = tokens(dotted(data))
     if words & EVAL_DATA_WORDS:
         return "fits preprocessing on evaluation data"
-    if isinstance(data, ast.Call) and last_part(call_name(data)) in COMBINE_CALLS:
-        if any(tokens(dotted(arg)) & EVAL_DATA_WORDS for sub in data.args for arg in ast.walk(sub)):
-            return "fits preprocessing on train and test data together"
+    if _combines_eval_data(data):
+        return "fits preprocessing on train and test data together"
     if words & {"train", "training"}:
         return None
     split_line = _later_split(context, node)
     if split_line:
         return f"fits preprocessing on all data before the train/test split (line {split_line})"
     return None
+
+
+def _combines_eval_data(data: ast.AST) -> bool:
+    """`np.concatenate([X_train, X_test])`, `pd.concat([train, test])`."""
+    if not (isinstance(data, ast.Call) and last_part(call_name(data)) in COMBINE_CALLS):
+        return False
+    return any(tokens(dotted(arg)) & EVAL_DATA_WORDS for sub in data.args for arg in ast.walk(sub))
 
 
 def _later_split(context: FileContext, node: ast.Call) -> int | None:
@@ -502,8 +329,10 @@ def _later_split(context: FileContext, node: ast.Call) -> int | None:
             isinstance(sub, ast.Call)
             and sub.lineno > node.lineno
             and last_part(call_name(sub)) in SPLIT_CALLS
-        ):
-            if last_part(call_name(sub)) != "split" or tokens(dotted(sub.func)) & {
+        ) and (
+            last_part(call_name(sub)) != "split"
+            or tokens(dotted(sub.func))
+            & {
                 "kf",
                 "kfold",
                 "fold",
@@ -512,6 +341,7 @@ def _later_split(context: FileContext, node: ast.Call) -> int | None:
                 "cv",
                 "sss",
                 "skf",
-            }:
-                return sub.lineno
+            }
+        ):
+            return sub.lineno
     return None

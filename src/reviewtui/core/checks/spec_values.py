@@ -175,10 +175,15 @@ def _split_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             if len(parts) == 3
             else ["train_size", "test_size"]
         )
+        text = match.group(0).strip()
         for name, part in zip(names, parts, strict=True):
-            yield _make(
-                BY_NAME[name], (part / scale, match.group(0).strip()), "split", path, number
-            )
+            yield _make(BY_NAME[name], (part / scale, text), "split", path, number)
+        if len(parts) == 3 and parts[1] + parts[2] > 0:
+            # the usual two-stage split: hold out val+test, then cut that part in two
+            held_out = parts[1] + parts[2]
+            yield _make(BY_NAME["test_size"], (held_out / scale, text), "split", path, number)
+            yield _make(BY_NAME["test_size"], (parts[2] / held_out, text), "split", path, number)
+            yield _make(BY_NAME["val_size"], (parts[1] / held_out, text), "split", path, number)
 
 
 def _table_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
