@@ -493,3 +493,21 @@ def test_fifty_thousand_lines_are_fast() -> None:
 def test_untrusted_text_passes_through_unchanged(git_repo: GitRepo, text: str) -> None:
     chunks = cut(git_repo, {"n.txt": "a\n"}, {"n.txt": f"a\n{text}\n"})
     assert changed_texts(chunks[0]) == [f"+{text}"]
+
+
+def test_odd_bytes_do_not_shift_python_lines(git_repo: GitRepo) -> None:
+    before = 'def a():\n    return "x\ry"\n\n\ndef b():\n    return 1\n'
+    chunks = cut(git_repo, {"odd.py": before}, {"odd.py": before.replace("return 1", "return 2")})
+    assert [chunk.symbol for chunk in chunks] == ["b"]
+    lines = [DiffLine("+", "def f():", None, 1), DiffLine("+", "    return '\0'", None, 2)]
+    nul = FileDiff(
+        "nul.py", None, "added", [Hunk(0, 0, 1, 2, lines)], new_text="def f():\n    return '\0'\n"
+    )
+    [chunk] = cut_chunks([nul], [], ChunkSettings())
+    assert (chunk.added, chunk.symbol) == (2, None), "does not parse: text rules"
+
+
+def test_missing_final_newline(git_repo: GitRepo) -> None:
+    chunks = cut(git_repo, {"f.py": "def f():\n    return 1"}, {"f.py": "def f():\n    return 2"})
+    assert [chunk.symbol for chunk in chunks] == ["f"]
+    assert chunks[0].lines[-1].no_newline

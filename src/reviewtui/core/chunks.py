@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import gc
 import hashlib
 import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -76,12 +78,26 @@ def cut_chunks(
     """Cut every file of the phase into chunks, in file order then position; ids are unique."""
     added_by_path = _added_by_path(commits)
     chunks: list[Chunk] = []
-    for file in files:
-        language = language_for(file.path)
-        for piece in _file_pieces(file, settings):
-            chunks.append(_to_chunk(file, piece, language, added_by_path.get(file.path, [])))
+    with _collector_paused():
+        for file in files:
+            language = language_for(file.path)
+            for piece in _file_pieces(file, settings):
+                chunks.append(_to_chunk(file, piece, language, added_by_path.get(file.path, [])))
     _make_ids_unique(chunks)
     return chunks
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing allocates millions of acyclic objects (AST
+    nodes, diff lines), and the collector's passes over them would cost more than the parse."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @lru_cache(maxsize=1024)
@@ -288,7 +304,7 @@ def _submodule_summary(changed: list[DiffLine]) -> str:
 
 def _metadata_summary(file: FileDiff) -> str:
     parts: list[str] = []
-    if file.old_path and file.change == "renamed":
+    if file.old_path and (file.change == "renamed" or file.copied):
         verb = "copied" if file.copied else "renamed"
         parts.append(f"{verb} from {file.old_path}, content unchanged")
     elif file.change == "added":
@@ -415,7 +431,10 @@ def _parse_python(source: str) -> ast.Module | None:
 
 def python_outline(lines: list[str]) -> _Outline | None:
     """The owners and symbols of a Python file's lines, or None when it does not parse."""
-    tree = _parse_python("\n".join(lines))
+    source = "\n".join(lines)
+    if "\r" in source:
+        source = source.replace("\r", " ")  # Python counts a lone CR as a line break; git does not
+    tree = _parse_python(source)
     if tree is None:
         return None
     outline = _Outline.empty(len(lines), python=True)
@@ -475,7 +494,8 @@ def _assign_symbols(outline: _Outline, body: list[ast.stmt], prefix: str) -> Non
                 outline.symbols[number] = name
             _assign_symbols(outline, statement.body, name + ".")
         else:
-            _assign_symbols(outline, list(_child_statements(statement)), prefix)
+            if isinstance(statement, _COMPOUND):
+                _assign_symbols(outline, list(_child_statements(statement)), prefix)
 
 
 _COMPOUND = (
@@ -712,15 +732,25 @@ class _Cutter:
     def _break_points(
         self, lines: list[DiffLine], changed: list[int]
     ) -> tuple[list[bool], list[bool]]:
+        """For each changed line: is there a blank line, or a statement start, since the previous one?"""
         blank = [False] * len(changed)
         statement = [False] * len(changed)
-        for k in range(1, len(changed)):
-            here = lines[changed[k]]
-            between = range(changed[k - 1], changed[k])
-            blank[k] = bool(here.text.strip()) and any(not lines[j].text.strip() for j in between)
-            statement[k] = any(
-                self._starts(lines[j]) for j in range(changed[k - 1] + 1, changed[k] + 1)
-            )
+        blank_since = start_since = False
+        k = 0
+        for i in range(changed[0], changed[-1] + 1):
+            line = lines[i]
+            is_blank = not line.text.strip()
+            starts = self._starts(line)
+            if line.kind != " " and i != changed[0]:
+                k += 1
+                blank[k] = blank_since and not is_blank
+                statement[k] = start_since or starts
+                blank_since, start_since = is_blank, False
+            elif line.kind != " ":
+                blank_since = is_blank
+            else:
+                blank_since = blank_since or is_blank
+                start_since = start_since or starts
         return blank, statement
 
     def _starts(self, line: DiffLine) -> bool:
