@@ -113,7 +113,7 @@ class ReviewApp(App[int]):
     @on(LoadFailed)
     def _failed(self, event: LoadFailed) -> None:
         self.error = event.message
-        self.exit(1)
+        self.exit(1, return_code=1)
 
     def on_unmount(self) -> None:
         self._cancel.set()

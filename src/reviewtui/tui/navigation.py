@@ -161,13 +161,14 @@ class ReviewNavigator:
     # ------------------------------------------------------------------ settings
 
     def set_order(self, order: Order) -> None:
+        """Risk first starts at the riskiest chunk; spec order keeps the chunk in view."""
         self.order = order
-        if order == "risk":
-            self.group = ALL
-        elif self.group == ALL:
+        if order == "spec" and self.group == ALL:
             current = self.chunk
             self.group = self.group_of(current) if current else UNLINKED
         self.rebuild()
+        if order == "risk":
+            self.select_group(ALL)
 
     def set_filter(self, chunk_filter: ChunkFilter) -> None:
         self.filter = chunk_filter

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -93,6 +94,12 @@ class RequestQueueScreen(Screen[None]):
         return requests[table.cursor_row].id
 
     # ------------------------------------------------------------------ actions
+
+    @on(DataTable.RowSelected, "#queue")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row (the table handles Enter itself) edits the request."""
+        event.stop()
+        self.action_edit()
 
     def action_edit(self) -> None:
         request_id = self.selected_id()

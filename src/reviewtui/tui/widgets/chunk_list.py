@@ -1,6 +1,6 @@
 """Provides `ChunkList`: one line per chunk of the group on screen.
 
-A line reads `✓ src/data.py · load_data  +12 −0  ▲2`: decision mark, file, enclosing definition,
+A line reads `✓ data.py · load_data  +12 −0  ▲2`: decision mark, file name, enclosing definition,
 added/removed counts and flag marks. It is an `OptionList`, so thousands of chunks cost nothing.
 """
 
@@ -32,7 +32,8 @@ SEVERITY_STYLES = {"high": "$error", "medium": "$warning", "low": "$text-muted"}
 def chunk_line(chunk: Chunk, status: str, flags: list[Flag]) -> Content:
     """The one-line summary of a chunk, as plain content with styled marks."""
     mark, mark_style = DECISION_MARKS.get(status, ("?", ""))
-    parts: list[str | tuple[str, str]] = [(mark, f"bold {mark_style}"), " ", clean_line(chunk.path)]
+    name = clean_line(chunk.path.rsplit("/", 1)[-1])
+    parts: list[str | tuple[str, str]] = [(mark, f"bold {mark_style}"), " ", name]
     if chunk.symbol:
         parts += [(" · ", "$text-muted"), (clean_line(chunk.symbol), "$accent")]
     parts += ["  ", (f"+{chunk.added}", "$success"), " ", (f"−{chunk.removed}", "$error")]

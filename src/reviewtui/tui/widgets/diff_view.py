@@ -21,7 +21,7 @@ from textual.strip import Strip
 from reviewtui.core.models import Chunk, Flag
 from reviewtui.tui.highlight import DiffRow, TokenRun, highlight_chunk
 
-GUTTER_NUMBER = 5
+MIN_NUMBER_WIDTH = 3
 MARKERS = {"+": "+", "-": "-", " ": " "}
 
 
@@ -66,6 +66,7 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._summary: str | None = None
         self._theme = PygmentsSyntaxTheme("monokai")
         self._cache: dict[tuple[int, int, int], Strip] = {}
+        self._number_width = MIN_NUMBER_WIDTH
 
     def show_chunk(self, chunk: Chunk | None, flags: list[Flag] | None = None) -> None:
         """Draw `chunk` (None: an empty pane), scrolled to its top."""
@@ -74,6 +75,8 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._summary = chunk.summary if chunk is not None and not chunk.lines else None
         self._flag_lines = {flag.line for flag in flags or [] if flag.line is not None}
         self._cache.clear()
+        numbers = [n for row in self.rows for n in (row.old_no, row.new_no) if n is not None]
+        self._number_width = max(MIN_NUMBER_WIDTH, len(str(max(numbers, default=0))))
         width = max((len(row.text) for row in self.rows), default=0) + self._gutter_width() + 1
         height = len(self.rows) + (1 if self._summary else 0)
         self.virtual_size = Size(width, height)
@@ -87,7 +90,7 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._cache.clear()
 
     def _gutter_width(self) -> int:
-        return 2 * GUTTER_NUMBER + 5
+        return 2 * self._number_width + 5
 
     # ------------------------------------------------------------------ Line API
 
@@ -138,7 +141,7 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         flag_style = style + self.get_component_rich_style("diff-view--flag")
         return Strip(
             [
-                Segment(f"{old:>{GUTTER_NUMBER}} {new:>{GUTTER_NUMBER}} ", gutter_style),
+                Segment(f"{old:>{self._number_width}} {new:>{self._number_width}} ", gutter_style),
                 Segment("▲" if flagged else " ", flag_style),
                 Segment(f"{MARKERS[row.kind]} ", gutter_style),
             ]

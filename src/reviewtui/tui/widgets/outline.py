@@ -53,7 +53,7 @@ class SpecOutline(Tree[str]):
         self.show_root = False
         self.guide_depth = 2
         self.auto_expand = False
-        self._nodes: dict[str, TreeNode[str]] = {}
+        self._section_nodes: dict[str, TreeNode[str]] = {}
 
     def on_mount(self) -> None:
         self.build()
@@ -61,12 +61,15 @@ class SpecOutline(Tree[str]):
     def build(self) -> None:
         """(Re)create every node from the session's spec."""
         self.clear()
-        self._nodes = {}
+        self._section_nodes = {}
         for section in self.session.spec.sections:
-            parent = self._nodes.get(section.parent or "", self.root)
-            node = parent.add(section.title, data=section.id, expand=True)
-            self._nodes[section.id] = node
-        self._nodes[UNLINKED] = self.root.add_leaf("Unlinked changes", data=UNLINKED)
+            parent = self._section_nodes.get(section.parent or "", self.root)
+            if section.children:
+                node = parent.add(section.title, data=section.id, expand=True)
+            else:
+                node = parent.add_leaf(section.title, data=section.id)
+            self._section_nodes[section.id] = node
+        self._section_nodes[UNLINKED] = self.root.add_leaf("Unlinked changes", data=UNLINKED)
         self.refresh_counts()
 
     def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
@@ -77,14 +80,20 @@ class SpecOutline(Tree[str]):
         """Recompute every label's counts and marks from the session."""
         totals = self._totals()
         for section in self.session.spec.sections:
-            self._nodes[section.id].set_label(self._label(section.title, totals[section.id]))
-        self._nodes[UNLINKED].set_label(self._label("Unlinked changes", totals[UNLINKED]))
+            self._section_nodes[section.id].set_label(
+                self._label(section.title, totals[section.id])
+            )
+        self._section_nodes[UNLINKED].set_label(self._label("Unlinked changes", totals[UNLINKED]))
 
     def _totals(self) -> dict[str, Totals]:
-        totals: dict[str, Totals] = {}
-        for section_id in [s.id for s in self.session.spec.sections] + [UNLINKED]:
-            counts = self.session.section_counts(None if section_id == UNLINKED else section_id)
-            totals[section_id] = Totals(counts.chunks, counts.approved, counts.flagged)
+        """Counts per section including subsections, in one pass over the chunks."""
+        totals = {section.id: Totals() for section in self.session.spec.sections}
+        totals[UNLINKED] = Totals()
+        for chunk in self.session.chunks:
+            section_id = self.session.link(chunk.id).section_id
+            own = totals.get(section_id or UNLINKED, totals[UNLINKED])
+            status = self.session.decision(chunk.id).status
+            own.add(Totals(1, int(status == "approved"), int(status == "flagged")))
         for section in reversed(self.session.spec.sections):
             if section.parent in totals:
                 totals[section.parent].add(totals[section.id])
@@ -107,7 +116,7 @@ class SpecOutline(Tree[str]):
 
     def show_section(self, section: str) -> None:
         """Move the cursor to a section's node without choosing it."""
-        node = self._nodes.get(section)
+        node = self._section_nodes.get(section)
         if node is None:
             return
         parent = node.parent

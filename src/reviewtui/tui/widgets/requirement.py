@@ -56,7 +56,7 @@ def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
         body = "This chunk implements no section of the spec (glue code, or work nobody asked for)."
         line = evidence_line(link) if link.evidence else Content("")
         return Content("\n").join([head, Content(body), line])
-    crumbs = [clean_line(s.title) for s in reversed(session.spec.ancestors(section.id))]
+    crumbs = [clean_line(s.title) for s in reversed(session.spec.ancestors(section.id)[:1])]
     breadcrumb = " › ".join([*crumbs, clean_line(section.title)])
     where = f"  ({section.spec}:{section.line})"
     head = Content.assemble((breadcrumb, "bold $accent"), (clean_line(where), "$text-muted"))

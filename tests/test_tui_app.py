@@ -1,0 +1,180 @@
+"""Pilot tests of the review app on real git repos: moving, deciding, persistence, the lock, layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from reviewtui.core.session import ReviewSession
+from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.navigation import UNLINKED
+from reviewtui.tui.widgets.chunk_list import ChunkList
+from reviewtui.tui.widgets.diff_view import DiffView
+from reviewtui.tui.widgets.status_bar import StatusBar
+from tests.tui_support import build_toy_repo, ended, review, screen_of, state_file, type_and_enter
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo, _ = build_toy_repo(tmp_path / "toy", monkeypatch, hostile=True)
+    return repo.root
+
+
+async def test_opens_on_the_first_section_with_progress(toy: Path) -> None:
+    async with review(toy) as (app, _):
+        screen = screen_of(app)
+        assert screen.navigator.group == "1-data"
+        assert (
+            screen.navigator.chunk is not None and screen.navigator.chunk.path == "src/toy/data.py"
+        )
+        status = str(screen.query_one(StatusBar).render())
+        assert "0/6 reviewed · 0 flagged · 0 requests" in status
+        assert "src/toy/data.py" in str(screen.query_one("#chunk-title").render())
+
+
+async def test_moves_by_chunk_and_by_section(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        navigator = screen_of(app).navigator
+        assert [c.symbol for c in navigator.chunks_of("1-data")] == [
+            None,
+            "load_rows",
+            "count_rows",
+        ]
+        await pilot.press("j", "down")
+        assert navigator.chunk.symbol == "count_rows"
+        await pilot.press("j")  # past the section's last chunk: into the next section
+        assert (navigator.group, navigator.chunk.symbol) == ("T01", "mean_pool")
+        await pilot.press("k", "up")
+        assert navigator.chunk.symbol == "load_rows"
+        await pilot.press("J", "J")
+        assert navigator.group == "T02"
+        await pilot.press("J")
+        assert navigator.group == UNLINKED and navigator.chunk.path == "src/toy/hostile.py"
+        await pilot.press("K")
+        assert navigator.group == "T02"
+        highlighted = app.screen.query_one(ChunkList).highlighted_option
+        assert highlighted is not None and highlighted.id == navigator.chunk_id
+
+
+async def test_approve_saves_advances_and_survives_a_restart(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        first = screen_of(app).navigator.chunk_id
+        await pilot.press("a")
+        assert app.session.decision(first).status == "approved"
+        assert screen_of(app).navigator.chunk_id != first
+        assert state_file(toy)["decisions"][first]["status"] == "approved"
+        await pilot.press("q")
+    async with review(toy) as (app, _):
+        assert app.session.decision(first).status == "approved"
+        assert "1/6 reviewed" in str(screen_of(app).query_one(StatusBar).render())
+        prompt = str(app.screen.query_one(ChunkList).get_option(first).prompt)
+        assert prompt.startswith("✓")
+
+
+async def test_approve_skips_decided_chunks(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        navigator = screen_of(app).navigator
+        ids = [chunk.id for chunk in navigator.visible]
+        app.session.approve(ids[1])
+        await pilot.press("a")
+        assert navigator.chunk_id == ids[2]
+
+
+async def test_flag_with_a_note_and_cancel(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        chunk_id = screen_of(app).navigator.chunk_id
+        await pilot.press("f", "w", "r")
+        await pilot.press("escape")
+        assert app.session.decision(chunk_id).status == "pending"
+        await pilot.press("f")
+        assert isinstance(app.screen.query_one(Input), Input)
+        await pilot.press("enter")  # an empty note is refused
+        assert app.session.decision(chunk_id).status == "pending"
+        await type_and_enter(pilot, "reads the wrong file")
+        decision = app.session.decision(chunk_id)
+        assert (decision.status, decision.note) == ("flagged", "reads the wrong file")
+        assert "reads the wrong file" in str(app.screen.query_one("#findings").render())
+    assert state_file(toy)["decisions"][chunk_id]["note"] == "reads the wrong file"
+
+
+async def test_note_and_reset(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        chunk_id = screen_of(app).navigator.chunk_id
+        await pilot.press("n")
+        await type_and_enter(pilot, "check the encoding")
+        assert app.session.decision(chunk_id).note == "check the encoding"
+        await pilot.press("a")
+        await pilot.press("k", "u")
+        decision = app.session.decision(chunk_id)
+        assert (decision.status, decision.note) == ("pending", "check the encoding")
+
+
+async def test_outline_selection_shows_a_section(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        screen = screen_of(app)
+        outline = screen.query_one("#outline")
+        outline.focus()
+        await pilot.pause()
+        screen.query_one("#outline").show_section("T02")
+        await pilot.press("enter")
+        assert screen.navigator.group == "T02"
+        screen.query_one("#outline").show_section("2-model")  # no own chunks: its first task
+        await pilot.press("enter")
+        assert screen.navigator.group == "T01"
+
+
+async def test_chunk_list_arrows_follow_the_highlight(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        chunks = app.screen.query_one(ChunkList)
+        chunks.focus()
+        await pilot.press("down")
+        assert screen_of(app).navigator.chunk.symbol == "load_rows"
+        assert isinstance(chunks, OptionList)
+
+
+async def test_second_phase_keeps_untouched_decisions(toy: Path) -> None:
+    async with review(toy) as (app, _):
+        for chunk in app.session.chunks:
+            app.session.approve(chunk.id)
+        score_id = next(c.id for c in app.session.chunks if c.path == "src/toy/score.py")
+    (toy / "src/toy/score.py").write_text(
+        "def score(query, passage):\n    return sum(a * b for a, b in zip(query, passage, strict=True))\n",
+        encoding="utf-8",
+    )
+    async with review(toy) as (app, _):
+        statuses = {c.path: app.session.decision(c.id).status for c in app.session.chunks}
+        assert statuses["src/toy/score.py"] == "pending" and score_id not in {
+            c.id for c in app.session.chunks
+        }
+        assert statuses["src/toy/model.py"] == "approved"
+        assert "5/6 reviewed" in str(screen_of(app).query_one(StatusBar).render())
+
+
+async def test_second_instance_gets_the_lock_error(toy: Path) -> None:
+    holder = ReviewSession.open(toy, lock=True)
+    try:
+        app = ReviewApp(toy)
+        async with app.run_test() as pilot:
+            await ended(app, pilot)
+        assert app.return_code == 1 and app.error is not None and "\n" not in app.error
+    finally:
+        holder.close()
+
+
+async def test_bad_range_ends_the_app_with_a_one_line_error(toy: Path) -> None:
+    app = ReviewApp(toy, "no-such-ref..HEAD")
+    async with app.run_test() as pilot:
+        await ended(app, pilot)
+    assert app.return_code == 1 and app.error
+
+
+async def test_small_terminal_stays_usable(toy: Path) -> None:
+    async with review(toy, size=(80, 24)) as (app, pilot):
+        screen = screen_of(app)
+        assert screen.has_class("-narrow")
+        assert screen.query_one(DiffView).size.height >= 5
+        assert screen.query_one(ChunkList).size.height >= 3
+        await pilot.press("a", "j")
+        assert app.session.progress().approved == 1
