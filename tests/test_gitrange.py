@@ -329,8 +329,11 @@ def test_bare_repository(tmp_path: Path) -> None:
 
 def test_empty_repository_without_files(git_repo: GitRepo) -> None:
     git_repo.write(".reviewtui/state.json", "{}\n")
+    repo = open_repo(git_repo.root)
     with pytest.raises(ReviewError, match=r"^the repository has no commits yet"):
-        open_repo(git_repo.root)
+        resolve_phase(repo, None, None)
+    with pytest.raises(ReviewError, match=r"^the repository has no commits yet"):
+        snapshot_worktree(repo)
 
 
 def test_empty_repository_with_files_is_reviewed_from_the_empty_tree(git_repo: GitRepo) -> None:

@@ -2,8 +2,8 @@
 
 - `run_git(root, *args)`: git immune to the user's diff/color/quoting/pager/signing config, bytes out,
   `ReviewError` with git's message on failure. Every git call of reviewtui goes through it.
-- `open_repo(path)`: the repository containing `path` (not bare; an empty repository is accepted
-  only when its working tree has files to review, which are then reviewed from the empty tree).
+- `open_repo(path)`: the non-bare repository containing `path`. A repository without commits is
+  accepted: its working tree is reviewed from the empty tree (nothing there: "no commits yet").
 - `resolve_phase(repo, range_text, checkpoint)`: a `Phase` with its `FileDiff`s and `CommitInfo`s.
 - `snapshot_worktree(repo)`: a commit of the working tree, kept alive by `refs/reviewtui/checkpoints/<n>`.
 
@@ -165,9 +165,6 @@ def open_repo(path: Path) -> git.Repo:
         raise ReviewError(f"not a git repository: {path}") from None
     if repo.bare or repo.working_tree_dir is None:
         raise ReviewError(f"{path} is a bare repository")
-    root = repo_root(repo)
-    if _head(root) is None and not _has_files(root):
-        raise ReviewError("the repository has no commits yet (and no files to review)")
     return repo
 
 
@@ -180,21 +177,6 @@ def repo_root(repo: git.Repo) -> Path:
 
 def _head(root: Path) -> str | None:
     return _optional(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-
-
-def _has_files(root: Path) -> bool:
-    listing = run_git(
-        root,
-        "ls-files",
-        "-z",
-        "--cached",
-        "--others",
-        "--exclude-standard",
-        "--",
-        ".",
-        EXCLUDE_STATE,
-    )
-    return bool(listing)
 
 
 def _empty_tree(root: Path) -> str:
@@ -321,6 +303,8 @@ def resolve_phase(
     new_tree, skipped = worktree_tree(root) if head == WORKTREE else (_tree_of(root, head), [])
     report("diffing", 0.3)
     files = diff_trees(root, _tree_of(root, base), new_tree, context=context)
+    if not files and base is None and _head(root) is None:
+        raise ReviewError("the repository has no commits yet (and no files to review)")
     report("reading commits", 0.7)
     last = _head(root) if head == WORKTREE else head
     commits = read_commits(root, base, last) if last else []
