@@ -17,9 +17,9 @@ from pathlib import Path
 
 from reviewtui.config import CheckSettings, ChunkSettings
 from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase
+from reviewtui.core.checks import Ledger, check_phase, run_checks
 from reviewtui.core.chunks import cut_chunks
-from reviewtui.core.models import Chunk, Flag, Phase, Spec
+from reviewtui.core.models import Chunk, DiffLine, FileDiff, Flag, Hunk, Phase, Section, Spec
 from reviewtui.core.spec import load_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
@@ -136,3 +136,31 @@ def run_fixture(name: str, root: Path, settings: CheckSettings | None = None) ->
     flags, ledger = check_phase(chunks, phase.files, spec, settings or CheckSettings())
     plants, decoys = read_marks(name)
     return FixtureRun(phase, spec, chunks, flags, ledger, plants, decoys)
+
+
+# --------------------------------------------------------------------------- unit-test builders
+
+
+def added_file(path: str, text: str) -> tuple[FileDiff, Chunk]:
+    """A new file whose every line is added, and one chunk holding all of it."""
+    lines = [DiffLine("+", line, None, number) for number, line in enumerate(text.splitlines(), 1)]
+    count = len(lines)
+    diff = FileDiff(path, None, "added", [Hunk(0, 0, 1, count, lines)], new_text=text)
+    chunk = Chunk(f"{path}#1", path, None, "added", lines, 1, count, 0, 0, count, 0)
+    return diff, chunk
+
+
+def one_section_spec(markdown: str, path: str = "SPEC.md") -> Spec:
+    """A spec of one section holding the whole markdown (line numbers are the file's)."""
+    count = max(1, len(markdown.splitlines()))
+    section = Section("spec", "Spec", "heading", 1, path, 1, count, text=markdown)
+    return Spec([path], [section])
+
+
+def check_text(
+    path: str, text: str, spec_text: str = "", settings: CheckSettings | None = None
+) -> list[Flag]:
+    """The flags the checks raise on a new file `path` holding `text`."""
+    diff, chunk = added_file(path, text)
+    flags = run_checks([chunk], [diff], one_section_spec(spec_text), settings or CheckSettings())
+    return flags[chunk.id]

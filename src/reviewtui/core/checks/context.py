@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
 from reviewtui.core.models import FileDiff
 
+_LINE_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//).*$")
 _WAIVER = re.compile(r"reviewtui:\s*ignore\[([^\]]*)\]")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -143,9 +144,9 @@ class FileContext:
             return _python_comments(self.text)
         found = []
         for number, line in enumerate(self.lines, start=1):
-            stripped = line.lstrip()
-            if stripped.startswith(("#", "//", "--")):
-                found.append((number, stripped))
+            match = _LINE_COMMENT.search(line)
+            if match:
+                found.append((number, match.group(0).strip()))
         return found
 
     def nodes(self) -> Iterator[ast.AST]:

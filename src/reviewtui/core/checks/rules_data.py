@@ -113,9 +113,11 @@ def _walk_body(statements: list[ast.stmt]) -> Iterator[ast.AST]:
                 stack.append(child)
 
 
-def _branch_signal(statements: list[ast.stmt]) -> tuple[int, str] | None:
-    """The first stand-in data produced in a fallback branch: (line, description)."""
+def _branch_signal(context: FileContext, statements: list[ast.stmt]) -> tuple[int, str] | None:
+    """The first stand-in data produced in a fallback branch, outside dev switches: (line, what)."""
     for node in _walk_body(statements):
+        if context.is_dev_guarded(node):
+            continue
         if isinstance(node, ast.Call):
             found = _strong_signal(node) or _random_signal(node)
             if found:
@@ -146,7 +148,7 @@ def check_synthetic_fallback(context: FileContext, facts: PhaseFacts) -> Iterato
     if context.is_test:
         return
     for branch, body in _fallback_branches(context):
-        found = _branch_signal(body)
+        found = _branch_signal(context, body)
         if found is None or context.is_dev_guarded(branch):
             continue
         line, what = found
