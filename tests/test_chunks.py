@@ -152,13 +152,16 @@ def test_removed_function_is_a_chunk_named_after_it(git_repo: GitRepo) -> None:
     assert "-def load_data(path):" in changed_texts(chunks[0])
 
 
-def test_removed_class_is_cut_by_method(git_repo: GitRepo) -> None:
+def test_small_class_is_one_chunk_and_large_class_is_cut_by_method(git_repo: GitRepo) -> None:
     start = MODEL.index("class Trainer:")
     end = MODEL.index("def evaluate")
     phase = make_phase(git_repo, {"model.py": MODEL}, {"model.py": MODEL[:start] + MODEL[end:]})
-    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
-    assert [chunk.symbol for chunk in chunks] == ["Trainer", "Trainer.__init__", "Trainer.step"]
-    assert sum(chunk.removed for chunk in chunks) == phase.files[0].removed
+    [whole] = cut_chunks(phase.files, phase.commits, ChunkSettings())
+    assert whole.symbol == "Trainer"
+    assert whole.removed == phase.files[0].removed
+    by_method = cut_chunks(phase.files, phase.commits, ChunkSettings(max_lines=8))
+    assert [chunk.symbol for chunk in by_method] == ["Trainer", "Trainer.__init__", "Trainer.step"]
+    assert sum(chunk.removed for chunk in by_method) == phase.files[0].removed
 
 
 def test_nearby_hunks_in_one_function_merge(git_repo: GitRepo) -> None:
@@ -214,8 +217,7 @@ def test_syntax_error_falls_back_to_text_rules(git_repo: GitRepo) -> None:
 
 def test_deleted_python_file_is_cut_over_the_old_side(git_repo: GitRepo) -> None:
     chunks = cut(git_repo, {"model.py": MODEL, "keep.txt": "x\n"}, {"model.py": None})
-    symbols = [chunk.symbol for chunk in chunks]
-    assert symbols == [None, "load_data", "Trainer", "Trainer.__init__", "Trainer.step", "evaluate"]
+    assert [chunk.symbol for chunk in chunks] == [None, "load_data", "Trainer", "evaluate"]
     assert all(chunk.change == "deleted" and chunk.new_lines == 0 for chunk in chunks)
     assert all(chunk.location.endswith("(deleted)") for chunk in chunks)
     assert sum(chunk.removed for chunk in chunks) == MODEL.count("\n")

@@ -683,6 +683,7 @@ class _Cutter:
         self.old = old
         self.max_lines = max_lines
         self.context = context
+        self.python = any(outline is not None and outline.python for outline in (new, old))
 
     def cut(self, segment: _Segment) -> list[_Piece]:
         lines = segment.lines
@@ -691,7 +692,10 @@ class _Cutter:
         resolved = _resolve_gaps(lines, owners)
         positions = _positions(segment)
         pieces: list[_Piece] = []
-        for start, end in _groups(lines, resolved):
+        groups = _groups(lines, resolved)
+        if self.python:
+            groups = _join_small_classes(lines, groups, resolved, self.max_lines)
+        for start, end in groups:
             for first, last in self._split(lines, start, end):
                 pieces.append(self._piece(lines, owners, first, last, positions))
         return pieces
@@ -852,6 +856,28 @@ def _groups(lines: list[DiffLine], owners: list[str]) -> list[tuple[int, int]]:
             groups.append((i, i))
             current = owners[i]
     return groups
+
+
+def _join_small_classes(
+    lines: list[DiffLine], groups: list[tuple[int, int]], owners: list[str], max_lines: int
+) -> list[tuple[int, int]]:
+    """Join the groups of one class (its own lines and its methods) when together they fit in one
+    chunk: a small class reads best whole; a large one stays cut by method."""
+    joined: list[tuple[int, int]] = []
+    index = 0
+    while index < len(groups):
+        family = owners[groups[index][0]].split(".")[0]
+        end = index + 1
+        while end < len(groups) and family and owners[groups[end][0]].split(".")[0] == family:
+            end += 1
+        first, last = groups[index][0], groups[end - 1][1]
+        changed = sum(1 for i in range(first, last + 1) if lines[i].kind != " ")
+        if end - index > 1 and changed <= max_lines:
+            joined.append((first, last))
+        else:
+            joined.extend(groups[index:end])
+        index = end
+    return joined
 
 
 def _greedy_ranges(
