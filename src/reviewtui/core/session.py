@@ -142,14 +142,14 @@ class ReviewSession:
         cancel: threading.Event | None,
     ) -> ReviewSession:
         report("reading the spec", 0.1)
-        spec_paths = list(specs) if specs else discover_specs(root, settings.spec)
+        spec_paths = discover_specs(root, list(specs) if specs else settings.spec)
         spec = load_spec(root, spec_paths)
         _check_cancel(cancel)
         report("reading the phase", 0.2)
         checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
         phase = gitrange.resolve_phase(git_repo, range_text, checkpoint)  # type: ignore[arg-type]
-        spec_files = set(spec.files)
-        phase.files = [f for f in phase.files if f.path not in spec_files]
+        own_files = {*spec.files, *state.exports}
+        phase.files = [f for f in phase.files if f.path not in own_files]
         if not phase.files:
             raise ReviewError(f"nothing to review in {phase.label} ({phase.rule})")
         _check_cancel(cancel)
@@ -354,13 +354,24 @@ class ReviewSession:
 
     def export_to(self, path: Path | None = None) -> Path:
         """Write the markdown review to `path` (default `.reviewtui/review.md`); returns the path."""
-        target = path or (self.state.folder / "review.md")
+        target = (path or (self.state.folder / "review.md")).absolute()
         self.state.ensure_folder()
         try:
             target.write_text(self.export_markdown(), encoding="utf-8")
         except OSError as error:
             raise ReviewError(f"cannot write {target}: {error.strerror}") from None
+        self._remember_export(target)
         return target
+
+    def _remember_export(self, target: Path) -> None:
+        """An export written inside the repo must not show up as a change in the next phase."""
+        try:
+            relative = target.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return
+        if not relative.startswith(".reviewtui/") and relative not in self.state.exports:
+            self.state.exports.append(relative)
+            self.state.save()
 
 
 def chunk_code(chunk: Chunk) -> str:

@@ -44,6 +44,8 @@ class ReviewState:
     manual_links: dict[str, str | None] = field(default_factory=dict)
     """chunk id -> section id the reviewer chose (None: explicitly unlinked)."""
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    exports: list[str] = field(default_factory=list)
+    """Repo-relative paths the review was exported to; they are never part of a phase."""
     warnings: list[str] = field(default_factory=list)
     _lock_handle: IO[str] | None = field(default=None, repr=False)
 
@@ -82,7 +84,8 @@ class ReviewState:
             state._read(data)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             aside = state._move_aside()
-            state.decisions, state.requests, state.manual_links, state.checkpoints = {}, [], {}, []
+            state.decisions, state.requests, state.manual_links = {}, [], {}
+            state.checkpoints, state.exports = [], []
             state.warnings.append(
                 f"the review state was corrupt ({_one_line(error)}); kept aside as {aside.name}, starting afresh"
             )
@@ -107,6 +110,7 @@ class ReviewState:
             for key, value in data.get("manual_links", {}).items()
         }
         self.checkpoints = [_build(Checkpoint, value) for value in data.get("checkpoints", [])]
+        self.exports = [str(path) for path in data.get("exports", [])]
 
     def _move_aside(self) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -130,6 +134,7 @@ class ReviewState:
             "requests": [asdict(request) for request in self.requests],
             "manual_links": dict(sorted(self.manual_links.items())),
             "checkpoints": [asdict(checkpoint) for checkpoint in self.checkpoints],
+            "exports": list(self.exports),
         }
 
     def save(self) -> None:

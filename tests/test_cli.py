@@ -1,0 +1,376 @@
+"""The `reviewtui` commands over real repositories: status, export, requests, checkpoint, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewtui.cli import main, terminal_safe
+from reviewtui.core.session import ReviewSession
+from tests.gitrepo import GitRepo
+
+SPEC = """\
+# Sentiment replication
+
+## 1 Data
+
+### 1.1 Source
+
+Load the IMDB reviews from `data/imdb.csv` with `load_reviews`.
+
+### 1.2 Tokenization
+
+Pad on the right side to a max length of 256 tokens with the tokenizer.
+
+## 2 Training
+
+Train with learning rate 2e-5 for 3 epochs using the `train_model` loop.
+
+## 3 Evaluation
+
+Report accuracy on the full test set with `evaluate_accuracy`.
+"""
+
+DATA = '''\
+"""Loading the reviews (spec 1.1)."""
+
+import csv
+
+
+def load_reviews(path):
+    """Read the IMDB reviews csv into (text, label) pairs."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [(row["review"], int(row["label"])) for row in rows]
+'''
+
+TRAIN = '''\
+"""Training loop (spec 2)."""
+
+
+def train_model(model, batches, epochs=3, learning_rate=2e-5):
+    """Train the model: epochs over the batches with the spec's learning rate."""
+    for epoch in range(epochs):
+        for batch in batches:
+            model.step(batch, learning_rate)
+    return model
+'''
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    """A repo whose first commit holds the spec; the phase adds data loading and training."""
+    git_repo.write("SPEC.md", SPEC)
+    git_repo.commit("Add the spec")
+    git_repo.git("checkout", "-q", "-b", "agent/phase-1")
+    git_repo.write("src/data.py", DATA)
+    git_repo.commit("Load the reviews\n\nSpec: 1.1")
+    git_repo.write("src/train.py", TRAIN)
+    return git_repo
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def status_json(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> dict:
+    code, out, err = run(capsys, "status", "--json", "--no-llm", "--repo", str(root), *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def test_status_json_follows_the_contract(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = status_json(capsys, repo.root)
+    assert set(data) >= {"repo", "range", "specs", "sections", "chunks", "requests"}
+    assert Path(data["repo"]) == repo.root.resolve()
+    main_sha = repo.git("rev-parse", "main").strip()
+    assert data["range"] == {"base": main_sha, "head": "WORKTREE"}
+    assert data["specs"] == ["SPEC.md"]
+    section = next(s for s in data["sections"] if s["id"] == "11-source")
+    assert section == {
+        "id": "11-source",
+        "title": "1.1 Source",
+        "kind": "heading",
+        "task_id": None,
+        "parent": "1-data",
+        "level": 3,
+        "spec": "SPEC.md",
+        "line": 5,
+        "chunks": section["chunks"],
+        "approved": 0,
+        "flagged": 0,
+    }
+    assert section["chunks"] >= 1
+    chunk_keys = {
+        "id",
+        "path",
+        "old_path",
+        "change",
+        "new_start",
+        "new_lines",
+        "old_start",
+        "old_lines",
+        "added",
+        "removed",
+        "section",
+        "confidence",
+        "evidence",
+        "flags",
+        "status",
+        "note",
+    }
+    assert data["chunks"]
+    for chunk in data["chunks"]:
+        assert set(chunk) >= chunk_keys
+        assert chunk["change"] in {"added", "modified", "deleted", "renamed", "binary"}
+        assert chunk["status"] == "pending" and chunk["note"] is None
+        for evidence in chunk["evidence"]:
+            assert set(evidence) == {"kind", "detail", "score"}
+    paths = {chunk["path"]: chunk for chunk in data["chunks"]}
+    assert set(paths) == {"src/data.py", "src/train.py"}
+    assert paths["src/data.py"]["section"] == "11-source"
+    assert paths["src/train.py"]["section"] == "2-training"
+    assert sum(c["added"] for c in data["chunks"] if c["path"] == "src/train.py") == TRAIN.count(
+        "\n"
+    )
+    assert data["requests"] == []
+
+
+def test_status_text_summarises(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "status", "--repo", str(repo.root))
+    assert code == 0
+    first = out.splitlines()[0]
+    assert first.startswith("Phase ") and "..WORKTREE" in first
+    assert "0 approved" in first and "sections with no code" in first
+
+
+def test_decisions_show_in_status_and_survive_reopening(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    data_chunk = session.chunks_in("11-source")[0]
+    train_chunk = session.chunks_in("2-training")[0]
+    session.approve(data_chunk.id)
+    session.flag(train_chunk.id, "no warmup")
+    session.add_request(train_chunk.id, "refactor", "split the loop")
+    data = status_json(capsys, repo.root)
+    by_id = {chunk["id"]: chunk for chunk in data["chunks"]}
+    assert by_id[data_chunk.id]["status"] == "approved"
+    assert (
+        by_id[train_chunk.id]["status"] == "flagged"
+        and by_id[train_chunk.id]["note"] == "no warmup"
+    )
+    assert data["requests"] == [
+        {
+            "id": "R1",
+            "chunk": train_chunk.id,
+            "kind": "refactor",
+            "text": "split the loop",
+            "status": "open",
+            "location": train_chunk.location,
+        }
+    ]
+    source = next(s for s in data["sections"] if s["id"] == "11-source")
+    assert source["approved"] == 1
+
+
+# --------------------------------------------------------------------------- export and requests
+
+
+def test_export_markdown_has_every_part(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("src/fmt.py", 'def fence():\n    return "```python"\n')
+    session = ReviewSession.open(repo.root)
+    chunk = session.chunks_in("2-training")[0]
+    session.flag(chunk.id, "check the epochs")
+    session.add_request(chunk.id, "simplify", "fold the loops")
+    out_file = repo.root / "REVIEW.md"
+    code, _, err = run(capsys, "export", "--repo", str(repo.root), "-o", str(out_file))
+    assert code == 0 and "REVIEW.md" in err
+    text = out_file.read_text()
+    assert text.startswith("# Review of ")
+    assert "## Summary" in text and "| 1.1 Source |" in text
+    assert "### 2 Training (`2-training`)" in text
+    assert "- Decision: **flagged** — check the epochs" in text
+    assert "## Unlinked changes" in text
+    assert "## Sections with no code in this phase" in text and "1.2 Tokenization" in text
+    assert "### R1 · simplify" in text and "fold the loops" in text
+    assert "````diff\n" in text  # the fence outgrows the backticks inside the code
+    code, stdout_text, _ = run(capsys, "export", "--repo", str(repo.root))
+    assert code == 0 and stdout_text == text  # the export file itself never joins the phase
+
+
+def test_requests_markdown_and_prompt(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    session = ReviewSession.open(repo.root)
+    chunk = next(c for c in session.chunks_in("2-training") if c.symbol == "train_model")
+    first = session.add_request(chunk.id, "refactor", "extract the optimizer step")
+    session.add_request(None, "question", "why no validation split?")
+    session.update_request(first.id, status="done")
+    code, out, _ = run(capsys, "requests", "--repo", str(repo.root))
+    assert code == 0 and "R2 · question" in out and "R1" not in out
+    code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--all")
+    assert "R1 · refactor (done)" in out
+    session.update_request(first.id, status="open")
+    code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert code == 0
+    assert f"1. Refactor in `{chunk.location}`: extract the optimizer step" in out
+    assert "model.step(batch, learning_rate)" in out
+    assert "2. Question: why no validation split?" in out
+    assert "Spec: 2.1" in out  # the convention for reviewable commits is repeated
+
+
+def test_no_requests(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "requests", "--repo", str(repo.root))
+    assert code == 0 and out == "" and "no open requests" in err
+
+
+# --------------------------------------------------------------------------- checkpoints and phases
+
+
+def test_checkpoint_starts_the_next_phase_and_keeps_decisions(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    decided = {chunk.path: chunk.id for chunk in session.chunks}
+    for chunk_id in decided.values():
+        session.approve(chunk_id)
+    code, out, _ = run(capsys, "checkpoint", "--repo", str(repo.root))
+    assert code == 0 and "checkpoint" in out
+    code, _, err = run(capsys, "status", "--repo", str(repo.root))
+    assert code == 1 and "nothing to review" in err
+
+    repo.write("src/train.py", TRAIN.replace("epochs=3", "epochs=5"))
+    data = status_json(capsys, repo.root)
+    assert [chunk["path"] for chunk in data["chunks"]] == ["src/train.py"]
+    assert data["chunks"][0]["status"] == "pending"
+
+    # the whole range again: the untouched data chunk keeps its decision, the changed one is pending
+    data = status_json(capsys, repo.root, "main")
+    by_path = {chunk["path"]: chunk for chunk in data["chunks"]}
+    assert by_path["src/data.py"]["id"] == decided["src/data.py"]
+    assert by_path["src/data.py"]["status"] == "approved"
+    assert by_path["src/train.py"]["status"] == "pending"
+
+
+def test_explicit_ranges(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    data = status_json(capsys, repo.root, "main..HEAD")
+    assert {chunk["path"] for chunk in data["chunks"]} == {"src/data.py"}
+    assert data["range"]["head"] == repo.head()
+
+
+def test_state_folder_is_never_reviewed(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    session = ReviewSession.open(repo.root)
+    session.approve(session.chunks[0].id)
+    repo.commit("commit everything, the state included")
+    data = status_json(capsys, repo.root, "main")
+    assert all(not chunk["path"].startswith(".reviewtui") for chunk in data["chunks"])
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("reviewtui: error: "), err
+    assert "Traceback" not in err
+    return err
+
+
+def test_not_a_git_repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error(capsys, "status", "--repo", str(tmp_path))
+    assert "not a git repository" in err
+
+
+def test_unknown_revision(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "unknown revision" in one_line_error(
+        capsys, "status", "--repo", str(repo.root), "nosuchrev"
+    )
+
+
+def test_missing_spec(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error(capsys, "status", "--repo", str(repo.root), "--spec", "NOPE.md")
+    assert "NOPE.md" in err
+
+
+def test_no_spec_at_all(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write("main.py", "print('hi')\n")
+    git_repo.commit("code")
+    assert "spec" in one_line_error(capsys, "status", "--repo", str(git_repo.root))
+
+
+def test_headingless_spec_warns_and_goes_on(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("NOTES.md", "just some prose about loading reviews\n")
+    code, out, err = run(capsys, "status", "--repo", str(repo.root), "--spec", "NOTES.md")
+    assert code == 0, err
+    assert "no headings" in out
+
+
+def test_corrupt_state_is_moved_aside_and_review_goes_on(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = repo.root / ".reviewtui"
+    folder.mkdir()
+    (folder / "state.json").write_text("{oops")
+    data = status_json(capsys, repo.root)
+    assert data["chunks"] and any("corrupt" in warning for warning in data["warnings"])
+    assert any(".corrupt-" in path.name for path in folder.iterdir())
+
+
+def test_second_instance_is_refused(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    first = ReviewSession.open(repo.root, lock=True)
+    try:
+        with pytest.raises(Exception, match="already reviewing"):
+            ReviewSession.open(repo.root, lock=True)
+        assert "already reviewing" in one_line_error(capsys, "checkpoint", "--repo", str(repo.root))
+    finally:
+        first.close()
+    ReviewSession.open(repo.root, lock=True).close()
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["status", "--bogus"])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["requests", "--format", "html"])
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "command", ["", "status", "export", "requests", "checkpoint", "init", "demo"]
+)
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*([command] if command else []), "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: reviewtui" in capsys.readouterr().out
+
+
+def test_version_and_module_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reviewtui", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ},
+    )
+    assert result.stdout.startswith("reviewtui ")
+
+
+def test_terminal_safe_shows_escapes() -> None:
+    assert terminal_safe("a\x1b[31mred\x07") == "a\\x1b[31mred\\x07"
+    assert terminal_safe("line\nnext\ttab") == "line\nnext\ttab"
