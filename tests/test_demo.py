@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,15 +25,10 @@ from reviewtui.core.demo import (
 )
 from reviewtui.core.models import WORKTREE, Chunk
 from reviewtui.core.phases import parse_phases, review_phase
+from reviewtui.core.report import status_dict
+from reviewtui.core.session import ReviewSession
 from reviewtui.core.spec import load_spec
 from reviewtui.errors import ReviewError
-
-try:
-    from reviewtui.core.session import ReviewSession
-except ImportError as missing:  # the checks engine lands in parallel; removed once it is in
-    PIPELINE_MISSING = str(missing)
-else:
-    PIPELINE_MISSING = ""
 
 AGENT_SUBJECTS = [
     "Add logging helpers and a stopwatch",
@@ -177,12 +174,6 @@ def test_commit_shas_are_the_same_on_every_machine(demo: Path) -> None:
     assert shas(demo) == DEMO_SHAS
 
 
-def test_two_builds_give_the_same_commits(tmp_path: Path, demo: Path) -> None:
-    again = build_demo(tmp_path / "again")
-    assert shas(again) == shas(demo)
-    assert status(again) == WORKTREE_STATUS
-
-
 def test_user_git_config_and_git_env_do_not_change_the_demo(
     tmp_path: Path, demo: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -246,11 +237,17 @@ def test_rebuilding_a_previous_demo_starts_fresh(tmp_path: Path, demo: Path) -> 
     assert status(target) == WORKTREE_STATUS
 
 
-def test_an_existing_empty_directory_is_used(tmp_path: Path) -> None:
+def test_an_existing_empty_directory_gets_the_same_demo_with_progress(tmp_path: Path) -> None:
     target = tmp_path / "empty"
     target.mkdir()
-    assert build_demo(target) == target
+    seen: list[tuple[str, float]] = []
+    assert build_demo(target, progress=lambda text, done: seen.append((text, done))) == target
     assert is_demo(target)
+    assert shas(target) == DEMO_SHAS
+    assert status(target) == WORKTREE_STATUS
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert sum("demo step" in text for text, _ in seen) == len(load_script())
 
 
 @pytest.mark.parametrize("content", ["file", "repo"])
@@ -281,14 +278,6 @@ def test_default_dir_is_in_the_user_cache(isolated_env: Path) -> None:
     assert path.is_relative_to(isolated_env / ".cache")
 
 
-def test_progress_reports_every_step_and_ends_at_one(tmp_path: Path) -> None:
-    seen: list[tuple[str, float]] = []
-    build_demo(tmp_path / "p", progress=lambda message, fraction: seen.append((message, fraction)))
-    fractions = [fraction for _, fraction in seen]
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert sum("demo step" in message for message, _ in seen) == len(load_script())
-
-
 def test_cli_demo_no_open_prints_the_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], demo: Path
 ) -> None:
@@ -316,12 +305,37 @@ LINKED = [
 ]
 """Chunks that clearly implement a section: (path, enclosing definition, acceptable sections)."""
 
+PLANTED = [
+    ("src/dr/data.py", "load_corpus", "synthetic-fallback"),
+    ("src/dr/querygen.py", "template_queries", "templated-text"),
+    ("src/dr/evaluate.py", "evaluate", "eval-subset"),
+    ("src/dr/data.py", "load_tokenizer", "spec-mismatch"),
+    ("src/dr/train.py", "TrainConfig", "spec-mismatch"),
+    ("configs/train.yaml", "training", "spec-mismatch"),
+    ("src/dr/train.py", "save_checkpoint", "swallowed-error"),
+    ("src/dr/evaluate.py", "recall_at_k", "stub-code"),
+    ("src/dr/model.py", "BiEncoder.load", "stub-code"),
+    ("src/dr/evaluate.py", "evaluate", "eval-mode-missing"),
+    ("src/dr/evaluate.py", "evaluate", "no-grad-missing"),
+    ("src/dr/querygen.py", "sample_passages", "unseeded-random"),
+    ("src/dr/train.py", "batches", "unseeded-random"),
+]
+"""The deviations planted in the agent's code: (path, enclosing definition, rule that must flag it)."""
+
+CLEAN = [
+    ("src/dr/data.py", "tokenize"),
+    ("src/dr/model.py", "mean_pool"),
+    ("src/dr/train.py", "contrastive_loss"),
+    ("src/dr/train.py", "train"),
+    ("src/dr/evaluate.py", "ndcg_at_k"),
+    ("src/dr/querygen.py", "llm_queries"),
+]
+"""Correct code next to the deviations: no rule may flag it."""
+
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSession]:
     """One review of a fresh demo, shared by the read-only tests below (opening costs ~1 s)."""
-    if PIPELINE_MISSING:
-        pytest.skip(f"the review pipeline has not landed yet: {PIPELINE_MISSING}")
     home = tmp_path_factory.mktemp("session-home")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, home)
@@ -343,9 +357,21 @@ def isolate(patch: pytest.MonkeyPatch, home: Path) -> None:
             patch.delenv(name)
 
 
-def chunk_of(session: ReviewSession, path: str, symbol: str | None) -> Chunk:
-    found = [c for c in session.chunks if c.path == path and c.symbol == symbol]
-    assert found, f"no chunk for {path} {symbol}"
+def chunk_of(session: ReviewSession, path: str, symbol: str) -> Chunk:
+    """The chunk holding the definition of `symbol` (dotted for methods, a top-level key in YAML).
+
+    Found by line, so the test does not depend on how finely the chunker cuts a class.
+    """
+    name = symbol.rsplit(".", 1)[-1]
+    pattern = rf"^\s*(?:def|class) {name}\b" if path.endswith(".py") else rf"^{name}:"
+    text = (session.root / path).read_text(encoding="utf-8")
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if re.match(pattern, row))
+    found = [
+        chunk
+        for chunk in session.chunks
+        if chunk.path == path and chunk.new_start <= line < chunk.new_start + chunk.new_lines
+    ]
+    assert len(found) == 1, f"{len(found)} chunks hold {path}:{line} ({symbol})"
     return found[0]
 
 
@@ -386,3 +412,51 @@ def test_coverage_shows_missing_claimed_done_and_past_checkpoint(session: Review
     assert {"src/dr/train.py", "src/dr/evaluate.py"} <= past_paths
     assert not past_paths & {"src/dr/data.py", "src/dr/model.py", "src/dr/log.py"}
     assert {chunk.id for chunk in session.chunks_in(None)} <= set(coverage.unrequested)
+
+
+@pytest.mark.parametrize(("path", "symbol", "rule"), PLANTED)
+def test_each_planted_deviation_is_flagged(
+    session: ReviewSession, path: str, symbol: str, rule: str
+) -> None:
+    flags = session.flags_of(chunk_of(session, path, symbol).id)
+    assert rule in {flag.rule for flag in flags}
+
+
+def test_spec_mismatch_flags_name_both_values(session: ReviewSession) -> None:
+    padding = session.flags_of(chunk_of(session, "src/dr/data.py", "load_tokenizer").id)
+    message = next(flag.message for flag in padding if flag.rule == "spec-mismatch")
+    assert "right" in message and "left" in message and "SPEC.md" in message
+    rate = session.flags_of(chunk_of(session, "configs/train.yaml", "training").id)
+    message = next(flag.message for flag in rate if flag.rule == "spec-mismatch")
+    assert "2e-5" in message and "5.0e-5" in message
+
+
+@pytest.mark.parametrize(("path", "symbol"), CLEAN)
+def test_correct_code_is_not_flagged(session: ReviewSession, path: str, symbol: str) -> None:
+    assert session.flags_of(chunk_of(session, path, symbol).id) == []
+
+
+def test_glue_and_agreeing_numbers_are_not_flagged(session: ReviewSession) -> None:
+    for chunk in session.chunks:
+        if chunk.path in {"src/dr/log.py", "pyproject.toml", "README.md"}:
+            assert session.flags_of(chunk.id) == [], chunk.location
+    yaml_flags = session.flags_of(chunk_of(session, "configs/train.yaml", "training").id)
+    assert [flag.rule for flag in yaml_flags] == ["spec-mismatch"]
+
+
+def test_risk_order_puts_high_severity_flags_first(session: ReviewSession) -> None:
+    ordered = session.ordered_chunks("risk")
+    high = [c for c in ordered if any(f.severity == "high" for f in session.flags_of(c.id))]
+    assert len(high) >= 5
+    assert ordered[: len(high)] == high
+
+
+def test_status_json_of_the_demo(session: ReviewSession) -> None:
+    status = json.loads(json.dumps(status_dict(session)))
+    assert status["range"] == {"base": DEMO_SHAS[0], "head": WORKTREE}
+    assert status["specs"] == ["SPEC.md"]
+    sections = {section["id"]: section for section in status["sections"]}
+    assert sections["13-splits"]["chunks"] == 0
+    rules = {flag["rule"] for chunk in status["chunks"] for flag in chunk["flags"]}
+    assert {rule for _, _, rule in PLANTED} <= rules
+    assert any(chunk["section"] is None for chunk in status["chunks"])
