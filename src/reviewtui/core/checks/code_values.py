@@ -137,17 +137,19 @@ def _setting(
     if value is None or context.is_dev_guarded(node):
         return None
     line = getattr(node, "lineno", 1)
-    text = _written(node, raw, kind)
+    text = _written(context, node, raw, kind)
     return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
 
 
-def _written(node: ast.AST, raw: object, kind: SettingKind) -> str:
-    """The value as the code writes it."""
+def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind) -> str:
+    """The value as the code writes it (`1e-4`, not `0.0001`)."""
     if kind == "call":
         return repr(raw)
     if isinstance(node, ast.keyword | ast.Assign | ast.AnnAssign) and node.value is not None:
-        return ast.unparse(node.value)
-    return ast.unparse(node) if isinstance(node, ast.expr) else repr(raw)
+        node = node.value
+    if isinstance(node, ast.expr):
+        return ast.get_source_segment(context.text, node) or ast.unparse(node)
+    return repr(raw)
 
 
 def _python_settings(context: FileContext) -> Iterator[CodeSetting]:
@@ -235,7 +237,6 @@ def _argparse_setting(context: FileContext, node: ast.Call) -> CodeSetting | Non
     for option in options:
         setting = _setting(context, option, literal(defaults[0]), defaults[0], "argparse")
         if setting is not None:
-            setting.text = ast.unparse(defaults[0])
             return setting
     return None
 
@@ -257,8 +258,6 @@ def _default_settings(
     ]
     for arg, default in pairs:
         setting = _setting(context, arg.arg, literal(default), default, "default")
-        if setting is not None:
-            setting.text = ast.unparse(default)
         yield setting
 
 

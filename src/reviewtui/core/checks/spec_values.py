@@ -74,8 +74,11 @@ def extract_spec_values(spec: Spec) -> list[SpecValue]:
         if raw.lstrip().startswith(("```", "~~~")):
             in_code_block = not in_code_block
             continue
+        if in_code_block:
+            continue
         line = normalize_text(raw).replace("`", "").replace("**", "")
         found.extend(_line_values(line, path, number))
+        found.extend(_quoted_models(raw, path, number))
     return found
 
 
@@ -93,6 +96,24 @@ def _line_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             yield _make(parameter, value, line[start:end], path, number)
     yield from _count_values(line, path, number)
     yield from _split_values(line, path, number)
+
+
+_QUOTED = re.compile(r"`([^`\s]+)`")
+_MODEL_FAMILY = re.compile(_MODEL.pattern.split("|", 1)[1][:-1], re.IGNORECASE)
+_MODEL_CONTEXT = re.compile(
+    r"\b(model|fine-?tune|checkpoint|backbone|encoder|llm|pretrained|base)\b", re.I
+)
+
+
+def _quoted_models(raw: str, path: str, number: int) -> Iterator[SpecValue]:
+    """A quoted hub id (`meta-llama/Llama-3.2-1B`) is a model name, even with no "model:" before it."""
+    for match in _QUOTED.finditer(raw):
+        name = match.group(1)
+        if "/" not in name or re.search(r"\.\w{1,5}$|^[./~]", name):
+            continue
+        family = _MODEL_FAMILY.match(name.split("/", 1)[1])
+        if family or _MODEL_CONTEXT.search(raw[max(0, match.start() - 40) : match.start()]):
+            yield _make(BY_NAME["model_name"], (name, name), "model", path, number)
 
 
 def _name_matches(line: str) -> list[tuple[int, int, Parameter]]:
