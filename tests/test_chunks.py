@@ -513,3 +513,10 @@ def test_missing_final_newline(git_repo: GitRepo) -> None:
     chunks = cut(git_repo, {"f.py": "def f():\n    return 1"}, {"f.py": "def f():\n    return 2"})
     assert [chunk.symbol for chunk in chunks] == ["f"]
     assert chunks[0].lines[-1].no_newline
+
+
+def test_fixed_syntax_error_stays_with_its_function(git_repo: GitRepo) -> None:
+    broken = MODEL.replace("    return rows\n", "    return rows[:\n")
+    chunks = cut(git_repo, {"model.py": broken}, {"model.py": MODEL})
+    assert [chunk.symbol for chunk in chunks] == ["load_data"]
+    assert changed_texts(chunks[0]) == ["-    return rows[:", "+    return rows"]

@@ -704,10 +704,13 @@ class _Cutter:
         return (self.old, line.old_no) if line.kind == "-" else (self.new, line.new_no)
 
     def _owner(self, line: DiffLine) -> str | None:
+        """The line's unit; a line of a side without outline is a gap when the other side has one."""
         outline, number = self._side(line)
-        if outline is None:
-            return "" if line.text.strip() else None
-        return outline.owner(number)
+        if outline is not None:
+            return outline.owner(number)
+        if self.new is not None or self.old is not None:
+            return None
+        return "" if line.text.strip() else None
 
     def _adopt_new_owners(self, lines: list[DiffLine], owners: list[str | None]) -> None:
         """Removed lines of a unit that no longer exists (a rename) join the unit that replaced them."""
