@@ -13,6 +13,7 @@ import pytest
 
 from reviewtui.cli import main as cli_main
 from reviewtui.config import load_settings
+from reviewtui.core.checks.ledger import build_ledger
 from reviewtui.core.coverage import build_coverage
 from reviewtui.core.demo import (
     DEFAULT_BRANCH,
@@ -460,3 +461,18 @@ def test_status_json_of_the_demo(session: ReviewSession) -> None:
     rules = {flag["rule"] for chunk in status["chunks"] for flag in chunk["flags"]}
     assert {rule for _, _, rule in PLANTED} <= rules
     assert any(chunk["section"] is None for chunk in status["chunks"])
+
+
+def test_ledger_of_the_demo_agrees_and_disagrees_where_planted(session: ReviewSession) -> None:
+    ledger = build_ledger(session.spec, session.phase.files)
+    status = {entry.parameter: entry.status for entry in ledger.entries}
+    assert status["padding_side"] == "disagrees"
+    assert status["learning_rate"] == "disagrees"
+    for agreeing in ["max_length", "batch_size", "epochs", "warmup_ratio", "weight_decay", "seed"]:
+        assert status[agreeing] == "agrees", agreeing
+    warmup = ledger.get("warmup_ratio")
+    assert warmup is not None and warmup.spec_text == "10%"
+    assert {setting.path for setting in warmup.code_settings} == {
+        "configs/train.yaml",
+        "src/dr/train.py",
+    }
