@@ -273,10 +273,15 @@ def test_a_file_as_target_is_refused(tmp_path: Path) -> None:
         build_demo(target)
 
 
-def test_default_dir_is_in_the_user_cache(isolated_env: Path) -> None:
+def test_cli_demo_without_dir_builds_in_the_user_cache(
+    isolated_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = default_demo_dir()
     assert path.name == "demo"
     assert path.is_relative_to(isolated_env / ".cache")
+    assert cli_main(["demo", "--no-open"]) == 0
+    assert capsys.readouterr().out.strip() == str(path)
+    assert is_demo(path) and shas(path) == DEMO_SHAS
 
 
 def test_cli_demo_no_open_prints_the_path(
