@@ -3,6 +3,7 @@ hand-built diffs for the cases git cannot easily make (submodules) and for speed
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -520,3 +521,50 @@ def test_fixed_syntax_error_stays_with_its_function(git_repo: GitRepo) -> None:
     chunks = cut(git_repo, {"model.py": broken}, {"model.py": MODEL})
     assert [chunk.symbol for chunk in chunks] == ["load_data"]
     assert changed_texts(chunks[0]) == ["-    return rows[:", "+    return rows"]
+
+
+def _mutate(text: str, seed: int) -> str:
+    """Deterministic random edits: replace, insert and delete lines."""
+    rng = random.Random(seed)
+    lines = text.splitlines()
+    for _ in range(12):
+        at = rng.randrange(len(lines))
+        action = rng.choice(["replace", "insert", "delete", "insert_block"])
+        if action == "replace":
+            lines[at] = lines[at] + f"  # edit {rng.randrange(100)}"
+        elif action == "insert":
+            lines.insert(at, f"{' ' * 4 * rng.randrange(2)}value_{rng.randrange(100)} = 1")
+        elif action == "insert_block":
+            lines[at:at] = ["", "", f"def added_{at}():", "    return 1", ""]
+        elif len(lines) > 5:
+            del lines[at]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("path", ["model.py", "notes.md"])
+def test_every_changed_line_lands_in_exactly_one_chunk(
+    git_repo: GitRepo, seed: int, path: str
+) -> None:
+    before = MODEL * 3
+    phase = make_phase(git_repo, {path: before}, {path: _mutate(before, seed)})
+    settings = ChunkSettings(max_lines=6, context=seed % 3)
+    chunks = cut_chunks(phase.files, phase.commits, settings)
+    expected = [
+        (line.kind, line.old_no, line.new_no)
+        for file in phase.files
+        for hunk in file.hunks
+        for line in hunk.lines
+        if line.kind != " "
+    ]
+    got = [
+        (line.kind, line.old_no, line.new_no) for chunk in chunks for line in chunk.changed_lines
+    ]
+    assert got == expected
+    assert len({chunk.id for chunk in chunks}) == len(chunks)
+    for chunk in chunks:
+        assert 0 < chunk.added + chunk.removed <= settings.max_lines
+        new_numbers = [line.new_no for line in chunk.lines if line.new_no is not None]
+        assert new_numbers == list(range(chunk.new_start, chunk.new_start + chunk.new_lines))
+        old_numbers = [line.old_no for line in chunk.lines if line.old_no is not None]
+        assert old_numbers == list(range(chunk.old_start, chunk.old_start + chunk.old_lines))
