@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -527,3 +528,17 @@ def test_short_sha_and_branch_names_resolve_to_full_shas(history: GitRepo) -> No
     phase = phase_of(history, f"{short}..main")
     assert (phase.base, phase.head) == (rev(history, "HEAD~1"), rev(history, "main"))
     assert phase.label == f"{short[:7]}..{rev(history, 'main')[:7]}"
+
+
+def test_same_size_edit_in_the_same_second_as_the_index_is_seen(git_repo: GitRepo) -> None:
+    """git's racy-entry check compares entries with the index file's mtime: the copy must keep it."""
+    git_repo.git("config", "core.trustctime", "false")
+    then = 1_700_000_000
+    git_repo.write("a.txt", "one\n")
+    os.utime(git_repo.root / "a.txt", (then, then))
+    git_repo.commit("base")
+    git_repo.write("a.txt", "two\n")
+    os.utime(git_repo.root / "a.txt", (then, then))
+    os.utime(git_repo.root / ".git" / "index", (then, then))
+    (file,) = phase_of(git_repo, "HEAD").files
+    assert file.new_text == "two\n"

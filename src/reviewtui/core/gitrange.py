@@ -209,7 +209,8 @@ def worktree_tree(root: Path) -> tuple[str, list[str]]:
     with tempfile.TemporaryDirectory(prefix="reviewtui-") as scratch:
         env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         if index.is_file():
-            shutil.copyfile(index, env["GIT_INDEX_FILE"])
+            # copy2 keeps the mtime: git's check for entries racing the index depends on it
+            shutil.copy2(index, env["GIT_INDEX_FILE"])
         elif _head(root) is not None:
             run_git(root, "read-tree", "HEAD", env=env)
         add = ("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul")
@@ -300,9 +301,9 @@ def resolve_phase(
     report("resolving the range", 0.0)
     base, head, rule = _bounds(root, range_text, checkpoint)
     report("reading the working tree" if head == WORKTREE else "reading the revisions", 0.1)
-    new_tree, skipped = worktree_tree(root) if head == WORKTREE else (_tree_of(root, head), [])
+    new_tree, skipped = worktree_tree(root) if head == WORKTREE else (head, [])
     report("diffing", 0.3)
-    files = diff_trees(root, _tree_of(root, base), new_tree, context=context)
+    files = diff_trees(root, base or _empty_tree(root), new_tree, context=context)
     if not files and base is None and _head(root) is None:
         raise ReviewError("the repository has no commits yet (and no files to review)")
     report("reading commits", 0.7)
@@ -404,7 +405,7 @@ def _short_ref(ref: str) -> str:
 
 
 def diff_trees(root: Path, old_tree: str, new_tree: str, *, context: int = 3) -> list[FileDiff]:
-    """Every file change between two trees (renames and copies detected), with sizes and new texts."""
+    """Every file change between two tree-ishes (renames and copies detected), with sizes and new texts."""
     output = run_git(
         root, "diff-tree", "-r", "-z", "--raw", "-p", "-M", "-C", f"-U{context}", *_DIFF_OPTIONS,
         old_tree, new_tree, "--", ".", EXCLUDE_STATE,
