@@ -14,12 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from reviewtui.core.models import Request
 from reviewtui.core.report import requests_prompt
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.text import clean_line, shorten
+from reviewtui.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from reviewtui.core.session import ReviewSession
@@ -49,7 +50,7 @@ class RequestQueueScreen(Screen[None]):
         yield Label("Request queue", id="queue-title", classes="title")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Label("", id="queue-empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

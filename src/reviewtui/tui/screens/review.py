@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
@@ -29,6 +29,7 @@ from reviewtui.tui.widgets.chunk_list import ChunkList
 from reviewtui.tui.widgets.diff_view import DiffView
 from reviewtui.tui.widgets.explanation import ExplanationPanel
 from reviewtui.tui.widgets.findings import FindingsPanel
+from reviewtui.tui.widgets.key_bar import KeyBar
 from reviewtui.tui.widgets.outline import SpecOutline
 from reviewtui.tui.widgets.requirement import RequirementPanel
 from reviewtui.tui.widgets.status_bar import StatusBar
@@ -87,7 +88,7 @@ class ReviewScreen(Screen[None]):
                 yield Label("", id="chunk-title", markup=False)
                 yield DiffView(id="diff")
                 yield ExplanationPanel(id="explanation")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.redraw()

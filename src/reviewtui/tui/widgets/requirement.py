@@ -6,6 +6,7 @@ evidence of the link with its confidence. Spec text is shown as plain text, neve
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from textual.content import Content
@@ -65,8 +66,26 @@ def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
 
 
 def _body_text(text: str, title: str) -> str:
-    """The section's text without its heading line (already in the breadcrumb)."""
+    """The section's text without its heading line (already in the breadcrumb), paragraphs reflowed."""
     lines = clean_block(text).strip("\n").split("\n")
     if lines and title.strip() and title.strip() in lines[0]:
         lines = lines[1:]
-    return "\n".join(lines).strip("\n") or "(no text of its own)"
+    return "\n".join(reflow(lines)).strip("\n") or "(no text of its own)"
+
+
+_BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)")
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Join the hard-wrapped lines of each paragraph (markdown soft breaks); keep lists, code, tables."""
+    result: list[str] = []
+    fenced = False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        joinable = result and result[-1].strip() and line.strip() and not fenced
+        if joinable and not _BLOCK_START.match(line) and not result[-1].lstrip().startswith("```"):
+            result[-1] = f"{result[-1].rstrip()} {line.strip()}"
+        else:
+            result.append(line)
+    return result
