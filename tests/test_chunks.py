@@ -410,6 +410,19 @@ def test_commit_attribution(git_repo: GitRepo) -> None:
     }
 
 
+def test_commit_attribution_follows_a_rename(git_repo: GitRepo) -> None:
+    git_repo.write("old.py", MODEL)
+    base = git_repo.commit("base")
+    git_repo.write("old.py", MODEL.replace("SEED = 1\n", "SEED = 1\nWORKERS = 4\n"))
+    edit = git_repo.commit("add workers")
+    git_repo.git("mv", "old.py", "new.py")
+    git_repo.commit("rename")
+    phase = resolve_phase(open_repo(git_repo.root), f"{base}..HEAD", None)
+    [chunk] = cut_chunks(phase.files, phase.commits, ChunkSettings())
+    assert (chunk.path, chunk.old_path, chunk.change) == ("new.py", "old.py", "renamed")
+    assert chunk.commits == [edit]
+
+
 def test_order_follows_the_files_then_position(git_repo: GitRepo) -> None:
     after = {"b.md": "b\n\n" + "x\n" * 20 + "\nend\n", "a.md": "a\n"}
     phase = make_phase(git_repo, {"b.md": "b\n\n" + "x\n" * 20 + "\nold\n"}, after)

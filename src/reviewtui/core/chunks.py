@@ -81,8 +81,9 @@ def cut_chunks(
     with _collector_paused():
         for file in files:
             language = language_for(file.path)
+            added = _added_to(file, added_by_path)
             for piece in _file_pieces(file, settings):
-                chunks.append(_to_chunk(file, piece, language, added_by_path.get(file.path, [])))
+                chunks.append(_to_chunk(file, piece, language, added))
     _make_ids_unique(chunks)
     return chunks
 
@@ -154,12 +155,24 @@ class _Piece:
     summary: str | None = None
 
 
-def _added_by_path(commits: list[CommitInfo]) -> dict[str, list[tuple[str, set[str]]]]:
-    index: dict[str, list[tuple[str, set[str]]]] = {}
-    for commit in commits:
+def _added_by_path(commits: list[CommitInfo]) -> dict[str, list[tuple[int, str, set[str]]]]:
+    """path -> (commit position, sha, stripped added lines) for each commit that added to it."""
+    index: dict[str, list[tuple[int, str, set[str]]]] = {}
+    for position, commit in enumerate(commits):
         for path, added in commit.added_lines.items():
-            index.setdefault(path, []).append((commit.sha, added))
+            index.setdefault(path, []).append((position, commit.sha, added))
     return index
+
+
+def _added_to(
+    file: FileDiff, index: dict[str, list[tuple[int, str, set[str]]]]
+) -> list[tuple[str, set[str]]]:
+    """What each commit added to the file, under its new path or (before a rename) its old one."""
+    entries = list(index.get(file.path, []))
+    if file.old_path and file.old_path != file.path:
+        entries.extend(index.get(file.old_path, []))
+    entries.sort(key=lambda entry: entry[0])
+    return [(sha, added) for _position, sha, added in entries]
 
 
 def _to_chunk(
@@ -189,7 +202,8 @@ def _commits_of(lines: list[DiffLine], added: list[tuple[str, set[str]]]) -> lis
         return []
     texts = {line.text.strip() for line in lines if line.kind == "+"}
     texts.discard("")
-    return [sha for sha, commit_lines in added if not texts.isdisjoint(commit_lines)]
+    shas = [sha for sha, commit_lines in added if not texts.isdisjoint(commit_lines)]
+    return list(dict.fromkeys(shas))
 
 
 def _make_ids_unique(chunks: list[Chunk]) -> None:
