@@ -499,3 +499,28 @@ def test_todo_in_yaml_but_not_in_markdown() -> None:
 
 def test_unparsable_python_still_gets_text_rules() -> None:
     assert flagged("src/broken.py", "def f(:\n    pass  # TODO fix\n", "todo-comment") == [2]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lr = 10**999\nlr = 2 * 10**-99999\nlr = 1e999\nlr = (1e300) ** 2\nlr = (-8) ** 0.5\nlr = 1 / 0\n",
+        "x = " + "[" * 90 + "1" + "]" * 90 + "\n",
+        "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",
+        "def f(:\n\x00\ufffd [/red] [bold]\n",
+        "",
+    ],
+    ids=["huge-numbers", "deep-literal", "too-deep-to-parse", "garbage", "empty"],
+)
+def test_hostile_code_never_crashes_the_checks(code: str) -> None:
+    spec = "learning rate 10^999, batch size 1e400, seeds 1, 2\n"
+    flags = check_text("src/a.py", code, spec)
+    assert all(flag.rule in {"spec-mismatch", "todo-comment"} for flag in flags)
+
+
+def test_messages_are_one_short_line() -> None:
+    receiver = ".".join(f"part{i}" for i in range(80)) + ".test_set"
+    flags = check_text("src/a.py", f"def evaluate(m, data):\n    return m({receiver}[:200])\n")
+    [flag] = flags
+    assert flag.rule == "eval-subset"
+    assert "\n" not in flag.message and len(flag.message) == 200 and flag.message.endswith("…")

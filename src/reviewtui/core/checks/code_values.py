@@ -9,6 +9,7 @@ literal values count (`lr=args.lr` sets nothing); tests and dev/debug branches a
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,8 +81,16 @@ def convert(parameter: Parameter, raw: object) -> Value | None:
             else None
         )
     if isinstance(raw, int | float):
-        return float(raw)
+        return _finite(raw)
     return parse_number(raw) if isinstance(raw, str) else None
+
+
+def _finite(raw: object) -> float | None:
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def literal(node: ast.AST | None) -> object:
@@ -95,15 +104,20 @@ def literal(node: ast.AST | None) -> object:
 
 
 def _arithmetic(node: ast.AST) -> float | None:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div | ast.Pow):
-        left, right = literal(node.left), literal(node.right)
-        if isinstance(left, int | float) and isinstance(right, int | float) and abs(right) < 400:
-            if isinstance(node.op, ast.Mult):
-                return float(left * right)
-            if isinstance(node.op, ast.Div):
-                return float(left / right) if right else None
-            return float(left**right)
-    return None
+    """`2 * 10**-5`, `1 / 3`: products, quotients and powers of number literals."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div | ast.Pow)):
+        return None
+    left, right = literal(node.left), literal(node.right)
+    if not (isinstance(left, int | float) and isinstance(right, int | float)) or abs(right) >= 400:
+        return None
+    try:
+        if isinstance(node.op, ast.Mult):
+            return _finite(left * right)
+        if isinstance(node.op, ast.Div):
+            return _finite(left / right)
+        return _finite(left**right)
+    except (OverflowError, ZeroDivisionError, TypeError, ValueError):
+        return None
 
 
 def extract_code_settings(context: FileContext) -> list[CodeSetting]:

@@ -111,7 +111,7 @@ class FileContext:
             return None
         try:
             return ast.parse(self.text)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 
     @cached_property

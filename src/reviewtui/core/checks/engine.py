@@ -207,13 +207,21 @@ def _chunk_flags(chunk: Chunk, findings: list[tuple[Finding, Severity]]) -> list
         if not touched:
             continue
         line = finding.line if finding.line in added or _covers(chunk, finding.line) else touched[0]
-        flags.setdefault(
-            (finding.rule, line, finding.message),
-            Flag(finding.rule, severity, line, finding.message),
-        )
+        message = one_line(finding.message)
+        flags.setdefault((finding.rule, line, message), Flag(finding.rule, severity, line, message))
     return sorted(
         flags.values(), key=lambda flag: (SEVERITY_RANK[flag.severity], flag.line or 0, flag.rule)
     )
+
+
+MESSAGE_LIMIT = 200
+"""Longest flag message, in characters (quoted code is cut with `…`)."""
+
+
+def one_line(message: str) -> str:
+    """A flag message on one line, at most `MESSAGE_LIMIT` characters."""
+    flat = " ".join(message.split())
+    return flat if len(flat) <= MESSAGE_LIMIT else flat[: MESSAGE_LIMIT - 1] + "…"
 
 
 def _covers(chunk: Chunk, line: int) -> bool:

@@ -146,7 +146,7 @@ def _read_value(text: str, parameter: Parameter) -> tuple[Value, str] | None:
     if match is None:
         return None
     value = number_from_match(match)
-    if parameter.kind == "int" and value != int(value):
+    if value is None or (parameter.kind == "int" and value != int(value)):
         return None
     return value, match.group(0).strip()
 

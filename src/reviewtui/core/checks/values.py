@@ -57,7 +57,16 @@ def normalize_text(text: str) -> str:
     return text
 
 
-def number_from_match(match: re.Match[str]) -> float:
+def number_from_match(match: re.Match[str]) -> float | None:
+    """The number a `NUMBER` match states, or None when it is out of range (`10^999`)."""
+    try:
+        value = _number(match)
+    except (OverflowError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _number(match: re.Match[str]) -> float:
     mantissa = float(match.group("mant").replace(",", ""))
     if match.group("exp"):
         mantissa = float(match.group("mant").replace(",", "") + match.group("exp"))
