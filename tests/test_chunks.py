@@ -284,7 +284,12 @@ def test_binary_file_is_one_summarized_chunk(git_repo: GitRepo) -> None:
     chunks = cut(git_repo, {"weights.bin": old}, {"weights.bin": new})
     assert len(chunks) == 1
     assert chunks[0].summary == "binary file, 12.0 KiB → 14.0 KiB"
-    assert chunks[0].lines == [] and chunks[0].change in {"binary", "modified"}
+    assert chunks[0].lines == [] and chunks[0].change == "binary"
+    more = cut(git_repo, {}, {"weights.bin": None, "logo.png": old})
+    assert {chunk.path: chunk.summary for chunk in more} == {
+        "weights.bin": "binary file deleted, 14.0 KiB",
+        "logo.png": "binary file added, 12.0 KiB",
+    }
 
 
 def test_huge_and_minified_files_are_summarized(git_repo: GitRepo) -> None:

@@ -288,15 +288,21 @@ def format_size(size: int) -> str:
 
 
 def _binary_summary(file: FileDiff) -> str:
+    """`binary file, 12.3 KiB → 14.0 KiB`; git marks every binary change `binary`, so whether it
+    was added or deleted shows in which side has a size."""
     old = format_size(file.old_size) if file.old_size is not None else None
     new = format_size(file.new_size) if file.new_size is not None else None
-    if file.change == "added":
-        return f"binary file added, {new}" if new else "binary file added"
-    if file.change == "deleted":
-        return f"binary file deleted, {old}" if old else "binary file deleted"
-    if old and new:
-        return f"binary file, {old} → {new}"
-    return "binary file changed"
+    if file.change == "added" or (new and not old and file.change != "deleted"):
+        text = f"binary file added, {new}" if new else "binary file added"
+    elif file.change == "deleted" or (old and not new):
+        text = f"binary file deleted, {old}" if old else "binary file deleted"
+    elif old and new:
+        text = f"binary file, {old} → {new}"
+    else:
+        text = "binary file changed"
+    if file.old_path and file.old_path != file.path:
+        text += f", {'copied' if file.copied else 'renamed'} from {file.old_path}"
+    return text
 
 
 def _submodule_summary(changed: list[DiffLine]) -> str:
