@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -27,13 +28,30 @@ def paths(phase: Phase) -> list[str]:
     return [file.path for file in phase.files]
 
 
+@pytest.fixture(scope="module")
+def history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per module, in its own isolated git environment: main: add a -> add b -> add c."""
+    home = tmp_path_factory.mktemp("template-home")
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test Reviewer\n\temail = reviewer@example.invalid\n", encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        repo = GitRepo.init(tmp_path_factory.mktemp("template") / "repo")
+        for name in "abc":
+            repo.write(f"{name}.txt", f"{name}\n")
+            repo.commit(f"add {name}")
+    return repo.root
+
+
 @pytest.fixture
-def history(git_repo: GitRepo) -> GitRepo:
-    """main: c1 (a.txt) -> c2 (b.txt) -> c3 (c.txt)."""
-    for name in "abc":
-        git_repo.write(f"{name}.txt", f"{name}\n")
-        git_repo.commit(f"add {name}")
-    return git_repo
+def history(history_template: Path, tmp_path: Path) -> GitRepo:
+    """A fresh copy of the three-commit template repository in `tmp_path / "repo"`."""
+    root = tmp_path / "repo"
+    shutil.copytree(history_template, root, symlinks=True)
+    return GitRepo(root)
 
 
 def rev(repo: GitRepo, name: str) -> str:
@@ -130,8 +148,8 @@ def test_resolving_leaves_the_index_and_worktree_untouched(history: GitRepo) -> 
     history.git("add", "a.txt")
     history.write("a.txt", "a unstaged on top\n")
     history.write("new.txt", "untracked\n")
+    status = history.git("status", "--porcelain")  # refreshes (rewrites) the index first
     index = (history.root / ".git" / "index").read_bytes()
-    status = history.git("status", "--porcelain")
     phase = phase_of(history)
     assert phase.files[0].new_text == "a unstaged on top\n"
     assert (history.root / ".git" / "index").read_bytes() == index
