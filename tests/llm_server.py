@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,6 +41,8 @@ class Reply:
     """Stream this many text deltas, then send an `error` event (overloaded)."""
     delay: float = 0.0
     """Seconds to wait before answering (released early when the server stops)."""
+    gate: threading.Event | None = None
+    """When set, the answer waits until the test sets this event (or the server stops)."""
     usage: dict[str, int] = field(
         default_factory=lambda: {"input_tokens": 120, "output_tokens": 40}
     )
@@ -82,6 +84,8 @@ class LLMServer:
         self.replies: list[Reply] = []
         self.default = Reply()
         self.stopping = threading.Event()
+        self.on_request: Callable[[RecordedRequest], None] | None = None
+        """Called (in the server's thread) with each request as it arrives."""
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -117,6 +121,8 @@ class LLMServer:
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+        if self.on_request is not None:
+            self.on_request(request)
 
 
 def closed_port_url() -> str:
@@ -205,6 +211,9 @@ def _handler_for(server: LLMServer) -> type[BaseHTTPRequestHandler]:
             reply = server.next_reply()
             if reply.delay and server.stopping.wait(reply.delay):
                 return
+            while reply.gate is not None and not reply.gate.wait(0.05):
+                if server.stopping.is_set():
+                    return
             if reply.status != 200:
                 self._send_json(reply.status, error_json(reply))
             elif body.get("stream"):

@@ -212,6 +212,17 @@ def test_cancel_stops_the_stream(server: LLMServer, session: AddedFileSession) -
     assert answer.error == "cancelled" and answer.partial and len(pieces) == 1
 
 
+def test_cancel_returns_at_once_while_the_server_holds_the_request(
+    server: LLMServer, session: AddedFileSession
+) -> None:
+    gate = threading.Event()  # never opened: the server sits on the request
+    cancel = threading.Event()
+    server.queue(Reply(gate=gate))
+    server.on_request = lambda _request: cancel.set()
+    answer = explain_chunk(session, session.chunks[0], cancel=cancel)
+    assert answer.error == "cancelled" and not answer.partial and len(server.requests) == 1
+
+
 def test_usage_and_cost_are_reported(server: LLMServer, session: AddedFileSession) -> None:
     server.queue(Reply(usage={"input_tokens": 1000, "output_tokens": 200}))
     explain_chunk(session, session.chunks[0])

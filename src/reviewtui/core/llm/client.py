@@ -162,11 +162,57 @@ class LLMClient:
         force: bool,
         stream: bool,
     ) -> Answer:
-        key = self.key_for(prompt)
         if not force and (hit := self.cached(prompt)) is not None:
             if on_text is not None:
                 on_text(hit.text)
             return hit
+        if cancel is None:
+            return self._send(prompt, on_text, None, background=background, stream=stream)
+        return self._send_cancellable(prompt, on_text, cancel, background, stream)
+
+    def _send_cancellable(
+        self,
+        prompt: Prompt,
+        on_text: TextCallback | None,
+        cancel: threading.Event,
+        background: bool,
+        stream: bool,
+    ) -> Answer:
+        """Send from a daemon thread, so a cancel returns at once even while a read blocks.
+
+        The abandoned request finishes (or times out) on its own; a complete answer is still cached.
+        """
+        result: list[Answer] = []
+        seen: list[str] = []
+
+        def forward(piece: str) -> None:
+            if not cancel.is_set():
+                seen.append(piece)
+                if on_text is not None:
+                    on_text(piece)
+
+        def send() -> None:
+            result.append(self._send(prompt, forward, cancel, background=background, stream=stream))
+
+        sender = threading.Thread(target=send, name="reviewtui-llm", daemon=True)
+        sender.start()
+        while sender.is_alive() and not cancel.wait(0.05):
+            pass
+        sender.join(0.01)
+        if result:
+            return result[0]
+        text = "".join(seen)
+        return Answer(text, error="cancelled", partial=bool(text))
+
+    def _send(
+        self,
+        prompt: Prompt,
+        on_text: TextCallback | None,
+        cancel: threading.Event | None,
+        *,
+        background: bool,
+        stream: bool,
+    ) -> Answer:
         answer = Answer()
         try:
             self._check_allowed(background)
@@ -183,7 +229,11 @@ class LLMClient:
         self._account(answer.usage, background)
         if answer.ok:
             self.cache.put(
-                key, answer.text, answer.usage, model=self.settings.model, kind=prompt.kind
+                self.key_for(prompt),
+                answer.text,
+                answer.usage,
+                model=self.settings.model,
+                kind=prompt.kind,
             )
         return answer
 

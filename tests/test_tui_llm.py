@@ -1,0 +1,186 @@
+"""Pilot and snapshot tests of explanations streaming into the review app's chunk view.
+
+The real app opens a real repo; the real anthropic SDK talks to the local `LLMServer`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.screens.review import ReviewScreen
+from reviewtui.tui.widgets.explanation import ExplanationPanel
+from tests.gitrepo import GitRepo
+from tests.llm_server import LLMServer, Reply
+from tests.llm_support import build_repo, llm_env
+
+EXPLANATION = (
+    "### What it does\nBuilds AdamW and trains for 3 epochs. [bold]not markup[/bold]\n\n"
+    "### Deviations from the spec\n- learning rate `1e-4`, spec says `2e-5`\n"
+)
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMServer]:
+    with LLMServer() as running:
+        llm_env(monkeypatch, running.url)
+        yield running
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> Path:
+    return build_repo(git_repo)
+
+
+@asynccontextmanager
+async def review(root: Path, no_llm: bool = False) -> AsyncIterator[tuple[ReviewApp, Pilot]]:
+    app = ReviewApp(root, no_llm=no_llm)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        yield app, pilot
+
+
+async def settle(app: ReviewApp, pilot: Pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def panel_of(app: ReviewApp) -> ExplanationPanel:
+    assert isinstance(app.screen, ReviewScreen), type(app.screen)
+    return app.screen.query_one(ExplanationPanel)
+
+
+async def go_to_train(app: ReviewApp, pilot: Pilot) -> None:
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen)
+    for _ in range(6):
+        chunk = screen.navigator.chunk
+        if chunk is not None and chunk.symbol == "train":
+            return
+        await pilot.press("j")
+    raise AssertionError("the train chunk is not reachable with j")
+
+
+async def test_e_streams_an_explanation_while_the_app_stays_usable(
+    server: LLMServer, repo: Path
+) -> None:
+    gate = threading.Event()
+    server.queue(Reply(text=EXPLANATION, chunk_size=7, gate=gate))
+    async with review(repo) as (app, pilot):
+        await go_to_train(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        train = screen.navigator.chunk
+        panel = panel_of(app)
+        assert panel.status_text == "Press e to explain this chunk with the LLM."
+        assert server.requests == []
+        await pilot.press("e")
+        await pilot.pause()
+        assert panel.status_text.startswith("Explaining")
+        await pilot.press("k")  # move away and decide while the answer is on its way
+        decided = screen.navigator.chunk
+        assert decided is not None and decided is not train
+        await pilot.press("a")
+        assert screen.session.decision(decided.id).status == "approved"
+        gate.set()
+        await settle(app, pilot)
+        await go_to_train(app, pilot)
+        assert panel.body_text.strip() == EXPLANATION.strip()
+        assert panel.status_text.startswith("Explanation · 120 in · 40 out")
+        assert "1 secret redacted" in panel.status_text  # the key on line 3, in the context
+        sent = server.requests[-1].prompt_text
+        assert "Use AdamW with learning rate 2e-5" in sent and "spec-mismatch" in sent
+        assert "sk-proj-abcdefghijklmnopqrstuvwxyz0123" not in sent
+
+
+async def test_errors_show_one_line_keep_partial_text_and_retry(
+    server: LLMServer, repo: Path
+) -> None:
+    server.queue(
+        Reply.error(429),
+        Reply(text="Partial words that stop", chunk_size=4, break_after=3),
+        Reply(text=EXPLANATION),
+    )
+    async with review(repo) as (app, pilot):
+        await go_to_train(app, pilot)
+        panel = panel_of(app)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert (
+            panel.status_text == "LLM: rate limited (429); try again in a moment · press e to retry"
+        )
+        assert panel.has_class("-error") and panel.body_text == ""
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert panel.status_text.startswith("Partial answer — LLM: the connection broke")
+        assert panel.has_class("-partial") and panel.body_text == "Partial word"
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert panel.body_text.strip() == EXPLANATION.strip() and len(server.requests) == 3
+        await pilot.press("k")  # the rest of the app still works
+        assert panel.status_text == "Press e to explain this chunk with the LLM."
+
+
+async def test_without_a_key_the_panel_says_how_to_enable_and_sends_nothing(
+    monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    with LLMServer() as running:
+        llm_env(monkeypatch, running.url, key=None)
+        async with review(repo) as (app, pilot):
+            await go_to_train(app, pilot)
+            assert "set ANTHROPIC_API_KEY" in panel_of(app).status_text
+            await pilot.press("e")
+            await settle(app, pilot)
+            assert "set ANTHROPIC_API_KEY" in panel_of(app).status_text
+            assert panel_of(app).has_class("-error")
+            await pilot.press("a")  # reviewing works without the LLM
+        assert running.requests == []
+
+
+async def test_auto_explain_prefetch_and_the_cache_on_reopening(
+    monkeypatch: pytest.MonkeyPatch, server: LLMServer, repo: Path
+) -> None:
+    monkeypatch.setenv("REVIEWTUI_AUTO_EXPLAIN", "1")
+    monkeypatch.setenv("REVIEWTUI_PREFETCH", "3")
+    async with review(repo) as (app, pilot):
+        await go_to_train(app, pilot)
+        await settle(app, pilot)
+        assert panel_of(app).body_text == "A fine explanation."
+    sent = len(server.requests)
+    paths = {r.prompt_text.split("File: ")[1].split(" ")[0] for r in server.requests}
+    assert paths == {"src/train.py"}  # two chunks of train.py; `.env` is never sent
+    assert sent == 2
+    monkeypatch.setenv("REVIEWTUI_AUTO_EXPLAIN", "0")
+    async with review(repo) as (app, pilot):
+        await go_to_train(app, pilot)
+        panel = panel_of(app)
+        assert panel.body_text == "A fine explanation."
+        assert "cached, no tokens spent" in panel.status_text
+    assert len(server.requests) == sent
+
+
+def test_snapshot_of_a_streamed_explanation(
+    snap_compare,  # type: ignore[no-untyped-def]
+    server: LLMServer,
+    repo: Path,
+) -> None:
+    server.queue(Reply(text=EXPLANATION, chunk_size=9))
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, ReviewApp)
+        await settle(app, pilot)
+        await go_to_train(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+
+    assert snap_compare(ReviewApp(repo), terminal_size=(120, 40), run_before=run_before)
