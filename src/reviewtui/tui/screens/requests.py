@@ -2,11 +2,12 @@
 
 The reviewer lists, edits, marks done, deletes and reorders requests, and exports the open ones as a
 prompt to paste to the coding agent. Every change is saved by the session before the table redraws.
-The `d` key is left free for the LLM work's "draft a fix" action.
+`d` opens the LLM work's `DraftScreen(session, request)` (module `screens/draft.py`) when it exists.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -33,12 +34,13 @@ class RequestQueueScreen(Screen[None]):
     """The request queue as a table, one row per request, in queue order."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "edit", "Edit"),
+        Binding("e,enter", "edit", "Edit"),
         Binding("space", "toggle_done", "Done / open"),
         Binding("delete,backspace", "delete", "Delete"),
         Binding("K,shift+up", "move(-1)", "Move up"),
         Binding("J,shift+down", "move(1)", "Move down"),
         Binding("x", "export", "Export prompt"),
+        Binding("d", "draft", "Draft a fix (LLM)"),
         Binding("escape,Q", "close", "Back to review"),
     ]
 
@@ -153,6 +155,19 @@ class RequestQueueScreen(Screen[None]):
             self.notify(f"cannot write {path}: {error.strerror}", severity="error", markup=False)
             return
         self.notify(f"Wrote the open requests as a prompt to {path}", markup=False)
+
+    def action_draft(self) -> None:
+        """Hand the request to the LLM work's `DraftScreen(session, request)`, when it is installed."""
+        request_id = self.selected_id()
+        if request_id is None:
+            return
+        try:
+            draft = importlib.import_module("reviewtui.tui.screens.draft")
+        except ModuleNotFoundError:
+            self.notify("Drafting fixes is not available in this build.", severity="warning")
+            return
+        screen = draft.DraftScreen(self.session, self.session.request(request_id))
+        self.app.push_screen(screen, lambda _: self.refill(request_id))
 
     def action_close(self) -> None:
         self.dismiss(None)

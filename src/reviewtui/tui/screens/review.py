@@ -289,8 +289,6 @@ class ReviewScreen(Screen[None]):
         self.navigator.set_order("risk" if self.navigator.order == "spec" else "spec")
         self._generation += 1
         self.redraw()
-        order = "risk first" if self.navigator.order == "risk" else "spec order"
-        self.notify(f"Order: {order}.", timeout=2)
 
     def action_filter(self) -> None:
         rules = sorted({flag.rule for flags in self.session.flags.values() for flag in flags})

@@ -1,7 +1,7 @@
 """Provides `ChunkList`: one line per chunk of the group on screen.
 
-A line reads `✓ data.py · load_data  +12 −0  ▲2`: decision mark, file name, enclosing definition,
-added/removed counts and flag marks. It is an `OptionList`, so thousands of chunks cost nothing.
+A line reads `✓ ▲2 data.py · load_data  +12 −0`: decision mark, flag count (coloured by the worst
+severity), file name, enclosing definition and added/removed counts. It is an `OptionList`, so thousands of chunks cost nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from reviewtui.core.models import Chunk, Flag
+from reviewtui.core.models import SEVERITY_RANK, Chunk, Flag
 from reviewtui.tui.text import clean_line
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 DECISION_MARKS = {
     "pending": ("·", "$text-muted"),
     "approved": ("✓", "$success"),
-    "flagged": ("✗", "$error"),
+    "flagged": ("×", "$error"),
 }
 SEVERITY_STYLES = {"high": "$error", "medium": "$warning", "low": "$text-muted"}
 
@@ -33,13 +33,14 @@ def chunk_line(chunk: Chunk, status: str, flags: list[Flag]) -> Content:
     """The one-line summary of a chunk, as plain content with styled marks."""
     mark, mark_style = DECISION_MARKS.get(status, ("?", ""))
     name = clean_line(chunk.path.rsplit("/", 1)[-1])
-    parts: list[str | tuple[str, str]] = [(mark, f"bold {mark_style}"), " ", name]
+    parts: list[str | tuple[str, str]] = [(mark, f"bold {mark_style}"), " "]
+    if flags:
+        worst = min(flags, key=lambda flag: SEVERITY_RANK.get(flag.severity, 3))
+        parts += [(f"▲{len(flags)}", f"bold {SEVERITY_STYLES[worst.severity]}"), " "]
+    parts.append(name)
     if chunk.symbol:
         parts += [(" · ", "$text-muted"), (clean_line(chunk.symbol), "$accent")]
     parts += ["  ", (f"+{chunk.added}", "$success"), " ", (f"−{chunk.removed}", "$error")]
-    if flags:
-        worst = min(flags, key=lambda flag: {"high": 0, "medium": 1}.get(flag.severity, 2))
-        parts += ["  ", (f"▲{len(flags)}", f"bold {SEVERITY_STYLES[worst.severity]}")]
     return Content.assemble(*parts)
 
 

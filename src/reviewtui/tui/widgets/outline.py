@@ -1,6 +1,6 @@
 """Provides `SpecOutline`: the spec's section tree with per-section chunk counts and review marks.
 
-Each label reads `2.1 Source  3 ✓1 ✗1`: chunks of the section and its subsections, approved,
+Each label reads `2.1 Source  3 ✓1 ×1`: chunks of the section and its subsections, approved,
 flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase.
 A last entry, "Unlinked changes", holds the chunks that belong to no section.
 """
@@ -110,7 +110,7 @@ class SpecOutline(Tree[str]):
         if totals.approved:
             label.append(f" ✓{totals.approved}", style="green")
         if totals.flagged:
-            label.append(f" ✗{totals.flagged}", style="red")
+            label.append(f" ×{totals.flagged}", style="red")
         label.append(mark, style="bold green")
         return label
 
