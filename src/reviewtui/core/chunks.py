@@ -4,13 +4,14 @@ How a file is cut:
 
 - Python (`.py`, `.pyi`, `.pyw`): `ast` on the new side (the old side for a deleted file) gives every
   line an *owner*: a top-level function, a class (its own statements), a method, or the module. A chunk
-  never spans two owners. Removed lines take their owner from the old side, which is rebuilt from the
-  new text and the hunks. Small hunks of the same definition a few lines apart are joined, and a
-  definition with more than `max_lines` changed lines is split at blank lines, else at statement
-  starts. `Chunk.symbol` is the deepest definition enclosing the chunk's changes (`Trainer.step`).
-  A file that does not parse falls back to the text rules.
-- Config (yaml, json, toml, ini, cfg): the owner of a line is its top-level key (a TOML or INI table),
-  which is also the chunk's `symbol`.
+  never spans two owners, except that a class whose changes fit in one chunk stays whole. Removed
+  lines take their owner from the old side, which is rebuilt from the new text and the hunks. Small
+  hunks of the same definition a few lines apart are joined, and a definition with more than
+  `max_lines` changed lines is split at blank lines, else at statement starts. `Chunk.symbol` is the
+  deepest definition enclosing the chunk's changes (`Trainer.step`). A file that does not parse
+  falls back to the text rules.
+- Config (yaml, json, toml, ini, cfg): a multi-line top-level key (a TOML or INI table) owns its
+  lines and names the chunk (`symbol`); neighbouring one-line settings share a chunk.
 - Other text: one chunk per hunk, split at blank lines when it has more than `max_lines` changes.
 - Binary files, submodules, huge and minified files, and changes without content (a pure rename, a
   mode change, an empty file) become one chunk with a one-line `summary` and no lines.
