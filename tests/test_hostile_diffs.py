@@ -98,8 +98,12 @@ def hostile(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[],
     """Switch on a hostile global git config and environment (call it after building the repo)."""
 
     def activate() -> None:
+        attributes = isolated_env / "hostile-attributes"
+        attributes.write_text("* diff=shout\n", encoding="utf-8")
         with (isolated_env / ".gitconfig").open("a", encoding="utf-8") as config:
             config.write(HOSTILE_CONFIG)
+            config.write(f"[core]\n\tattributesFile = {attributes}\n")
+            config.write('[diff "shout"]\n\ttextconv = false-textconv\n\tcommand = false-command\n')
         monkeypatch.setenv("GIT_EXTERNAL_DIFF", "false")
         monkeypatch.setenv("GIT_PAGER", "false-pager")
         monkeypatch.setenv("GIT_LITERAL_PATHSPECS", "1")
@@ -492,7 +496,7 @@ def test_the_hostile_config_breaks_naive_git(
     naive = subprocess.run(["git", "diff"], cwd=git_repo.root, capture_output=True, check=False)
     assert naive.returncode != 0 and b"orderfile" in naive.stderr
     colored = subprocess.run(
-        ["git", "diff", "--no-ext-diff", "-O/dev/null"],
+        ["git", "diff", "--no-ext-diff", "--no-textconv", "-O/dev/null"],
         cwd=git_repo.root,
         capture_output=True,
         check=True,

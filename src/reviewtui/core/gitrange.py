@@ -15,6 +15,7 @@ tree-to-tree diff. Line-ending conversion (`core.autocrlf`, `.gitattributes`) ap
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -179,6 +180,7 @@ def _head(root: Path) -> str | None:
     return _optional(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
 
 
+@functools.lru_cache(maxsize=64)
 def _empty_tree(root: Path) -> str:
     return run_git(root, "hash-object", "-t", "tree", "--stdin", input=b"").decode().strip()
 
