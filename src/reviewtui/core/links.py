@@ -15,8 +15,8 @@ from reviewtui.core.linking.signals import (
     LinkContext,
     comment_evidence,
     commit_evidence,
-    family,
     lexical_evidence,
+    lexical_shares,
     name_evidence,
     path_evidence,
 )
@@ -37,13 +37,12 @@ def link_chunks(
 ) -> dict[str, SectionLink]:
     """One `SectionLink` per chunk id (section_id None when the chunk stays unlinked)."""
     context = LinkContext.build(spec, commits, file_texts or {})
-    families = {section.id: family(spec, section) for section in spec.sections}
     candidates: dict[str, Candidates] = {}
     shares: dict[str, dict[str, float]] = {}
     for chunk in chunks:
-        candidates[chunk.id], shares[chunk.id] = _signals(chunk, context, families)
+        candidates[chunk.id], shares[chunk.id] = _signals(chunk, context)
     links = {
-        chunk.id: _decide(chunk.id, candidates[chunk.id], shares[chunk.id], spec)
+        chunk.id: _decide(chunk.id, candidates[chunk.id], shares[chunk.id], context)
         for chunk in chunks
     }
     decided: Decided = {
@@ -51,10 +50,12 @@ def link_chunks(
         for chunk_id, link in links.items()
         if link.confidence >= settings.threshold
     }
-    for chunk_id, pairs in structure_evidence(chunks, decided, context.label).items():
+    for chunk_id, pairs in structure_evidence(
+        chunks, decided, context.label, context.defined
+    ).items():
         for section_id, evidence in pairs:
             candidates[chunk_id].setdefault(section_id, []).append(evidence)
-        links[chunk_id] = _decide(chunk_id, candidates[chunk_id], shares[chunk_id], spec)
+        links[chunk_id] = _decide(chunk_id, candidates[chunk_id], shares[chunk_id], context)
     for link in links.values():
         if link.confidence < settings.threshold:
             link.section_id = None
@@ -62,16 +63,14 @@ def link_chunks(
     return links
 
 
-def _signals(
-    chunk: Chunk, context: LinkContext, families: dict[str, set[str]]
-) -> tuple[Candidates, dict[str, float]]:
+def _signals(chunk: Chunk, context: LinkContext) -> tuple[Candidates, dict[str, float]]:
     candidates: Candidates = {}
     comment_evidence(chunk, context, candidates)
     commit_evidence(chunk, context, candidates)
     path_evidence(chunk, context, candidates)
     name_evidence(chunk, context, candidates)
-    shares = lexical_evidence(chunk, context, candidates, families)
-    return candidates, shares
+    scores = lexical_evidence(chunk, context, candidates)
+    return candidates, lexical_shares(scores, candidates, context)
 
 
 def noisy_or(scores: list[float]) -> float:
@@ -83,26 +82,55 @@ def noisy_or(scores: list[float]) -> float:
 
 
 def _decide(
-    chunk_id: str, candidates: Candidates, shares: dict[str, float], spec: Spec
+    chunk_id: str, candidates: Candidates, shares: dict[str, float], context: LinkContext
 ) -> SectionLink:
     best: tuple[float, int, str] | None = None
     best_evidence: list[Evidence] = []
     for section_id, own in candidates.items():
-        inherited = [e for a in spec.ancestors(section_id) for e in candidates.get(a.id, [])]
-        evidence = _strongest_per_detail(own + inherited)
+        ancestors = context.ancestors.get(section_id, [])
+        inherited = [e for a in ancestors if a in candidates for e in candidates[a]]
+        evidence = _strongest_per_detail(own + inherited) if inherited or len(own) > 1 else own
         confidence = noisy_or([e.score for e in evidence])
-        key = (
-            confidence + TIE_BREAK * shares.get(section_id, 0.0),
-            len(spec.ancestors(section_id)),
-            section_id,
-        )
+        key = (confidence + TIE_BREAK * shares.get(section_id, 0.0), len(ancestors), section_id)
         if best is None or key > best:
             best, best_evidence = key, evidence
     if best is None:
         return SectionLink(chunk_id, None, 0.0, [])
+    best, best_evidence = _prefer_task_candidate(best, best_evidence, candidates, context)
     confidence = round(min(noisy_or([e.score for e in best_evidence]), 1.0), 3)
     ordered = sorted(best_evidence, key=lambda e: -e.score)
     return SectionLink(chunk_id, best[2], confidence, ordered)
+
+
+TASK_CANDIDATE_SHARE = 0.35
+"""A task candidate whose own evidence reaches this share of a describing heading's takes the link."""
+
+
+def _prefer_task_candidate(
+    best: tuple[float, int, str],
+    evidence: list[Evidence],
+    candidates: Candidates,
+    context: LinkContext,
+) -> tuple[tuple[float, int, str], list[Evidence]]:
+    """When a heading that describes (not contains) a task wins, the task with enough evidence of its
+    own takes the link, keeping the heading's evidence: tasks are the units of work and coverage."""
+    section = context.spec.get(best[2])
+    if section is None or section.kind == "task":
+        return best, evidence
+    tasks = [
+        (noisy_or([e.score for e in own]), section_id)
+        for section_id, own in candidates.items()
+        if (task := context.spec.get(section_id)) is not None
+        and task.kind == "task"
+        and best[2] not in context.ancestors.get(section_id, [])
+    ]
+    if not tasks:
+        return best, evidence
+    score, task_id = max(tasks)
+    if score < TASK_CANDIDATE_SHARE * best[0]:
+        return best, evidence
+    merged = _strongest_per_detail(candidates[task_id] + evidence)
+    return (best[0], best[1], task_id), merged
 
 
 def _strongest_per_detail(evidence: list[Evidence]) -> list[Evidence]:

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from reviewtui.core.linking.terms import terms_of
 from reviewtui.core.models import Section, Spec
 
+MAX_QUERY_TERMS = 24
+"""Only a chunk's rarest terms are scored (keeps 3,000 chunks × 200 sections under a second)."""
 K1 = 1.2
 B = 0.75
 
 _INERT_TITLE = re.compile(
-    r"^\W*(?:[\d.]+\s*)?(?:phases?|checkpoints?|milestones?|table of contents|contents|toc|references|"
+    r"^\W*(?:[\d.]+\s*)?(?:phases?|milestones?|roadmap|table of contents|contents|toc|references|"
     r"changelog|glossary|open questions|non[- ]goals|out of scope)\W*$",
     re.IGNORECASE,
 )
@@ -46,6 +48,7 @@ class SectionIndex:
     boost: list[float] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
     """Section id → its position in `sections`."""
+    idf: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(cls, spec: Spec, ref_titles: dict[str, list[str]]) -> SectionIndex:
@@ -68,17 +71,27 @@ class SectionIndex:
             norm = K1 * (1 - B + B * lengths[position] / max(average, 1.0))
             for term, count in document.items():
                 idf = math.log((total - frequency[term] + 0.5) / (frequency[term] + 0.5) + 1)
+                self.idf[term] = idf
                 weight = idf * count * (K1 + 1) / (count + norm) * self.boost[position]
-                self.postings.setdefault(term, {})[position] = weight
+                if weight > 0:
+                    self.postings.setdefault(term, {})[position] = weight
 
-    def scores(self, query: dict[str, float]) -> list[float]:
-        """The BM25 score of a weighted query against every section (index order)."""
-        totals = [0.0] * len(self.sections)
+    def prune(self, query: dict[str, float], keep: int = MAX_QUERY_TERMS) -> dict[str, float]:
+        """The query's `keep` rarest terms: rare terms carry BM25, common ones only cost time."""
+        if len(query) <= keep:
+            return query
+        rarest = sorted(query, key=self.idf.__getitem__, reverse=True)[:keep]
+        return {term: query[term] for term in rarest}
+
+    def scores(self, query: dict[str, float]) -> dict[int, float]:
+        """The BM25 score of a query against every section it shares a term with."""
+        totals: dict[int, float] = {}
+        get = totals.get
         for term, weight in query.items():
             posting = self.postings.get(term)
             if posting:
                 for position, value in posting.items():
-                    totals[position] += weight * value
+                    totals[position] = get(position, 0.0) + weight * value
         return totals
 
     def top_terms(self, query: dict[str, float], position: int, count: int = 3) -> list[str]:

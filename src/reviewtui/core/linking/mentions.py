@@ -17,17 +17,23 @@ _EXTENSIONS = (
 )
 _PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?![\w/])")
 _BACKTICK = re.compile(r"`([^`\n]{2,80})`")
+_FILE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z0-9]{1,5}")
+"""`train.tsv`, `access.log.2.gz`: a file name, whose parts are not code names."""
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _NAME_IN_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_PATHS_PER_SECTION = 6
 """A section naming more paths than this is a layout listing (plan.md "Project structure"): ignored."""
 
-_DEFINITION = re.compile(
-    r"^\s*(?:async\s+def|def|class|function|func|fn|interface|struct|type|const|let|var)\s+([A-Za-z_]\w*)"
-    r"|^\s*([A-Za-z_][\w.]*)\s*(?::[^=\n]*)?=(?!=)"
-    r"|^\s*-?\s*[\"']?([A-Za-z_][\w.-]*)[\"']?\s*:(?!:)"
-    r"|^\s*\[([\w.-]+)\]\s*$"
+_CODE_DEFINITION = re.compile(
+    r"^\s*(?:export\s+)?(?:async\s+def|def|class|function|func|fn|interface|struct|type|const|let|var)"
+    r"\s+([A-Za-z_]\w*)|^([A-Za-z_][\w.]*)\s*(?::[^=\n]*)?=(?!=)"
 )
+"""A definition line in code: `def`/`class`/`function`…, or a module-level assignment."""
+_CONFIG_KEY = re.compile(
+    r"^\s*-?\s*[\"']?([A-Za-z_][\w.-]*)[\"']?\s*[:=](?!:)|^\s*\[([\w.-]+)\]\s*$"
+)
+"""A key in YAML, JSON, TOML or INI (`lr: 3e-4`, `"lr": 3e-4`, `lr = 3e-4`, `[train]`)."""
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".env", ".conf")
 
 
 @dataclass
@@ -82,6 +88,8 @@ def _unique(items: object) -> list[str]:
 def _names(text: str) -> list[str]:
     names: list[str] = []
     for quoted in _BACKTICK.findall(text):
+        if _PATH.fullmatch(quoted.strip()) or "/" in quoted or _FILE_NAME.fullmatch(quoted.strip()):
+            continue
         for name in _NAME_IN_CODE.findall(quoted.split("(")[0]):
             if _is_specific(name):
                 names.append(name)
@@ -94,13 +102,14 @@ def _is_specific(name: str) -> bool:
 
 
 def defined_names(chunk: Chunk) -> list[str]:
-    """Names the chunk defines: its symbol's parts, and definitions/assignments/keys on its added lines."""
-    names: list[str] = []
-    if chunk.symbol:
-        names.extend(chunk.symbol.split("."))
+    """Names the chunk defines: its symbol's parts, definitions and module-level assignments on
+    its added lines (deleted lines for a pure deletion), every key in a config file."""
+    names: list[str] = chunk.symbol.split(".") if chunk.symbol else []
+    pattern = _CONFIG_KEY if chunk.path.endswith(CONFIG_SUFFIXES) else _CODE_DEFINITION
+    kind = "-" if chunk.added == 0 else "+"
     for line in chunk.lines:
-        if line.kind == "+" or (line.kind == "-" and chunk.added == 0):
-            match = _DEFINITION.match(line.text)
+        if line.kind == kind:
+            match = pattern.match(line.text)
             if match:
                 name = next(group for group in match.groups() if group)
                 names.extend(name.split("."))

@@ -32,6 +32,8 @@ MARKER = re.compile(
     rf"(?i)(?:\bspecs?|\bsections?|\btasks?|\brefs?|\bimplements?|\brequirements?|§)\s*[:#]?\s*"
     rf"((?:{_ID})(?:\s*(?:,|/|&|\band\b)\s*(?:{_ID}))*)"
 )
+MARKER_WORDS = ("spec", "section", "task", "ref", "implement", "requirement", "§")
+"""Cheap substrings that must be present before `MARKER` is worth running."""
 _SPLIT_IDS = re.compile(r"\s*(?:,|/|&|\band\b)\s*", re.IGNORECASE)
 BARE_ID = re.compile(r"\b[A-Z]{1,4}-?\d{1,4}\b")
 _LEADING_NUMBER = re.compile(r"^\s*[\[(]?(\d+(?:\.\d+)+|[A-Z]{1,4}-?\d{1,4})[\])]?(?:\s*[:\-–]|\s)")

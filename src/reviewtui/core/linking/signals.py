@@ -14,12 +14,19 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from reviewtui.core.linking.index import SectionIndex
-from reviewtui.core.linking.mentions import SpecMentions, defined_names
-from reviewtui.core.linking.references import SectionRefs, backlink_titles
+from reviewtui.core.linking.mentions import CONFIG_SUFFIXES, SpecMentions, defined_names
+from reviewtui.core.linking.references import (
+    BARE_ID,
+    MARKER_WORDS,
+    SectionRefs,
+    backlink_titles,
+    backlinks,
+)
 from reviewtui.core.linking.regions import MarkerRegion, marker_regions
-from reviewtui.core.linking.terms import identifier_key, terms_of
+from reviewtui.core.linking.terms import TOKEN, identifier_key, terms_of, token_terms
 from reviewtui.core.models import Chunk, CommitInfo, Evidence, Section, Spec
 
 COMMENT_IN_CHUNK = 0.95
@@ -28,12 +35,20 @@ COMMENT_FILE = 0.75
 TRAILER = 0.95
 COMMIT_ONE = 0.85
 COMMIT_MANY = 0.6
-PATH_ONE = 0.6
-PATH_MANY = 0.35
+PATH_ONE = 0.3
+PATH_MANY = 0.2
+PATH_CONFIG = 0.6
+"""A config file named by one section follows it (config keys follow the section that names them)."""
 NAME_ONE = 0.7
 NAME_MANY = 0.45
+NAME_WORD = 0.6
+"""A single-word name (`train`, `lr`) is weaker evidence than a compound one (`mean_pool`)."""
 LEXICAL_HALF = 6.0
 """The BM25 score at which lexical strength is one half."""
+SUBJECT_HALF = 4.0
+"""The same for a commit subject (a few words only)."""
+COMMIT_SUBJECT = 0.8
+"""Weight of a commit subject that names no id but describes a section."""
 SYMBOL_WEIGHT = 2.0
 PATH_WEIGHT = 1.0
 REF_TRAILERS = (
@@ -60,6 +75,8 @@ class CommitRefs:
     trailer: list[tuple[str, str, str]] = field(default_factory=list)
     """(section id, trailer key, trailer value)."""
     message: list[str] = field(default_factory=list)
+    subject_match: tuple[str, float] | None = None
+    """For a subject that names no id: the section it describes and how surely (lexical)."""
 
 
 @dataclass
@@ -73,21 +90,47 @@ class LinkContext:
     commits: dict[str, CommitRefs]
     regions: dict[str, list[MarkerRegion]]
     position: dict[str, int]
+    commit_lines: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """Commit sha → path → the stripped lines that commit added."""
+    ancestors: dict[str, list[str]] = field(default_factory=dict)
+    """Section id → ids of its ancestors, nearest first."""
+    families: dict[str, set[str]] = field(default_factory=dict)
+    backlinks: dict[str, list[str]] = field(default_factory=dict)
+    """Section id → the sections it back-links to (a task → its story or requirements)."""
+    defined: dict[str, list[str]] = field(default_factory=dict)
+    """Chunk id → the names it defines (filled by `name_evidence`, reused by structure rules)."""
+    path_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def known_terms(self, token: str) -> tuple[str, ...]:
+        """The terms of a code token that occur in the spec (cached: a codebase repeats its names)."""
+        terms = self.term_cache.get(token)
+        if terms is None:
+            idf = self.index.idf
+            terms = self.term_cache[token] = tuple(t for t in token_terms(token) if t in idf)
+        return terms
 
     @classmethod
     def build(
         cls, spec: Spec, commits: list[CommitInfo], file_texts: dict[str, str]
     ) -> LinkContext:
         refs = SectionRefs.build(spec)
-        return cls(
+        context = cls(
             spec=spec,
             refs=refs,
             index=SectionIndex.build(spec, backlink_titles(spec, refs)),
             mentions=SpecMentions.build(spec),
-            commits={commit.sha: _commit_refs(commit, refs) for commit in commits},
+            commits={},
             regions={path: marker_regions(text, refs) for path, text in file_texts.items()},
             position={section.id: number for number, section in enumerate(spec.sections)},
+            commit_lines={commit.sha: commit.added_lines for commit in commits},
+            ancestors={s.id: [a.id for a in spec.ancestors(s.id)] for s in spec.sections},
+            families=_families(spec, refs),
+            backlinks=backlinks(spec, refs),
         )
+        for commit in commits:
+            context.commits[commit.sha] = _commit_refs(commit, context)
+        return context
 
     def label(self, section_id: str) -> str:
         section = self.spec.get(section_id)
@@ -99,7 +142,18 @@ class LinkContext:
         return f"'{title}'"
 
 
-def _commit_refs(commit: CommitInfo, refs: SectionRefs) -> CommitRefs:
+def _families(spec: Spec, refs: SectionRefs) -> dict[str, set[str]]:
+    """Each section's family, joined with the sections it back-links to (a task and its story)."""
+    families = {section.id: family(spec, section) for section in spec.sections}
+    for source, targets in backlinks(spec, refs).items():
+        for target in targets:
+            families[source].add(target)
+            families[target].add(source)
+    return families
+
+
+def _commit_refs(commit: CommitInfo, context: LinkContext) -> CommitRefs:
+    refs = context.refs
     found = CommitRefs(commit.sha, commit.subject)
     for key, values in commit.trailers.items():
         if key.lower() not in REF_TRAILERS:
@@ -111,8 +165,31 @@ def _commit_refs(commit: CommitInfo, refs: SectionRefs) -> CommitRefs:
                     found.trailer.append((section_id, key, value))
     named = {section_id for section_id, _, _ in found.trailer}
     message = refs.in_subject(commit.subject) + refs.in_text(commit.body)
-    found.message = [section_id for section_id in dict.fromkeys(message) if section_id not in named]
+    message = [section_id for section_id in dict.fromkeys(message) if section_id not in named]
+    found.message = _most_specific_refs(message, context)
+    if not found.trailer and not found.message:
+        found.subject_match = _subject_match(commit.subject, context)
     return found
+
+
+def _most_specific_refs(section_ids: list[str], context: LinkContext) -> list[str]:
+    """Drop a named section that another named one sits under or back-links to
+    (`T012 [US2] …` names one piece of work, not two)."""
+    covered: set[str] = set()
+    for section_id in section_ids:
+        covered.update(context.ancestors.get(section_id, []))
+        covered.update(context.backlinks.get(section_id, []))
+    return [s for s in section_ids if s not in covered] or section_ids
+
+
+def _subject_match(subject: str, context: LinkContext) -> tuple[str, float] | None:
+    """The section a commit subject without ids describes (BM25), with a confidence."""
+    query = {term: 1.0 for term in terms_of(subject) if term in context.index.idf}
+    best = best_lexical(context, query, SUBJECT_HALF)
+    if best is None:
+        return None
+    position, confidence, _ = best
+    return context.index.sections[position].id, confidence
 
 
 def _add(candidates: Candidates, section_id: str, evidence: Evidence) -> None:
@@ -120,6 +197,14 @@ def _add(candidates: Candidates, section_id: str, evidence: Evidence) -> None:
 
 
 def comment_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
+    changed = "\n".join(line.text for line in chunk.lines if line.kind != " ")
+    lowered = changed.lower()
+    if any(word in lowered for word in MARKER_WORDS) or BARE_ID.search(changed):
+        _comment_lines(chunk, context, candidates)
+    _comment_regions(chunk, context, candidates)
+
+
+def _comment_lines(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
     for line in chunk.lines:
         if line.kind == " ":
             continue
@@ -127,6 +212,9 @@ def comment_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates)
             where = f"{chunk.path}:{line.new_no or line.old_no}"
             detail = f"comment at {where} names {context.label(section_id)}"
             _add(candidates, section_id, Evidence("comment", detail, COMMENT_IN_CHUNK))
+
+
+def _comment_regions(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
     first, last = _span(chunk)
     for region in context.regions.get(chunk.path, []):
         if region.first <= last and first <= region.last:
@@ -153,13 +241,31 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
         refs = context.commits.get(sha)
         if refs is None:
             continue
+        share = _line_share(chunk, sha, context)
         for section_id, key, value in refs.trailer:
             detail = f"commit {sha[:7]} trailer {key}: {value}"
-            _add(candidates, section_id, Evidence("commit", detail, TRAILER))
-        score = COMMIT_ONE if len(refs.message) == 1 else COMMIT_MANY
+            _add(candidates, section_id, Evidence("commit", detail, round(TRAILER * share, 3)))
+        score = round((COMMIT_ONE if len(refs.message) == 1 else COMMIT_MANY) * share, 3)
         for section_id in refs.message:
             detail = f"commit {sha[:7]}: '{_short(refs.subject)}'"
             _add(candidates, section_id, Evidence("commit", detail, score))
+        if refs.subject_match is not None:
+            section_id, confidence = refs.subject_match
+            detail = (
+                f"commit {sha[:7]}: '{_short(refs.subject)}' describes {context.label(section_id)}"
+            )
+            evidence = Evidence("commit", detail, round(COMMIT_SUBJECT * confidence * share, 3))
+            _add(candidates, section_id, evidence)
+
+
+def _line_share(chunk: Chunk, sha: str, context: LinkContext) -> float:
+    """How much of the chunk a commit wrote: 1.0 from half of its distinct added lines up, less
+    for a commit that only added a few generic lines (`session.commit()`) that also occur here."""
+    added = context.commit_lines.get(sha, {}).get(chunk.path)
+    lines = {line.text.strip() for line in chunk.lines if line.kind == "+" and line.text.strip()}
+    if not added or not lines:
+        return 1.0
+    return min(1.0, 2 * len(lines & added) / len(lines))
 
 
 def _short(text: str, width: int = 72) -> str:
@@ -167,37 +273,62 @@ def _short(text: str, width: int = 72) -> str:
 
 
 def path_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
-    named = context.mentions.sections_naming_path(chunk.path)
+    if chunk.path not in context.path_cache:
+        context.path_cache[chunk.path] = context.mentions.sections_naming_path(chunk.path)
+    named = context.path_cache[chunk.path]
     sections = {section_id for section_id, _ in named}
     score = PATH_ONE if len(sections) == 1 else PATH_MANY
+    if len(sections) == 1 and chunk.path.endswith(CONFIG_SUFFIXES):
+        score = PATH_CONFIG
     for section_id, path in named:
         detail = f"path {path} named in {context.label(section_id)}"
         _add(candidates, section_id, Evidence("path", detail, score))
 
 
 def name_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
-    for name in defined_names(chunk):
+    names = context.defined[chunk.id] = defined_names(chunk)
+    for name in names:
         key = identifier_key(name)
         sections = context.mentions.names.get(key, [])
         score = NAME_ONE if len(sections) == 1 else NAME_MANY
+        if not _is_compound(name):
+            score *= NAME_WORD
         spelling = context.mentions.spellings.get(key, name)
         for section_id in sections:
             detail = f"defines `{spelling}`, named in {context.label(section_id)}"
             _add(candidates, section_id, Evidence("lexical", detail, score))
 
 
-def chunk_query(chunk: Chunk) -> dict[str, float]:
-    """The weighted terms of a chunk: its changed lines, its symbol and its path."""
+_LOG_WEIGHT = [0.0] + [1.0 + math.log(count) for count in range(1, 64)]
+
+
+def _is_compound(name: str) -> bool:
+    return "_" in name.strip("_") or any(c.isupper() for c in name[1:])
+
+
+def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
+    """The weighted terms of a chunk that the spec also uses: its changed lines (log-scaled counts),
+    its symbol and its path."""
     deleted_only = chunk.added == 0
     texts = [line.text for line in chunk.lines if line.kind == ("-" if deleted_only else "+")]
     if chunk.summary:
         texts.append(chunk.summary)
-    counts = Counter(terms_of("\n".join(texts)))
-    query = {term: 1.0 + math.log(count) for term, count in counts.items()}
+    tokens = TOKEN.findall("\n".join(texts))
+    cache = context.term_cache
+    for token in set(tokens).difference(cache):
+        context.known_terms(token)
+    counts = Counter(chain.from_iterable(map(cache.__getitem__, tokens)))
+    query = {
+        term: _LOG_WEIGHT[count] if count < 64 else _LOG_WEIGHT[63]
+        for term, count in counts.items()
+    }
+    idf = context.index.idf
     for term in terms_of(chunk.symbol or ""):
-        query[term] = query.get(term, 0.0) + SYMBOL_WEIGHT
+        if term in idf:
+            query[term] = query.get(term, 0.0) + SYMBOL_WEIGHT
     for term in terms_of(chunk.path.rsplit(".", 1)[0].replace("/", " ")):
-        query[term] = query.get(term, 0.0) + PATH_WEIGHT
+        if term in idf:
+            query[term] = query.get(term, 0.0) + PATH_WEIGHT
     return query
 
 
@@ -205,17 +336,33 @@ SPECIFIC_SHARE = 0.6
 """A child section scoring at least this share of its parent's lexical score takes the link."""
 
 
-def _most_specific(context: LinkContext, scores: list[float], best: int, top: float) -> int:
+def _most_specific(context: LinkContext, scores: dict[int, float], best: int, top: float) -> int:
     """Walk down from the best section to its best child while the child scores nearly as well."""
     positions = context.index.positions
     while True:
         children = [positions[c] for c in context.index.sections[best].children if c in positions]
         if not children:
             return best
-        child = max(children, key=scores.__getitem__)
-        if scores[child] < SPECIFIC_SHARE * top:
+        child = max(children, key=lambda c: scores.get(c, 0.0))
+        if scores.get(child, 0.0) < SPECIFIC_SHARE * top:
             return best
         best = child
+
+
+TASK_SHARE = 0.5
+"""When the best section is a heading, a task scoring at least this share of it takes the link:
+tasks are the units of work (and of coverage); headings such as "Key Entities" only describe."""
+
+
+def _prefer_task(context: LinkContext, scores: dict[int, float], best: int, top: float) -> int:
+    sections = context.index.sections
+    if sections[best].kind == "task":
+        return best
+    tasks = [position for position in scores if sections[position].kind == "task"]
+    if not tasks:
+        return best
+    task = max(tasks, key=scores.__getitem__)
+    return task if scores[task] >= TASK_SHARE * top else best
 
 
 def family(spec: Spec, section: Section) -> set[str]:
@@ -232,23 +379,59 @@ def family(spec: Spec, section: Section) -> set[str]:
 
 
 def lexical_evidence(
-    chunk: Chunk, context: LinkContext, candidates: Candidates, families: dict[str, set[str]]
-) -> dict[str, float]:
-    """Add BM25 evidence for the best-scoring section (family-aware margin); returns raw scores."""
-    query = chunk_query(chunk)
+    chunk: Chunk, context: LinkContext, candidates: Candidates
+) -> dict[int, float]:
+    """Add BM25 evidence for the best-scoring section (family-aware margin).
+
+    Returns every scored section's share of the top score, by index position."""
+    query = context.index.prune(chunk_query(chunk, context))
     scores = context.index.scores(query)
-    sections = context.index.sections
-    if not sections:
+    if not scores:
         return {}
-    best = max(range(len(scores)), key=scores.__getitem__)
-    top = scores[best]
-    if top <= 0:
+    found = best_lexical(context, query, LEXICAL_HALF, scores)
+    if found is None:
         return {}
-    members = families[sections[best].id]
-    rival = max((s for i, s in enumerate(scores) if sections[i].id not in members), default=0.0)
-    confidence = (top / (top + LEXICAL_HALF)) * ((top - rival) / top) ** 0.5
-    best = _most_specific(context, scores, best, top)
+    best, confidence, _ = found
+    section_id = context.index.sections[best].id
     terms = ", ".join(f"`{term}`" for term in context.index.top_terms(query, best))
-    detail = f"shares {terms} with {context.label(sections[best].id)}"
-    _add(candidates, sections[best].id, Evidence("lexical", detail, round(confidence, 3)))
-    return {sections[i].id: score / top for i, score in enumerate(scores) if score > 0}
+    detail = f"shares {terms} with {context.label(section_id)}"
+    _add(candidates, section_id, Evidence("lexical", detail, round(confidence, 3)))
+    return scores
+
+
+def best_lexical(
+    context: LinkContext,
+    query: dict[str, float],
+    half: float,
+    scores: dict[int, float] | None = None,
+) -> tuple[int, float, float] | None:
+    """(position, confidence, top score) of the section a query matches best, or None.
+
+    Confidence = strength × separation: strength grows with the top BM25 score (one half at `half`),
+    separation is how far the top stands above the best section outside its family (its ancestors,
+    descendants and back-linked sections) — the most specific / task choice shares the family."""
+    scores = context.index.scores(query) if scores is None else scores
+    if not scores:
+        return None
+    sections = context.index.sections
+    top_position = max(scores, key=scores.__getitem__)
+    top = scores[top_position]
+    best = _prefer_task(context, scores, _most_specific(context, scores, top_position, top), top)
+    members = context.families[sections[top_position].id] | context.families[sections[best].id]
+    rival = max((s for i, s in scores.items() if sections[i].id not in members), default=0.0)
+    confidence = (top / (top + half)) * ((top - rival) / top) ** 0.5
+    return best, confidence, top
+
+
+def lexical_shares(
+    scores: dict[int, float], candidates: Candidates, context: LinkContext
+) -> dict[str, float]:
+    """Each candidate section's lexical score as a share of the best (for tie-breaking)."""
+    if not scores:
+        return {}
+    top = max(scores.values())
+    positions = context.index.positions
+    return {
+        section_id: scores.get(positions.get(section_id, -1), 0.0) / top
+        for section_id in candidates
+    }

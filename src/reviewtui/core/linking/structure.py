@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from reviewtui.core.linking.mentions import defined_names
-from reviewtui.core.linking.terms import identifier_key
+from reviewtui.core.linking.terms import identifier_key, terms_of
 from reviewtui.core.models import Chunk, Evidence
 
 SAME_DEFINITION = 0.6
@@ -47,13 +47,14 @@ def _majority(sections: list[str], share: float = 0.0) -> str | None:
 
 
 def structure_evidence(
-    chunks: list[Chunk], decided: Decided, label: Labeler
+    chunks: list[Chunk], decided: Decided, label: Labeler, defined: dict[str, list[str]]
 ) -> dict[str, list[tuple[str, Evidence]]]:
-    """Chunk id → (section id, evidence) pairs the code's structure suggests."""
+    """Chunk id → (section id, evidence) pairs the code's structure suggests; `defined` maps chunk
+    id → the names the chunk defines."""
     found: dict[str, list[tuple[str, Evidence]]] = {}
     confident = [chunk for chunk in chunks if decided.get(chunk.id, (None, 0.0))[0] is not None]
     _definitions(chunks, confident, decided, label, found)
-    _tests(chunks, confident, decided, label, found)
+    _tests(chunks, confident, decided, label, found, defined)
     _files(chunks, confident, decided, label, found)
     return found
 
@@ -98,14 +99,19 @@ def _definitions(
 
 
 def _tests(
-    chunks: list[Chunk], confident: list[Chunk], decided: Decided, label: Labeler, found: dict
+    chunks: list[Chunk],
+    confident: list[Chunk],
+    decided: Decided,
+    label: Labeler,
+    found: dict,
+    defined_by: dict[str, list[str]],
 ) -> None:
     defined: dict[str, str] = {}
     modules: dict[str, list[str]] = {}
     for chunk in confident:
         if is_test_path(chunk.path):
             continue
-        for name in defined_names(chunk):
+        for name in defined_by.get(chunk.id) or defined_names(chunk):
             defined.setdefault(identifier_key(name), _section(decided, chunk))
         stem = chunk.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         modules.setdefault(stem, []).append(_section(decided, chunk))
@@ -121,16 +127,19 @@ def _test_chunk(
     label: Labeler,
     found: dict,
 ) -> None:
-    names = [chunk.symbol or ""] + [line.text for line in chunk.lines if line.kind == "+"]
-    hits: list[tuple[str, str]] = []
-    for text in names:
+    texts = [chunk.symbol or ""] + [line.text for line in chunk.lines if line.kind == "+"]
+    focus = set(terms_of(chunk.symbol or ""))
+    votes: Counter[str] = Counter()
+    first_name: dict[str, str] = {}
+    for text in texts:
         for name in _NAME.findall(text):
             key = identifier_key(name.removeprefix("test_").removeprefix("Test"))
             if key in defined:
-                hits.append((defined[key], name))
-    target = _majority([section for section, _ in hits])
+                votes[defined[key]] += 1 + 2 * len(focus & set(terms_of(name)))
+                first_name.setdefault(defined[key], name)
+    target = votes.most_common(1)[0][0] if votes else None
     if target is not None:
-        name = next(name for section, name in hits if section == target)
+        name = first_name[target]
         detail = f"tests `{name}`, linked to {label(target)}"
         found.setdefault(chunk.id, []).append((target, Evidence("structure", detail, TESTED_NAME)))
         return

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+|[A-Za-z_][A-Za-z0-9_]*",
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -49,43 +50,43 @@ def stem(word: str) -> str:
     return word
 
 
-def _number(token: str) -> str | None:
-    if "." in token or "e" in token.lower():
-        try:
-            return repr(float(token))
-        except ValueError:
-            return None
-    return token if len(token) >= 2 else None
-
-
-def _word_terms(token: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def token_terms(token: str) -> tuple[str, ...]:
+    """The terms of one token: a number normalised, or an identifier split, stemmed and filtered."""
+    if token[0].isdigit():
+        return _number(token)
     parts = [part for piece in token.split("_") for part in _CAMEL.split(piece) if part]
     terms = [stem(part.lower()) for part in parts if not part.isdigit()]
     terms = [term for term in terms if len(term) > 1 and term not in STOP_WORDS]
     if len(parts) > 1:
         terms.append("_".join(part.lower() for part in parts))
-    return terms
+    return tuple(terms)
+
+
+def _number(token: str) -> tuple[str, ...]:
+    if "." in token or "e" in token or "E" in token:
+        try:
+            return (repr(float(token)),)
+        except ValueError:
+            return ()
+    return (token,) if len(token) >= 2 else ()
 
 
 def terms_of(text: str) -> list[str]:
     """The terms of a text, in order, repeats kept."""
     out: list[str] = []
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token[0].isdigit():
-            number = _number(token)
-            if number is not None:
-                out.append(number)
-        else:
-            out.extend(_word_terms(token))
+    for token in TOKEN.findall(text):
+        out.extend(token_terms(token))
     return out
 
 
-def term_counts(texts: Iterable[str]) -> Counter[str]:
-    """Term frequencies over several texts."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(terms_of(text))
+def term_counts(texts: Iterable[str]) -> dict[str, int]:
+    """Term frequencies over several texts (tokens counted first, each distinct token split once)."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for token, count in Counter(TOKEN.findall("\n".join(texts))).items():
+        for term in token_terms(token):
+            counts[term] = get(term, 0) + count
     return counts
 
 
