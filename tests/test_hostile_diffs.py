@@ -69,6 +69,8 @@ HOSTILE_CONFIG = """
 [pager]
 \tlog = false-pager
 \tdiff = false-pager
+[trailer]
+\tseparators = "#"
 [status]
 \tshowUntrackedFiles = no
 \tsubmoduleSummary = true
@@ -505,6 +507,21 @@ def test_the_hostile_config_breaks_naive_git(
     assert [file.path for file in resolve_phase(open_repo(git_repo.root), None, None).files] == [
         "a.txt"
     ]
+
+
+def test_commit_messages_under_hostile_config(
+    git_repo: GitRepo, hostile: Callable[[], None]
+) -> None:
+    git_repo.write("a.txt", "a\n")
+    git_repo.commit("base")
+    git_repo.write("a.txt", "b\n")
+    git_repo.commit("Café données ✓\n\nBody with ünïcode.\n\nSpec: 2.1\nRefs: T012")
+    hostile()
+    (commit,) = resolve_phase(open_repo(git_repo.root), "HEAD~1..HEAD", None).commits
+    assert commit.subject == "Café données ✓"
+    assert commit.body == "Body with ünïcode.\n\nSpec: 2.1\nRefs: T012"
+    assert commit.trailers == {"Spec": ["2.1"], "Refs": ["T012"]}
+    assert commit.added_lines == {"a.txt": {"b"}}
 
 
 def test_new_text_is_left_out_above_the_size_limit(

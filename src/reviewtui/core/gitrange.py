@@ -63,6 +63,7 @@ _SAFE_CONFIG = (
     "diff.ignoreSubmodules=none",
     "diff.renameLimit=1000",
     "i18n.logOutputEncoding=UTF-8",
+    "trailer.separators=:",
     "log.showSignature=false",
     "commit.gpgSign=false",
 )
