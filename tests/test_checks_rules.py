@@ -524,3 +524,9 @@ def test_messages_are_one_short_line() -> None:
     [flag] = flags
     assert flag.rule == "eval-subset"
     assert "\n" not in flag.message and len(flag.message) == 200 and flag.message.endswith("…")
+
+
+def test_speed_benchmarks_may_generate_their_inputs() -> None:
+    code = "def main():\n    spec = make_synthetic_spec(1000)\n    return spec\n"
+    assert flagged("src/run.py", code, "synthetic-data") == [2]
+    assert flagged("bench/speed.py", code, "synthetic-data") == []

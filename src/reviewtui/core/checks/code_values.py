@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reviewtui.core.checks.context import FileContext
-from reviewtui.core.checks.names import call_name, last_part
+from reviewtui.core.checks.names import call_name, dotted, last_part
 from reviewtui.core.checks.params import BY_NAME, Parameter, parameter_for_code
 from reviewtui.core.checks.values import Value, canonical_choice, parse_number
 
@@ -147,6 +147,8 @@ def _setting(
     parameter = parameter or parameter_for_code(key)
     if parameter is None:
         return None
+    if isinstance(raw, ast.AST):
+        raw = literal(raw)
     value = convert(parameter, raw)
     if value is None or context.is_dev_guarded(node):
         return None
@@ -194,6 +196,8 @@ def _dict_settings(context: FileContext, node: ast.Dict) -> Iterator[CodeSetting
     keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
     for key, value in zip(node.keys, node.values, strict=True):
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if parameter_for_code(key.value) is None:
+                continue
             raw = literal(value)
             if "params" in keys and raw == 0:
                 continue
@@ -207,13 +211,13 @@ def _assign(
     kind: SettingKind = "assignment",
 ) -> Iterator[CodeSetting | None]:
     if isinstance(target, ast.Name | ast.Attribute):
-        yield _setting(context, ast.unparse(target), literal(node.value), node, kind)
+        yield _setting(context, dotted(target), node.value, node, kind)
     elif (
         isinstance(target, ast.Subscript)
         and isinstance(target.slice, ast.Constant)
         and isinstance(target.slice.value, str)
     ):
-        yield _setting(context, target.slice.value, literal(node.value), node, kind)
+        yield _setting(context, target.slice.value, node.value, node, kind)
 
 
 def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:
@@ -223,7 +227,7 @@ def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting
         return
     for keyword in node.keywords:
         if keyword.arg:
-            yield _setting(context, keyword.arg, literal(keyword.value), keyword, "keyword")
+            yield _setting(context, keyword.arg, keyword.value, keyword, "keyword")
     if name in {"from_pretrained", "pipeline", "SentenceTransformer"} and node.args:
         first = literal(node.args[0])
         if isinstance(first, str):
@@ -249,7 +253,7 @@ def _argparse_setting(context: FileContext, node: ast.Call) -> CodeSetting | Non
     if not defaults:
         return None
     for option in options:
-        setting = _setting(context, option, literal(defaults[0]), defaults[0], "argparse")
+        setting = _setting(context, option, defaults[0], defaults[0], "argparse")
         if setting is not None:
             return setting
     return None
@@ -271,7 +275,7 @@ def _default_settings(
         if default is not None
     ]
     for arg, default in pairs:
-        setting = _setting(context, arg.arg, literal(default), default, "default")
+        setting = _setting(context, arg.arg, default, default, "default")
         yield setting
 
 

@@ -74,6 +74,9 @@ FIXTURE_DIRS = frozenset({"fixtures", "testdata", "test_data", "snapshots", "__s
 """Folders of test data: never checked (fixtures may hold planted defects on purpose)."""
 
 
+SPEED_BENCH_DIRS = frozenset({"bench", "benchmarks", "perf", "profiling"})
+
+
 def is_fixture_path(path: str) -> bool:
     return any(part in FIXTURE_DIRS for part in PurePosixPath(path).parts[:-1])
 
@@ -127,6 +130,11 @@ class FileContext:
     def is_test(self) -> bool:
         return is_test_path(self.path)
 
+    @property
+    def is_speed_bench(self) -> bool:
+        """A speed/profiling script (`bench/`, `benchmarks/`, `profiling/`): generated inputs are its job."""
+        return any(part in SPEED_BENCH_DIRS for part in PurePosixPath(self.path).parts[:-1])
+
     @cached_property
     def waivers(self) -> dict[int, set[str]]:
         """Line -> rule ids waived there with `# reviewtui: ignore[rule-id, ...]`."""
@@ -149,9 +157,13 @@ class FileContext:
                 found.append((number, match.group(0).strip()))
         return found
 
+    @cached_property
+    def all_nodes(self) -> list[ast.AST]:
+        """Every node of the tree, walked once (rules iterate it many times)."""
+        return list(ast.walk(self.tree)) if self.tree is not None else []
+
     def nodes(self) -> Iterator[ast.AST]:
-        if self.tree is not None:
-            yield from ast.walk(self.tree)
+        return iter(self.all_nodes)
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         current = self.parents.get(node)

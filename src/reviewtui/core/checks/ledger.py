@@ -100,7 +100,7 @@ def build_ledger(
         )
         if not any(_same(value, known) for known in entry.spec_values):
             entry.spec_values.append(value)
-    for context in contexts:
+    for context in contexts if entries else []:
         for setting in extract_code_settings(context):
             found = entries.get(setting.parameter)
             if found is not None:

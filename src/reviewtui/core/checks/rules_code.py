@@ -214,15 +214,13 @@ def check_stubs(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
 
 def check_todos(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """TODO/FIXME/XXX/HACK comments in code and config files."""
-    if context.language not in CODE_LANGUAGES:
+    if context.language not in CODE_LANGUAGES or not _TODO.search(context.text):
         return
     for line, comment in context.comments:
         match = _TODO.search(comment)
         if match:
-            text = comment.lstrip("#/ -").strip()
-            yield Finding(
-                "todo-comment", line, f"unfinished work marked {match.group(1)}: {text[:80]}"
-            )
+            text = comment[match.start() :].strip()
+            yield Finding("todo-comment", line, f"unfinished work: {text[:100]}")
 
 
 # --------------------------------------------------------------------------- metrics

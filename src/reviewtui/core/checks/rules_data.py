@@ -145,7 +145,7 @@ def _is_missing_file_test(test: ast.AST) -> bool:
 
 def check_synthetic_fallback(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """An `except` (or missing-file) branch that carries on with generated or hard-coded data."""
-    if context.is_test:
+    if context.is_test or context.is_speed_bench:
         return
     for branch, body in _fallback_branches(context):
         found = _branch_signal(context, body)
@@ -196,7 +196,7 @@ def _data_context(context: FileContext, node: ast.Call) -> bool:
 
 def check_synthetic_data(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """Generated data used where real data belongs, outside tests and dev switches."""
-    if context.is_test:
+    if context.is_test or context.is_speed_bench:
         return
     for node in context.nodes():
         what = _synthetic_use(context, node)
