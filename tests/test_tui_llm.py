@@ -5,16 +5,22 @@ The real app opens a real repo; the real anthropic SDK talks to the local `LLMSe
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
+from reviewtui.core.models import Request
+from reviewtui.core.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.screens.draft import DraftScreen
 from reviewtui.tui.screens.review import ReviewScreen
+from reviewtui.tui.widgets.diff_view import DiffView
 from reviewtui.tui.widgets.explanation import ExplanationPanel
 from tests.gitrepo import GitRepo
 from tests.llm_server import LLMServer, Reply
@@ -47,7 +53,7 @@ async def review(root: Path, no_llm: bool = False) -> AsyncIterator[tuple[Review
         yield app, pilot
 
 
-async def settle(app: ReviewApp, pilot: Pilot) -> None:
+async def settle(app: App, pilot: Pilot) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
     await app.workers.wait_for_complete()
@@ -184,3 +190,85 @@ def test_snapshot_of_a_streamed_explanation(
         await settle(app, pilot)
 
     assert snap_compare(ReviewApp(repo), terminal_size=(120, 40), run_before=run_before)
+
+
+# --------------------------------------------------------------------------- draft a fix
+
+
+class DraftHost(App[None]):
+    """Opens the draft screen for one request of a real session and records its outcome."""
+
+    def __init__(self, session: ReviewSession, request: Request) -> None:
+        super().__init__()
+        self.session = session
+        self.request = request
+        self.outcome: str | None = "open"
+
+    def on_mount(self) -> None:
+        self.push_screen(DraftScreen(self.session, self.request), self._record_outcome)
+
+    def _record_outcome(self, outcome: str | None) -> None:
+        self.outcome = outcome
+
+
+def _train_request(repo: Path) -> tuple[ReviewSession, Request]:
+    session = ReviewSession.open(repo)
+    train = next(chunk for chunk in session.chunks if chunk.symbol == "train")
+    return session, session.add_request(train.id, "fix", "use the spec's learning rate 2e-5")
+
+
+def _fenced_patch(repo: Path, old: str, new: str) -> str:
+    before = (repo / "src/train.py").read_text().splitlines(keepends=True)
+    after = [line.replace(old, new) for line in before]
+    patch = "".join(difflib.unified_diff(before, after, "a/src/train.py", "b/src/train.py"))
+    return f"Here is the patch:\n```diff\n{patch}```\n"
+
+
+async def test_draft_shows_the_patch_and_applies_it_on_confirm(
+    server: LLMServer, repo: Path
+) -> None:
+    server.queue(Reply(text=_fenced_patch(repo, "lr=1e-4", "lr=2e-5")))
+    session, request = _train_request(repo)
+    app = DraftHost(session, request)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DraftScreen)
+        assert screen.status_text.startswith("the patch applies cleanly (git apply --check)")
+        shown = screen.query_one(DiffView).chunk
+        assert shown is not None and [line.text for line in shown.changed_lines] == [
+            "    optimizer = AdamW(model.parameters(), lr=1e-4)  # [bold]not markup[/bold]",
+            "    optimizer = AdamW(model.parameters(), lr=2e-5)  # [bold]not markup[/bold]",
+        ]
+        assert "lr=1e-4" in (repo / "src/train.py").read_text()  # nothing applied before `y`
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.outcome == "applied"
+    assert "lr=2e-5" in (repo / "src/train.py").read_text()
+    saved = ReviewSession.open(repo).request(request.id)
+    assert saved.status == "done" and saved.patch and "+    optimizer" in saved.patch
+    session.close()
+
+
+async def test_a_draft_that_does_not_apply_is_refused(server: LLMServer, repo: Path) -> None:
+    bad = _fenced_patch(repo, "lr=1e-4", "lr=2e-5").replace("lr=1e-4)", "lr=3e-3)")
+    server.queue(Reply(text=bad), Reply(text="I would rather not."))
+    session, request = _train_request(repo)
+    app = DraftHost(session, request)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DraftScreen)
+        assert screen.status_text.startswith("refused: git apply --check failed")
+        assert screen.has_class("-refused")
+        await pilot.press("y", "k")  # neither applies nor keeps a refused patch
+        assert app.screen is screen
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.status_text.startswith("refused: the answer holds no unified diff")
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.outcome is None
+    assert "lr=1e-4" in (repo / "src/train.py").read_text()
+    assert ReviewSession.open(repo).request(request.id).patch is None
+    session.close()
