@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewtui.core import gitrange
-from reviewtui.core.diffparse import unquote_path
+from reviewtui.core.diffparse import RawRecord, pair_files, parse_patch, unquote_path
 from reviewtui.core.gitrange import open_repo, resolve_phase, run_git, snapshot_worktree
 from reviewtui.core.models import WORKTREE, Phase
 from reviewtui.errors import ReviewError
@@ -560,3 +560,20 @@ def test_same_size_edit_in_the_same_second_as_the_index_is_seen(git_repo: GitRep
     os.utime(git_repo.root / ".git" / "index", (then, then))
     (file,) = phase_of(git_repo, "HEAD").files
     assert file.new_text == "two\n"
+
+
+def test_parse_patch_reads_hunks_by_count_and_rejects_garbage() -> None:
+    text = (
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1 @@\n--- a/y\n-diff --git a/z b/z\n+only\n"
+    )
+    (section,) = parse_patch(text)
+    assert [line.kind + line.text for line in section.hunks[0].lines] == [
+        "--- a/y",
+        "-diff --git a/z b/z",
+        "+only",
+    ]
+    with pytest.raises(ValueError, match="malformed hunk header"):
+        parse_patch("diff --git a/x b/x\n@@ nonsense @@\n")
+    record = RawRecord("100644", "100644", "1" * 40, "2" * 40, "M", None, "x")
+    with pytest.raises(ValueError, match="2 patch sections for 1 file changes"):
+        pair_files([record], [section, section])
