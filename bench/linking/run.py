@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixtures import MODES, DefinitionSpan, build_repo, fixture_names, load_fixture
+from fixture_repos import MODES, DefinitionSpan, build_repo, fixture_names, load_fixture
 from reviewtui.config import ChunkSettings, LinkSettings
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.gitrange import open_repo, resolve_phase
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for outcome in totals(outcomes).values():
             print(outcome.row())
-    from speed import speed_benchmark
+    from link_speed import speed_benchmark
 
     print()
     print(speed_benchmark())

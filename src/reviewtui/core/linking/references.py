@@ -94,7 +94,7 @@ class SectionRefs:
         found: list[str] = []
         for match in MARKER.finditer(text):
             for part in _SPLIT_IDS.split(match.group(1)):
-                _append(found, self.resolve(part))
+                _append(found, self.resolve(part) or self.resolve(part.split()[-1]))
         if bare:
             for match in BARE_ID.finditer(text):
                 _append(found, self.resolve(match.group()))
