@@ -1,0 +1,96 @@
+"""Snapshot tests (`snap_compare`) of the main screens, made from the bundled demo repo.
+
+The demo's content and commit dates are fixed (its shas are pinned), no LLM key is set, and the app
+has finished loading before the picture is taken, so the snapshots are deterministic. After an
+intended change of the screens: `pytest tests/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from reviewtui.core.demo import build_demo
+from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.screens.review import ReviewScreen
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo repo, built once for this module (each test works on its own copy)."""
+    return build_demo(tmp_path_factory.mktemp("built") / "demo")
+
+
+@pytest.fixture
+def demo_copy(demo: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(demo, target, symlinks=True)
+    return target
+
+
+def after_loading(then: Callable[[Pilot[Any]], Awaitable[None]] | None = None):
+    """A `run_before` that waits for the session to load, then runs `then`."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReviewScreen)
+        if then is not None:
+            await then(pilot)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+    return run_before
+
+
+def test_main_screen(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    assert snap_compare(ReviewApp(demo_copy), terminal_size=(130, 38), run_before=after_loading())
+
+
+def test_flagged_chunk(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    async def flag_riskiest(pilot: Pilot[Any]) -> None:
+        await pilot.press("o", "f")
+        pilot.app.screen.query_one(Input).value = "Falls back to synthetic data: the spec forbids it"
+        await pilot.press("enter")
+
+    app = ReviewApp(demo_copy)
+    assert snap_compare(app, terminal_size=(130, 38), run_before=after_loading(flag_riskiest))
+
+
+def test_request_queue(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    async def queue(pilot: Pilot[Any]) -> None:
+        session = pilot.app.session
+        chunks = session.ordered_chunks("risk")
+        session.add_request(chunks[0].id, "fix", "Stop on a failed download; never substitute data")
+        session.add_request(chunks[1].id, "refactor", "Read the learning rate from the spec's 2e-5")
+        request = session.add_request(chunks[2].id, "simplify", "One tokenizer helper, not two")
+        session.update_request(request.id, status="done")
+        await pilot.press("Q")
+
+    app = ReviewApp(demo_copy)
+    assert snap_compare(app, terminal_size=(110, 20), run_before=after_loading(queue))
+
+
+def test_help_screen(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    async def help_screen(pilot: Pilot[Any]) -> None:
+        await pilot.press("question_mark")
+
+    app = ReviewApp(demo_copy)
+    assert snap_compare(app, terminal_size=(100, 40), run_before=after_loading(help_screen))
+
+
+def test_small_terminal(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    async def next_section(pilot: Pilot[Any]) -> None:
+        await pilot.press("J")
+
+    app = ReviewApp(demo_copy)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after_loading(next_section))
