@@ -268,6 +268,24 @@ CASES = [
         [],
         id="limit-the-spec-states",
     ),
+    pytest.param(
+        "eval-subset",
+        """\
+        from dataclasses import dataclass, field
+        @dataclass
+        class DataArguments:
+            max_eval_samples: int | None = field(default=None, metadata={"help": "debugging"})
+            max_test_samples: int = field(default=500)
+        def main(data_args, raw):
+            eval_dataset = raw["validation"]
+            if data_args.max_eval_samples is not None:
+                limit = min(len(eval_dataset), data_args.max_eval_samples)
+                eval_dataset = eval_dataset.select(range(limit))
+            return eval_dataset
+        """,
+        [5],
+        id="opt-in-limit-is-fine-a-default-limit-is-not",
+    ),
     # ------------------------------------------------------------------ swallowed-error / error-default
     pytest.param(
         "swallowed-error",

@@ -129,7 +129,7 @@ def test_three_way_split_accepts_the_two_stage_split() -> None:
 CODE = dedent(
     """\
     import argparse
-    from dataclasses import dataclass
+    from dataclasses import dataclass, field
     from transformers import AutoModel, TrainingArguments
 
     LEARNING_RATE = 2e-5
@@ -137,7 +137,7 @@ CODE = dedent(
     @dataclass
     class Config:
         batch_size: int = 32
-        dropout: float = 0.1
+        dropout: float = field(default=0.1, metadata={"help": "dropout"})
 
     def train(epochs=3, lr=args.lr):
         parser = argparse.ArgumentParser()
@@ -158,13 +158,14 @@ def test_code_settings_in_python() -> None:
     ledger = build_ledger(spec, [diff])
     settings = {
         (entry.parameter, setting.key, setting.line, setting.kind, setting.agrees)
+        + ((setting.text,) if setting.parameter == "dropout" else ())
         for entry in ledger.entries
         for setting in entry.code_settings
     }
     assert settings == {
         ("learning_rate", "LEARNING_RATE", 5, "assignment", True),
         ("batch_size", "batch_size", 9, "field", True),
-        ("dropout", "dropout", 10, "field", True),
+        ("dropout", "dropout", 10, "field", True, "0.1"),
         ("epochs", "epochs", 12, "default", True),
         ("learning_rate", "--learning-rate", 14, "argparse", False),
         ("model_name", "from_pretrained()", 15, "call", True),

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reviewtui.core.checks.context import FileContext
-from reviewtui.core.checks.names import call_name, dotted, last_part
+from reviewtui.core.checks.names import call_name, dotted, field_default, last_part
 from reviewtui.core.checks.params import BY_NAME, Parameter, parameter_for_code
 from reviewtui.core.checks.values import Value, canonical_choice, parse_number
 
@@ -162,7 +162,7 @@ def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind
     if kind == "call":
         return repr(raw)
     if isinstance(node, ast.keyword | ast.Assign | ast.AnnAssign) and node.value is not None:
-        node = node.value
+        node = field_default(node.value) or node.value
     if isinstance(node, ast.expr):
         return ast.get_source_segment(context.text, node) or ast.unparse(node)
     return repr(raw)
@@ -211,13 +211,13 @@ def _assign(
     kind: SettingKind = "assignment",
 ) -> Iterator[CodeSetting | None]:
     if isinstance(target, ast.Name | ast.Attribute):
-        yield _setting(context, dotted(target), node.value, node, kind)
+        yield _setting(context, dotted(target), field_default(node.value), node, kind)
     elif (
         isinstance(target, ast.Subscript)
         and isinstance(target.slice, ast.Constant)
         and isinstance(target.slice.value, str)
     ):
-        yield _setting(context, target.slice.value, node.value, node, kind)
+        yield _setting(context, target.slice.value, field_default(node.value), node, kind)
 
 
 def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:

@@ -186,3 +186,13 @@ def target_names(target: ast.AST) -> list[str]:
         return [key] if isinstance(key, str) else []
     name = dotted(target)
     return [name] if name else []
+
+
+def field_default(node: ast.AST | None) -> ast.AST | None:
+    """`field(default=128, ...)` / `Field(128)` -> the `128` node; any other node as it is."""
+    if not isinstance(node, ast.Call) or last_part(call_name(node)) not in {"field", "Field"}:
+        return node
+    for keyword in node.keywords:
+        if keyword.arg == "default":
+            return keyword.value
+    return node.args[0] if node.args and last_part(call_name(node)) == "Field" else None

@@ -17,6 +17,7 @@ from reviewtui.core.checks.names import (
     LOG_CALLS,
     call_name,
     dotted,
+    field_default,
     last_part,
     tokens,
 )
@@ -76,8 +77,24 @@ def check_eval_subset(context: FileContext, facts: PhaseFacts) -> Iterator[Findi
         count, what = found
         if count is not None and float(count) in facts.spec_counts:
             continue
+        if count is None and _opt_in(context, node):
+            continue
         if not _in_log(context, node):
             yield Finding("eval-subset", node.lineno, f"evaluates on a subset: {what}")  # type: ignore[attr-defined]
+
+
+def _opt_in(context: FileContext, node: ast.AST) -> bool:
+    """Inside `if args.max_eval_samples is not None:`: a limit the user asks for, not a default.
+
+    (The option's default is checked where it is declared: argparse, a dataclass field, a constant.)
+    """
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.If | ast.IfExp) and any(
+            isinstance(sub, ast.Name | ast.Attribute) and _is_limit_name(dotted(sub))
+            for sub in ast.walk(parent.test)
+        ):
+            return True
+    return False
 
 
 def _subset(context: FileContext, node: ast.AST) -> tuple[int | None, str] | None:
@@ -195,7 +212,7 @@ def _assigned_limit(
     context: FileContext, node: ast.Assign | ast.AnnAssign
 ) -> tuple[int | None, str] | None:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    count = _int_constant(node.value)
+    count = _int_constant(field_default(node.value))
     if not count or count <= 0:
         return None
     for target in targets:
