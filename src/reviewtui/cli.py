@@ -232,7 +232,7 @@ def run_checkpoint(options: argparse.Namespace) -> int:
     state.acquire_lock()
     try:
         sha = gitrange.snapshot_worktree(repo)
-        head = repo.head.commit.hexsha
+        head = gitrange.head_sha(repo) or sha
         label = "working tree" if sha != head else "HEAD"
         state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
         state.save()

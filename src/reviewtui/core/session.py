@@ -147,7 +147,12 @@ class ReviewSession:
         _check_cancel(cancel)
         report("reading the phase", 0.2)
         checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
-        phase = gitrange.resolve_phase(git_repo, range_text, checkpoint)  # type: ignore[arg-type]
+        phase = gitrange.resolve_phase(
+            git_repo,  # type: ignore[arg-type]
+            range_text,
+            checkpoint,
+            progress=lambda step, fraction: report(step, 0.2 + 0.3 * fraction),
+        )
         own_files = {*spec.files, *state.exports}
         phase.files = [f for f in phase.files if f.path not in own_files]
         if not phase.files:
@@ -165,7 +170,7 @@ class ReviewSession:
         report("running checks", 0.85)
         flags = run_checks(chunks, phase.files, spec, settings.checks)
         report("ready", 1.0)
-        warnings = [*settings.warnings, *spec.warnings, *state.warnings]
+        warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
         return cls(
             root,
             phase,
