@@ -24,17 +24,16 @@ from reviewtui.core.llm import (
 from reviewtui.core.llm.draft import apply_patch
 from reviewtui.core.llm.prompts import enclosing_definition, nearby_context
 from reviewtui.core.llm.usage import Usage, cost_usd, describe
-from reviewtui.core.models import Request
+from reviewtui.core.models import Chunk, Request, RequestKind
+from reviewtui.core.session import ReviewSession
 from tests.gitrepo import GitRepo
 from tests.llm_server import LLMServer, Reply, closed_port_url
 from tests.llm_support import (
     TEST_KEY,
     TRAIN,
-    AddedFileSession,
     added_chunk,
     build_repo,
     llm_env,
-    open_session,
 )
 
 
@@ -46,24 +45,29 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMServer]:
 
 
 @pytest.fixture
-def session(git_repo: GitRepo) -> AddedFileSession:
-    root = build_repo(git_repo)
-    opened = open_session(root)
-    chunk = opened.chunks[0]
-    opened.links[chunk.id].section_id = "31-optimiser"
-    opened.links[chunk.id].confidence = 0.8
+def session(git_repo: GitRepo) -> ReviewSession:
+    opened = ReviewSession.open(build_repo(git_repo))
+    opened.relink(train_chunk(opened).id, "31-optimiser")
     return opened
+
+
+def train_chunk(session: ReviewSession) -> Chunk:
+    return next(chunk for chunk in session.chunks if chunk.symbol == "train")
+
+
+def chunk_at(session: ReviewSession, path: str) -> Chunk:
+    return next(chunk for chunk in session.chunks if chunk.path == path)
 
 
 # --------------------------------------------------------------------------- explain
 
 
 def test_explain_streams_and_sends_section_chunk_and_redacted_code(
-    server: LLMServer, session: AddedFileSession
+    server: LLMServer, session: ReviewSession
 ) -> None:
     server.queue(Reply(text="### What it does\nTrains the model.", chunk_size=5))
     pieces: list[str] = []
-    answer = explain_chunk(session, session.chunks[0], pieces.append)
+    answer = explain_chunk(session, train_chunk(session), pieces.append)
 
     assert answer.ok and not answer.cached and not answer.partial
     assert len(pieces) > 2 and "".join(pieces) == "### What it does\nTrains the model."
@@ -82,26 +86,25 @@ def test_explain_streams_and_sends_section_chunk_and_redacted_code(
     assert "31-optimiser: 3.1 Optimiser" in cached_block["text"]  # outline with ids
 
 
-def test_second_explain_hits_the_disk_cache(server: LLMServer, session: AddedFileSession) -> None:
-    first = explain_chunk(session, session.chunks[0])
+def test_second_explain_hits_the_disk_cache(server: LLMServer, session: ReviewSession) -> None:
+    first = explain_chunk(session, train_chunk(session))
     assert first.ok and len(server.requests) == 1
 
-    reopened = open_session(session.root)  # a new session and client: only the disk is shared
-    reopened.links = session.links
+    reopened = ReviewSession.open(session.root)  # a new session and client: only the disk is shared
     pieces: list[str] = []
-    again = explain_chunk(reopened, reopened.chunks[0], pieces.append)
+    again = explain_chunk(reopened, train_chunk(reopened), pieces.append)
     assert again.cached and again.text == first.text == "".join(pieces)
-    assert cached_explanation(reopened, reopened.chunks[0]) is not None
+    assert cached_explanation(reopened, train_chunk(reopened)) is not None
     assert len(server.requests) == 1  # nothing sent the second time
     assert client_for(reopened).usage.total == 0
 
-    forced = explain_chunk(reopened, reopened.chunks[0], force=True)
+    forced = explain_chunk(reopened, train_chunk(reopened), force=True)
     assert forced.ok and not forced.cached and len(server.requests) == 2
 
 
-def test_the_key_never_reaches_the_cache(server: LLMServer, session: AddedFileSession) -> None:
+def test_the_key_never_reaches_the_cache(server: LLMServer, session: ReviewSession) -> None:
     server.queue(Reply(text=f"echoing {TEST_KEY}? no"))
-    explain_chunk(session, session.chunks[0])
+    explain_chunk(session, train_chunk(session))
     cache = session.root / ".reviewtui" / "cache" / "llm"
     files = [path for path in cache.iterdir() if path.suffix == ".json"]
     assert len(files) == 1
@@ -112,33 +115,34 @@ def test_the_key_never_reaches_the_cache(server: LLMServer, session: AddedFileSe
 
 
 def test_no_key_sends_nothing_and_says_how_to_enable(
-    monkeypatch: pytest.MonkeyPatch, session: AddedFileSession
+    monkeypatch: pytest.MonkeyPatch, session: ReviewSession
 ) -> None:
     with LLMServer() as running:
         llm_env(monkeypatch, running.url, key=None)
-        answer = explain_chunk(session, session.chunks[0])
+        answer = explain_chunk(session, train_chunk(session))
         assert not answer.ok and "ANTHROPIC_API_KEY" in (answer.error or "")
         assert running.requests == []
 
 
 def test_no_llm_sends_nothing(server: LLMServer, git_repo: GitRepo) -> None:
-    quiet = open_session(build_repo(git_repo), no_llm=True)
-    answer = explain_chunk(quiet, quiet.chunks[0])
+    quiet = ReviewSession.open(build_repo(git_repo), no_llm=True)
+    answer = explain_chunk(quiet, train_chunk(quiet))
     help_ = suggest_links(quiet)
     assert "--no-llm" in (answer.error or "") and help_.errors and not help_.links
     assert server.requests == []
 
 
 def test_ignored_files_are_never_sent(server: LLMServer, git_repo: GitRepo) -> None:
-    opened = open_session(build_repo(git_repo), ["src/train.py", ".env"])
-    env_chunk = opened.chunk(".env-1")
+    opened = ReviewSession.open(build_repo(git_repo))
+    env_chunk = chunk_at(opened, ".env")
     answer = explain_chunk(opened, env_chunk)
     assert answer.error == "not sent: .env matches llm.ignore"
     assert server.requests == []
     server.queue(Reply(text='{"links": []}'))
-    suggest_links(opened)
+    help_ = suggest_links(opened, opened.chunks)
+    assert help_.asked == len(opened.chunks) - 1
     assert "hunter2" not in server.requests[-1].prompt_text
-    assert ".env-1" not in server.requests[-1].prompt_text
+    assert env_chunk.id not in server.requests[-1].prompt_text
 
 
 @pytest.mark.parametrize(
@@ -155,10 +159,10 @@ def test_ignored_files_are_never_sent(server: LLMServer, git_repo: GitRepo) -> N
     ],
 )
 def test_http_errors_become_one_line(
-    server: LLMServer, session: AddedFileSession, reply: Reply, expected: str
+    server: LLMServer, session: ReviewSession, reply: Reply, expected: str
 ) -> None:
     server.queue(reply)
-    answer = explain_chunk(session, session.chunks[0])
+    answer = explain_chunk(session, train_chunk(session))
     assert answer.error is not None and expected in answer.error
     assert "\n" not in answer.error and TEST_KEY not in answer.error
     assert not answer.partial and answer.text == ""
@@ -173,33 +177,33 @@ def test_http_errors_become_one_line(
     ],
 )
 def test_a_stream_failing_midway_keeps_the_partial_text(
-    server: LLMServer, session: AddedFileSession, reply: Reply, expected: str
+    server: LLMServer, session: ReviewSession, reply: Reply, expected: str
 ) -> None:
     server.queue(reply)
     pieces: list[str] = []
-    answer = explain_chunk(session, session.chunks[0], pieces.append)
+    answer = explain_chunk(session, train_chunk(session), pieces.append)
     assert answer.partial and answer.text == "abcdefghijklmnop" == "".join(pieces)
     assert expected in (answer.error or "")
-    assert cached_explanation(session, session.chunks[0]) is None
-    retry = explain_chunk(session, session.chunks[0])  # the default reply now
+    assert cached_explanation(session, train_chunk(session)) is None
+    retry = explain_chunk(session, train_chunk(session))  # the default reply now
     assert retry.ok and retry.text == "A fine explanation."
 
 
 def test_timeout_and_refused_connection(
-    monkeypatch: pytest.MonkeyPatch, server: LLMServer, session: AddedFileSession
+    monkeypatch: pytest.MonkeyPatch, server: LLMServer, session: ReviewSession
 ) -> None:
     monkeypatch.setenv("REVIEWTUI_LLM_TIMEOUT", "0.3")
-    slow = open_session(session.root)
+    slow = ReviewSession.open(session.root)
     server.queue(Reply(delay=5))
-    answer = explain_chunk(slow, slow.chunks[0])
+    answer = explain_chunk(slow, train_chunk(slow))
     assert answer.error == "LLM: no answer within 0.3 s (timeout); try again"
 
     monkeypatch.setenv("ANTHROPIC_BASE_URL", closed_port_url())
-    refused = explain_chunk(open_session(session.root), slow.chunks[0])
+    refused = explain_chunk(ReviewSession.open(session.root), train_chunk(slow))
     assert refused.error is not None and "connection failed" in refused.error
 
 
-def test_cancel_stops_the_stream(server: LLMServer, session: AddedFileSession) -> None:
+def test_cancel_stops_the_stream(server: LLMServer, session: ReviewSession) -> None:
     server.queue(Reply(text="x" * 400, chunk_size=4))
     cancel = threading.Event()
     pieces: list[str] = []
@@ -208,24 +212,24 @@ def test_cancel_stops_the_stream(server: LLMServer, session: AddedFileSession) -
         pieces.append(piece)
         cancel.set()
 
-    answer = explain_chunk(session, session.chunks[0], on_text, cancel)
+    answer = explain_chunk(session, train_chunk(session), on_text, cancel)
     assert answer.error == "cancelled" and answer.partial and len(pieces) == 1
 
 
 def test_cancel_returns_at_once_while_the_server_holds_the_request(
-    server: LLMServer, session: AddedFileSession
+    server: LLMServer, session: ReviewSession
 ) -> None:
     gate = threading.Event()  # never opened: the server sits on the request
     cancel = threading.Event()
     server.queue(Reply(gate=gate))
     server.on_request = lambda _request: cancel.set()
-    answer = explain_chunk(session, session.chunks[0], cancel=cancel)
+    answer = explain_chunk(session, train_chunk(session), cancel=cancel)
     assert answer.error == "cancelled" and not answer.partial and len(server.requests) == 1
 
 
-def test_usage_and_cost_are_reported(server: LLMServer, session: AddedFileSession) -> None:
+def test_usage_and_cost_are_reported(server: LLMServer, session: ReviewSession) -> None:
     server.queue(Reply(usage={"input_tokens": 1000, "output_tokens": 200}))
-    explain_chunk(session, session.chunks[0])
+    explain_chunk(session, train_chunk(session))
     client = client_for(session)
     assert (client.usage.input_tokens, client.usage.output_tokens) == (1000, 200)
     settings = session.settings.llm
@@ -243,12 +247,13 @@ def test_background_work_stops_at_the_budget(
     git_repo.write("src/eval.py", "def evaluate(model, data):\n    return model(data[:500])\n")
     monkeypatch.setenv("REVIEWTUI_BUDGET_TOKENS", "100")
     monkeypatch.setenv("REVIEWTUI_LLM_CONCURRENCY", "1")
-    opened = open_session(root, ["src/train.py", "src/eval.py"])
-    answers = prefetch(opened, opened.chunks)
+    opened = ReviewSession.open(root)
+    chunks = [train_chunk(opened), chunk_at(opened, "src/eval.py")]
+    answers = prefetch(opened, chunks)
     assert len(server.requests) == 1  # 160 tokens spent: the second is over budget
     errors = [a.error for a in answers.values() if not a.ok]
     assert errors == ["LLM budget of 100 background tokens used up"]
-    foreground = explain_chunk(opened, opened.chunks[1])  # `e` is never budget-limited
+    foreground = explain_chunk(opened, chunks[1])  # `e` is never budget-limited
     assert foreground.ok and len(server.requests) == 2
 
 
@@ -261,41 +266,56 @@ def test_linking_answers_are_validated_against_real_ids(
     root = build_repo(git_repo)
     git_repo.write("src/eval.py", "def evaluate(model, data):\n    return model(data[:500])\n")
     git_repo.write("src/glue.py", "VERSION = 1\n")
-    opened = open_session(root, ["src/train.py", "src/eval.py", "src/glue.py"])
+    opened = ReviewSession.open(root)
+    train, evaluate, glue = (
+        chunk_at(opened, f"src/{name}.py") for name in ("train", "eval", "glue")
+    )
+    train = train_chunk(opened)
     answer = {
         "links": [
-            {"chunk": "src-train.py-1", "section": "31-optimiser", "reason": "builds AdamW"},
-            {"chunk": "src-eval.py-1", "section": "9-made-up", "reason": "invented"},
-            {"chunk": "src-glue.py-1", "section": None, "reason": "glue"},
+            {"chunk": train.id, "section": "31-optimiser", "reason": "builds AdamW"},
+            {"chunk": evaluate.id, "section": "9-made-up", "reason": "invented"},
+            {"chunk": glue.id, "section": None, "reason": "glue"},
             {"chunk": "nope", "section": "4-evaluation", "reason": "?"},
         ]
     }
     server.queue(Reply(text=f"Here you go:\n```json\n{json.dumps(answer)}\n```"))
-    help_ = suggest_links(opened)
+    help_ = suggest_links(opened, [train, evaluate, glue])
 
     assert help_.asked == 3 and not help_.errors
-    train = help_.links["src-train.py-1"]
-    assert train.section_id == "31-optimiser" and train.confidence == 0.6
-    assert train.evidence[0].kind == "llm" and "builds AdamW" in train.evidence[0].detail
-    assert help_.links["src-glue.py-1"].section_id is None
-    assert "src-eval.py-1" not in help_.links
+    link = help_.links[train.id]
+    assert link.section_id == "31-optimiser" and link.confidence == 0.6
+    assert link.evidence[0].kind == "llm" and "builds AdamW" in link.evidence[0].detail
+    assert help_.links[glue.id].section_id is None
+    assert evaluate.id not in help_.links
     assert help_.rejected == [
-        "chunk src-eval.py-1: unknown section '9-made-up'",
+        f"chunk {evaluate.id}: unknown section '9-made-up'",
         "unknown chunk 'nope'",
     ]
     sent = server.requests[-1]
     assert sent.body.get("stream") is not True and "31-optimiser: 3.1 Optimiser" in sent.prompt_text
 
-    again = suggest_links(open_session(root, ["src/train.py", "src/eval.py", "src/glue.py"]))
-    assert len(server.requests) == 1 and again.links.keys() == help_.links.keys()
+    reopened = ReviewSession.open(root)
+    again = suggest_links(
+        reopened,
+        [chunk_at(reopened, f"src/{n}.py") for n in ("eval", "glue")] + [train_chunk(reopened)],
+    )
+    assert len(server.requests) == 2  # a different batch is a different prompt
+    same = suggest_links(
+        reopened,
+        [
+            train_chunk(reopened),
+            chunk_at(reopened, "src/eval.py"),
+            chunk_at(reopened, "src/glue.py"),
+        ],
+    )
+    assert len(server.requests) == 2 and same.links.keys() == help_.links.keys()
+    assert again.asked == 3
 
 
-def test_unreadable_linking_answer_is_an_error(
-    server: LLMServer, session: AddedFileSession
-) -> None:
-    session.links[session.chunks[0].id].section_id = None
+def test_unreadable_linking_answer_is_an_error(server: LLMServer, session: ReviewSession) -> None:
     server.queue(Reply(text="I think it is section 3."))
-    help_ = suggest_links(session)
+    help_ = suggest_links(session, [train_chunk(session)])
     assert help_.links == {} and help_.errors == ["LLM: unreadable linking answer (no JSON object)"]
 
 
@@ -308,15 +328,12 @@ def _patch(root: Path, new_text: str) -> str:
     return "".join(difflib.unified_diff(old, new, "a/src/train.py", "b/src/train.py"))
 
 
-def _request(session: AddedFileSession, kind: str = "fix") -> Request:
-    request = Request("R1", session.chunks[0].id, kind, "use the spec's learning rate 2e-5")  # type: ignore[arg-type]
-    session.state.requests.append(request)
-    session.state.save()
-    return request
+def _request(session: ReviewSession, kind: RequestKind = "fix") -> Request:
+    return session.add_request(train_chunk(session).id, kind, "use the spec's learning rate 2e-5")
 
 
 def test_a_drafted_patch_that_applies_is_applied_on_confirm(
-    server: LLMServer, session: AddedFileSession
+    server: LLMServer, session: ReviewSession
 ) -> None:
     fixed = TRAIN.replace("lr=1e-4", "lr=2e-5")
     server.queue(Reply(text=f"```diff\n{_patch(session.root, fixed)}```"))
@@ -344,7 +361,7 @@ def test_a_drafted_patch_that_applies_is_applied_on_confirm(
     ],
 )
 def test_a_drafted_patch_that_does_not_apply_is_refused(
-    server: LLMServer, session: AddedFileSession, answer: str, expected: str
+    server: LLMServer, session: ReviewSession, answer: str, expected: str
 ) -> None:
     server.queue(Reply(text=answer))
     draft = draft_fix(session, _request(session))
@@ -354,7 +371,7 @@ def test_a_drafted_patch_that_does_not_apply_is_refused(
     assert (session.root / "src/train.py").read_text() == TRAIN
 
 
-def test_draft_refuses_requests_without_code(server: LLMServer, session: AddedFileSession) -> None:
+def test_draft_refuses_requests_without_code(server: LLMServer, session: ReviewSession) -> None:
     assert "question request" in draft_fix(session, _request(session, "question")).message
     orphan = Request("R9", None, "refactor", "tidy up")
     assert "not about a chunk" in draft_fix(session, orphan).message
