@@ -192,3 +192,24 @@ def test_demo_repo_deviations_are_flagged(tmp_path: Path) -> None:
     } <= found
     changed = sum(file.added + file.removed for file in files)
     assert sum(len(chunk_flags) for chunk_flags in flags.values()) <= changed / 20
+
+
+def test_excluded_files_are_not_checked() -> None:
+    assert check_text("vendor/lib/a.py", CODE)
+    assert check_text("vendor/lib/a.py", CODE, settings=CheckSettings(exclude=["vendor/*"])) == []
+
+
+def test_check_settings_come_from_pyproject(tmp_path: Path) -> None:
+    from reviewtui.config import load_settings
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.reviewtui.checks]\ndisabled = ["todo-comment"]\nexclude = ["vendor/*"]\n'
+        '[tool.reviewtui.checks.severity]\nspec-mismatch = "medium"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(tmp_path, environ={}).checks
+    assert settings == CheckSettings(
+        disabled=["todo-comment"], severity={"spec-mismatch": "medium"}, exclude=["vendor/*"]
+    )
+    flags = check_text("src/a.py", "lr = 1  # TODO\n", "learning rate 2e-5\n", settings=settings)
+    assert [(flag.rule, flag.severity) for flag in flags] == [("spec-mismatch", "medium")]

@@ -44,6 +44,8 @@ class CheckSettings:
     """Rule ids that are switched off."""
     severity: dict[str, str] = field(default_factory=dict)
     """Rule id -> severity (`high`, `medium`, `low`) overriding the rule's own."""
+    exclude: list[str] = field(default_factory=list)
+    """Glob patterns (`vendor/*`, `*.ipynb`; `*` also crosses folders) of files the checks skip."""
 
 
 @dataclass

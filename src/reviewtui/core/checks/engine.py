@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatch
 
 from reviewtui.config import CheckSettings
 from reviewtui.core.checks import rules_code, rules_data, rules_eval, rules_torch
@@ -160,7 +161,7 @@ def check_phase(
 ) -> tuple[dict[str, list[Flag]], Ledger]:
     """`run_checks` and the ledger together, sharing one parse of every file."""
     rules = active_rules(settings)
-    contexts = file_contexts(files)
+    contexts = [c for c in file_contexts(files) if not excluded(c.path, settings.exclude)]
     ledger = build_ledger(spec, files, contexts)
     facts = gather_facts(spec, contexts, ledger.spec_counts())
     facts.mismatches = _mismatch_findings(ledger)
@@ -168,6 +169,11 @@ def check_phase(
     for context in contexts:
         by_path[context.path] = list(_file_findings(context, facts, rules))
     return {chunk.id: _chunk_flags(chunk, by_path.get(chunk.path, [])) for chunk in chunks}, ledger
+
+
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """Whether `path` matches one of the `exclude` globs (fnmatch: `*` also crosses folders)."""
+    return any(fnmatch(path, pattern) for pattern in patterns)
 
 
 def _mismatch_findings(ledger: Ledger) -> dict[str, list[Finding]]:
