@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fixture_repos import MODES, DefinitionSpan, build_repo, fixture_names, load_fixture
+
 from reviewtui.config import ChunkSettings, LinkSettings
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.gitrange import open_repo, resolve_phase

@@ -1,0 +1,128 @@
+"""Tests of `core/coverage.py`: the requirement → code view (implemented, not implemented, claimed
+done, process sections, back-linked requirements, unrequested code, phase marks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewtui.core.coverage import STATUS_TEXT, build_coverage
+from reviewtui.core.models import Chunk, DiffLine, SectionLink, Spec
+from reviewtui.core.phases import parse_phases, review_phase
+from reviewtui.core.spec import load_spec
+
+SPEC = """\
+# Plan
+
+## 1 Data
+
+### 1.1 Source
+
+### 1.2 Tokenization
+
+## 2 Training
+
+- [x] 2.1 Optimizer
+- [x] 2.2 Schedule
+- [ ] 2.3 Early stopping
+
+## 3 Phases
+
+- Phase 1 (sections 1.1, 1.2): data.
+- Phase 2 (section 2): training.
+"""
+
+KIRO = """\
+# Requirements
+
+### Requirement 1
+
+Load shards.
+
+### Requirement 2
+
+Deduplicate.
+
+# Implementation Plan
+
+- [ ] 1. Shards
+  - [ ] 1.1 Reader
+    - _Requirements: 1.1_
+- [ ] 2. Dedup
+  - [ ] 2.1 Exact filter
+    - _Requirements: 2.1_
+"""
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Spec:
+    (tmp_path / "SPEC.md").write_text(SPEC, encoding="utf-8")
+    return load_spec(tmp_path, ["SPEC.md"])
+
+
+def chunk(chunk_id: str) -> Chunk:
+    line = DiffLine("+", "x = 1", None, 1)
+    return Chunk(chunk_id, "a.py", None, "added", [line], 1, 1, 0, 0, 1, 0)
+
+
+def setup(links: dict[str, str | None]) -> tuple[list[Chunk], dict[str, SectionLink]]:
+    chunks = [chunk(chunk_id) for chunk_id in links]
+    return chunks, {cid: SectionLink(cid, section, 0.8) for cid, section in links.items()}
+
+
+def test_statuses(spec: Spec) -> None:
+    chunks, links = setup({"a": "11-source", "b": "11-source", "c": "2.1", "d": None})
+    coverage = build_coverage(spec, chunks, links)
+    assert coverage.get("11-source").status == "implemented"
+    assert coverage.get("11-source").chunks == ["a", "b"]
+    assert coverage.get("1-data").status == "implemented"
+    assert coverage.get("1-data").subtree_chunks == 2
+    assert coverage.get("1-data").chunks == []
+    assert coverage.get("12-tokenization").status == "not-implemented"
+    assert coverage.get("2.1").status == "implemented"
+    assert coverage.get("2.2").status == "claimed-done"
+    assert coverage.get("2.2").status_text == "claimed done, no code seen"
+    assert coverage.get("2.3").status == "not-implemented"
+    assert coverage.get("2.3").status_text == "not implemented in this phase"
+    assert coverage.get("3-phases").status == "process"
+    assert coverage.unrequested == ["d"]
+    assert [item.section_id for item in coverage.sections] == [s.id for s in spec.sections]
+    assert {item.section_id for item in coverage.with_status("claimed-done")} == {"2.2"}
+
+
+def test_link_to_a_vanished_section_counts_as_unrequested(spec: Spec) -> None:
+    chunks, links = setup({"a": "9-gone"})
+    assert build_coverage(spec, chunks, links).unrequested == ["a"]
+
+
+def test_missing_chunk_link_counts_as_unrequested(spec: Spec) -> None:
+    coverage = build_coverage(spec, [chunk("a")], {})
+    assert coverage.unrequested == ["a"]
+
+
+def test_phase_marks(spec: Spec) -> None:
+    chunks, links = setup({"a": "11-source", "b": "2.1"})
+    report = review_phase(spec, parse_phases(spec), links, selected="1")
+    coverage = build_coverage(spec, chunks, links, report)
+    assert coverage.phase == "1"
+    assert [item.section_id for item in coverage.missing] == ["12-tokenization"]
+    assert coverage.get("12-tokenization").phase == "1"
+    assert coverage.get("2.1").phase == "2"
+    assert coverage.past_checkpoint == {"b": "2"}
+
+
+def test_requirements_are_implemented_through_task_backlinks(tmp_path: Path) -> None:
+    (tmp_path / "spec.md").write_text(KIRO, encoding="utf-8")
+    spec = load_spec(tmp_path, ["spec.md"])
+    chunks, links = setup({"a": "1.1"})
+    coverage = build_coverage(spec, chunks, links)
+    requirement = coverage.get("requirement-1")
+    assert requirement is not None
+    assert requirement.status == "implemented"
+    assert requirement.via == ["1.1"]
+    assert coverage.get("requirement-2").status == "not-implemented"
+
+
+def test_every_status_reads_for_humans() -> None:
+    assert set(STATUS_TEXT) == {"implemented", "claimed-done", "not-implemented", "process"}

@@ -1,0 +1,203 @@
+"""Tests of `core/phases.py`: parsing the phases a spec declares (phase headings, spec-kit phases, a
+Phases section with list items), choosing the phase under review, missing sections and code past the
+checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewtui.core.models import SectionLink, Spec
+from reviewtui.core.phases import find_phase, parse_phases, review_phase, section_phases
+from reviewtui.core.spec import load_spec
+from reviewtui.errors import ReviewError
+
+LIST_STYLE = """\
+# Replication
+
+## 1 Data
+
+### 1.1 Source
+
+### 1.2 Tokenization
+
+### 1.3 Batching
+
+## 2 Model
+
+### 2.1 Pooling
+
+## 3 Training
+
+## 4 Evaluation
+
+## 5 Phases
+
+- Phase 1 (sections 1.1–1.3): the data pipeline. Checkpoint: the dev loader yields 872 examples.
+- **Phase 2** — sections 2 and 3: model and training.
+  - Checkpoint: one epoch runs end to end.
+- Phase 3 (section 4): evaluation.
+"""
+
+HEADING_STYLE = """\
+# Plan
+
+## 1 Data
+
+## 2 Model
+
+## Phases
+
+### Phase 1: data pipeline
+
+Covers [Data](#1-data).
+
+- [x] 1.1 Write the loader in `src/data.py`
+- [ ] 1.2 Add a test of the dev split
+
+Checkpoint: stop after Phase 1 and wait for review.
+
+### Phase 2: model
+
+- [ ] 2.1 Implement the model (see [Model](#2-model))
+- [ ] 2.2 Training loop
+"""
+
+SPECKIT = """\
+# Tasks: albums
+
+## Phase 1: Setup
+
+- [ ] T001 Create the project layout
+- [ ] T002 Configure linting
+
+## Phase 2: User Story 1 - Create an album (Priority: P1)
+
+### Implementation for User Story 1
+
+- [ ] T003 [US1] Album model
+- [ ] T004 [US1] Album endpoint
+
+**Checkpoint**: User Story 1 works on its own.
+"""
+
+
+def parse(tmp_path: Path, text: str, name: str = "SPEC.md") -> Spec:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return load_spec(tmp_path, [name])
+
+
+def links_to(*section_ids: str | None) -> dict[str, SectionLink]:
+    return {f"c{n}": SectionLink(f"c{n}", section, 0.9) for n, section in enumerate(section_ids)}
+
+
+def test_list_items_in_a_phases_section(tmp_path: Path) -> None:
+    phases = parse_phases(parse(tmp_path, LIST_STYLE))
+    assert [p.number for p in phases] == ["1", "2", "3"]
+    assert phases[0].sections == ["11-source", "12-tokenization", "13-batching"]
+    assert phases[0].checkpoint == "the dev loader yields 872 examples"
+    assert phases[1].sections == ["2-model", "3-training"]
+    assert phases[1].checkpoint == "one epoch runs end to end"
+    assert phases[2].sections == ["4-evaluation"]
+    assert phases[2].checkpoint is None
+    assert phases[2].section_id is None
+
+
+def test_phase_headings_cover_their_tasks_and_anchors(tmp_path: Path) -> None:
+    phases = parse_phases(parse(tmp_path, HEADING_STYLE))
+    assert [p.label for p in phases] == ["Phase 1", "Phase 2"]
+    first, second = phases
+    assert first.section_id == "phase-1-data-pipeline"
+    assert first.sections == ["1.1", "1.2", "1-data"]
+    assert first.checkpoint == "stop after Phase 1 and wait for review"
+    assert second.sections == ["2.1", "2.2", "2-model"]
+
+
+def test_speckit_phases_and_their_story(tmp_path: Path) -> None:
+    phases = parse_phases(parse(tmp_path, SPECKIT, "tasks.md"))
+    assert [p.number for p in phases] == ["1", "2"]
+    assert phases[1].checkpoint == "User Story 1 works on its own"
+    covered = section_phases(parse(tmp_path, SPECKIT, "tasks.md"), phases)
+    assert covered["T003"] == "2" and covered["T001"] == "1"
+
+
+def test_no_phases_declared(tmp_path: Path) -> None:
+    spec = parse(tmp_path, "# Spec\n\n## Data\n\n## Model\n")
+    assert parse_phases(spec) == []
+    report = review_phase(spec, [], links_to("data"))
+    assert report.phase is None
+    assert report.missing == [] and report.past_checkpoint == {}
+
+
+def test_sections_of_a_phase_include_descendants(tmp_path: Path) -> None:
+    spec = parse(tmp_path, LIST_STYLE)
+    covered = section_phases(spec, parse_phases(spec))
+    assert covered["21-pooling"] == "2"
+    assert covered["11-source"] == "1"
+    assert "5-phases" not in covered
+
+
+@pytest.mark.parametrize("name", ["2", "Phase 2", "phase-2", "PHASE 2"])
+def test_find_phase_by_number_or_name(tmp_path: Path, name: str) -> None:
+    phases = parse_phases(parse(tmp_path, LIST_STYLE))
+    assert find_phase(phases, name).number == "2"
+
+
+def test_unknown_phase_is_a_user_error(tmp_path: Path) -> None:
+    phases = parse_phases(parse(tmp_path, LIST_STYLE))
+    with pytest.raises(ReviewError, match=r"unknown phase: 7 \(the spec declares: 1, 2, 3\)"):
+        find_phase(phases, "7")
+
+
+def test_inferred_phase_missing_sections_and_overrun(tmp_path: Path) -> None:
+    spec = parse(tmp_path, LIST_STYLE)
+    phases = parse_phases(spec)
+    links = links_to("11-source", "11-source", "12-tokenization", "21-pooling", None)
+    report = review_phase(spec, phases, links)
+    assert report.phase is not None and report.phase.number == "1"
+    assert report.reason.startswith("inferred: 3 of 4")
+    assert report.missing == ["13-batching"]
+    assert report.past_checkpoint == {"c3": "2"}
+
+
+def test_explicit_phase_wins_over_inference(tmp_path: Path) -> None:
+    spec = parse(tmp_path, LIST_STYLE)
+    links = links_to("11-source", "21-pooling")
+    report = review_phase(spec, parse_phases(spec), links, selected="2")
+    assert report.phase is not None and report.phase.number == "2"
+    assert report.reason == "chosen: phase 2"
+    assert report.missing == ["3-training"]  # 2 Model has code below it
+    assert report.past_checkpoint == {}
+
+
+def test_a_wholly_missing_heading_is_reported_once(tmp_path: Path) -> None:
+    spec = parse(tmp_path, LIST_STYLE)
+    report = review_phase(spec, parse_phases(spec), links_to("4-evaluation"), selected="2")
+    assert report.missing == ["2-model", "3-training"]
+
+
+def test_inference_with_no_code_in_any_phase(tmp_path: Path) -> None:
+    spec = parse(tmp_path, LIST_STYLE)
+    report = review_phase(spec, parse_phases(spec), links_to(None, None))
+    assert report.phase is None
+    assert "no linked code" in report.reason
+
+
+def test_overrun_does_not_move_the_review_to_the_later_phase(tmp_path: Path) -> None:
+    spec = parse(tmp_path, LIST_STYLE)
+    links = links_to("11-source", "12-tokenization", "21-pooling", "21-pooling", "3-training")
+    report = review_phase(spec, parse_phases(spec), links)
+    assert report.phase is not None and report.phase.number == "1"
+    assert set(report.past_checkpoint) == {"c2", "c3", "c4"}
+
+
+def test_checkpoint_task_is_not_missing(tmp_path: Path) -> None:
+    text = (
+        "# Plan\n\n## Phase 1: loader\n\n- [ ] 1.1 Loader\n- [ ] 1.2 Checkpoint - all tests pass\n"
+    )
+    spec = parse(tmp_path, text)
+    phases = parse_phases(spec)
+    assert phases[0].checkpoint == "all tests pass"
+    report = review_phase(spec, phases, links_to(None), selected="1")
+    assert report.missing == ["1.1"]
