@@ -71,7 +71,7 @@ def test_a_block_without_end_marker_is_a_user_error(tmp_path: Path) -> None:
 
 def test_unreadable_file_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "CLAUDE.md").write_bytes(b"\xff\xfe\x00bad")
-    with pytest.raises(ReviewError, match="cannot read CLAUDE.md"):
+    with pytest.raises(ReviewError, match=r"cannot read CLAUDE\.md"):
         init_agent_instructions(tmp_path)
 
 
