@@ -236,3 +236,30 @@ def test_ledger_markdown_table() -> None:
 
 def test_empty_ledger_has_no_table() -> None:
     assert ledger_markdown(build_ledger(one_section_spec("Nothing numeric here.\n"), [])) == ""
+
+
+def test_counts_need_an_evaluation_sentence_and_fractions_a_fraction() -> None:
+    values = spec_values(
+        "Ask the LLM for 3 questions per passage (temperature 0.7). Evaluate on all 648 test queries.\n"
+        "- [ ] T03 Hold out the dev split of 1.3 and save both splits\n"
+    )
+    assert values == {"temperature": [0.7], "num_samples": [648.0]}
+
+
+def test_constructor_calls_are_settings_too() -> None:
+    spec = one_section_spec(
+        "Use the AdamW optimizer with a cosine schedule. Base model: bert-base-uncased\n"
+    )
+    code = (
+        "opt = torch.optim.SGD(params, lr=0.1)\n"
+        "sched = get_cosine_schedule_with_warmup(opt, 10, 100)\n"
+        'model = AutoModel.from_pretrained("roberta-base")\n'
+    )
+    diff, _chunk = added_file("src/train.py", code)
+    ledger = build_ledger(spec, [diff])
+    codes = {(s.parameter, s.code, s.agrees) for e in ledger.entries for s in e.code_settings}
+    assert codes == {
+        ("optimizer", "SGD()", False),
+        ("lr_scheduler", "get_cosine_schedule_with_warmup()", True),
+        ("model_name", 'from_pretrained() = "roberta-base"', False),
+    }

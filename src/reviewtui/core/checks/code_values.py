@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from reviewtui.core.checks.context import FileContext
 from reviewtui.core.checks.names import call_name, dotted, field_default, last_part
-from reviewtui.core.checks.params import BY_NAME, Parameter, parameter_for_code
+from reviewtui.core.checks.params import BY_NAME, Parameter, parameter_for_code, plausible
 from reviewtui.core.checks.values import Value, canonical_choice, parse_number
 
 SettingKind = str
@@ -30,9 +30,9 @@ class CodeSetting:
     parameter: str
     value: Value
     text: str
-    """The value as the code writes it (`1e-4`, `"left"`)."""
+    """The value as the code writes it (`1e-4`, `"left"`); empty when `key` says it (`AdamW()`)."""
     key: str
-    """The identifier as the code writes it (`lr`, `--learning-rate`, `optimizer.lr`)."""
+    """The identifier as the code writes it (`lr`, `--learning-rate`, `optimizer.lr`, `AdamW()`)."""
     path: str
     line: int
     kind: SettingKind
@@ -42,6 +42,11 @@ class CodeSetting:
     @property
     def location(self) -> str:
         return f"{self.path}:{self.line}"
+
+    @property
+    def code(self) -> str:
+        """`lr = 1e-4`, `from_pretrained() = "roberta-base"`, `AdamW()`: the setting as code."""
+        return f"{self.key} = {self.text}" if self.text else self.key
 
 
 _OPTIMIZERS = {
@@ -150,7 +155,7 @@ def _setting(
     if isinstance(raw, ast.AST):
         raw = literal(raw)
     value = convert(parameter, raw)
-    if value is None or context.is_dev_guarded(node):
+    if value is None or not plausible(parameter.name, value) or context.is_dev_guarded(node):
         return None
     line = getattr(node, "lineno", 1)
     text = _written(context, node, raw, kind)
@@ -158,9 +163,9 @@ def _setting(
 
 
 def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind) -> str:
-    """The value as the code writes it (`1e-4`, not `0.0001`)."""
-    if kind == "call":
-        return repr(raw)
+    """The value as the code writes it (`1e-4`, not `0.0001`); empty for a constructor call."""
+    if kind == "call" and not isinstance(node, ast.Constant):
+        return ""
     if isinstance(node, ast.keyword | ast.Assign | ast.AnnAssign) and node.value is not None:
         node = field_default(node.value) or node.value
     if isinstance(node, ast.expr):
@@ -231,7 +236,7 @@ def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting
     if name in {"from_pretrained", "pipeline", "SentenceTransformer"} and node.args:
         first = literal(node.args[0])
         if isinstance(first, str):
-            yield _setting(context, f"{name}()", first, node, "call", BY_NAME["model_name"])
+            yield _setting(context, f"{name}()", first, node.args[0], "call", BY_NAME["model_name"])
     choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
     if choice:
         parameter = BY_NAME["optimizer"] if name in _OPTIMIZERS else BY_NAME["lr_scheduler"]
@@ -311,7 +316,7 @@ def _config_setting(
     for key in candidates:
         parameter = parameter_for_code(key)
         converted = convert(parameter, _scalar(value)) if parameter else None
-        if parameter and converted is not None:
+        if parameter and converted is not None and plausible(parameter.name, converted):
             return CodeSetting(
                 parameter.name, converted, value.strip(), ".".join(keys), context.path, line, kind
             )

@@ -22,7 +22,7 @@ from reviewtui.core.checks.code_values import CodeSetting, extract_code_settings
 from reviewtui.core.checks.context import FileContext, file_contexts
 from reviewtui.core.checks.params import BY_NAME
 from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
-from reviewtui.core.checks.values import format_value, values_agree
+from reviewtui.core.checks.values import values_agree
 from reviewtui.core.models import FileDiff, Spec
 
 LedgerStatus = Literal["agrees", "disagrees", "not set"]
@@ -119,7 +119,7 @@ def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
     """`spec says learning rate = 2 × 10⁻⁵ (SPEC.md:14); code sets lr = 1e-4`."""
     stated = "; ".join(f"{value.text} ({value.location})" for value in entry.spec_values[:3])
     label = entry.spec_values[0].label if entry.spec_values else entry.parameter
-    return f"spec says {label} = {stated}; code sets {setting.key} = {setting.text}"
+    return f"spec says {label} = {stated}; code sets {setting.code}"
 
 
 def ledger_markdown(ledger: Ledger) -> str:
@@ -135,9 +135,7 @@ def ledger_markdown(ledger: Ledger) -> str:
         if not entry.code_settings:
             rows.append(_row(entry.parameter, entry.spec_text, spec_lines, "", "", "not set"))
         for setting in entry.code_settings:
-            code = (
-                f"{setting.key} = {setting.text}" if setting.text else format_value(setting.value)
-            )
+            code = setting.code
             verdict = "yes" if setting.agrees else "**no**"
             rows.append(
                 _row(entry.parameter, entry.spec_text, spec_lines, code, setting.location, verdict)

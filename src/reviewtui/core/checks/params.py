@@ -140,7 +140,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "number of samples|num_samples|sample size|evaluation samples|eval samples|number of examples|max_samples",
         "max_eval_samples|num_eval_samples|eval_samples|n_eval|eval_size|num_test_samples|"
         "max_test_samples|test_samples|num_eval_examples|max_eval_examples",
-        "samples|examples|questions|problems|instances|test examples|evaluation examples",
+        "samples|examples|questions|problems|instances|queries|test examples|test queries|evaluation examples",
     ),
     _p(
         "model_name",
@@ -213,6 +213,28 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p("momentum", "number", "momentum", "momentum"),
 )
+
+FRACTIONS = frozenset(
+    {
+        "train_size",
+        "val_size",
+        "test_size",
+        "dropout",
+        "warmup_ratio",
+        "top_p",
+        "label_smoothing",
+        "momentum",
+    }
+)
+"""Parameters whose value is a fraction: anything outside [0, 1] is not a value of theirs."""
+
+
+def plausible(parameter: str, value: object) -> bool:
+    """Whether `value` can be a value of `parameter` (a split of `1.3` is a section number)."""
+    if parameter in FRACTIONS and isinstance(value, float):
+        return 0.0 <= value <= 1.0
+    return True
+
 
 BY_NAME: dict[str, Parameter] = {parameter.name: parameter for parameter in PARAMETERS}
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reviewtui.core.checks.params import BY_NAME, PARAMETERS, Parameter
+from reviewtui.core.checks.params import BY_NAME, PARAMETERS, Parameter, plausible
 from reviewtui.core.checks.values import NUMBER, Value, normalize_text, number_from_match
 from reviewtui.core.models import Spec
 
@@ -79,7 +79,7 @@ def extract_spec_values(spec: Spec) -> list[SpecValue]:
         line = normalize_text(raw).replace("`", "").replace("**", "")
         found.extend(_line_values(line, path, number))
         found.extend(_quoted_models(raw, path, number))
-    return found
+    return [value for value in found if plausible(value.parameter, value.value)]
 
 
 def _line_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
@@ -172,9 +172,24 @@ def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             for match in re.finditer(pattern, line, re.IGNORECASE | re.VERBOSE):
                 if _word_before(line, match.start()) in _NOT_BEFORE_COUNT:
                     continue
+                if parameter.name == "num_samples" and not _EVALUATION.search(
+                    _sentence(line, match.start())
+                ):
+                    continue
                 value = _read_value(match.group("value"), parameter)
                 if value is not None:
                     yield _make(parameter, value, noun, path, number)
+
+
+_EVALUATION = re.compile(r"\b(evaluat\w*|test|validation|benchmark|held[- ]out|dev set)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<!\d)[.;!?](?!\d)")
+
+
+def _sentence(line: str, position: int) -> str:
+    """The sentence of `line` around `position` (`0.7` does not end one)."""
+    starts = [match.end() for match in _SENTENCE_END.finditer(line, 0, position)]
+    end = _SENTENCE_END.search(line, position)
+    return line[starts[-1] if starts else 0 : end.start() if end else len(line)]
 
 
 def _word_before(line: str, position: int) -> str:
