@@ -18,6 +18,8 @@ from reviewtui.core.llm import (
     draft_fix,
     explain_chunk,
     keep_patch,
+    link_candidates,
+    merge_link_help,
     prefetch,
     suggest_links,
 )
@@ -296,21 +298,48 @@ def test_linking_answers_are_validated_against_real_ids(
     assert sent.body.get("stream") is not True and "31-optimiser: 3.1 Optimiser" in sent.prompt_text
 
     reopened = ReviewSession.open(root)
-    again = suggest_links(
-        reopened,
-        [chunk_at(reopened, f"src/{n}.py") for n in ("eval", "glue")] + [train_chunk(reopened)],
-    )
-    assert len(server.requests) == 2  # a different batch is a different prompt
-    same = suggest_links(
-        reopened,
-        [
-            train_chunk(reopened),
-            chunk_at(reopened, "src/eval.py"),
-            chunk_at(reopened, "src/glue.py"),
-        ],
-    )
-    assert len(server.requests) == 2 and same.links.keys() == help_.links.keys()
-    assert again.asked == 3
+    again = suggest_links(reopened, [glue, evaluate, train])  # same code: new ids not needed
+    assert len(server.requests) == 2  # only the rejected chunk is asked about again
+    assert evaluate.id in server.requests[-1].prompt_text
+    assert train.id not in server.requests[-1].prompt_text and again.asked == 1
+    assert again.links[train.id].section_id == "31-optimiser"
+    assert "builds AdamW" in again.links[train.id].evidence[0].detail
+
+
+def test_link_help_merges_into_the_links_and_is_reused_from_the_cache(
+    server: LLMServer, git_repo: GitRepo
+) -> None:
+    root = build_repo(git_repo)
+    git_repo.write("src/glue.py", "VERSION = 1\n")
+    opened = ReviewSession.open(root)
+    glue, train = chunk_at(opened, "src/glue.py"), train_chunk(opened)
+    assert opened.links[glue.id].section_id is None
+    offline = suggest_links(opened, cached_only=True)
+    assert offline.links == {} and server.requests == []  # nothing on disk yet, nothing sent
+    candidates = link_candidates(opened)
+    assert glue in candidates and all(c.path != ".env" for c in candidates)
+    answer = [{"chunk": c.id, "section": None, "reason": "glue"} for c in candidates]
+    answer[candidates.index(glue)]["section"] = "4-evaluation"
+    server.queue(Reply(text=json.dumps({"links": answer})))
+
+    changed = merge_link_help(opened.links, suggest_links(opened), opened.settings.links.threshold)
+    assert changed == [glue.id] and opened.links[glue.id].section_id == "4-evaluation"
+    assert opened.links[glue.id].confidence == 0.6
+    assert [e.kind for e in opened.links[glue.id].evidence][-1] == "llm"
+
+    opened.relink(train.id, None)  # a manual link is never overridden
+    pick = {"links": [{"chunk": train.id, "section": "4-evaluation", "reason": "?"}]}
+    server.queue(Reply(text=json.dumps(pick)))
+    manual = suggest_links(opened, [train])
+    assert manual.links[train.id].section_id == "4-evaluation"
+    assert merge_link_help(opened.links, manual, 0.35) == []
+    assert opened.links[train.id].section_id is None
+    assert [e.kind for e in opened.links[train.id].evidence] == ["manual"]
+
+    reopened = ReviewSession.open(root)
+    before = len(server.requests)
+    again = suggest_links(reopened, cached_only=True)
+    assert again.links[glue.id].section_id == "4-evaluation" and len(server.requests) == before
 
 
 def test_unreadable_linking_answer_is_an_error(server: LLMServer, session: ReviewSession) -> None:

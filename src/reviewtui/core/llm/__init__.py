@@ -6,7 +6,7 @@
 - `cache`: `AnswerCache` in `.reviewtui/cache/llm/`
 - `usage`: `Usage`, `cost_usd`, `describe`
 - `explain`: `client_for(session)`, `explain_chunk`, `cached_explanation`, `prefetch`
-- `linking`: `suggest_links(session) -> LinkHelp` (validated `llm` evidence)
+- `linking`: `suggest_links(session) -> LinkHelp` (validated `llm` evidence), `merge_link_help`
 - `draft`: `draft_fix(session, request) -> DraftPatch`, `apply_patch`, `keep_patch`
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from reviewtui.core.llm.client import Answer, LLMClient, Prompt
 from reviewtui.core.llm.draft import DraftPatch, apply_patch, draft_fix, keep_patch
 from reviewtui.core.llm.explain import cached_explanation, client_for, explain_chunk, prefetch
-from reviewtui.core.llm.linking import LinkHelp, link_candidates, suggest_links
+from reviewtui.core.llm.linking import LinkHelp, link_candidates, merge_link_help, suggest_links
 from reviewtui.core.llm.redaction import is_ignored, redact
 from reviewtui.core.llm.usage import Usage
 
@@ -34,6 +34,7 @@ __all__ = [
     "is_ignored",
     "keep_patch",
     "link_candidates",
+    "merge_link_help",
     "prefetch",
     "redact",
     "suggest_links",

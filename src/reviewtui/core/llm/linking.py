@@ -3,8 +3,9 @@
 Chunks left unlinked or below `links.threshold` (and not in ignored files) go to the model in batches;
 it answers JSON naming a section id (or null) with a one-line reason per chunk. Answers naming a
 section or chunk that does not exist are rejected, never guessed. Accepted answers come back as
-`SectionLink`s carrying one `Evidence(kind="llm", ...)` each, for the session to merge; the answer
-text is cached on disk like every LLM answer, so a reopened review asks nothing.
+`SectionLink`s carrying one `Evidence(kind="llm", ...)` each, for the session to merge
+(`merge_link_help`). Each accepted pick is cached on disk per chunk, so a reopened review asks only
+about new chunks.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewtui.core.llm.client import Answer
+from reviewtui.core.llm.cache import cache_key
+from reviewtui.core.llm.client import Answer, LLMClient
 from reviewtui.core.llm.explain import SessionLike, client_for
-from reviewtui.core.llm.prompts import link_prompt
+from reviewtui.core.llm.prompts import chunk_diff, link_prompt
 from reviewtui.core.llm.redaction import is_ignored
 from reviewtui.core.llm.usage import Usage
 from reviewtui.core.models import Chunk, Evidence, SectionLink, Spec
@@ -64,37 +66,86 @@ def suggest_links(
     cancel: threading.Event | None = None,
     *,
     force: bool = False,
+    cached_only: bool = False,
 ) -> LinkHelp:
-    """Ask the LLM to link `chunks` (default: `link_candidates(session)`), in batches of `BATCH`."""
+    """Ask the LLM to link `chunks` (default: `link_candidates(session)`), in batches of `BATCH`.
+
+    Each accepted pick is cached per chunk (keyed by the model, the spec and the chunk's code), so a
+    reopened review, or a later phase where the chunk is unchanged, asks only about new chunks.
+    `cached_only` sends nothing (for `status` and `export`, so they agree with what the app showed);
+    `force` asks again even when a pick is cached.
+    """
     ignore = session.settings.llm.ignore
     todo = link_candidates(session) if chunks is None else chunks
     todo = [chunk for chunk in todo if not is_ignored(chunk.path, ignore)]
     help_ = LinkHelp()
     client = client_for(session)
+    score = session.settings.llm.link_score
+    if not force:
+        todo = [c for c in todo if not _use_cached_pick(help_, client, session.spec, c, score)]
+    if cached_only:
+        return help_
     for start in range(0, len(todo), BATCH):
         if cancel is not None and cancel.is_set():
             help_.errors.append("cancelled")
             break
         batch = todo[start : start + BATCH]
-        prompt = link_prompt(session.spec, batch, session.settings.llm.ignore)
+        prompt = link_prompt(session.spec, batch, ignore)
         answer = client.complete(prompt, cancel, background=True, force=force)
         help_.asked += len(batch)
-        _merge(help_, answer, session.spec, batch, session.settings.llm.link_score)
+        picks = _merge(help_, answer, session.spec, batch, score)
+        for chunk in batch:
+            if chunk.id in picks:
+                _store_pick(client, session.spec, chunk, picks[chunk.id])
     return help_
 
 
-def _merge(help_: LinkHelp, answer: Answer, spec: Spec, batch: list[Chunk], score: float) -> None:
+def _pick_key(client: LLMClient, spec: Spec, chunk: Chunk) -> str:
+    outline = [(section.id, section.title) for section in spec.sections]
+    payload = {"kind": "link", "outline": outline, "path": chunk.path, "code": chunk_diff(chunk)}
+    return cache_key(client.settings.model, payload)
+
+
+def _use_cached_pick(
+    help_: LinkHelp, client: LLMClient, spec: Spec, chunk: Chunk, score: float
+) -> bool:
+    hit = client.cache.get(_pick_key(client, spec, chunk))
+    if hit is None:
+        return False
+    try:
+        data = json.loads(hit[0])
+    except ValueError:
+        return False
+    section_id, detail = data.get("section"), str(data.get("detail", ""))
+    if section_id is not None and section_id not in spec:
+        return False
+    confidence = score if section_id else 0.0
+    evidence = [Evidence("llm", detail, confidence)]
+    help_.links[chunk.id] = SectionLink(chunk.id, section_id, confidence, evidence)
+    return True
+
+
+def _store_pick(client: LLMClient, spec: Spec, chunk: Chunk, link: SectionLink) -> None:
+    text = json.dumps({"section": link.section_id, "detail": link.evidence[0].detail})
+    key = _pick_key(client, spec, chunk)
+    client.cache.put(key, text, Usage(), model=client.settings.model, kind="link")
+
+
+def _merge(
+    help_: LinkHelp, answer: Answer, spec: Spec, batch: list[Chunk], score: float
+) -> dict[str, SectionLink]:
     help_.usage.add(answer.usage)
     if not answer.ok:
         help_.errors.append(answer.error or "LLM: failed")
-        return
+        return {}
     try:
         links, rejected = parse_link_answer(answer.text, spec, [c.id for c in batch], score)
     except ValueError as error:
         help_.errors.append(f"LLM: unreadable linking answer ({error})")
-        return
+        return {}
     help_.links.update(links)
     help_.rejected.extend(rejected)
+    return links
 
 
 def parse_link_answer(
@@ -141,3 +192,26 @@ def _link(chunk_id: str, section_id: str | None, reason: str, score: float) -> S
     detail = f"LLM picked {target}: {reason}" if reason else f"LLM picked {target}"
     confidence = score if section_id else 0.0
     return SectionLink(chunk_id, section_id, confidence, [Evidence("llm", detail, confidence)])
+
+
+def merge_link_help(links: dict[str, SectionLink], help_: LinkHelp, threshold: float) -> list[str]:
+    """Merge the model's picks into `links` (in place); returns the ids of chunks whose section changed.
+
+    A manual link is never touched. A pick of a section becomes the link when the chunk was
+    unlinked or below `threshold`; its `llm` evidence is added either way (also for "no section"),
+    so `status --json` and the requirement panel show why.
+    """
+    changed: list[str] = []
+    for chunk_id, suggestion in help_.links.items():
+        current = links.get(chunk_id)
+        if current is None or any(e.kind == "manual" for e in current.evidence):
+            continue
+        current.evidence = [e for e in current.evidence if e.kind != "llm"]
+        current.evidence.extend(suggestion.evidence)
+        weak = current.section_id is None or current.confidence < threshold
+        if suggestion.section_id is not None and weak:
+            if current.section_id != suggestion.section_id:
+                changed.append(chunk_id)
+            current.section_id = suggestion.section_id
+            current.confidence = max(suggestion.confidence, threshold)
+    return changed
