@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -114,6 +115,18 @@ def test_the_key_never_reaches_the_cache(server: LLMServer, session: ReviewSessi
     assert set(entry) == {"model", "kind", "created", "usage", "text"}
     assert "Bearer" not in files[0].read_text()
     assert TEST_KEY not in repr(client_for(session))
+
+
+def test_the_key_never_reaches_a_log(
+    server: LLMServer, session: ReviewSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.queue(Reply.error(401, f"invalid x-api-key {TEST_KEY}"))
+    with caplog.at_level(logging.DEBUG):
+        answer = explain_chunk(session, train_chunk(session))
+        explain_chunk(session, train_chunk(session))
+    assert caplog.records  # the SDK and httpx did log at debug level
+    assert TEST_KEY not in caplog.text
+    assert answer.error is not None and TEST_KEY not in answer.error
 
 
 def test_no_key_sends_nothing_and_says_how_to_enable(
