@@ -464,6 +464,26 @@ CASES = [
         [4],
         id="through-a-helper",
     ),
+    pytest.param(
+        "no-grad-missing",
+        """\
+        import torch
+        from sentence_transformers import SentenceTransformer
+        def evaluate_generation(model, tokenizer, prompts):
+            inputs = tokenizer(prompts, return_tensors="pt")
+            return model.generate(**inputs, max_new_tokens=32)
+        def evaluate_classifier(clf, features):
+            return clf.predict(features)
+        def evaluate_retrieval(encoder: SentenceTransformer, texts):
+            return encoder.encode(texts)
+        def test(model, device, test_loader):
+            model.eval()
+            with torch.no_grad():
+                return [model(x.to(device)) for x, _ in test_loader]
+        """,
+        [],
+        id="library-calls-that-handle-eval-themselves",
+    ),
     # ------------------------------------------------------------------ preprocessing-leakage
     pytest.param(
         "preprocessing-leakage",

@@ -31,6 +31,13 @@ MODEL_WORDS = frozenset(
 )
 HOUSEKEEPING = frozenset(
     {
+        "generate",  # transformers' generate runs under no_grad itself
+        "predict",  # sklearn / keras models: no train mode, no autograd
+        "predict_proba",
+        "decision_function",
+        "score",
+        "transform",
+        "fit",
         "eval",
         "train",
         "to",
@@ -76,11 +83,18 @@ def _model_named(node: ast.AST) -> bool:
     return bool(tokens(dotted(node)) & MODEL_WORDS) and not isinstance(node, ast.Call)
 
 
-def _runs_model_directly(function: FunctionNode) -> bool:
-    """`model(x)`, `self.encoder(x)`, `model.encode(x)` (not `model.to(device)`, `load_model()`)."""
+def _runs_model_directly(function: FunctionNode, library_encoders: bool = False) -> bool:
+    """`model(x)`, `self.encoder(x)`, `model.encode(x)` (not `model.to(device)`, `load_model()`).
+
+    With `library_encoders` (the file uses sentence-transformers, whose `encode` sets eval mode and
+    turns gradients off itself) `.encode(...)` does not count.
+    """
     for node in ast.walk(function):
-        if isinstance(node, ast.Call) and _is_model_call(node.func):
-            return True
+        if not (isinstance(node, ast.Call) and _is_model_call(node.func)):
+            continue
+        if library_encoders and isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
+            continue
+        return True
     return False
 
 
@@ -131,13 +145,14 @@ def _evaluation_functions(
     if context.is_test or not context.imports("torch"):
         return
     local = _local_functions(context)
+    library_encoders = context.imports("sentence_transformers")
     for function in local.values():
         if function.name.endswith("_step") or function.name.startswith(("on_", "test_")):
             continue
         if not tokens(function.name) & EVAL_FUNCTION_WORDS:
             continue
         helpers = _model_helpers(function, local)
-        if _runs_model_directly(function) or helpers:
+        if _runs_model_directly(function, library_encoders) or helpers:
             yield function, helpers
 
 
