@@ -101,7 +101,7 @@ def test_spec_values_keep_their_line_and_text() -> None:
     lr = ledger.get("learning_rate")
     assert lr is not None
     assert (lr.spec_values[0].spec, lr.spec_values[0].line) == ("SPEC.md", 2)
-    assert lr.spec_values[0].text == "2 × 10^-5"
+    assert lr.spec_values[0].text == "2 × 10⁻⁵"
     dropout = ledger.get("dropout")
     assert dropout is not None and dropout.spec_values[0].line == 9
 

@@ -77,9 +77,22 @@ def extract_spec_values(spec: Spec) -> list[SpecValue]:
         if in_code_block:
             continue
         line = normalize_text(raw).replace("`", "").replace("**", "")
-        found.extend(_line_values(line, path, number))
+        for value in _line_values(line, path, number):
+            value.text = _as_written(raw, value.text)
+            found.append(value)
         found.extend(_quoted_models(raw, path, number))
     return [value for value in found if plausible(value.parameter, value.value)]
+
+
+def _as_written(raw: str, text: str) -> str:
+    """The piece of the raw spec line that reads as `text` once normalized (`2 × 10⁻⁵`)."""
+    if text in raw or not text:
+        return text
+    for start in (index for index, char in enumerate(raw) if char == text[0]):
+        for end in range(start + 1, min(len(raw), start + 3 * len(text)) + 1):
+            if normalize_text(raw[start:end]).replace("`", "").replace("**", "") == text:
+                return raw[start:end]
+    return text
 
 
 def _line_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
