@@ -43,7 +43,7 @@ NAME_ONE = 0.7
 NAME_MANY = 0.45
 NAME_WORD = 0.6
 """A single-word name (`train`, `lr`) is weaker evidence than a compound one (`mean_pool`)."""
-LEXICAL_HALF = 6.0
+LEXICAL_HALF = 5.0
 """The BM25 score at which lexical strength is one half."""
 SUBJECT_HALF = 4.0
 """The same for a commit subject (a few words only)."""
@@ -307,21 +307,21 @@ def _is_compound(name: str) -> bool:
 
 
 def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
-    """The weighted terms of a chunk that the spec also uses: its changed lines (log-scaled counts),
-    its symbol and its path."""
+    """The weighted terms of a chunk that the spec also uses: its changed lines (a repeated token
+    weighs 1 + ln(count)), its symbol and its path (weighted more)."""
     deleted_only = chunk.added == 0
     texts = [line.text for line in chunk.lines if line.kind == ("-" if deleted_only else "+")]
     if chunk.summary:
         texts.append(chunk.summary)
-    tokens = TOKEN.findall("\n".join(texts))
+    tokens = Counter(TOKEN.findall("\n".join(texts)))
     cache = context.term_cache
-    for token in set(tokens).difference(cache):
+    for token in tokens.keys() - cache.keys():
         context.known_terms(token)
-    counts = Counter(chain.from_iterable(map(cache.__getitem__, tokens)))
-    query = {
-        term: _LOG_WEIGHT[count] if count < 64 else _LOG_WEIGHT[63]
-        for term, count in counts.items()
-    }
+    query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
+    for token, count in tokens.items():
+        if count > 1:
+            for term in cache[token]:
+                query[term] += _LOG_WEIGHT[min(count, 63)] - 1.0
     idf = context.index.idf
     for term in terms_of(chunk.symbol or ""):
         if term in idf:
