@@ -423,6 +423,18 @@ CASES = [
         [],
         id="spec-does-not-ask-for-seeds",
     ),
+    pytest.param(
+        "unseeded-random",
+        """\
+        import random
+        from utils import fix_random_seeds
+        def main(cfg, items):
+            fix_random_seeds(cfg.seed)
+            random.shuffle(items)
+        """,
+        [],
+        id="project-seeding-helper",
+    ),
     # ------------------------------------------------------------------ eval mode, no_grad
     pytest.param(
         "eval-mode-missing",
@@ -504,7 +516,7 @@ CASES = [
 ]
 
 
-SEEDED = {"python-random-not-seeded-by-torch", "seeded"}
+SEEDED = {"python-random-not-seeded-by-torch", "seeded", "project-seeding-helper"}
 """Cases checked against a spec that asks for seeds."""
 
 

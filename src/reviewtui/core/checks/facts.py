@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from reviewtui.core.checks.context import FileContext, Finding
-from reviewtui.core.checks.names import call_name, last_part
+from reviewtui.core.checks.names import call_name, last_part, tokens
 from reviewtui.core.models import Spec
 
 SEED_ALL = frozenset(
@@ -64,6 +64,9 @@ def _seeded_libraries(context: FileContext) -> set[str]:
     return found
 
 
+SEED_WORDS = frozenset({"seed", "seeds", "seeding", "reproducible", "reproducibility"})
+
+
 def seed_library(node: ast.Call) -> str | None:
     """Which library a call seeds: `random.seed` -> python, `np.random.seed` -> numpy, ..."""
     name = call_name(node)
@@ -76,6 +79,10 @@ def seed_library(node: ast.Call) -> str | None:
         return "numpy"
     if method in {"manual_seed", "manual_seed_all"} and module.split(".")[0] == "torch":
         return "torch"
+    if method not in {"seed", "manual_seed", "manual_seed_all"} and tokens(method) & SEED_WORDS:
+        return (
+            "all"  # the project's own helper (`utils.fix_random_seeds(cfg.seed)`), maybe unchanged
+        )
     return None
 
 
