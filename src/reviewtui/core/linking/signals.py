@@ -315,7 +315,7 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
         texts.append(chunk.summary)
     tokens = Counter(TOKEN.findall("\n".join(texts)))
     cache = context.term_cache
-    for token in tokens.keys() - cache.keys():
+    for token in set(tokens).difference(cache):
         context.known_terms(token)
     query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
     for token, count in tokens.items():
