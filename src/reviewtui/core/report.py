@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from reviewtui.core.models import WORKTREE, Chunk, Request, Section
 
 if TYPE_CHECKING:
+    from reviewtui.core.checks import LedgerEntry
     from reviewtui.core.session import ReviewSession
 
 
@@ -30,6 +31,7 @@ def status_dict(session: ReviewSession) -> dict[str, Any]:
         "chunks": [_chunk_dict(session, chunk) for chunk in session.chunks],
         "requests": [_request_dict(request) for request in session.requests],
         "progress": _progress_dict(session),
+        "ledger": [_ledger_dict(entry) for entry in session.ledger.entries],
         "warnings": list(session.warnings),
     }
 
@@ -78,6 +80,26 @@ def _chunk_dict(session: ReviewSession, chunk: Chunk) -> dict[str, Any]:
         "note": decision.note,
         "symbol": chunk.symbol,
         "summary": chunk.summary,
+    }
+
+
+def _ledger_dict(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "parameter": entry.parameter,
+        "status": entry.status,
+        "spec": [
+            {"text": value.text, "spec": value.spec, "line": value.line}
+            for value in entry.spec_values
+        ],
+        "code": [
+            {
+                "text": setting.text or setting.key,
+                "path": setting.path,
+                "line": setting.line,
+                "agrees": setting.agrees,
+            }
+            for setting in entry.code_settings
+        ],
     }
 
 
@@ -158,6 +180,7 @@ def export_markdown(session: ReviewSession) -> str:
         _export_sections(session),
         _export_unlinked(session),
         _export_missing(session),
+        _export_ledger(session),
         "## Requests\n\n"
         + (requests_markdown(session.requests, heading_level=3) or "No requests.\n"),
     ]
@@ -231,6 +254,13 @@ def _export_missing(session: ReviewSession) -> str:
         for section in missing
     ]
     return "## Sections with no code in this phase\n\n" + "\n".join(lines) + "\n"
+
+
+def _export_ledger(session: ReviewSession) -> str:
+    from reviewtui.core.checks import ledger_markdown
+
+    table = ledger_markdown(session.ledger)
+    return f"## The spec's numbers\n\n{table.strip()}\n" if table.strip() else ""
 
 
 def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:

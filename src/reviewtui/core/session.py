@@ -14,7 +14,7 @@ from typing import Literal
 
 from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
-from reviewtui.core.checks import run_checks
+from reviewtui.core.checks import Ledger, check_phase
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.links import link_chunks
 from reviewtui.core.models import (
@@ -81,6 +81,7 @@ class ReviewSession:
         state: ReviewState,
         settings: Settings,
         *,
+        ledger: Ledger | None = None,
         no_llm: bool = False,
         warnings: list[str] | None = None,
     ) -> None:
@@ -89,6 +90,8 @@ class ReviewSession:
         self.spec = spec
         self.links = links
         self.flags = flags
+        self.ledger = ledger or Ledger()
+        """The spec's numbers against the values the phase's code sets."""
         self.state = state
         self.settings = settings
         self.no_llm = no_llm
@@ -168,7 +171,7 @@ class ReviewSession:
         )
         _check_cancel(cancel)
         report("running checks", 0.85)
-        flags = run_checks(chunks, phase.files, spec, settings.checks)
+        flags, ledger = check_phase(chunks, phase.files, spec, settings.checks)
         report("ready", 1.0)
         warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
         return cls(
@@ -180,6 +183,7 @@ class ReviewSession:
             flags,
             state,
             settings,
+            ledger=ledger,
             no_llm=no_llm,
             warnings=warnings,
         )
