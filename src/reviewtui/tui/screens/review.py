@@ -73,6 +73,10 @@ class ReviewScreen(Screen[None]):
         self._listed: tuple[str, int] | None = None
         """The group (and rebuild generation) the chunk list shows."""
         self._generation = 0
+        self._decisions = 0
+        """Counts decisions and requests made here (the status line is redrawn when it moves)."""
+        self._shown: dict[str, object] = {}
+        """What each panel shows now, as a comparable key."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -114,13 +118,28 @@ class ReviewScreen(Screen[None]):
         if navigator.group != ALL:
             self.query_one(SpecOutline).show_section(navigator.group)
         self._show_chunk(navigator.chunk)
-        self.query_one(StatusBar).show(self.session, navigator)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """Redraw the status line when what it says changed (progress, order, filter)."""
+        key = (self._decisions, self.navigator.order, self.navigator.filter)
+        if key != self._shown.get("status"):
+            self._shown["status"] = key
+            self.query_one(StatusBar).show(self.session, self.navigator)
+
+    def _changed(self, name: str, key: object) -> bool:
+        """Whether a panel must be redrawn: its key differs from the last one drawn."""
+        if self._shown.get(name) == key:
+            return False
+        self._shown[name] = key
+        return True
 
     def _fill_chunk_list(self) -> None:
         navigator = self.navigator
         chunks = navigator.chunks_of(navigator.group)
         self.query_one(ChunkList).show(self.session, chunks, navigator.chunk_id)
-        self.query_one("#chunks-title", Label).update(Content(self._group_title(len(chunks))))
+        title = Content(self._group_title(len(chunks)))
+        self.query_one("#chunks-title", Label).update(title, layout=False)
 
     def _group_title(self, count: int) -> str:
         group = self.navigator.group
@@ -134,21 +153,40 @@ class ReviewScreen(Screen[None]):
         return f"{name} — {count} chunk{'s' if count != 1 else ''}"
 
     def _show_chunk(self, chunk: Chunk | None) -> None:
+        """Draw the chunk in view; panels whose content would not change are left alone."""
         flags = self.session.flags_of(chunk.id) if chunk else []
-        self.query_one(DiffView).show_chunk(chunk, flags)
-        self.query_one(RequirementPanel).show_chunk(self.session, chunk)
-        self.query_one(FindingsPanel).show_chunk(self.session, chunk)
-        self.query_one("#chunk-title", Label).update(Content(chunk_title(chunk)))
-        self.query_one(ExplanationPanel).show_chunk(self.session, chunk)
+        if self._changed("diff", chunk.id if chunk else None):
+            self.query_one(DiffView).show_chunk(chunk, flags)
+            self.query_one("#chunk-title", Label).update(Content(chunk_title(chunk)), layout=False)
+            self.query_one(ExplanationPanel).show_chunk(self.session, chunk)
+        link = self.session.link(chunk.id) if chunk else None
+        evidence = [(e.kind, e.detail) for e in link.evidence] if link else []
+        if self._changed(
+            "requirement", (link and link.section_id, link and link.confidence, evidence)
+        ):
+            self.query_one(RequirementPanel).show_chunk(self.session, chunk)
+        self._show_findings(chunk)
+
+    def _show_findings(self, chunk: Chunk | None) -> None:
+        decision = self.session.decision(chunk.id) if chunk else None
+        flags = self.session.flags_of(chunk.id) if chunk else []
+        key = (
+            decision and (decision.status, decision.note),
+            [(f.rule, f.line) for f in flags],
+            chunk is None,
+        )
+        if self._changed("findings", key):
+            self.query_one(FindingsPanel).show_chunk(self.session, chunk)
 
     def refresh_decision(self, chunk: Chunk) -> None:
         """Redraw what depends on a chunk's decision: its list line, counts, findings, status."""
         if self.navigator.filter.status:
             self.rebuild()
+        self._decisions += 1
         self.query_one(ChunkList).refresh_chunk(self.session, chunk)
         self.query_one(SpecOutline).refresh_counts()
-        self.query_one(FindingsPanel).show_chunk(self.session, self.chunk)
-        self.query_one(StatusBar).show(self.session, self.navigator)
+        self._show_findings(self.chunk)
+        self._show_status()
 
     def rebuild(self) -> None:
         """The visible chunks changed (filter, order, decision under a status filter, relink)."""
@@ -250,7 +288,8 @@ class ReviewScreen(Screen[None]):
         def queued(text: str | None) -> None:
             if text:
                 request = self.session.add_request(chunk.id, kind, text)
-                self.query_one(StatusBar).show(self.session, self.navigator)
+                self._decisions += 1
+                self._show_status()
                 self.notify(f"Queued {kind} request {request.id}.", markup=False, timeout=3)
 
         where = chunk.location + (f" ({chunk.symbol})" if chunk.symbol else "")
@@ -311,7 +350,8 @@ class ReviewScreen(Screen[None]):
 
     def action_queue(self) -> None:
         def closed(_: object) -> None:
-            self.query_one(StatusBar).show(self.session, self.navigator)
+            self._decisions += 1
+            self._show_status()
 
         self.app.push_screen(RequestQueueScreen(self.session), closed)
 

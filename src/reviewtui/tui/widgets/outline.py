@@ -117,11 +117,12 @@ class SpecOutline(Tree[str]):
     def show_section(self, section: str) -> None:
         """Move the cursor to a section's node without choosing it."""
         node = self._section_nodes.get(section)
-        if node is None:
+        if node is None or self.cursor_node is node:
             return
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:  # expanding an open node still rebuilds every tree line
+                parent.expand()
             parent = parent.parent
         self.move_cursor(node, animate=False)
 

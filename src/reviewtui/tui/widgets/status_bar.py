@@ -45,4 +45,4 @@ class StatusBar(Static):
     """One line at the top of the review screen."""
 
     def show(self, session: ReviewSession, navigator: ReviewNavigator) -> None:
-        self.update(status_content(session, navigator))
+        self.update(status_content(session, navigator), layout=False)
