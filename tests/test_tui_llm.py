@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from reviewtui.core.models import Chunk, Request
@@ -30,6 +30,9 @@ EXPLANATION = (
     "### What it does\nBuilds AdamW and trains for 3 epochs. [bold]not markup[/bold]\n\n"
     "### Deviations from the spec\n- learning rate `1e-4`, spec says `2e-5`\n"
 )
+
+
+HOSTILE = "\n### What to check\n- escape \x1b[31mred\x1b[0m and [/red] [link=x]here[/link]\n"
 
 
 @pytest.fixture
@@ -65,16 +68,20 @@ def panel_of(app: ReviewApp) -> ExplanationPanel:
     return app.screen.query_one(ExplanationPanel)
 
 
-async def go_to_train(app: ReviewApp, pilot: Pilot) -> None:
-    """Move to the chunk of `def train` (wherever the linker put it)."""
+async def go_to(app: ReviewApp, pilot: Pilot, wanted: Callable[[Chunk], bool]) -> None:
+    """Move with j / k to the first chunk that `wanted` accepts (wherever the linker put it)."""
     screen = app.screen
     assert isinstance(screen, ReviewScreen)
     for key in ["j"] * 6 + ["k"] * 12:
         chunk = screen.navigator.chunk
-        if chunk is not None and chunk.symbol == "train":
+        if chunk is not None and wanted(chunk):
             return
         await pilot.press(key)
-    raise AssertionError("the train chunk is not reachable with j / k")
+    raise AssertionError("the chunk is not reachable with j / k")
+
+
+async def go_to_train(app: ReviewApp, pilot: Pilot) -> None:
+    await go_to(app, pilot, lambda chunk: chunk.symbol == "train")
 
 
 async def move_away(app: ReviewApp, pilot: Pilot) -> Chunk:
@@ -144,7 +151,7 @@ async def test_errors_show_one_line_keep_partial_text_and_retry(
         await pilot.press("e")
         await settle(app, pilot)
         assert panel.body_text.strip() == EXPLANATION.strip() and len(server.requests) == 3
-        await move_away(app, pilot)  # the rest of the app still works
+        await go_to(app, pilot, lambda c: c.path == "src/train.py" and c.symbol != "train")
         assert panel.status_text == "Press e to explain this chunk with the LLM."
 
 
@@ -183,7 +190,29 @@ async def test_auto_explain_prefetch_and_the_cache_on_reopening(
         panel = panel_of(app)
         assert panel.body_text == "A fine explanation."
         assert "cached, no tokens spent" in panel.status_text
+        await go_to(app, pilot, lambda chunk: chunk.path == ".env")
+        assert panel.status_text == "not sent: .env matches llm.ignore (never sent to the LLM)."
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert panel.status_text.startswith("not sent: .env") and panel.body_text == ""
     assert len(server.requests) == sent
+
+
+class PanelHost(App[None]):
+    """The explanation panel alone, on a real session (so the snapshot shows only this work)."""
+
+    CSS = "ExplanationPanel { height: 1fr; max-height: 100%; }"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.session = ReviewSession.open(root)
+        self.train = next(chunk for chunk in self.session.chunks if chunk.symbol == "train")
+
+    def compose(self) -> ComposeResult:
+        yield ExplanationPanel(id="explanation")
+
+    def on_mount(self) -> None:
+        self.query_one(ExplanationPanel).show_chunk(self.session, self.train)
 
 
 def test_snapshot_of_a_streamed_explanation(
@@ -191,17 +220,17 @@ def test_snapshot_of_a_streamed_explanation(
     server: LLMServer,
     repo: Path,
 ) -> None:
-    server.queue(Reply(text=EXPLANATION, chunk_size=9))
+    server.queue(Reply(text=EXPLANATION + HOSTILE, chunk_size=9))
 
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
-        assert isinstance(app, ReviewApp)
+        assert isinstance(app, PanelHost)
+        panel = app.query_one(ExplanationPanel)
+        panel.explain(app.session, app.train)
         await settle(app, pilot)
-        await go_to_train(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
+        assert panel.body_text.startswith("### What it does")
 
-    assert snap_compare(ReviewApp(repo), terminal_size=(120, 40), run_before=run_before)
+    assert snap_compare(PanelHost(repo), terminal_size=(90, 16), run_before=run_before)
 
 
 # --------------------------------------------------------------------------- draft a fix

@@ -25,7 +25,9 @@ from textual.message import Message
 from textual.widgets import Markdown, Static
 
 from reviewtui.core.llm import Answer, client_for, explain_chunk, prefetch
+from reviewtui.core.llm.client import LLMUnavailable
 from reviewtui.core.llm.explain import SessionLike, cached_explanation
+from reviewtui.core.llm.prompts import check_sendable
 from reviewtui.core.llm.usage import describe
 from reviewtui.core.models import Chunk
 from reviewtui.tui.text import clean_block, clean_line
@@ -128,7 +130,7 @@ class ExplanationPanel(VerticalScroll):
         if chunk is None:
             return
         self.session, self.chunk_id = session, chunk.id  # type: ignore[assignment]
-        reason = client_for(self._session()).unavailable_reason()
+        reason = client_for(self._session()).unavailable_reason() or self._not_sent(chunk)
         if reason is not None:
             self._show_text("")
             self._status(f"{reason}.", "-error")
@@ -147,7 +149,7 @@ class ExplanationPanel(VerticalScroll):
 
     def _show_known(self, session: SessionLike, chunk: Chunk) -> None:
         client = client_for(session)
-        reason = client.unavailable_reason()
+        reason = client.unavailable_reason() or self._not_sent(chunk)
         if chunk.id in self.explanations:
             self._show_explanation(chunk.id)
         elif reason is not None:
@@ -161,6 +163,14 @@ class ExplanationPanel(VerticalScroll):
         else:
             self._show_text("")
             self._status(HINT)
+
+    def _not_sent(self, chunk: Chunk) -> str | None:
+        """Why this chunk is never sent (its file matches `llm.ignore`), or None."""
+        try:
+            check_sendable(chunk, self._session().settings.llm.ignore)
+        except LLMUnavailable as error:
+            return f"{error} (never sent to the LLM)"
+        return None
 
     def _show_explanation(self, chunk_id: str) -> None:
         known = self.explanations[chunk_id]
