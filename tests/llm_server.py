@@ -76,6 +76,18 @@ class RecordedRequest:
         return "\n".join(parts)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up early (cancel, timeout) are ordinary here: no traceback on stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class LLMServer:
     """A scripted Messages API endpoint on 127.0.0.1 (use as a context manager)."""
 
@@ -87,8 +99,7 @@ class LLMServer:
         self.on_request: Callable[[RecordedRequest], None] | None = None
         """Called (in the server's thread) with each request as it arrives."""
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

@@ -272,6 +272,31 @@ def test_background_work_stops_at_the_budget(
     assert foreground.ok and len(server.requests) == 2
 
 
+def test_background_concurrency_is_limited_but_e_never_waits(
+    monkeypatch: pytest.MonkeyPatch, server: LLMServer, git_repo: GitRepo
+) -> None:
+    root = build_repo(git_repo)
+    git_repo.write("src/eval.py", "def evaluate(model, data):\n    return model(data[:500])\n")
+    monkeypatch.setenv("REVIEWTUI_LLM_CONCURRENCY", "1")
+    opened = ReviewSession.open(root)
+    gate, first_arrived = threading.Event(), threading.Event()
+    server.queue(Reply(text="held", gate=gate))
+    server.on_request = lambda _request: first_arrived.set()
+    background = threading.Thread(
+        target=prefetch, args=(opened, [train_chunk(opened), chunk_at(opened, "src/eval.py")])
+    )
+    background.start()
+    try:
+        assert first_arrived.wait(10)
+        other = next(c for c in opened.chunks if c.path == "src/train.py" and c.symbol != "train")
+        assert explain_chunk(opened, other).ok  # the reviewer's `e` does not queue behind it
+        assert len(server.requests) == 2  # the second background request waits for the slot
+    finally:
+        gate.set()
+        background.join(10)
+    assert len(server.requests) == 3
+
+
 # --------------------------------------------------------------------------- linking help
 
 

@@ -5,8 +5,8 @@
   and returns an `Answer` (text, usage, partial flag, one-line error) instead of raising.
 - `complete(prompt)`: the same without streaming (linking help, drafted fixes).
 - Complete answers are cached on disk (`AnswerCache`); the key never enters the cache or any message.
-- Background work (prefetch, linking) stops at the per-session token budget; at most
-  `llm.concurrency` requests are in flight at once.
+- Background work (prefetch, linking) stops at the per-session token budget, with at most
+  `llm.concurrency` background requests in flight; what the reviewer asks for (`e`, `d`) never waits.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,7 @@ class LLMClient:
         answer = Answer()
         try:
             self._check_allowed(background)
-            with self._slot(cancel):
+            with self._slot(cancel) if background else nullcontext():
                 if stream:
                     self._stream_into(answer, prompt, on_text, cancel)
                 else:
