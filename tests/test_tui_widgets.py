@@ -24,7 +24,7 @@ def make_chunk(
     added = sum(1 for line in lines if line.kind == "+")
     removed = sum(1 for line in lines if line.kind == "-")
     return Chunk(
-        id="c1",
+        id=f"c{len(lines)}-{abs(hash(tuple(line.text for line in lines)))}",
         path=path,
         old_path=None,
         change="modified",
@@ -124,7 +124,9 @@ async def test_diff_view_draws_only_visible_lines_and_scrolls() -> None:
     async with app.run_test(size=(80, 12)) as pilot:
         view = app.query_one(DiffView)
         view.focus()
+        await app.workers.wait_for_complete()  # a chunk this big is highlighted in a worker
         await pilot.pause()
+        assert view.rows[0].tokens and len(view.rows[0].tokens) > 1
         assert view.virtual_size.height == 2000
         assert not view.children
         await pilot.press("end")
@@ -132,6 +134,18 @@ async def test_diff_view_draws_only_visible_lines_and_scrolls() -> None:
         assert view.scroll_offset.y > 1900
         last = view.render_line(view.scrollable_content_region.height - 1).text
         assert "value_1999" in last
+
+
+async def test_big_chunk_is_drawn_plain_first() -> None:
+    lines = numbered([("+", f"value_{index} = {index}") for index in range(1000)])
+    app = DiffApp(make_chunk(numbered([("+", "x = 1")])))
+    async with app.run_test(size=(80, 12)) as pilot:
+        view = app.query_one(DiffView)
+        view.show_chunk(make_chunk(lines))
+        assert view.rows[0].tokens == [] and view.rows[0].text == "value_0 = 0"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [text for _, text in view.rows[0].tokens][:1] == ["value_0"]
 
 
 def test_help_rows_come_from_bindings() -> None:

@@ -13,15 +13,20 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme
+from textual import work
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
 from reviewtui.core.models import Chunk, Flag
-from reviewtui.tui.highlight import DiffRow, TokenRun, highlight_chunk
+from reviewtui.tui.highlight import DiffRow, TokenRun, highlight_chunk, plain_rows
 
 MIN_NUMBER_WIDTH = 3
+HIGHLIGHT_NOW_LINES = 300
+"""Chunks up to this many lines are highlighted at once; bigger ones in a worker thread."""
+HIGHLIGHT_CACHE = 64
 MARKERS = {"+": "+", "-": "-", " ": " "}
 
 
@@ -67,11 +72,17 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._theme = PygmentsSyntaxTheme("monokai")
         self._cache: dict[tuple[int, int, int], Strip] = {}
         self._number_width = MIN_NUMBER_WIDTH
+        self._highlighted: dict[str, list[DiffRow]] = {}
+        """Highlighted rows of recently shown chunks (moving back and forth costs nothing)."""
 
     def show_chunk(self, chunk: Chunk | None, flags: list[Flag] | None = None) -> None:
-        """Draw `chunk` (None: an empty pane), scrolled to its top."""
+        """Draw `chunk` (None: an empty pane), scrolled to its top.
+
+        Small chunks are highlighted at once (a few milliseconds); a big one is drawn plain first
+        and highlighted in a worker thread, so a huge chunk never freezes the UI.
+        """
         self.chunk = chunk
-        self.rows = highlight_chunk(chunk) if chunk is not None else []
+        self.rows = self._rows_now(chunk) if chunk is not None else []
         self._summary = chunk.summary if chunk is not None and not chunk.lines else None
         self._flag_lines = {flag.line for flag in flags or [] if flag.line is not None}
         self._cache.clear()
@@ -82,6 +93,34 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(width, height)
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
+
+    def _rows_now(self, chunk: Chunk) -> list[DiffRow]:
+        cached = self._highlighted.get(chunk.id)
+        if cached is not None:
+            return cached
+        if len(chunk.lines) <= HIGHLIGHT_NOW_LINES:
+            return self._remember(chunk.id, highlight_chunk(chunk))
+        self._highlight_in_background(chunk)
+        return plain_rows(chunk)
+
+    def _remember(self, chunk_id: str, rows: list[DiffRow]) -> list[DiffRow]:
+        if len(self._highlighted) >= HIGHLIGHT_CACHE:
+            self._highlighted.pop(next(iter(self._highlighted)))
+        self._highlighted[chunk_id] = rows
+        return rows
+
+    @work(thread=True, exclusive=True, group="highlight")
+    def _highlight_in_background(self, chunk: Chunk) -> None:
+        rows = highlight_chunk(chunk)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._highlight_ready, chunk.id, rows)
+
+    def _highlight_ready(self, chunk_id: str, rows: list[DiffRow]) -> None:
+        self._remember(chunk_id, rows)
+        if self.chunk is not None and self.chunk.id == chunk_id:
+            self.rows = rows
+            self._cache.clear()
+            self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
