@@ -49,6 +49,9 @@ class SectionIndex:
     positions: dict[str, int] = field(default_factory=dict)
     """Section id → its position in `sections`."""
     idf: dict[str, float] = field(default_factory=dict)
+    rare_idf: float = 1.0
+    """The idf of a term found in one section only: the unit that makes scores comparable between
+    a 10-section spec and a 200-section one."""
 
     @classmethod
     def build(cls, spec: Spec, ref_titles: dict[str, list[str]]) -> SectionIndex:
@@ -67,6 +70,7 @@ class SectionIndex:
         for document in documents:
             frequency.update(document.keys())
         total = len(documents)
+        self.rare_idf = math.log((total - 1 + 0.5) / 1.5 + 1) if total > 1 else 1.0
         for position, document in enumerate(documents):
             norm = K1 * (1 - B + B * lengths[position] / max(average, 1.0))
             for term, count in document.items():

@@ -21,7 +21,7 @@ _FILE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z0-9]{1,5}")
 """`train.tsv`, `access.log.2.gz`: a file name, whose parts are not code names."""
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _NAME_IN_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-MAX_PATHS_PER_SECTION = 6
+MAX_PATHS_PER_SECTION = 4
 """A section naming more paths than this is a layout listing (plan.md "Project structure"): ignored."""
 
 _CODE_DEFINITION = re.compile(
@@ -74,6 +74,8 @@ class SpecMentions:
                 or (named.endswith("/") and path.startswith(named))
             ):
                 found.extend((section_id, named) for section_id in sections)
+        if any("/" in named for _, named in found):
+            found = [(section_id, named) for section_id, named in found if "/" in named]
         return found
 
 

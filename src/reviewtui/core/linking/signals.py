@@ -26,7 +26,7 @@ from reviewtui.core.linking.references import (
     backlinks,
 )
 from reviewtui.core.linking.regions import MarkerRegion, marker_regions
-from reviewtui.core.linking.terms import TOKEN, identifier_key, terms_of, token_terms
+from reviewtui.core.linking.terms import GENERIC_TERMS, TOKEN, identifier_key, terms_of, token_terms
 from reviewtui.core.models import Chunk, CommitInfo, Evidence, Section, Spec
 
 COMMENT_IN_CHUNK = 0.95
@@ -43,9 +43,15 @@ NAME_ONE = 0.7
 NAME_MANY = 0.45
 NAME_WORD = 0.6
 """A single-word name (`train`, `lr`) is weaker evidence than a compound one (`mean_pool`)."""
-LEXICAL_HALF = 5.0
-"""The BM25 score at which lexical strength is one half."""
-SUBJECT_HALF = 4.0
+LEXICAL_HALF = 1.75
+"""The BM25 score, in units of one rare term's idf, at which lexical strength is one half."""
+SUBJECT_HALF = 1.4
+PATH_ONLY_FACTOR = 0.5
+"""A chunk whose own lines share no specific word with its best section (only generic words or
+its path do) keeps this share of its lexical confidence."""
+GENERIC_WEIGHT = 0.4
+"""Query weight of generic programming words (`start`, `name`, `value`…): a match on them is
+often a coincidence."""
 """The same for a commit subject (a few words only)."""
 COMMIT_SUBJECT = 0.8
 """Weight of a commit subject that names no id but describes a section."""
@@ -318,6 +324,8 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     for token in set(tokens).difference(cache):
         context.known_terms(token)
     query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
+    for term in GENERIC_TERMS.intersection(query):
+        query[term] = GENERIC_WEIGHT
     for token, count in tokens.items():
         if count > 1:
             for term in cache[token]:
@@ -330,6 +338,27 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
         if term in idf:
             query[term] = query.get(term, 0.0) + PATH_WEIGHT
     return query
+
+
+def matched_content_terms(
+    chunk: Chunk, context: LinkContext, query: dict[str, float], position: int
+) -> int:
+    """How many distinct, not generic terms of the chunk's own lines and symbol a section shares
+    (path words excluded): sharing only `start` or the file's name is a coincidence, not a link."""
+    path_terms = set(terms_of(chunk.path.rsplit(".", 1)[0].replace("/", " ")))
+    postings = context.index.postings
+    shared = [
+        term for term in query if position in postings.get(term, {}) and term not in GENERIC_TERMS
+    ]
+    if not path_terms.intersection(shared):
+        return len(shared)
+    own = _own_terms(chunk, context)
+    return sum(1 for term in shared if term not in path_terms or term in own)
+
+
+def _own_terms(chunk: Chunk, context: LinkContext) -> set[str]:
+    texts = [line.text for line in chunk.lines if line.kind != " "] + [chunk.symbol or ""]
+    return {term for text in texts for term in terms_of(text)}
 
 
 SPECIFIC_SHARE = 0.6
@@ -392,6 +421,8 @@ def lexical_evidence(
     if found is None:
         return {}
     best, confidence, _ = found
+    if not matched_content_terms(chunk, context, query, best):
+        confidence *= PATH_ONLY_FACTOR
     section_id = context.index.sections[best].id
     terms = ", ".join(f"`{term}`" for term in context.index.top_terms(query, best))
     detail = f"shares {terms} with {context.label(section_id)}"
@@ -407,7 +438,8 @@ def best_lexical(
 ) -> tuple[int, float, float] | None:
     """(position, confidence, top score) of the section a query matches best, or None.
 
-    Confidence = strength × separation: strength grows with the top BM25 score (one half at `half`),
+    Confidence = strength × separation: strength grows with the top BM25 score (one half at `half`
+    rare-term units),
     separation is how far the top stands above the best section outside its family (its ancestors,
     descendants and back-linked sections) — the most specific / task choice shares the family."""
     scores = context.index.scores(query) if scores is None else scores
@@ -419,6 +451,7 @@ def best_lexical(
     best = _prefer_task(context, scores, _most_specific(context, scores, top_position, top), top)
     members = context.families[sections[top_position].id] | context.families[sections[best].id]
     rival = max((s for i, s in scores.items() if sections[i].id not in members), default=0.0)
+    half *= context.index.rare_idf
     confidence = (top / (top + half)) * ((top - rival) / top) ** 0.5
     return best, confidence, top
 

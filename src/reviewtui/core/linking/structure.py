@@ -21,7 +21,7 @@ SAME_DEFINITION = 0.6
 SAME_CLASS = 0.35
 TESTED_NAME = 0.6
 TESTED_MODULE = 0.4
-SAME_FILE = 0.2
+SAME_FILE = 0.15
 FILE_AGREEMENT = 0.6
 """Share of a file's confident chunks that must agree before the file nudges its other chunks."""
 

@@ -50,6 +50,17 @@ def stem(word: str) -> str:
     return word
 
 
+_GENERIC_TEXT = """
+start end begin stop time label name value key keys id index count size length number total
+path file files folder line lines text string str item list read write load save open close run
+step call wrap inner function func method param params option options default config setting
+setting update add remove create delete find check format info log message error output input
+state current first last next prev previous old new other copy temp buffer handle handler
+"""
+GENERIC_TERMS = frozenset(stem(word) for word in _GENERIC_TEXT.split())
+"""Words of everyday code: they still count, at a lower weight (see `signals.GENERIC_WEIGHT`)."""
+
+
 @lru_cache(maxsize=65536)
 def token_terms(token: str) -> tuple[str, ...]:
     """The terms of one token: a number normalised, or an identifier split, stemmed and filtered."""
