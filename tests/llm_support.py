@@ -76,9 +76,12 @@ def llm_env(monkeypatch: pytest.MonkeyPatch, url: str, key: str | None = TEST_KE
         monkeypatch.setenv("ANTHROPIC_API_KEY", key)
 
 
-def added_chunk(path: str, text: str) -> Chunk:
-    """One chunk holding a whole added file, as the chunker would cut a small new file."""
-    lines = [DiffLine("+", line, None, number) for number, line in enumerate(text.splitlines(), 1)]
+def added_chunk(path: str, text: str, start: int = 1) -> Chunk:
+    """A chunk of added lines `text`, the first at new line `start` (a whole new file by default)."""
+    numbered = enumerate(text.splitlines(), start)
+    lines = [DiffLine("+", line, None, number) for number, line in numbered]
     count = len(lines)
-    chunk_id = f"{path.replace('/', '-')}-1"
-    return Chunk(chunk_id, path, None, "added", lines, 1, count, 0, 0, count, 0, language="python")
+    chunk_id = f"{path.replace('/', '-')}-{start}"
+    return Chunk(
+        chunk_id, path, None, "added", lines, start, count, 0, 0, count, 0, language="python"
+    )

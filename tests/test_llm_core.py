@@ -446,16 +446,16 @@ def test_draft_refuses_requests_without_code(server: LLMServer, session: ReviewS
 
 
 def test_enclosing_definition_and_nearby_context() -> None:
-    text = "".join(f"line {n}\n" for n in range(1, 30)) + TRAIN
-    chunk = added_chunk(
-        "src/train.py", "        for batch in data:\n            loss = model(batch)\n"
-    )
-    chunk.new_start = 29 + 10
-    assert enclosing_definition(chunk, text) == "35: def train(model, data):"
-    context = nearby_context(chunk, text, radius=2) or ""
-    assert (
-        context.splitlines()[0]
-        == "   37      optimizer = AdamW(model.parameters(), lr=1e-4)  # [bold]not markup[/bold]"
+    text = "".join(f"line {n}\n" for n in range(1, 30)) + TRAIN  # train() is at line 35
+    inner = added_chunk("src/train.py", "        for batch in data:\n            loss = 1\n", 39)
+    assert enclosing_definition(inner, text) == "35: def train(model, data):"
+    own = added_chunk("src/train.py", "\n\ndef train(model, data):\n", 33)
+    assert enclosing_definition(own, text) is None  # the chunk starts with its own definition
+    top = added_chunk("src/train.py", "import os\n", 30)
+    assert enclosing_definition(top, text) is None  # module level
+    context = nearby_context(inner, text, radius=2) or ""
+    assert context.splitlines()[0] == (
+        "   37      optimizer = AdamW(model.parameters(), lr=1e-4)  # [bold]not markup[/bold]"
     )
     assert len(context.splitlines()) == 6
 

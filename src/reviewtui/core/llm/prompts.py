@@ -18,7 +18,7 @@ SPEC_LIMIT = 60_000
 """Most characters of spec text in the cached block."""
 CONTEXT_RADIUS = 12
 """Lines of file text shown above and below a chunk."""
-DEFINITION_LIMIT = 60
+DEFINITION_LIMIT = 400
 """Most lines searched upwards for the enclosing definition."""
 
 EXPLAIN_INSTRUCTIONS = """\
@@ -108,16 +108,23 @@ _DEFINITION = re.compile(
 
 
 def enclosing_definition(chunk: Chunk, file_text: str | None) -> str | None:
-    """The header line of the definition around the chunk (`123: def step(self, batch):`), if any."""
+    """The header line of the definition that encloses the chunk (`123: def step(self, batch):`).
+
+    None when the chunk starts at module level, or starts with its own definition (already shown).
+    """
     if not file_text or not chunk.new_lines:
         return None
     lines = file_text.splitlines()
-    first = min(chunk.new_start, len(lines)) - 1
-    changed = [line.text for line in chunk.changed_lines if line.text.strip()]
-    indent = min((len(text) - len(text.lstrip()) for text in changed), default=0)
-    for number in range(first, max(-1, first - DEFINITION_LIMIT), -1):
+    first = next((line.new_no for line in chunk.lines if line.new_no and line.text.strip()), None)
+    if first is None or first > len(lines):
+        return None
+    text = lines[first - 1]
+    indent = len(text) - len(text.lstrip())
+    if indent == 0 or _DEFINITION.match(text):
+        return None
+    for number in range(first - 2, max(-1, first - 1 - DEFINITION_LIMIT), -1):
         match = _DEFINITION.match(lines[number])
-        if match and len(match.group("indent")) < max(indent, 1):
+        if match and len(match.group("indent")) < indent:
             return f"{number + 1}: {lines[number].strip()}"
     return None
 
