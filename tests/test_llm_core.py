@@ -412,6 +412,9 @@ def test_a_drafted_patch_that_applies_is_applied_on_confirm(
     keep_patch(session, request, draft.patch)
     stored = json.loads((session.root / ".reviewtui" / "state.json").read_text())
     assert stored["requests"][0]["patch"] == draft.patch
+    assert "Drafted patch" in session.export_markdown()
+    review_files = [*(session.root / ".reviewtui").rglob("*"), session.export_to()]
+    assert all(TEST_KEY not in p.read_text() for p in review_files if p.is_file())
     apply_patch(session, draft.patch, "src/train.py")
     assert (session.root / "src/train.py").read_text() == fixed
 
