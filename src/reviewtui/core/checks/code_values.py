@@ -174,7 +174,9 @@ def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind
 
 
 def _python_settings(context: FileContext) -> Iterator[CodeSetting]:
-    for node in context.nodes():
+    for node in context.nodes(
+        ast.Assign, ast.AnnAssign, ast.Call, ast.Dict, ast.FunctionDef, ast.AsyncFunctionDef
+    ):
         for setting in _node_settings(context, node):
             if setting is not None:
                 yield setting

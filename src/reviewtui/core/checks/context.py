@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import PurePosixPath
 
 from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
+from reviewtui.core.checks.nodeindex import NodeIndex, gc_paused
 from reviewtui.core.models import FileDiff
 
 _LINE_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//).*$")
@@ -102,6 +103,18 @@ class FileContext:
     text: str
     language: str = ""
     lines: list[str] = field(default_factory=list)
+    _owners: dict[ast.AST, FunctionNode | None] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    """Node -> itself if a function, else the innermost function around it (filled as asked)."""
+    _chains: dict[ast.AST | None, tuple[FunctionNode, ...]] = field(
+        default_factory=lambda: {None: ()}, init=False, repr=False
+    )
+    """Function -> it and the functions around it, innermost first."""
+    _memo: dict[tuple[str, ast.AST | None], bool] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    """("dev" | "eval", function) and ("test", if-node) -> the answer, computed once."""
 
     def __post_init__(self) -> None:
         self.language = self.language or language_of(self.path)
@@ -113,18 +126,20 @@ class FileContext:
         if self.language != "python":
             return None
         try:
-            return ast.parse(self.text)
+            with gc_paused():
+                return ast.parse(self.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 
     @cached_property
+    def index(self) -> NodeIndex:
+        """Every node of the tree, its parent and its type, from one walk (see `NodeIndex`)."""
+        return NodeIndex.build(self.tree)
+
+    @property
     def parents(self) -> dict[ast.AST, ast.AST]:
-        links: dict[ast.AST, ast.AST] = {}
-        if self.tree is not None:
-            for node in ast.walk(self.tree):
-                for child in ast.iter_child_nodes(node):
-                    links[child] = node
-        return links
+        """Node -> the node that holds it (the module has none)."""
+        return self.index.parents
 
     @property
     def is_test(self) -> bool:
@@ -157,13 +172,14 @@ class FileContext:
                 found.append((number, match.group(0).strip()))
         return found
 
-    @cached_property
+    @property
     def all_nodes(self) -> list[ast.AST]:
-        """Every node of the tree, walked once (rules iterate it many times)."""
-        return list(ast.walk(self.tree)) if self.tree is not None else []
+        """Every node of the tree in `ast.walk` order (operator and load/store markers left out)."""
+        return self.index.nodes
 
-    def nodes(self) -> Iterator[ast.AST]:
-        return iter(self.all_nodes)
+    def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
+        """The nodes of the given types (all nodes without types), in `ast.walk` order."""
+        return self.index.of_types(types) if types else self.index.nodes
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         current = self.parents.get(node)
@@ -171,9 +187,43 @@ class FileContext:
             yield current
             current = self.parents.get(current)
 
-    def functions_around(self, node: ast.AST) -> list[FunctionNode]:
+    def enclosing_function(self, node: ast.AST) -> FunctionNode | None:
+        """The innermost function definition around `node` (not `node` itself), or None."""
+        parent = self.parents.get(node)
+        return self._owner(parent) if parent is not None else None
+
+    def _owner(self, node: ast.AST) -> FunctionNode | None:
+        """`node` if it is a function, else the innermost function around it (memoized per path)."""
+        owners = self._owners
+        path: list[ast.AST] = []
+        found: FunctionNode | None = None
+        current: ast.AST | None = node
+        while current is not None:
+            if current in owners:
+                found = owners[current]
+                break
+            path.append(current)
+            if isinstance(current, _FUNCTIONS):
+                found = current
+                break
+            current = self.parents.get(current)
+        for visited in path:
+            owners[visited] = found
+        return found
+
+    def functions_around(self, node: ast.AST) -> tuple[FunctionNode, ...]:
         """Enclosing function definitions, innermost first."""
-        return [parent for parent in self.ancestors(node) if isinstance(parent, _FUNCTIONS)]
+        return self._chain(self.enclosing_function(node))
+
+    def _chain(self, function: FunctionNode | None) -> tuple[FunctionNode, ...]:
+        chain = self._chains.get(function)
+        if chain is None:
+            assert function is not None
+            chain = self._chains[function] = (
+                function,
+                *self._chain(self.enclosing_function(function)),
+            )
+        return chain
 
     def function_words(self, node: ast.AST) -> set[str]:
         words: set[str] = set()
@@ -183,24 +233,38 @@ class FileContext:
 
     def is_dev_guarded(self, node: ast.AST) -> bool:
         """Whether the node only runs behind an explicit dev/debug switch or in a dev-named function."""
-        if self.function_words(node) & DEV_WORDS:
+        if self._dev_function(self.enclosing_function(node)):
             return True
         child = node
         for parent in self.ancestors(node):
-            if isinstance(parent, ast.If | ast.IfExp) and _guard_branch(parent, child):
+            if isinstance(parent, ast.If | ast.IfExp) and self._guard_branch(parent, child):
                 return True
             child = parent
         return False
 
+    def _dev_function(self, function: FunctionNode | None) -> bool:
+        """Whether `function` or one around it has a dev/debug name (memoized per function)."""
+        known = self._memo.get(("dev", function))
+        if known is None:
+            known = self._memo[("dev", function)] = any(
+                tokens(around.name) & DEV_WORDS for around in self._chain(function)
+            )
+        return known
+
+    def _guard_branch(self, branch: ast.If | ast.IfExp, child: ast.AST) -> bool:
+        """Whether `child` is on the dev side of `if <dev switch>:` (the else side of `if not dev:`)."""
+        mentions = self._memo.get(("test", branch))
+        if mentions is None:
+            mentions = self._memo[("test", branch)] = _mentions_dev(_unnegated(branch))
+        return mentions and _on_dev_side(branch, child)
+
     def in_eval_path(self, node: ast.AST) -> bool:
         """Whether the node sits in an evaluation function (by name, and not a training one)."""
-        for function in self.functions_around(node):
-            words = tokens(function.name)
-            if words & EVAL_WORDS:
-                return True
-            if words & TRAIN_WORDS:
-                return False
-        return False
+        function = self.enclosing_function(node)
+        known = self._memo.get(("eval", function))
+        if known is None:
+            known = self._memo[("eval", function)] = _eval_chain(self._chain(function))
+        return known
 
     def in_except(self, node: ast.AST) -> ast.ExceptHandler | None:
         for parent in self.ancestors(node):
@@ -212,22 +276,41 @@ class FileContext:
 
     def imports(self, module: str) -> bool:
         """Whether the file imports `module` (or something under it)."""
-        for node in self.nodes():
+        return module in self.imported_modules
+
+    @cached_property
+    def imported_modules(self) -> frozenset[str]:
+        """Top-level names of every module the file imports (`torch` for `import torch.nn`)."""
+        found: set[str] = set()
+        for node in self.nodes(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
-                if any(alias.name.split(".")[0] == module for alias in node.names):
-                    return True
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module:
-                return True
-        return False
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            else:
+                found.add((node.module or "").split(".")[0])  # type: ignore[attr-defined]
+        return frozenset(found)
 
 
-def _guard_branch(branch: ast.If | ast.IfExp, child: ast.AST) -> bool:
-    """Whether `child` is on the dev side of `if <dev switch>:` (the else side of `if not dev:`)."""
+def _eval_chain(functions: Sequence[FunctionNode]) -> bool:
+    """Whether the innermost evaluation- or training-named function of the chain is an evaluation one."""
+    for function in functions:
+        words = tokens(function.name)
+        if words & EVAL_WORDS:
+            return True
+        if words & TRAIN_WORDS:
+            return False
+    return False
+
+
+def _unnegated(branch: ast.If | ast.IfExp) -> ast.AST:
+    test = branch.test
+    return test.operand if isinstance(test, ast.UnaryOp) else test
+
+
+def _on_dev_side(branch: ast.If | ast.IfExp, child: ast.AST) -> bool:
+    """Whether `child` runs when the dev switch `branch` tests is on (the body of `if dev:`, the
+    else of `if not dev:`)."""
     test = branch.test
     negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    inner = test.operand if isinstance(test, ast.UnaryOp) else test
-    if not _mentions_dev(inner):
-        return False
     in_body = child in branch.body if isinstance(branch.body, list) else child is branch.body
     if child is branch.test:
         return False

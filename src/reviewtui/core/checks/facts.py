@@ -56,7 +56,7 @@ def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float
 
 def _seeded_libraries(context: FileContext) -> set[str]:
     found: set[str] = set()
-    for node in context.nodes():
+    for node in context.nodes(ast.Call):
         if isinstance(node, ast.Call):
             library = seed_library(node)
             if library:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -143,10 +144,13 @@ LOG_CALLS = frozenset(
 """Call names whose arguments are only shown to a human (a `[:5]` there is a preview)."""
 
 
-def tokens(name: str) -> set[str]:
-    """Lower-case words of an identifier or dotted name: `evalDataset.head` -> {eval, dataset, head}."""
+@lru_cache(maxsize=1 << 16)
+def tokens(name: str) -> frozenset[str]:
+    """Lower-case words of an identifier or dotted name: `evalDataset.head` -> {eval, dataset, head}.
+
+    Memoized: rules ask for the words of the same few thousand names again and again."""
     spaced = _CAMEL.sub(" ", name)
-    return {part.lower() for part in _SPLIT.split(spaced) if part}
+    return frozenset(part.lower() for part in _SPLIT.split(spaced) if part)
 
 
 def dotted(node: ast.AST | None) -> str:

@@ -77,7 +77,7 @@ def _handler_kind(handler: ast.ExceptHandler) -> str | None:
 
 def check_swallowed_errors(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """Bare or broad `except` that passes/continues, and `contextlib.suppress(Exception)`."""
-    for node in context.nodes():
+    for node in context.nodes(ast.ExceptHandler, ast.Call):
         if (
             isinstance(node, ast.ExceptHandler)
             and _is_broad(node)
@@ -105,7 +105,7 @@ def _suppresses_everything(node: ast.Call) -> bool:
 
 def check_error_defaults(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """Bare or broad `except` that turns the failure into a default value."""
-    for node in context.nodes():
+    for node in context.nodes(ast.ExceptHandler):
         if (
             isinstance(node, ast.ExceptHandler)
             and _is_broad(node)
@@ -183,7 +183,7 @@ def check_stubs(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """Placeholder bodies (`pass`, `...`, `raise NotImplementedError`) outside abstract methods."""
     if context.is_test:
         return
-    for node in context.nodes():
+    for node in context.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.Raise):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             body = _body_without_docstring(node)
             if (
@@ -326,7 +326,7 @@ def check_hardcoded_metrics(context: FileContext, facts: PhaseFacts) -> Iterator
     """A metric (accuracy, F1, BLEU, ...) assigned a typed-in number instead of a computed one."""
     if context.is_test:
         return
-    for node in context.nodes():
+    for node in context.nodes(ast.Assign, ast.AnnAssign, ast.Dict, ast.Call):
         container = (
             _container_name(context, node) if isinstance(node, ast.Dict | ast.Call) else None
         )

@@ -129,7 +129,7 @@ def _branch_signal(context: FileContext, statements: list[ast.stmt]) -> tuple[in
 
 def _fallback_branches(context: FileContext) -> Iterator[tuple[ast.AST, list[ast.stmt]]]:
     """`except` branches, and the body of `if not path.exists():` blocks."""
-    for node in context.nodes():
+    for node in context.nodes(ast.ExceptHandler, ast.If):
         if isinstance(node, ast.ExceptHandler) or (
             isinstance(node, ast.If) and _is_missing_file_test(node.test)
         ):
@@ -198,7 +198,7 @@ def check_synthetic_data(context: FileContext, facts: PhaseFacts) -> Iterator[Fi
     """Generated data used where real data belongs, outside tests and dev switches."""
     if context.is_test or context.is_speed_bench:
         return
-    for node in context.nodes():
+    for node in context.nodes(ast.Call, ast.Return):
         what = _synthetic_use(context, node)
         if what is None or _in_fallback(context, node) or context.is_dev_guarded(node):
             continue
@@ -394,7 +394,9 @@ def check_templated_text(context: FileContext, facts: PhaseFacts) -> Iterator[Fi
     """f-string or `.format()` text standing in for generated output (queries, responses, ...)."""
     if context.is_test:
         return
-    for node in context.nodes():
+    for node in context.nodes(
+        ast.Assign, ast.AnnAssign, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef
+    ):
         found = _templated_assignment(node) or _templated_generator(node)
         if found and not context.is_dev_guarded(node):
             line, message = found

@@ -70,7 +70,7 @@ def check_eval_subset(context: FileContext, facts: PhaseFacts) -> Iterator[Findi
     """Evaluation on a subset: `[:N]`, `.head(N)`, `.sample(n=...)`, `max_samples=...`, early `break`."""
     if context.is_test:
         return
-    for node in context.nodes():
+    for node in context.nodes(ast.Subscript, ast.Call, ast.Assign, ast.AnnAssign, ast.If):
         found = _subset(context, node)
         if found is None:
             continue
@@ -287,7 +287,7 @@ COMBINE_CALLS = frozenset({"concatenate", "concat", "vstack", "hstack", "cat", "
 
 def _preprocessor_names(context: FileContext) -> set[str]:
     names: set[str] = set()
-    for node in context.nodes():
+    for node in context.nodes(ast.Assign):
         value = node.value if isinstance(node, ast.Assign) else None
         if isinstance(value, ast.Call) and last_part(call_name(value)) in PREPROCESSORS:
             names.update(dotted(target) for target in node.targets)  # type: ignore[attr-defined]
@@ -306,7 +306,7 @@ def check_leakage(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     if context.is_test or context.tree is None:
         return
     known = _preprocessor_names(context)
-    for node in context.nodes():
+    for node in context.nodes(ast.Call):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
             continue
         if node.func.attr not in FIT_METHODS or not _is_preprocessor(node.func.value, known):

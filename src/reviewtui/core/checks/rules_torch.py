@@ -112,7 +112,7 @@ def _is_model_call(func: ast.AST) -> bool:
 def _local_functions(context: FileContext) -> dict[str, FunctionNode]:
     return {
         node.name: node
-        for node in context.nodes()
+        for node in context.nodes(ast.FunctionDef, ast.AsyncFunctionDef)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
 
@@ -203,7 +203,7 @@ def _inside_no_grad(context: FileContext, node: ast.AST) -> bool:
 def _callers(context: FileContext, function: FunctionNode) -> list[ast.AST]:
     """The scopes (functions or the module) that call `function` by name."""
     scopes: list[ast.AST] = []
-    for node in context.nodes():
+    for node in context.nodes(ast.Call):
         if isinstance(node, ast.Call) and last_part(call_name(node)) == function.name:
             around = context.functions_around(node)
             scope: ast.AST | None = around[0] if around else context.tree
@@ -256,7 +256,7 @@ def check_unseeded_random(context: FileContext, facts: PhaseFacts) -> Iterator[F
     if context.is_test or not facts.spec_asks_seed or context.tree is None:
         return
     seen: set[tuple[int, str]] = set()
-    for node in context.nodes():
+    for node in context.nodes(ast.Call):
         if not isinstance(node, ast.Call):
             continue
         if _unseeded_generator(context, node):
