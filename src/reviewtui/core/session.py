@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
@@ -34,6 +34,9 @@ from reviewtui.core.models import (
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.core.state import ReviewState, now_iso
 from reviewtui.errors import ReviewError
+
+if TYPE_CHECKING:
+    from reviewtui.core.llm.linking import LinkHelp
 
 ProgressCallback = Callable[[str, float], None]
 Order = Literal["spec", "risk"]
@@ -174,7 +177,7 @@ class ReviewSession:
         flags, ledger = check_phase(chunks, phase.files, spec, settings.checks)
         report("ready", 1.0)
         warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
-        return cls(
+        session = cls(
             root,
             phase,
             spec,
@@ -187,6 +190,26 @@ class ReviewSession:
             no_llm=no_llm,
             warnings=warnings,
         )
+        session._merge_cached_llm_links()
+        return session
+
+    def _merge_cached_llm_links(self) -> None:
+        """Apply the LLM's linking picks cached by earlier runs (reads the disk, sends nothing), so
+        the app, `status` and `export` agree on every link."""
+        if not self.settings.llm.link_help or not (self.state.cache_dir / "llm").is_dir():
+            return
+        from reviewtui.core.llm.linking import suggest_links
+
+        self.merge_llm_links(suggest_links(self, cached_only=True))
+
+    def merge_llm_links(self, help_: LinkHelp) -> list[str]:
+        """Merge the LLM's linking picks; returns the ids of chunks whose section changed."""
+        from reviewtui.core.llm.linking import merge_link_help
+
+        changed = merge_link_help(self.links, help_, self.settings.links.threshold)
+        if changed:
+            self.chunks.sort(key=self._spec_key)
+        return changed
 
     def close(self) -> None:
         """Release the writer's lock (the app calls this on exit)."""
