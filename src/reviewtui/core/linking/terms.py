@@ -51,7 +51,7 @@ def stem(word: str) -> str:
 
 
 _GENERIC_TEXT = """
-start end begin stop time label name value key keys id index count size length number total
+start end begin stop time label name value key keys id index count size length number total max min
 path file files folder line lines text string str item list read write load save open close run
 step call wrap inner function func method param params option options default config setting
 setting update add remove create delete find check format info log message error output input
