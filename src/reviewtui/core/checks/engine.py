@@ -17,6 +17,7 @@ from reviewtui.core.checks import rules_code, rules_data, rules_eval, rules_torc
 from reviewtui.core.checks.context import FileContext, Finding, file_contexts
 from reviewtui.core.checks.facts import PhaseFacts, gather_facts
 from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
+from reviewtui.core.checks.nodeindex import gc_paused
 from reviewtui.core.models import SEVERITY_RANK, Chunk, FileDiff, Flag, Severity, Spec
 from reviewtui.errors import ReviewError
 
@@ -159,8 +160,22 @@ def run_checks(
 def check_phase(
     chunks: list[Chunk], files: list[FileDiff], spec: Spec, settings: CheckSettings
 ) -> tuple[dict[str, list[Flag]], Ledger]:
-    """`run_checks` and the ledger together, sharing one parse of every file."""
+    """`run_checks` and the ledger together, sharing one parse of every file.
+
+    The cyclic garbage collector is paused meanwhile: the syntax trees are hundreds of thousands of
+    new objects that every collection would walk again, and the checks create no cycles."""
     rules = active_rules(settings)
+    with gc_paused():
+        return _check_phase(chunks, files, spec, settings, rules)
+
+
+def _check_phase(
+    chunks: list[Chunk],
+    files: list[FileDiff],
+    spec: Spec,
+    settings: CheckSettings,
+    rules: list[tuple[Rule, Severity]],
+) -> tuple[dict[str, list[Flag]], Ledger]:
     contexts = [c for c in file_contexts(files) if not excluded(c.path, settings.exclude)]
     ledger = build_ledger(spec, files, contexts)
     facts = gather_facts(spec, contexts, ledger.spec_counts())

@@ -129,14 +129,42 @@ def _quoted_models(raw: str, path: str, number: int) -> Iterator[SpecValue]:
             yield _make(BY_NAME["model_name"], (name, name), "model", path, number)
 
 
+_PROSE_NAMES: tuple[tuple[re.Pattern[str], Parameter], ...] = tuple(
+    (
+        re.compile(
+            r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])",
+            re.IGNORECASE,
+        ),
+        parameter,
+    )
+    for parameter in PARAMETERS
+    for alias in parameter.prose
+)
+"""Every prose name of every parameter, compiled once, in `PARAMETERS` order."""
+_PROSE_WORDS = frozenset(
+    alias.split()[0].lower() for parameter in PARAMETERS for alias in parameter.prose
+)
+"""The first word of every prose name: an ASCII line holding none of them names no parameter."""
+
+
+def _may_hold(line: str, words: frozenset[str]) -> bool:
+    """False only when no pattern starting with one of `words` can match the line, case ignored.
+
+    (Lines with non-ASCII text always pass: `re.IGNORECASE` lets `k` match the Kelvin sign.)"""
+    if not line.isascii():
+        return True
+    lower = line.lower()
+    return any(word in lower for word in words)
+
+
 def _name_matches(line: str) -> list[tuple[int, int, Parameter]]:
     """Every prose name of every parameter in the line, longest first at each position."""
-    matches = []
-    for parameter in PARAMETERS:
-        for alias in parameter.prose:
-            pattern = r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
-            for match in re.finditer(pattern, line, re.IGNORECASE):
-                matches.append((match.start(), match.end(), parameter))
+    matches: list[tuple[int, int, Parameter]] = []
+    if not _may_hold(line, _PROSE_WORDS):
+        return matches
+    for pattern, parameter in _PROSE_NAMES:
+        for match in pattern.finditer(line):
+            matches.append((match.start(), match.end(), parameter))
     return sorted(matches, key=lambda item: (-(item[1] - item[0]), item[0]))
 
 
@@ -172,26 +200,44 @@ def _read_seeds(text: str) -> tuple[Value, str] | None:
     return items, match.group(0).strip()
 
 
+def _noun_pattern(noun: str) -> str:
+    return re.escape(noun).replace(r"\ ", r"[\s_-]+")
+
+
+def _count_pattern(parameter: Parameter, noun: str) -> re.Pattern[str]:
+    if parameter.kind == "choice":
+        value_pattern = r"(?<![\w-])(?:" + "|".join(parameter.choices) + r")\w*"
+    else:
+        value_pattern = _NUMBER_TEXT
+    pattern = f"(?P<value>{value_pattern})\\s*-?\\s*{_noun_pattern(noun)}(?![\\w])"
+    return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
+
+
+_COUNT_NOUNS: tuple[tuple[re.Pattern[str], Parameter, str], ...] = tuple(
+    (_count_pattern(parameter, noun), parameter, noun)
+    for parameter in PARAMETERS
+    for noun in parameter.nouns
+)
+"""A value followed by each noun of each parameter ("3 epochs"), compiled once, in order."""
+_NOUN_WORDS = frozenset(noun.split()[0].lower() for _, _, noun in _COUNT_NOUNS)
+"""The first word of every noun: an ASCII line holding none of them states no count."""
+
+
 def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
     """ "3 epochs", "500 warmup steps", "left padding", "AdamW optimizer"."""
-    for parameter in PARAMETERS:
-        for noun in parameter.nouns:
-            noun_pattern = re.escape(noun).replace(r"\ ", r"[\s_-]+")
-            if parameter.kind == "choice":
-                value_pattern = r"(?<![\w-])(?:" + "|".join(parameter.choices) + r")\w*"
-            else:
-                value_pattern = _NUMBER_TEXT
-            pattern = f"(?P<value>{value_pattern})\\s*-?\\s*{noun_pattern}(?![\\w])"
-            for match in re.finditer(pattern, line, re.IGNORECASE | re.VERBOSE):
-                if _word_before(line, match.start()) in _NOT_BEFORE_COUNT:
-                    continue
-                if parameter.name == "num_samples" and not _EVALUATION.search(
-                    _sentence(line, match.start())
-                ):
-                    continue
-                value = _read_value(match.group("value"), parameter)
-                if value is not None:
-                    yield _make(parameter, value, noun, path, number)
+    if not _may_hold(line, _NOUN_WORDS):
+        return
+    for pattern, parameter, noun in _COUNT_NOUNS:
+        for match in pattern.finditer(line):
+            if _word_before(line, match.start()) in _NOT_BEFORE_COUNT:
+                continue
+            if parameter.name == "num_samples" and not _EVALUATION.search(
+                _sentence(line, match.start())
+            ):
+                continue
+            value = _read_value(match.group("value"), parameter)
+            if value is not None:
+                yield _make(parameter, value, noun, path, number)
 
 
 _EVALUATION = re.compile(r"\b(evaluat\w*|test|validation|benchmark|held[- ]out|dev set)\b", re.I)
