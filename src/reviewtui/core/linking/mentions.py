@@ -6,6 +6,7 @@ assignments, config keys), so a chunk defining a name a task asks for is linked 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reviewtui.core.linking.terms import STOP_WORDS, identifier_key
@@ -79,12 +80,8 @@ class SpecMentions:
         return found
 
 
-def _unique(items: object) -> list[str]:
-    seen: list[str] = []
-    for item in items:  # type: ignore[attr-defined]
-        if item not in seen:
-            seen.append(item)
-    return seen
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def _names(text: str) -> list[str]:

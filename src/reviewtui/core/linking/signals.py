@@ -107,6 +107,17 @@ class LinkContext:
     """Chunk id → the names it defines (filled by `name_evidence`, reused by structure rules)."""
     path_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    path_term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def path_terms(self, path: str) -> tuple[str, ...]:
+        """The spec terms in a file's path (`src/sst2/data.py` → `data`…), cached per path."""
+        terms = self.path_term_cache.get(path)
+        if terms is None:
+            words = path.rsplit(".", 1)[0].replace("/", " ")
+            idf = self.index.idf
+            terms = tuple(dict.fromkeys(t for t in terms_of(words) if t in idf))
+            self.path_term_cache[path] = terms
+        return terms
 
     def known_terms(self, token: str) -> tuple[str, ...]:
         """The terms of a code token that occur in the spec (cached: a codebase repeats its names)."""
@@ -330,13 +341,11 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
         if count > 1:
             for term in cache[token]:
                 query[term] += _LOG_WEIGHT[min(count, 63)] - 1.0
-    idf = context.index.idf
-    for term in terms_of(chunk.symbol or ""):
-        if term in idf:
+    for part in (chunk.symbol or "").split("."):
+        for term in context.known_terms(part) if part else ():
             query[term] = query.get(term, 0.0) + SYMBOL_WEIGHT
-    for term in terms_of(chunk.path.rsplit(".", 1)[0].replace("/", " ")):
-        if term in idf:
-            query[term] = query.get(term, 0.0) + PATH_WEIGHT
+    for term in context.path_terms(chunk.path):
+        query[term] = query.get(term, 0.0) + PATH_WEIGHT
     return query
 
 
@@ -345,7 +354,7 @@ def matched_content_terms(
 ) -> int:
     """How many distinct, not generic terms of the chunk's own lines and symbol a section shares
     (path words excluded): sharing only `start` or the file's name is a coincidence, not a link."""
-    path_terms = set(terms_of(chunk.path.rsplit(".", 1)[0].replace("/", " ")))
+    path_terms = set(context.path_terms(chunk.path))
     postings = context.index.postings
     shared = [
         term for term in query if position in postings.get(term, {}) and term not in GENERIC_TERMS
