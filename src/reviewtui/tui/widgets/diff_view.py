@@ -8,6 +8,7 @@ never parsed as markup, and control characters were already made visible by `hig
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -72,6 +73,8 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._theme = PygmentsSyntaxTheme("monokai")
         self._cache: dict[tuple[int, int, int], Strip] = {}
         self._number_width = MIN_NUMBER_WIDTH
+        self._styles: Palette | None = None
+        self._token_styles: dict[object, Style] = {}
         self._highlighted: dict[str, list[DiffRow]] = {}
         """Highlighted rows of recently shown chunks (moving back and forth costs nothing)."""
 
@@ -126,6 +129,8 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         super().notify_style_update()
         dark = self.app.current_theme.dark if self.is_attached else True
         self._theme = PygmentsSyntaxTheme("monokai" if dark else "default")
+        self._token_styles.clear()
+        self._styles = None
         self._cache.clear()
 
     def _gutter_width(self) -> int:
@@ -146,49 +151,45 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         return strip
 
     def _render_row(self, index: int, scroll_x: int, width: int) -> Strip:
-        base = self.rich_style
+        palette = self._palette()
         if self._summary is not None:
             if index != 0:
-                return Strip.blank(width, base)
-            style = base + self.get_component_rich_style("diff-view--summary")
-            return Strip([Segment(self._summary, style)]).crop_extend(0, width, base)
+                return Strip.blank(width, palette.base)
+            return Strip([Segment(self._summary, palette.summary)]).crop_extend(
+                0, width, palette.base
+            )
         if not 0 <= index < len(self.rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, palette.base)
         row = self.rows[index]
-        background = self._background(row)
-        gutter = self._gutter(row, base + background)
-        code = Strip(self._code_segments(row, base + background))
+        code = Strip(self._code_segments(row, palette))
         code_width = max(width - self._gutter_width(), 0)
+        line = palette.line[row.kind]
         return Strip.join(
-            [gutter, code.crop_extend(scroll_x, scroll_x + code_width, base + background)]
+            [self._gutter(row, palette), code.crop_extend(scroll_x, scroll_x + code_width, line)]
         )
 
-    def _background(self, row: DiffRow) -> Style:
-        if row.kind == "+":
-            return Style(bgcolor=self.get_component_rich_style("diff-view--added").bgcolor)
-        if row.kind == "-":
-            return Style(bgcolor=self.get_component_rich_style("diff-view--removed").bgcolor)
-        return Style()
+    def _palette(self) -> Palette:
+        """The styles of this widget's rows, computed once per style change."""
+        if self._styles is None:
+            self._styles = Palette.of(self)
+        return self._styles
 
-    def _gutter(self, row: DiffRow, style: Style) -> Strip:
-        gutter_style = style + Style(color=self.get_component_rich_style("diff-view--gutter").color)
+    def _gutter(self, row: DiffRow, palette: Palette) -> Strip:
         old = "" if row.old_no is None else str(row.old_no)
         new = "" if row.new_no is None else str(row.new_no)
-        flagged = (
-            row.new_no in self._flag_lines if row.kind != "-" else row.old_no in self._flag_lines
-        )
-        flag_style = style + self.get_component_rich_style("diff-view--flag")
+        number = row.new_no if row.kind != "-" else row.old_no
+        style = palette.gutter[row.kind]
+        width = self._number_width
         return Strip(
             [
-                Segment(f"{old:>{self._number_width}} {new:>{self._number_width}} ", gutter_style),
-                Segment("▲" if flagged else " ", flag_style),
-                Segment(f"{MARKERS[row.kind]} ", gutter_style),
+                Segment(f"{old:>{width}} {new:>{width}} ", style),
+                Segment("▲" if number in self._flag_lines else " ", palette.flag[row.kind]),
+                Segment(f"{MARKERS[row.kind]} ", style),
             ]
         )
 
-    def _code_segments(self, row: DiffRow, line_style: Style) -> list[Segment]:
-        word_name = "diff-view--added-word" if row.kind == "+" else "diff-view--removed-word"
-        word_style = Style(bgcolor=self.get_component_rich_style(word_name).bgcolor)
+    def _code_segments(self, row: DiffRow, palette: Palette) -> list[Segment]:
+        line_style, word_style = palette.line[row.kind], palette.word[row.kind]
         segments: list[Segment] = []
         offset = 0
         for token_type, text in row.tokens or [(None, row.text)]:  # type: ignore[list-item]
@@ -200,10 +201,53 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         return segments
 
     def _token_style(self, token_type: object) -> Style:
-        if token_type is None:
-            return Style()
-        style = self._theme.get_style_for_token(token_type)  # type: ignore[arg-type]
-        return Style(color=style.color, bold=style.bold, italic=style.italic)
+        style = self._token_styles.get(token_type)
+        if style is None:
+            if token_type is None:
+                style = Style()
+            else:
+                found = self._theme.get_style_for_token(token_type)  # type: ignore[arg-type]
+                style = Style(color=found.color, bold=found.bold, italic=found.italic)
+            self._token_styles[token_type] = style
+        return style
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Rich styles for each kind of row (`" "`, `"+"`, `"-"`), from the widget's CSS."""
+
+    base: Style
+    summary: Style
+    line: dict[str, Style]
+    gutter: dict[str, Style]
+    flag: dict[str, Style]
+    word: dict[str, Style]
+
+    @classmethod
+    def of(cls, view: DiffView) -> Palette:
+        base = view.rich_style
+        component = view.get_component_rich_style
+        backgrounds = {
+            " ": Style(),
+            "+": Style(bgcolor=component("diff-view--added").bgcolor),
+            "-": Style(bgcolor=component("diff-view--removed").bgcolor),
+        }
+        line = {kind: base + background for kind, background in backgrounds.items()}
+        gutter_color = Style(color=component("diff-view--gutter").color)
+        flag = component("diff-view--flag")
+        added_word = Style(bgcolor=component("diff-view--added-word").bgcolor)
+        return cls(
+            base=base,
+            summary=base + component("diff-view--summary"),
+            line=line,
+            gutter={kind: style + gutter_color for kind, style in line.items()},
+            flag={kind: style + flag for kind, style in line.items()},
+            word={
+                " ": Style(),
+                "+": added_word,
+                "-": Style(bgcolor=component("diff-view--removed-word").bgcolor),
+            },
+        )
 
 
 def _split_spans(
