@@ -11,10 +11,11 @@ import ast
 import io
 import re
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
 from reviewtui.core.checks.nodeindex import NodeIndex, gc_paused
@@ -24,6 +25,7 @@ _LINE_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//).*$")
 _WAIVER = re.compile(r"reviewtui:\s*ignore\[([^\]]*)\]")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+T = TypeVar("T")
 
 _LANGUAGES = {
     ".py": "python",
@@ -115,6 +117,8 @@ class FileContext:
         default_factory=dict, init=False, repr=False
     )
     """("dev" | "eval", function) and ("test", if-node) -> the answer, computed once."""
+    _facts: dict[str, object] = field(default_factory=dict, init=False, repr=False)
+    """Whole-file facts the rules asked for (`once`)."""
 
     def __post_init__(self) -> None:
         self.language = self.language or language_of(self.path)
@@ -186,6 +190,12 @@ class FileContext:
         while current is not None:
             yield current
             current = self.parents.get(current)
+
+    def once(self, key: str, compute: Callable[[], T]) -> T:
+        """A fact about the whole file a rule needs again and again: `compute()` runs once per key."""
+        if key not in self._facts:
+            self._facts[key] = compute()
+        return self._facts[key]  # type: ignore[no-any-return]
 
     def enclosing_function(self, node: ast.AST) -> FunctionNode | None:
         """The innermost function definition around `node` (not `node` itself), or None."""

@@ -172,9 +172,17 @@ def dotted(node: ast.AST | None) -> str:
     return ".".join(reversed(parts))
 
 
+_CALL_NAME = "_reviewtui_call_name"
+
+
 def call_name(node: ast.Call) -> str:
-    """The dotted name of the function a call invokes (`torch.randn`, `self.model`)."""
-    return dotted(node.func)
+    """The dotted name of the function a call invokes (`torch.randn`, `self.model`).
+
+    Kept on the node once computed: every rule asks it of every call of the file."""
+    cached = node.__dict__.get(_CALL_NAME)
+    if cached is None:
+        cached = node.__dict__[_CALL_NAME] = dotted(node.func)
+    return cached
 
 
 def last_part(name: str) -> str:

@@ -33,6 +33,7 @@ NOT_COLLECTION_WORDS = frozenset(
     {"ids", "id", "tokens", "token", "text", "string", "str", "name", "path"}
 )
 SUBSET_METHODS = frozenset({"head", "take", "select", "sample", "shard"})
+EVAL_CALL_WORDS = EVAL_DATA_WORDS | {"evaluate"}
 
 
 def _int_constant(node: ast.AST | None) -> int | None:
@@ -182,12 +183,11 @@ def _keyword_subset(context: FileContext, node: ast.Call) -> tuple[int | None, s
     argparse_limit = _argparse_limit(node)
     if argparse_limit is not None:
         return argparse_limit
-    words = tokens(call_name(node))
-    if not (words & (EVAL_DATA_WORDS | {"evaluate"}) or context.in_eval_path(node)):
-        return None
     for keyword in node.keywords:
         count = _int_constant(keyword.value)
-        if keyword.arg and _is_limit_name(keyword.arg) and count is not None and count > 0:
+        if keyword.arg and count is not None and count > 0 and _is_limit_name(keyword.arg):
+            if not (tokens(call_name(node)) & EVAL_CALL_WORDS or context.in_eval_path(node)):
+                return None
             return count, f"`{keyword.arg}={count}`"
     return None
 

@@ -118,9 +118,11 @@ def _local_functions(context: FileContext) -> dict[str, FunctionNode]:
 
 
 def _model_helpers(
-    function: FunctionNode, local: dict[str, FunctionNode]
+    function: FunctionNode, local: dict[str, FunctionNode], runs: dict[str, bool]
 ) -> list[tuple[ast.Call, FunctionNode]]:
-    """Calls in `function` to same-file functions that receive a model and run it."""
+    """Calls in `function` to same-file functions that receive a model and run it.
+
+    `runs` remembers, by helper name, whether each helper runs a model (read once per helper)."""
     found = []
     for node in ast.walk(function):
         if not isinstance(node, ast.Call):
@@ -129,29 +131,35 @@ def _model_helpers(
         passes_model = any(
             _model_named(arg) for arg in [*node.args, *(kw.value for kw in node.keywords)]
         )
-        if (
-            helper is not None
-            and helper is not function
-            and passes_model
-            and _runs_model_directly(helper)
-        ):
+        if helper is None or helper is function or not passes_model:
+            continue
+        if helper.name not in runs:
+            runs[helper.name] = _runs_model_directly(helper)
+        if runs[helper.name]:
             found.append((node, helper))
     return found
 
 
-def _evaluation_functions(
-    context: FileContext,
-) -> Iterator[tuple[FunctionNode, list[tuple[ast.Call, FunctionNode]]]]:
+EvaluationFunction = tuple[FunctionNode, list[tuple[ast.Call, FunctionNode]]]
+
+
+def _evaluation_functions(context: FileContext) -> list[EvaluationFunction]:
+    """Torch evaluation functions that run a model, with the same-file helpers they hand it to."""
+    return context.once("torch.evaluation_functions", lambda: list(_find_evaluation(context)))
+
+
+def _find_evaluation(context: FileContext) -> Iterator[EvaluationFunction]:
     if context.is_test or not context.imports("torch"):
         return
     local = _local_functions(context)
     library_encoders = context.imports("sentence_transformers")
+    runs: dict[str, bool] = {}
     for function in local.values():
         if function.name.endswith("_step") or function.name.startswith(("on_", "test_")):
             continue
         if not tokens(function.name) & EVAL_FUNCTION_WORDS:
             continue
-        helpers = _model_helpers(function, local)
+        helpers = _model_helpers(function, local, runs)
         if _runs_model_directly(function, library_encoders) or helpers:
             yield function, helpers
 
@@ -203,7 +211,7 @@ def _inside_no_grad(context: FileContext, node: ast.AST) -> bool:
 def _callers(context: FileContext, function: FunctionNode) -> list[ast.AST]:
     """The scopes (functions or the module) that call `function` by name."""
     scopes: list[ast.AST] = []
-    for node in context.nodes(ast.Call):
+    for node in _calls_named(context).get(function.name, []):
         if isinstance(node, ast.Call) and last_part(call_name(node)) == function.name:
             around = context.functions_around(node)
             scope: ast.AST | None = around[0] if around else context.tree
@@ -212,13 +220,32 @@ def _callers(context: FileContext, function: FunctionNode) -> list[ast.AST]:
     return scopes
 
 
+def _scope_fact(context: FileContext, fact: str, scope: ast.AST) -> bool:
+    """`_has_eval_call` ("eval") or `_no_grad_in` ("no_grad") of a calling scope, read once per scope
+    (the module is the scope of every top-level call)."""
+    check = _has_eval_call if fact == "eval" else _no_grad_in
+    return context.once(f"torch.{fact}.{id(scope)}", lambda: check(scope))
+
+
+def _calls_named(context: FileContext) -> dict[str, list[ast.Call]]:
+    """Last part of the called name -> the file's calls to it, in walk order."""
+
+    def index() -> dict[str, list[ast.Call]]:
+        found: dict[str, list[ast.Call]] = {}
+        for node in context.nodes(ast.Call):
+            found.setdefault(last_part(call_name(node)), []).append(node)  # type: ignore[arg-type]
+        return found
+
+    return context.once("calls_named", index)
+
+
 def check_eval_mode(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """A torch evaluation function that never puts the model in `eval()` mode (nor its callers/helpers)."""
     for function, helpers in _evaluation_functions(context):
         if _has_eval_call(function) or any(_has_eval_call(helper) for _call, helper in helpers):
             continue
         callers = _callers(context, function)
-        if callers and all(_has_eval_call(scope) for scope in callers):
+        if callers and all(_scope_fact(context, "eval", scope) for scope in callers):
             continue
         start, end = span_of(function)
         message = f"`{function.name}()` runs the model without `model.eval()` (dropout/batch-norm stay in training mode)"
@@ -239,7 +266,7 @@ def check_no_grad(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
         ):
             continue
         callers = _callers(context, function)
-        if callers and all(_no_grad_in(scope) for scope in callers):
+        if callers and all(_scope_fact(context, "no_grad", scope) for scope in callers):
             continue
         start, end = span_of(function)
         message = f"`{function.name}()` runs the model without `torch.no_grad()`/`inference_mode()`"
