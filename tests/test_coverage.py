@@ -126,3 +126,18 @@ def test_requirements_are_implemented_through_task_backlinks(tmp_path: Path) -> 
 
 def test_every_status_reads_for_humans() -> None:
     assert set(STATUS_TEXT) == {"implemented", "claimed-done", "not-implemented", "process"}
+
+
+def test_headings_a_task_cites_are_implemented_through_it(tmp_path: Path) -> None:
+    text = (
+        "# R\n\n## 1 Data\n\n### 1.1 Source\n\nThe corpus.\n\n## 2 Model\n\n## 3 Phases\n\n"
+        "- [x] T01 Download the corpus (1.1) in `src/data.py`\n"
+        "- [ ] T02 The encoder, see [Model](#2-model)\n"
+    )
+    (tmp_path / "SPEC.md").write_text(text, encoding="utf-8")
+    spec = load_spec(tmp_path, ["SPEC.md"])
+    chunks, links = setup({"a": "T01", "b": "T02"})
+    coverage = build_coverage(spec, chunks, links)
+    assert coverage.get("11-source").status == "implemented"
+    assert coverage.get("11-source").via == ["T01"]
+    assert coverage.get("2-model").via == ["T02"]

@@ -125,14 +125,34 @@ def backlink_titles(spec: Spec, refs: SectionRefs) -> dict[str, list[str]]:
     return titles
 
 
+_INLINE_REF = re.compile(r"\((\d+(?:\.\d+)*)\)|§\s*(\d+(?:\.\d+)*)|\]\(#([\w-]+)\)")
+"""A task's inline pointers to headings: `(1.1)`, `§2`, `[Model](#2-model)`."""
+
+
+def inline_refs(section: Section, refs: SectionRefs) -> list[str]:
+    """Heading ids a task's own text points to (`Download the corpus (1.1)`), in order."""
+    found: list[str] = []
+    if section.kind != "task":
+        return found
+    for number, numbered, anchor in _INLINE_REF.findall(section.text or section.title):
+        target = refs.resolve(anchor or number or numbered)
+        if target is not None and target != section.id:
+            _append(found, target)
+    return found
+
+
 def backlinks(spec: Spec, refs: SectionRefs) -> dict[str, list[str]]:
-    """Section id → ids of the sections its back-links point to (a task → its requirements)."""
+    """Section id → ids of the sections it points to: its declared back-links (`_Requirements: 1.2_`,
+    `[US1]`) and, for a task, the headings its text cites (`(1.1)`, `§2`, `[Model](#2-model)`)."""
     targets: dict[str, list[str]] = {}
     for section in spec.sections:
+        found: list[str] = []
         for ref in section.refs:
             target = refs.resolve_backlink(ref)
             if target is not None and target != section.id:
-                targets.setdefault(section.id, [])
-                if target not in targets[section.id]:
-                    targets[section.id].append(target)
+                _append(found, target)
+        for target in inline_refs(section, refs):
+            _append(found, target)
+        if found:
+            targets[section.id] = found
     return targets
