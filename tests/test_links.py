@@ -374,3 +374,62 @@ def test_linking_imports_no_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- odd chunks
+
+
+def test_deleted_code_links_by_its_removed_lines(spec: Spec) -> None:
+    lines = [DiffLine("-", text, number + 1, None) for number, text in enumerate(POOLING)]
+    deleted = Chunk(
+        "del", "src/model.py", None, "deleted", lines, 0, 0, 1, 3, 0, 3, symbol="masked_mean"
+    )
+    link = link_one(spec, deleted)
+    assert link.section_id == "21-pooling"
+
+
+def test_summarized_binary_chunk_without_lines(spec: Spec) -> None:
+    binary = Chunk(
+        "bin",
+        "assets/logo.png",
+        None,
+        "binary",
+        [],
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        summary="binary file, 1.0 KiB",
+    )
+    link = link_one(spec, binary)
+    assert link.section_id is None
+
+
+def test_header_comment_covers_the_whole_file(spec: Spec) -> None:
+    text = "# Training schedule, spec: 3.2\n\nimport math\n\n" + "\n".join(GLUE) + "\n"
+    chunk = make_chunk("src/sched.py", [GLUE[2]], symbol="format_seconds", start=7)
+    link = link_one(spec, chunk, file_texts={"src/sched.py": text})
+    assert link.section_id == "3.2"
+    assert link.evidence[0].kind == "comment"
+
+
+def test_yaml_marker_covers_its_block_only(spec: Spec) -> None:
+    text = "# spec: 1.2\ntokenizer:\n  max_len: 64\n\nother:\n  x: 1\n"
+    inside = make_chunk("configs/a.yaml", ["  max_len: 64"], start=3)
+    outside = make_chunk("configs/a.yaml", ["  x: 1"], start=6)
+    links = link_chunks(
+        [inside, outside], spec, [], LinkSettings(), file_texts={"configs/a.yaml": text}
+    )
+    assert links[inside.id].section_id == "12-tokenization"
+    assert links[outside.id].section_id != "12-tokenization"
+
+
+def test_bare_task_id_in_a_comment(tmp_path: Path) -> None:
+    (tmp_path / "tasks.md").write_text("# Tasks\n\n- [ ] T003 Models\n- [ ] T004 Routes\n", "utf-8")
+    spec = load_spec(tmp_path, ["tasks.md"])
+    chunk = make_chunk("src/x.py", ["# T004: the routes", "x = 1"])
+    assert link_one(spec, chunk).section_id == "T004"
+    code_only = make_chunk("src/y.py", ['name = "T004"'])
+    assert "comment" not in kinds(link_one(spec, code_only))

@@ -2,7 +2,8 @@
 covers, so a chunk inside a marked definition is linked even when the marker line itself is unchanged.
 
 Rules, by where the marker sits:
-- in the file's opening comment/docstring block: the whole file (weaker);
+- in the file's opening comment/docstring block, separated from the code by a blank line: the whole
+  file (weaker);
 - at module level before a statement: that statement's block (the `def`, the `class`, the YAML key);
 - indented (a comment or docstring inside a body): the rest of that body, until it dedents.
 """
@@ -96,7 +97,7 @@ def marker_regions(text: str, refs: SectionRefs) -> list[MarkerRegion]:
         ids = _line_ids(line, refs)
         if not ids:
             continue
-        if index < opening_end:
+        if index < opening_end and _blank_between(lines, index, opening_end):
             regions.append(MarkerRegion(1, len(lines), ids, index + 1, whole_file=True))
         elif _indent(line) == 0:
             regions.append(
@@ -107,6 +108,11 @@ def marker_regions(text: str, refs: SectionRefs) -> list[MarkerRegion]:
                 MarkerRegion(index + 1, _body_end(lines, index, _indent(line)) + 1, ids, index + 1)
             )
     return regions
+
+
+def _blank_between(lines: list[str], start: int, end: int) -> bool:
+    """Whether a blank line separates line `start` from the code at `end` (a file header)."""
+    return any(not lines[number].strip() for number in range(start + 1, min(end, len(lines))))
 
 
 def _line_ids(line: str, refs: SectionRefs) -> tuple[str, ...]:
