@@ -8,6 +8,7 @@ rules off (`disabled`) and re-rank them (`severity`).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -180,10 +181,72 @@ def _check_phase(
     ledger = build_ledger(spec, files, contexts)
     facts = gather_facts(spec, contexts, ledger.spec_counts())
     facts.mismatches = _mismatch_findings(ledger)
+    added = _added_lines(chunks)
     by_path: dict[str, list[tuple[Finding, Severity]]] = {}
     for context in contexts:
-        by_path[context.path] = list(_file_findings(context, facts, rules))
-    return {chunk.id: _chunk_flags(chunk, by_path.get(chunk.path, [])) for chunk in chunks}, ledger
+        if context.path in added:  # a file with no added line cannot carry a flag
+            by_path[context.path] = list(_file_findings(context, facts, rules))
+    flags = _flags_by_chunk(chunks, added, by_path)
+    return {chunk.id: flags[position] for position, chunk in enumerate(chunks)}, ledger
+
+
+AddedLines = dict[str, tuple[list[int], list[int]]]
+"""Path -> (its chunks' added new-side lines, sorted; the position in `chunks` of each line's chunk)."""
+
+
+def _added_lines(chunks: Sequence[Chunk]) -> AddedLines:
+    pairs: dict[str, list[tuple[int, int]]] = {}
+    for position, chunk in enumerate(chunks):
+        for line in chunk.lines:
+            if line.kind == "+" and line.new_no is not None:
+                pairs.setdefault(chunk.path, []).append((line.new_no, position))
+    found: AddedLines = {}
+    for path, items in pairs.items():
+        items.sort()
+        found[path] = ([number for number, _ in items], [position for _, position in items])
+    return found
+
+
+def _flags_by_chunk(
+    chunks: Sequence[Chunk],
+    added: AddedLines,
+    by_path: Mapping[str, list[tuple[Finding, Severity]]],
+) -> list[list[Flag]]:
+    """The flags of every chunk (by position): each finding goes to the chunks whose added lines
+    its span touches, found by bisection (no chunk-by-finding product)."""
+    found: list[dict[tuple[str, int | None, str], Flag]] = [{} for _ in chunks]
+    for path, findings in by_path.items():
+        numbers, owners = added.get(path, ([], []))
+        for finding, severity in findings:
+            start, end = finding.span
+            first_touched: dict[int, int] = {}
+            for index in range(bisect_left(numbers, start), bisect_right(numbers, end)):
+                first_touched.setdefault(owners[index], numbers[index])
+            for position, first in first_touched.items():
+                flag = _flag(chunks[position], finding, severity, first)
+                found[position].setdefault((flag.rule, flag.line, flag.message), flag)
+    return [
+        sorted(
+            flags.values(),
+            key=lambda flag: (SEVERITY_RANK[flag.severity], flag.line or 0, flag.rule),
+        )
+        for flags in found
+    ]
+
+
+def _flag(chunk: Chunk, finding: Finding, severity: Severity, first_touched: int) -> Flag:
+    """The flag of `finding` on `chunk`, at its own line when the chunk shows it, else at the first
+    added line of the chunk it touches."""
+    line = (
+        finding.line
+        if _covers(chunk, finding.line) or _adds(chunk, finding.line)
+        else first_touched
+    )
+    return Flag(finding.rule, severity, line, one_line(finding.message))
+
+
+def _adds(chunk: Chunk, number: int) -> bool:
+    return any(line.kind == "+" and line.new_no == number for line in chunk.lines)
 
 
 def excluded(path: str, patterns: Sequence[str]) -> bool:
@@ -215,24 +278,6 @@ def _waived(waivers: Mapping[int, set[str]], finding: Finding) -> bool:
         if finding.rule in ids or "*" in ids:
             return True
     return False
-
-
-def _chunk_flags(chunk: Chunk, findings: list[tuple[Finding, Severity]]) -> list[Flag]:
-    added = sorted(
-        line.new_no for line in chunk.lines if line.kind == "+" and line.new_no is not None
-    )
-    flags: dict[tuple[str, int | None, str], Flag] = {}
-    for finding, severity in findings:
-        start, end = finding.span
-        touched = [number for number in added if start <= number <= end]
-        if not touched:
-            continue
-        line = finding.line if finding.line in added or _covers(chunk, finding.line) else touched[0]
-        message = one_line(finding.message)
-        flags.setdefault((finding.rule, line, message), Flag(finding.rule, severity, line, message))
-    return sorted(
-        flags.values(), key=lambda flag: (SEVERITY_RANK[flag.severity], flag.line or 0, flag.rule)
-    )
 
 
 MESSAGE_LIMIT = 200

@@ -14,15 +14,14 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 
-_MARKERS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _NOT_NODES = frozenset(
     {
         "ctx",
         "op",
         "ops",
         "id",
-        "name",
         "arg",
         "attr",
         "module",
@@ -35,7 +34,8 @@ _NOT_NODES = frozenset(
         "asname",
     }
 )
-"""Fields that only ever hold strings, numbers or marker singletons, never a child node to visit."""
+"""Fields that only ever hold strings, numbers or the marker singletons (`ctx`, `op`, `ops`): the
+walk does not visit them. (`name` is visited: a string in most nodes, a `Name` in `TypeAlias`.)"""
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -55,6 +55,8 @@ class NodeIndex:
     nodes: list[ast.AST] = field(default_factory=list)
     parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
     by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
+    positions: dict[type, list[int]] = field(default_factory=dict)
+    """Type -> where its nodes are in `nodes` (to merge several types back into walk order)."""
     _merged: dict[tuple[type, ...], list[ast.AST]] = field(default_factory=dict)
 
     @classmethod
@@ -63,26 +65,29 @@ class NodeIndex:
         index = cls()
         if tree is None:
             return index
-        nodes, parents, by_type = index.nodes, index.parents, index.by_type
+        nodes, parents, by_type, positions = (
+            index.nodes,
+            index.parents,
+            index.by_type,
+            index.positions,
+        )
         nodes.append(tree)
-        position = 0
-        while position < len(nodes):  # a list used as the walk's queue: nodes end up in walk order
-            node = nodes[position]
-            position += 1
+        for position, node in enumerate(
+            nodes
+        ):  # the list grows as it is read: a breadth-first queue
             kind = type(node)
-            same = by_type.get(kind)
-            if same is None:
-                by_type[kind] = [node]
-            else:
-                same.append(node)
+            if kind not in by_type:
+                by_type[kind], positions[kind] = [], []
+            by_type[kind].append(node)
+            positions[kind].append(position)
             for name in _child_fields(kind):
                 value = getattr(node, name, None)
-                if isinstance(value, list):
+                if value.__class__ is list:
                     for item in value:
-                        if isinstance(item, ast.AST) and not isinstance(item, _MARKERS):
+                        if isinstance(item, ast.AST):
                             parents[item] = node
                             nodes.append(item)
-                elif isinstance(value, ast.AST) and not isinstance(value, _MARKERS):
+                elif isinstance(value, ast.AST):
                     parents[value] = node
                     nodes.append(value)
         return index
@@ -96,8 +101,9 @@ class NodeIndex:
             present = [kind for kind in wanted if kind in self.by_type]
             if len(present) <= 1:
                 merged = self.by_type[present[0]] if present else []
-            else:
-                merged = [node for node in self.nodes if type(node) in wanted]
+            else:  # sorting concatenated sorted runs is a cheap merge
+                order = sorted(chain.from_iterable(self.positions[kind] for kind in present))
+                merged = [self.nodes[position] for position in order]
             self._merged[key] = merged
         return merged
 
