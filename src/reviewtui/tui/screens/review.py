@@ -19,9 +19,11 @@ from textual.widgets import Label
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
+from reviewtui.tui.screens.coverage import CoverageScreen
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.filter import FilterScreen
 from reviewtui.tui.screens.help import HelpScreen
+from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.requests import RequestQueueScreen
 from reviewtui.tui.screens.section_picker import SectionPicker
 from reviewtui.tui.text import clean_line
@@ -58,6 +60,8 @@ class ReviewScreen(Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("Q", "queue", "Request queue"),
+        Binding("c", "coverage", "Coverage of the spec", show=False),
+        Binding("L", "ledger", "Numbers ledger", show=False),
         Binding("x", "export", "Export"),
         Binding("tab", "app.focus_next", "Move focus", show=False),
         Binding("shift+tab", "app.focus_previous", "Move focus back", show=False),
@@ -354,6 +358,28 @@ class ReviewScreen(Screen[None]):
             self._show_status()
 
         self.app.push_screen(RequestQueueScreen(self.session), closed)
+
+    def action_coverage(self) -> None:
+        def chosen(section: str | None) -> None:
+            if section is not None:
+                self.navigator.select_group(self._group_with_chunks(section))
+                self.redraw()
+
+        self.app.push_screen(CoverageScreen(self.session), chosen)
+
+    def action_ledger(self) -> None:
+        def chosen(chunk_id: str | None) -> None:
+            if chunk_id is not None:
+                if (
+                    self.navigator.filter.active
+                    and self.session.chunk(chunk_id) not in self.navigator.visible
+                ):
+                    self.navigator.clear_filter()
+                    self._generation += 1
+                self.navigator.select_chunk(chunk_id)
+                self.redraw()
+
+        self.app.push_screen(LedgerScreen(self.session), chosen)
 
     def action_help(self) -> None:
         groups = [("Review", self.BINDINGS), ("App", self.app.BINDINGS)]
