@@ -130,6 +130,12 @@ def test_no_phases_declared(tmp_path: Path) -> None:
     assert report.missing == [] and report.past_checkpoint == {}
 
 
+def test_choosing_a_phase_when_none_is_declared_is_a_user_error(tmp_path: Path) -> None:
+    spec = parse(tmp_path, "# Spec\n\n## Data\n")
+    with pytest.raises(ReviewError, match=r"unknown phase: 2 \(the spec declares no phases\)"):
+        review_phase(spec, [], links_to("data"), selected="2")
+
+
 def test_sections_of_a_phase_include_descendants(tmp_path: Path) -> None:
     spec = parse(tmp_path, LIST_STYLE)
     covered = section_phases(spec, parse_phases(spec))

@@ -238,6 +238,8 @@ def review_phase(
     """Judge the linked code against the phase under review (chosen by `selected`, else inferred)."""
     covered = section_phases(spec, phases)
     if not phases:
+        if selected:
+            raise ReviewError(f"unknown phase: {selected} (the spec declares no phases)")
         return PhaseReport(None, "the spec declares no phases")
     phase: SpecPhase | None
     if selected:
