@@ -40,9 +40,9 @@ async def nothing(pilot: Pilot[Any]) -> None:
 
 
 async def flagged(pilot: Pilot[Any]) -> None:
-    await pilot.press("o", "f")
+    await pilot.press("o", "j", "j", "f")
     pilot.app.screen.query_one(Input).value = "Padding side must be right, as the spec says"
-    await pilot.press("enter", "j", "a")
+    await pilot.press("enter")
 
 
 async def queue(pilot: Pilot[Any]) -> None:
@@ -64,6 +64,14 @@ async def filtered(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")
 
 
+async def ledger(pilot: Pilot[Any]) -> None:
+    await pilot.press("L")
+
+
+async def coverage(pilot: Pilot[Any]) -> None:
+    await pilot.press("c")
+
+
 async def small(pilot: Pilot[Any]) -> None:
     await pilot.press("J")
 
@@ -74,6 +82,8 @@ SCENES = [
     Scene("filter", (130, 38), filtered),
     Scene("request-queue", (110, 20), queue),
     Scene("help", (100, 40), help_screen),
+    Scene("ledger", (130, 24), ledger),
+    Scene("coverage", (110, 30), coverage),
     Scene("small-80x24", (80, 24), small),
 ]
 

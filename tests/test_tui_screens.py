@@ -214,3 +214,13 @@ async def test_ledger_screen_shows_mismatches_and_jumps_to_the_code(tmp_path: Pa
             chunk.path == "src/dr/data.py"
             and chunk.new_start <= line < chunk.new_start + chunk.new_lines
         )
+
+
+async def test_explain_without_a_key_says_how_to_enable_it(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = app.screen.query_one("#explanation")
+        shown = " ".join(str(widget.render()) for widget in [panel, *panel.query("*")])
+        assert "ANTHROPIC_API_KEY" in shown
