@@ -49,6 +49,12 @@ SUBJECT_HALF = 1.4
 PATH_ONLY_FACTOR = 0.5
 """A chunk whose own lines share no specific word with its best section (only generic words or
 its path do) keeps this share of its lexical confidence."""
+SMALL_QUERY = 4
+"""A chunk with fewer spec terms than this counts its path words at half weight, so that the file's
+name does not outweigh what the few lines say."""
+NUMBER_WEIGHT = 2.0
+"""Query weight of a number of three characters or more (`5e-4`, `31536000`, `415`): a value the
+spec states is strong evidence."""
 GENERIC_WEIGHT = 0.4
 """Query weight of generic programming words (`start`, `name`, `value`…): a match on them is
 often a coincidence."""
@@ -337,6 +343,9 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
     for term in GENERIC_TERMS.intersection(query):
         query[term] = GENERIC_WEIGHT
+    for term in query:
+        if term[0].isdigit() and len(term) >= 3:
+            query[term] = NUMBER_WEIGHT
     for token, count in tokens.items():
         if count > 1:
             for term in cache[token]:
@@ -344,8 +353,9 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     for part in (chunk.symbol or "").split("."):
         for term in context.known_terms(part) if part else ():
             query[term] = query.get(term, 0.0) + SYMBOL_WEIGHT
+    path_weight = PATH_WEIGHT if len(query) >= SMALL_QUERY else PATH_WEIGHT / 2
     for term in context.path_terms(chunk.path):
-        query[term] = query.get(term, 0.0) + PATH_WEIGHT
+        query[term] = query.get(term, 0.0) + path_weight
     return query
 
 
