@@ -63,12 +63,16 @@ def python_file(index: int, lines: int) -> str:
     return "".join(body)
 
 
-def build(root: Path, total_lines: int, files: int) -> None:
+def build(root: Path, total_lines: int, files: int) -> str:
+    """Build the repo; returns the sha of the spec commit, where the phase starts."""
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     (root / "SPEC.md").write_text(spec_text(60))
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "spec")
+    base = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, env=ENV, capture_output=True, text=True
+    ).stdout.strip()
     per_file = total_lines // files
     for index in range(1, files + 1):
         if index % 10 == 0:
@@ -81,6 +85,7 @@ def build(root: Path, total_lines: int, files: int) -> None:
         if index <= files // 2:
             git(root, "add", "-A")
             git(root, "commit", "-q", "-m", f"Component {index}\n\nSpec: {index}")
+    return base
 
 
 def timed(command: list[str], cwd: Path, runs: int) -> tuple[float, int]:
@@ -104,10 +109,7 @@ def main() -> None:
     root = options.keep or Path(tempfile.mkdtemp(prefix="reviewtui-bench-")) / "repo"
     if root.exists():
         shutil.rmtree(root)
-    build(root, options.lines, options.files)
-    base = subprocess.run(
-        ["git", "rev-parse", "main"], cwd=root, env=ENV, capture_output=True, text=True
-    ).stdout.strip()
+    base = build(root, options.lines, options.files)
     git(root, "add", "-A", "--intent-to-add")  # so `git diff` shows the untracked files too
     git_time, git_bytes = timed(
         ["git", "diff", "--no-color", "-M", "-C", base, "--"], root, options.runs
