@@ -59,7 +59,9 @@ def test_main_screen(snap_compare: SnapCompare, demo_copy: Path) -> None:
 def test_flagged_chunk(snap_compare: SnapCompare, demo_copy: Path) -> None:
     async def flag_riskiest(pilot: Pilot[Any]) -> None:
         await pilot.press("o", "f")
-        pilot.app.screen.query_one(Input).value = "Falls back to synthetic data: the spec forbids it"
+        pilot.app.screen.query_one(
+            Input
+        ).value = "Falls back to synthetic data: the spec forbids it"
         await pilot.press("enter")
 
     app = ReviewApp(demo_copy)

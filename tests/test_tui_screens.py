@@ -224,3 +224,12 @@ async def test_explain_without_a_key_says_how_to_enable_it(toy: Path) -> None:
         panel = app.screen.query_one("#explanation")
         shown = " ".join(str(widget.render()) for widget in [panel, *panel.query("*")])
         assert "ANTHROPIC_API_KEY" in shown
+
+
+async def test_d_in_the_queue_opens_the_draft_screen(toy: Path) -> None:
+    from reviewtui.tui.screens.draft import DraftScreen
+
+    async with review(toy) as (app, pilot):
+        request = app.session.add_request(screen_of(app).navigator.chunk_id, "fix", "handle errors")
+        await pilot.press("Q", "d")
+        assert isinstance(app.screen, DraftScreen) and app.screen.request.id == request.id

@@ -82,7 +82,6 @@ class ReviewApp(App[int]):
     @work(thread=True, exclusive=True, group="load")
     def load_session(self) -> None:
         """Assemble the phase in this thread; the result comes back as a message."""
-        report = lambda step, fraction: self.post_message(self.LoadProgress(step, fraction))  # noqa: E731
         try:
             session = ReviewSession.open(
                 self.repo,
@@ -90,7 +89,7 @@ class ReviewApp(App[int]):
                 self.specs,
                 no_llm=self.no_llm,
                 lock=True,
-                progress=report,
+                progress=self._report_progress,
                 cancel=self._cancel,
             )
         except ReviewError as error:
@@ -98,6 +97,10 @@ class ReviewApp(App[int]):
             return
         if self._cancel.is_set() or not self.post_message(self.SessionLoaded(session)):
             session.close()
+
+    def _report_progress(self, step: str, fraction: float) -> None:
+        """The loader's progress callback (runs in the loading thread)."""
+        self.post_message(self.LoadProgress(step, fraction))
 
     @on(LoadProgress)
     def _progress(self, event: LoadProgress) -> None:

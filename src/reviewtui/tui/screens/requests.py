@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
-from reviewtui.core.models import Request
+from reviewtui.core.models import Request, RequestStatus
 from reviewtui.core.report import requests_prompt
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.text import clean_line, shorten
@@ -123,7 +123,7 @@ class RequestQueueScreen(Screen[None]):
         if request_id is None:
             return
         request = self.session.request(request_id)
-        status = "open" if request.status == "done" else "done"
+        status: RequestStatus = "open" if request.status == "done" else "done"
         self.session.update_request(request_id, status=status)
         self.refill(request_id)
 

@@ -6,6 +6,7 @@ before returning) and on the `ReviewNavigator` (where the reviewer is), then red
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -68,7 +69,7 @@ class ReviewScreen(Screen[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual reads it
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
@@ -382,7 +383,10 @@ class ReviewScreen(Screen[None]):
         self.app.push_screen(LedgerScreen(self.session), chosen)
 
     def action_help(self) -> None:
-        groups = [("Review", self.BINDINGS), ("App", self.app.BINDINGS)]
+        groups: list[tuple[str, Iterable[BindingType]]] = [
+            ("Review", self.BINDINGS),
+            ("App", self.app.BINDINGS),
+        ]
         self.app.push_screen(HelpScreen(groups))
 
     def action_export(self) -> None:

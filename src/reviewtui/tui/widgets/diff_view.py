@@ -192,7 +192,7 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         line_style, word_style = palette.line[row.kind], palette.word[row.kind]
         segments: list[Segment] = []
         offset = 0
-        for token_type, text in row.tokens or [(None, row.text)]:  # type: ignore[list-item]
+        for token_type, text in row.tokens or [(None, row.text)]:
             style = line_style + self._token_style(token_type)
             segments.extend(_split_spans(text, offset, row.changed, style, style + word_style))
             offset += len(text)

@@ -72,7 +72,7 @@ class SpecOutline(Tree[str]):
         self._section_nodes[UNLINKED] = self.root.add_leaf("Unlinked changes", data=UNLINKED)
         self.refresh_counts()
 
-    def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
+    def process_label(self, label: str | Text) -> Text:
         """Labels are plain text: section titles never go through markup."""
         return label if isinstance(label, Text) else Text(clean_line(label), no_wrap=True)
 

@@ -54,9 +54,9 @@ def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
     section = session.spec.get(link.section_id)
     if section is None:
         head = Content.styled("Unlinked change", "bold $warning")
-        body = "This chunk implements no section of the spec (glue code, or work nobody asked for)."
+        note = "This chunk implements no section of the spec (glue code, or work nobody asked for)."
         line = evidence_line(link) if link.evidence else Content("")
-        return Content("\n").join([head, Content(body), line])
+        return Content("\n").join([head, Content(note), line])
     crumbs = [clean_line(s.title) for s in reversed(session.spec.ancestors(section.id)[:1])]
     breadcrumb = " › ".join([*crumbs, clean_line(section.title)])
     where = f"  ({section.spec}:{section.line})"
