@@ -156,3 +156,25 @@ def test_help_rows_come_from_bindings() -> None:
     assert rows["Next chunk"] == "j / ↓"
     assert rows["Filter"] == "/"
     assert key_label("question_mark") == "?"
+
+
+async def test_loading_screen_shows_the_step_and_progress() -> None:
+    from textual.widgets import Label, ProgressBar
+
+    from reviewtui.tui.screens.loading import LoadingScreen
+
+    class LoadingApp(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(LoadingScreen())
+
+    app = LoadingApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LoadingScreen)
+        screen.show_progress("linking chunks [bold]to[/bold] the spec", 0.7)
+        await pilot.pause()
+        assert str(screen.query_one("#loading-step", Label).render()) == (
+            "linking chunks [bold]to[/bold] the spec"
+        )
+        assert screen.query_one(ProgressBar).progress == 0.7
