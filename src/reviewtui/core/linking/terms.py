@@ -56,6 +56,7 @@ path file files folder line lines text string str item list read write load save
 step call wrap inner function func method param params option options default config setting
 setting update add remove create delete find check format info log message error output input
 state current first last next prev previous old new other copy temp buffer handle handler
+request response
 """
 GENERIC_TERMS = frozenset(stem(word) for word in _GENERIC_TEXT.split())
 """Words of everyday code: they still count, at a lower weight (see `signals.GENERIC_WEIGHT`)."""
