@@ -96,6 +96,14 @@ def _definition(path: str, header: str, body: str) -> Definition:
 
 def _git(root: Path, *args: str) -> str:
     env_args = ["-c", "user.name=Agent", "-c", "user.email=agent@example.invalid"]
+    env_args += [
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "core.autocrlf=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+    ]
     result = subprocess.run(
         ["git", *env_args, *args], cwd=root, check=True, capture_output=True, text=True
     )
