@@ -169,7 +169,7 @@ def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind
     if isinstance(node, ast.keyword | ast.Assign | ast.AnnAssign) and node.value is not None:
         node = field_default(node.value) or node.value
     if isinstance(node, ast.expr):
-        return ast.get_source_segment(context.text, node) or ast.unparse(node)
+        return context.source_segment(node) or ast.unparse(node)
     return repr(raw)
 
 

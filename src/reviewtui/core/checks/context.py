@@ -22,6 +22,7 @@ from reviewtui.core.checks.nodeindex import NodeIndex, gc_paused
 from reviewtui.core.models import FileDiff
 
 _LINE_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//).*$")
+_SOURCE_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _WAIVER = re.compile(r"reviewtui:\s*ignore\[([^\]]*)\]")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -144,6 +145,27 @@ class FileContext:
     def parents(self) -> dict[ast.AST, ast.AST]:
         """Node -> the node that holds it (the module has none)."""
         return self.index.parents
+
+    @cached_property
+    def source_lines(self) -> list[str]:
+        """The text cut as `ast.get_source_segment` cuts it: at `\\r\\n`, `\\r` and `\\n`, ends kept."""
+        return _SOURCE_LINE.findall(self.text)
+
+    def source_segment(self, node: ast.AST) -> str | None:
+        """`ast.get_source_segment(self.text, node)`, without cutting the whole text at every call."""
+        try:
+            if node.end_lineno is None or node.end_col_offset is None:  # type: ignore[attr-defined]
+                return None
+            first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        lines = self.source_lines
+        if first == last:
+            return lines[first].encode()[start:end].decode()
+        head = lines[first].encode()[start:].decode()
+        tail = lines[last].encode()[:end].decode()
+        return "".join([head, *lines[first + 1 : last], tail])
 
     @property
     def is_test(self) -> bool:

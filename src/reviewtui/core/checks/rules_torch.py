@@ -315,9 +315,12 @@ def _seeded_later(context: FileContext, node: ast.Call) -> bool:
         return False
     name = dotted(parent.targets[0])
     scope = context.parents.get(parent)
-    for sub in ast.walk(scope) if scope is not None else []:
-        func = sub.func if isinstance(sub, ast.Call) else None
+    if scope is None:
+        return False
+    calls = _calls_named(context)
+    for sub in [*calls.get("manual_seed", []), *calls.get("seed", [])]:
+        func = sub.func
         seeds = isinstance(func, ast.Attribute) and func.attr in {"manual_seed", "seed"}
-        if seeds and dotted(func.value) == name:  # type: ignore[union-attr]
+        if seeds and dotted(func.value) == name and scope in context.ancestors(sub):  # type: ignore[union-attr]
             return True
     return False
