@@ -1,12 +1,15 @@
-"""Provides `LinkContext` (everything about the spec, commits and files computed once per review) and
-`chunk_candidates`: the evidence of every signal for one chunk, grouped by candidate section.
+"""Provides `LinkContext` (everything about the spec, commits and files computed once per review)
+and the per-chunk signal functions, which add `Evidence` to a chunk's candidates (section id →
+evidence list); `core/links.py` combines them with a noisy-or per section.
 
-Signals and their scores (combined later with a noisy-or per section):
-- comment: a `spec: 2.1` / `T012` marker in the chunk's lines, or in a comment/docstring whose region
-  covers the chunk;
-- commit: a commit that added the chunk's lines names the section (trailer, subject or body);
-- path: the section's text names the chunk's file;
-- lexical: the chunk defines a code name the section quotes, or BM25 similarity of terms;
+- `comment_evidence`: a `spec: 2.1` / `T012` marker in the chunk's lines, or in a comment or
+  docstring whose region covers the chunk;
+- `commit_evidence`: a commit that added the chunk's lines names the section (trailer, subject or
+  body), or its subject describes it; scaled by how much of the chunk that commit wrote;
+- `path_evidence`: the section's text names the chunk's file;
+- `name_evidence`: the chunk defines a code name the section quotes;
+- `lexical_evidence`: BM25 similarity of the chunk's terms, with a confidence from the top score's
+  strength and its separation from sections of other families.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ NAME_WORD = 0.6
 LEXICAL_HALF = 1.75
 """The BM25 score, in units of one rare term's idf, at which lexical strength is one half."""
 SUBJECT_HALF = 1.4
+"""The same for a commit subject (a few words only)."""
 PATH_ONLY_FACTOR = 0.5
 """A chunk whose own lines share no specific word with its best section (only generic words or
 its path do) keeps this share of its lexical confidence."""
@@ -58,11 +62,12 @@ spec states is strong evidence."""
 GENERIC_WEIGHT = 0.4
 """Query weight of generic programming words (`start`, `name`, `value`…): a match on them is
 often a coincidence."""
-"""The same for a commit subject (a few words only)."""
 COMMIT_SUBJECT = 0.8
 """Weight of a commit subject that names no id but describes a section."""
 SYMBOL_WEIGHT = 2.0
+"""Query weight added to the words of the chunk's enclosing definition's name."""
 PATH_WEIGHT = 1.0
+"""Query weight added to the words of the chunk's file path."""
 REF_TRAILERS = (
     "spec",
     "specs",
