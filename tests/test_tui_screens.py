@@ -8,11 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
-from reviewtui.core.demo import build_demo
 from reviewtui.tui.navigation import ALL, ChunkFilter
-from reviewtui.tui.screens.coverage import CoverageScreen
 from reviewtui.tui.screens.help import HelpScreen
-from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.requests import PROMPT_FILE, RequestQueueScreen
 from reviewtui.tui.screens.review import ReviewScreen
 from reviewtui.tui.widgets.diff_view import DiffView
@@ -169,67 +166,3 @@ async def test_untrusted_diff_text_renders_literally(toy: Path) -> None:
         text = "\n".join(view.render_line(y).text for y in range(3))
         assert "[bold]not bold[/bold] and [/red] and [link=https://example.invalid]x[/link]" in text
         assert "␛[31mred␛[0m" in text and "\x1b" not in text
-
-
-async def test_coverage_screen_lists_sections_and_jumps(toy: Path) -> None:
-    async with review(toy) as (app, pilot):
-        await pilot.press("c")
-        assert isinstance(app.screen, CoverageScreen)
-        table = app.screen.query_one(DataTable)
-        rows = {
-            str(table.get_row_at(i)[0]).strip(): str(table.get_row_at(i)[1])
-            for i in range(table.row_count)
-        }
-        assert (
-            rows["T01 Mean pooling over the token embeddings in src/toy/model.py"] == "implemented"
-        )
-        assert rows["Unlinked changes"] == "code no section asked for"
-        table.move_cursor(
-            row=[str(table.get_row_at(i)[0]).strip() for i in range(table.row_count)].index(
-                "T02 A scorer that ranks passages in src/toy/score.py"
-            )
-        )
-        await pilot.press("enter")
-        assert isinstance(app.screen, ReviewScreen) and screen_of(app).navigator.group == "T02"
-
-
-async def test_ledger_screen_shows_mismatches_and_jumps_to_the_code(tmp_path: Path) -> None:
-    repo = build_demo(tmp_path / "demo")
-    async with review(repo) as (app, pilot):
-        await pilot.press("L")
-        assert isinstance(app.screen, LedgerScreen)
-        table = app.screen.query_one(DataTable)
-        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-        padding = next(row for row in rows if row[0] == "padding_side")
-        assert (
-            padding[4] == "disagrees"
-            and "left" in padding[2]
-            and padding[3].startswith("src/dr/data.py:")
-        )
-        table.move_cursor(row=rows.index(padding))
-        await pilot.press("enter")
-        chunk = screen_of(app).navigator.chunk
-        line = int(padding[3].rsplit(":", 1)[1])
-        assert (
-            chunk.path == "src/dr/data.py"
-            and chunk.new_start <= line < chunk.new_start + chunk.new_lines
-        )
-
-
-async def test_explain_without_a_key_says_how_to_enable_it(toy: Path) -> None:
-    async with review(toy) as (app, pilot):
-        await pilot.press("e")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        panel = app.screen.query_one("#explanation")
-        shown = " ".join(str(widget.render()) for widget in [panel, *panel.query("*")])
-        assert "ANTHROPIC_API_KEY" in shown
-
-
-async def test_d_in_the_queue_opens_the_draft_screen(toy: Path) -> None:
-    from reviewtui.tui.screens.draft import DraftScreen
-
-    async with review(toy) as (app, pilot):
-        request = app.session.add_request(screen_of(app).navigator.chunk_id, "fix", "handle errors")
-        await pilot.press("Q", "d")
-        assert isinstance(app.screen, DraftScreen) and app.screen.request.id == request.id
