@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reviewtui.core.linking.references import SectionRefs
+from reviewtui.core.linking.references import BARE_ID, MARKER_WORDS, SectionRefs
 
 _COMMENT_STARTS = ("#", "//", "--", ";", '"""', "'''", "/*", "*", "<!--")
 
@@ -118,14 +118,11 @@ def _blank_between(lines: list[str], start: int, end: int) -> bool:
 def _line_ids(line: str, refs: SectionRefs) -> tuple[str, ...]:
     """Sections a line names: marker words anywhere, bare task ids (`T012`) only in comments."""
     comment = _is_comment(line.strip())
-    if not comment and not _mentions_marker(line):
+    if not _mentions_marker(line) and not (comment and BARE_ID.search(line)):
         return ()
     return tuple(refs.in_text(line, bare=comment))
 
 
 def _mentions_marker(line: str) -> bool:
     lowered = line.lower()
-    return any(
-        word in lowered
-        for word in ("spec", "section", "task", "ref", "implement", "requirement", "§")
-    )
+    return any(word in lowered for word in MARKER_WORDS)

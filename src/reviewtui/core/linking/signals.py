@@ -382,7 +382,8 @@ def matched_content_terms(
 
 def _own_terms(chunk: Chunk, context: LinkContext) -> set[str]:
     texts = [line.text for line in chunk.lines if line.kind != " "] + [chunk.symbol or ""]
-    return {term for text in texts for term in terms_of(text)}
+    tokens = set(TOKEN.findall("\n".join(texts)))
+    return set(chain.from_iterable(map(context.known_terms, tokens)))
 
 
 SPECIFIC_SHARE = 0.6

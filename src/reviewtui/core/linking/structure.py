@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from reviewtui.core.linking.mentions import defined_names
-from reviewtui.core.linking.terms import identifier_key, terms_of
+from reviewtui.core.linking.terms import identifier_key, terms_of, token_terms
 from reviewtui.core.models import Chunk, Evidence
 
 SAME_DEFINITION = 0.6
@@ -135,7 +135,7 @@ def _test_chunk(
         for name in _NAME.findall(text):
             key = identifier_key(name.removeprefix("test_").removeprefix("Test"))
             if key in defined:
-                votes[defined[key]] += 1 + 2 * len(focus & set(terms_of(name)))
+                votes[defined[key]] += 1 + 2 * len(focus.intersection(token_terms(name)))
                 first_name.setdefault(defined[key], name)
     target = votes.most_common(1)[0][0] if votes else None
     if target is not None:
