@@ -10,10 +10,12 @@ Rules, by where the marker sits:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from reviewtui.core.linking.references import BARE_ID, MARKER_WORDS, SectionRefs
 
+_MARKER_WORD = re.compile("|".join(MARKER_WORDS), re.IGNORECASE)
 _COMMENT_STARTS = ("#", "//", "--", ";", '"""', "'''", "/*", "*", "<!--")
 
 
@@ -124,5 +126,4 @@ def _line_ids(line: str, refs: SectionRefs) -> tuple[str, ...]:
 
 
 def _mentions_marker(line: str) -> bool:
-    lowered = line.lower()
-    return any(word in lowered for word in MARKER_WORDS)
+    return _MARKER_WORD.search(line) is not None

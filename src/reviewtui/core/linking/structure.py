@@ -131,12 +131,11 @@ def _test_chunk(
     focus = set(terms_of(chunk.symbol or ""))
     votes: Counter[str] = Counter()
     first_name: dict[str, str] = {}
-    for text in texts:
-        for name in _NAME.findall(text):
-            key = identifier_key(name.removeprefix("test_").removeprefix("Test"))
-            if key in defined:
-                votes[defined[key]] += 1 + 2 * len(focus.intersection(token_terms(name)))
-                first_name.setdefault(defined[key], name)
+    for name, count in Counter(_NAME.findall("\n".join(texts))).items():
+        key = identifier_key(name.removeprefix("test_").removeprefix("Test"))
+        if key in defined:
+            votes[defined[key]] += count * (1 + 2 * len(focus.intersection(token_terms(name))))
+            first_name.setdefault(defined[key], name)
     target = votes.most_common(1)[0][0] if votes else None
     if target is not None:
         name = first_name[target]
