@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewtui.core.coverage import STATUS_TEXT, build_coverage
+from reviewtui.core.coverage import STATUS_TEXT, build_coverage, coverage_for
 from reviewtui.core.models import Chunk, DiffLine, SectionLink, Spec
 from reviewtui.core.phases import parse_phases, review_phase
 from reviewtui.core.spec import load_spec
@@ -141,3 +141,15 @@ def test_headings_a_task_cites_are_implemented_through_it(tmp_path: Path) -> Non
     assert coverage.get("11-source").status == "implemented"
     assert coverage.get("11-source").via == ["T01"]
     assert coverage.get("2-model").via == ["T02"]
+
+
+def test_coverage_for_judges_the_phase_in_one_call(spec: Spec) -> None:
+    chunks, links = setup({"a": "11-source", "b": "2.1", "c": None})
+    coverage = coverage_for(spec, chunks, links)
+    assert coverage.phase == "1"
+    assert coverage.phase_report is not None
+    assert coverage.phase_report.reason.startswith("inferred: 1 of 2")
+    assert [item.section_id for item in coverage.missing] == ["12-tokenization"]
+    assert coverage.past_checkpoint == {"b": "2"}
+    assert coverage.unrequested == ["c"]
+    assert coverage_for(spec, chunks, links, "2").phase == "2"

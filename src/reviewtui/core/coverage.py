@@ -7,6 +7,9 @@ Phases, that no code is expected for). Sections that a task back-links to (`_Req
 `[US1]`) are implemented when that task is. With a `PhaseReport`, sections of the phase under review
 with no code are `missing`, and code for a later phase is `past_checkpoint`. Chunks with no section are
 `unrequested`.
+
+`coverage_for(spec, chunks, links, phase)` parses the phases, judges the phase under review and builds
+the coverage in one call.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Literal
 from reviewtui.core.linking.index import is_inert
 from reviewtui.core.linking.references import SectionRefs, backlinks
 from reviewtui.core.models import Chunk, SectionLink, Spec
-from reviewtui.core.phases import PhaseReport
+from reviewtui.core.phases import PhaseReport, parse_phases, review_phase
 
 CoverageStatus = Literal["implemented", "claimed-done", "not-implemented", "process"]
 
@@ -63,6 +66,8 @@ class Coverage:
     """Chunk id → number of the later phase its section belongs to."""
     phase: str | None = None
     """Number of the phase under review, if known."""
+    phase_report: PhaseReport | None = None
+    """The whole phase judgement (phase, how it was chosen, checkpoint, missing, past checkpoint)."""
 
     def get(self, section_id: str) -> SectionCoverage | None:
         return next((item for item in self.sections if item.section_id == section_id), None)
@@ -108,7 +113,16 @@ def build_coverage(
     ]
     report_phase = phase_report.phase.number if phase_report and phase_report.phase else None
     past = dict(phase_report.past_checkpoint) if phase_report else {}
-    return Coverage(sections, unrequested, past, report_phase)
+    return Coverage(sections, unrequested, past, report_phase, phase_report)
+
+
+def coverage_for(
+    spec: Spec, chunks: list[Chunk], links: dict[str, SectionLink], phase: str | None = None
+) -> Coverage:
+    """Coverage judged against the spec's phases in one call: `phase` is `--phase` or
+    `Settings.phase` (None: inferred from the code). ReviewError for a phase the spec lacks."""
+    report = review_phase(spec, parse_phases(spec), links, phase)
+    return build_coverage(spec, chunks, links, report)
 
 
 def _subtree_counts(spec: Spec, own: dict[str, list[str]]) -> dict[str, int]:
