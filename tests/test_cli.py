@@ -242,11 +242,14 @@ def test_checkpoint_starts_the_next_phase_and_keeps_decisions(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     session = ReviewSession.open(repo.root)
-    decided = {chunk.path: chunk.id for chunk in session.chunks}
-    for chunk_id in decided.values():
-        session.approve(chunk_id)
+    decided = {chunk.path: chunk.id for chunk in session.chunks if chunk.symbol}
+    for chunk in session.chunks:
+        session.approve(chunk.id)
+    code, out, err = run(capsys, "checkpoint", "--repo", str(repo.root))
+    assert code == 0 and "checkpoint" in out and err == ""
     code, out, _ = run(capsys, "checkpoint", "--repo", str(repo.root))
-    assert code == 0 and "checkpoint" in out
+    assert code == 0 and "nothing changed since checkpoint" in out
+    assert len(ReviewSession.open(repo.root, "main").state.checkpoints) == 1
     code, _, err = run(capsys, "status", "--repo", str(repo.root))
     assert code == 1 and "nothing to review" in err
 
@@ -316,7 +319,8 @@ def test_headingless_spec_warns_and_goes_on(
     repo.write("NOTES.md", "just some prose about loading reviews\n")
     code, out, err = run(capsys, "status", "--repo", str(repo.root), "--spec", "NOTES.md")
     assert code == 0, err
-    assert "no headings" in out
+    assert out.startswith("Phase ")
+    assert err.startswith("reviewtui: warning: NOTES.md has no headings")
 
 
 def test_corrupt_state_is_moved_aside_and_review_goes_on(
@@ -374,3 +378,87 @@ def test_version_and_module_entry_point() -> None:
 def test_terminal_safe_shows_escapes() -> None:
     assert terminal_safe("a\x1b[31mred\x07") == "a\\x1b[31mred\\x07"
     assert terminal_safe("line\nnext\ttab") == "line\nnext\ttab"
+
+
+def test_checkpoint_warns_about_pending_chunks(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "checkpoint", "--repo", str(repo.root))
+    total = len(ReviewSession.open(repo.root, "main").chunks)
+    assert code == 0
+    assert err == f"reviewtui: warning: {total} of {total} chunks in this phase are still pending\n"
+
+
+def test_failed_checkpoint_leaves_nothing_behind(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "no commits yet" in one_line_error(capsys, "checkpoint", "--repo", str(git_repo.root))
+    assert not (git_repo.root / ".reviewtui").exists()
+
+
+def test_every_command_reports_a_corrupt_state(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for command in (
+        ["export", "-o", str(tmp_path / "r.md")],
+        ["checkpoint"],
+        ["status"],
+        ["requests"],
+    ):
+        folder = repo.root / ".reviewtui"
+        folder.mkdir(exist_ok=True)
+        (folder / "state.json").write_text("{oops")
+        code, _, err = run(capsys, command[0], "--repo", str(repo.root), *command[1:])
+        assert code == 0, err
+        assert "reviewtui: warning: the review state was corrupt" in err, command
+
+
+def test_a_mistyped_command_is_a_usage_error(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["statsu", "--repo", str(repo.root)])
+    assert exit_info.value.code == 2
+    assert "unknown command 'statsu' (did you mean 'status'?)" in capsys.readouterr().err
+
+
+def test_the_app_refuses_to_start_without_a_terminal(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = one_line_error(capsys, "--repo", str(repo.root))
+    assert "needs a terminal" in err
+    assert "unknown revision: nope" in one_line_error(capsys, "nope", "--repo", str(repo.root))
+    assert "not a git repository" in one_line_error(capsys, "--repo", str(repo.root.parent))
+
+
+def test_git_missing_is_one_line(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(repo.root))
+    assert "git is not installed" in one_line_error(capsys, "status", "--repo", str(repo.root))
+
+
+def test_a_full_disk_is_one_line(repo: GitRepo) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "reviewtui", "status", "--json", "--repo", str(repo.root)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith("reviewtui: error: cannot write the output")
+    assert "Traceback" not in result.stderr
+
+
+def test_the_prompt_does_not_repeat_the_prefilled_location(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    chunk = next(c for c in session.chunks_in("2-training") if c.symbol == "train_model")
+    session.add_request(chunk.id, "refactor", f"{chunk.location} (train_model):  split the loop")
+    code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert f"1. Refactor in `{chunk.location}`: split the loop\n" in out

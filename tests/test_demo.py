@@ -23,12 +23,14 @@ from reviewtui.core.demo import (
     demo_files,
     is_demo,
     load_script,
+    open_demo,
 )
 from reviewtui.core.models import WORKTREE, Chunk
 from reviewtui.core.phases import parse_phases, review_phase
 from reviewtui.core.report import status_dict
 from reviewtui.core.session import ReviewSession
 from reviewtui.core.spec import load_spec
+from reviewtui.core.state import ReviewState
 from reviewtui.errors import ReviewError
 
 AGENT_SUBJECTS = [
@@ -266,6 +268,19 @@ def test_a_non_empty_directory_that_is_no_demo_is_refused(tmp_path: Path, conten
     assert sorted(path.name for path in target.iterdir()) == before
 
 
+def test_a_demo_open_in_another_reviewtui_is_never_rebuilt_under_it(tmp_path: Path) -> None:
+    target = build_demo(tmp_path / "demo")
+    holder = ReviewState.load(target)
+    holder.acquire_lock()
+    try:
+        with pytest.raises(ReviewError, match="open in another reviewtui"):
+            open_demo(target, fresh=True)
+        assert (target / ".reviewtui" / "lock").exists()
+    finally:
+        holder.release_lock()
+    assert open_demo(target, fresh=True) == (target, True)
+
+
 def test_a_file_as_target_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "file"
     target.write_text("x", encoding="utf-8")
@@ -291,6 +306,13 @@ def test_cli_demo_no_open_prints_the_path(
     assert cli_main(["demo", str(target), "--no-open"]) == 0
     assert capsys.readouterr().out.strip() == str(target)
     assert shas(target) == shas(demo)
+    (target / "notes.txt").write_text("the reviewer's own work", encoding="utf-8")
+    assert cli_main(["demo", str(target), "--no-open"]) == 0  # reopened as it was left
+    assert "reopening the demo" in capsys.readouterr().err
+    assert (target / "notes.txt").exists()
+    assert cli_main(["demo", str(target), "--no-open", "--fresh"]) == 0
+    assert not (target / "notes.txt").exists() and shas(target) == shas(demo)
+    capsys.readouterr()
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("x", encoding="utf-8")
     assert cli_main(["demo", str(tmp_path / "busy"), "--no-open"]) == 1

@@ -7,14 +7,17 @@ Exit codes: 0 ok, 1 a user error (one line on stderr, no traceback), 2 a usage e
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reviewtui import __version__
+from reviewtui.core.report import plural
 from reviewtui.errors import ReviewError
 
 COMMANDS = ("status", "export", "requests", "checkpoint", "init", "demo")
@@ -44,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser(command)
     options = parser.parse_args(args)
     try:
+        _require_git()
+        if command == "open":
+            _preflight(parser, options)
         return HANDLERS[command](options)
     except ReviewError as error:
         _error(str(error))
@@ -53,6 +59,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 0
+    except OSError as error:
+        _error(f"cannot write the output: {error.strerror or error}")
+        return 1
+
+
+def _require_git() -> None:
+    if shutil.which("git") is None:
+        raise ReviewError("git is not installed (or not on PATH); reviewtui needs it")
+
+
+def _preflight(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
+    """Catch what would otherwise only show after the full-screen app started: a mistyped command,
+    a folder that is no repository, a revision git does not know, or no terminal at all."""
+    from reviewtui.core import gitrange
+
+    repo = gitrange.open_repo(options.repo)
+    if options.range and ".." not in options.range:
+        try:
+            gitrange.resolve_commit(gitrange.repo_root(repo), options.range)
+        except ReviewError:
+            close = difflib.get_close_matches(options.range, COMMANDS, n=1, cutoff=0.6)
+            if close:
+                parser.error(f"unknown command {options.range!r} (did you mean {close[0]!r}?)")
+            raise
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ReviewError(
+            "the review app needs a terminal; in scripts use `reviewtui status` or `reviewtui export`"
+        )
 
 
 # --------------------------------------------------------------------------- parsers
@@ -132,10 +166,15 @@ def _demo(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         metavar="DIR",
         type=Path,
-        help="where to build it (default: a fresh folder in your cache)",
+        help="where to build it (default: reviewtui/demo in your user cache folder)",
     )
     parser.add_argument(
         "--no-open", action="store_true", help="build the demo repo and print its path"
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="rebuild a previous demo from scratch (its review is lost); by default it is reopened as you left it",
     )
 
 
@@ -184,6 +223,7 @@ def run_status(options: argparse.Namespace) -> int:
     from reviewtui.core.report import status_dict, status_text
 
     session = _open_session(options)
+    _warn_all(session.warnings)
     if options.json:
         print(json.dumps(status_dict(session), indent=2, ensure_ascii=False))
     else:
@@ -193,6 +233,7 @@ def run_status(options: argparse.Namespace) -> int:
 
 def run_export(options: argparse.Namespace) -> int:
     session = _open_session(options)
+    _warn_all(session.warnings)
     if options.output:
         path = session.export_to(options.output)
         print(terminal_safe(f"wrote {path}"), file=sys.stderr)
@@ -209,8 +250,7 @@ def run_requests(options: argparse.Namespace) -> int:
 
     repo = gitrange.open_repo(options.repo)
     state = ReviewState.load(Path(repo.working_tree_dir or options.repo))
-    for warning in state.warnings:
-        _warn(warning)
+    _warn_all(state.warnings)
     if options.format == "prompt":
         text = requests_prompt(state.requests)
     else:
@@ -224,22 +264,70 @@ def run_requests(options: argparse.Namespace) -> int:
 
 def run_checkpoint(options: argparse.Namespace) -> int:
     from reviewtui.core import gitrange
+    from reviewtui.core.state import ReviewState
+
+    repo = gitrange.open_repo(options.repo)
+    root = gitrange.repo_root(repo)
+    state = ReviewState.load(root)
+    _warn_all(state.warnings)
+    fresh_folder = not state.folder.exists()
+    state.acquire_lock()
+    try:
+        _warn_pending(options)
+        message = _record_checkpoint(repo, root, state)
+    except BaseException:
+        state.release_lock()
+        if fresh_folder:
+            shutil.rmtree(state.folder, ignore_errors=True)
+        raise
+    state.release_lock()
+    print(message)
+    return 0
+
+
+def _record_checkpoint(repo: object, root: Path, state: object) -> str:
+    from reviewtui.core import gitrange
     from reviewtui.core.models import Checkpoint
     from reviewtui.core.state import ReviewState, now_iso
 
-    repo = gitrange.open_repo(options.repo)
-    state = ReviewState.load(Path(repo.working_tree_dir or options.repo))
-    state.acquire_lock()
+    assert isinstance(state, ReviewState)
+    sha = gitrange.snapshot_worktree(repo)  # type: ignore[arg-type]
+    last = state.last_checkpoint
+    if last is not None and _tree(root, last.sha) == _tree(root, sha):
+        return f"nothing changed since checkpoint {last.sha[:12]}; not recorded again"
+    head = gitrange.head_sha(repo) or sha  # type: ignore[arg-type]
+    label = "working tree" if sha != head else "HEAD"
+    state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
+    state.save()
+    return f"checkpoint {sha[:12]} recorded ({label}); the next phase starts here"
+
+
+def _tree(root: Path, commit: str) -> str | None:
+    from reviewtui.core import gitrange
+
     try:
-        sha = gitrange.snapshot_worktree(repo)
-        head = gitrange.head_sha(repo) or sha
-        label = "working tree" if sha != head else "HEAD"
-        state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
-        state.save()
-    finally:
-        state.release_lock()
-    print(f"checkpoint {sha[:12]} recorded ({label}); the next phase starts here")
-    return 0
+        return (
+            gitrange.run_git(root, "rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}")
+            .decode()
+            .strip()
+        )
+    except ReviewError:
+        return None
+
+
+def _warn_pending(options: argparse.Namespace) -> None:
+    """Say how much of the phase is still undecided before it is closed."""
+    from reviewtui.core.session import ReviewSession
+
+    try:
+        session = ReviewSession.open(options.repo, no_llm=True)
+    except ReviewError:
+        return  # nothing to review, or no spec: nothing to warn about
+    progress = session.progress()
+    if progress.pending:
+        _warn(
+            f"{progress.pending} of {plural(progress.total, 'chunk')} in this phase are still pending"
+        )
 
 
 def run_init(options: argparse.Namespace) -> int:
@@ -253,9 +341,11 @@ def run_init(options: argparse.Namespace) -> int:
 
 
 def run_demo(options: argparse.Namespace) -> int:
-    from reviewtui.core.demo import build_demo, default_demo_dir
+    from reviewtui.core.demo import default_demo_dir, open_demo
 
-    target = build_demo(options.dir or default_demo_dir())
+    target, built = open_demo(options.dir or default_demo_dir(), fresh=options.fresh)
+    if not built:
+        _note(f"reopening the demo in {target} as you left it; --fresh rebuilds it")
     if options.no_open:
         print(target)
         return 0
@@ -289,6 +379,15 @@ def terminal_safe(text: str) -> str:
 def _error(message: str) -> None:
     one_line = " ".join(message.split()) or "unknown error"
     print(f"reviewtui: error: {terminal_safe(one_line)}", file=sys.stderr)
+
+
+def _warn_all(messages: list[str]) -> None:
+    for message in messages:
+        _warn(message)
+
+
+def _note(message: str) -> None:
+    print(f"reviewtui: {terminal_safe(' '.join(message.split()))}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:

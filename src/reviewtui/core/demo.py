@@ -73,7 +73,7 @@ class DemoStep:
 
 
 def default_demo_dir() -> Path:
-    """Where `reviewtui demo` builds the demo when no DIR is given (rebuilt fresh on every run)."""
+    """Where `reviewtui demo` builds the demo when no DIR is given."""
     return platformdirs.user_cache_path("reviewtui", appauthor=False) / "demo"
 
 
@@ -84,6 +84,17 @@ def is_demo(path: Path) -> bool:
         return marker.is_file() and marker.read_text(encoding="utf-8").startswith("reviewtui demo")
     except OSError:
         return False
+
+
+def open_demo(
+    target: Path, progress: ProgressCallback | None = None, *, fresh: bool = False
+) -> tuple[Path, bool]:
+    """The demo in `target`: a previous demo is kept as it is (the reviewer's work included) unless
+    `fresh`; anything else is built with `build_demo`. Returns the path and whether it was built."""
+    root = Path(target).expanduser().absolute()
+    if is_demo(root) and not fresh:
+        return root, False
+    return build_demo(root, progress), True
 
 
 def build_demo(target: Path, progress: ProgressCallback | None = None) -> Path:
@@ -171,11 +182,28 @@ def _prepare_target(root: Path) -> None:
         raise ReviewError(
             f"{root} is not empty and is not a reviewtui demo: choose a new or empty directory"
         )
+    _refuse_if_open(root)
     for child in root.iterdir():
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def _refuse_if_open(root: Path) -> None:
+    """A demo that another reviewtui has open is never wiped under it."""
+    from reviewtui.core.state import ReviewState
+
+    if not (root / ".reviewtui").is_dir():
+        return
+    state = ReviewState(root=root)
+    try:
+        state.acquire_lock()
+    except ReviewError:
+        raise ReviewError(
+            f"the demo in {root} is open in another reviewtui; close it before rebuilding"
+        ) from None
+    state.release_lock()
 
 
 def _git(root: Path, *args: str, step: DemoStep | None = None, input: bytes | None = None) -> None:

@@ -128,33 +128,37 @@ def _progress_dict(session: ReviewSession) -> dict[str, int]:
 
 
 def status_text(session: ReviewSession) -> str:
-    """A one-screen human summary of the phase and its progress."""
+    """A one-screen human summary of the phase and its progress (warnings go to stderr)."""
     progress = session.progress()
     linked_sections = {session.link(c.id).section_id for c in session.chunks} - {None}
     unlinked = len(session.chunks_in(None))
     missing = sections_without_code(session)
     lines = [
-        f"Phase {session.phase.label}: {progress.total} chunks in {len(linked_sections)} sections"
-        f" · {progress.approved} approved · {progress.flagged} flagged · {unlinked} unlinked"
-        f" · {len(missing)} sections with no code",
+        f"Phase {session.phase.label}: {plural(progress.total, 'chunk')} in"
+        f" {plural(len(linked_sections), 'section')} · {progress.approved} approved"
+        f" · {progress.flagged} flagged · {unlinked} unlinked"
+        f" · {plural(len(missing), 'section')} with no code",
         f"  range: {session.phase.rule}" if session.phase.rule else "",
         f"  spec: {', '.join(session.spec.files)}",
         f"  requests: {progress.requests_open} open",
     ]
-    high = [
-        (chunk, flag)
-        for chunk in session.chunks
-        for flag in session.flags_of(chunk.id)
-        if flag.severity == "high"
-    ]
-    if high:
-        lines.append(f"  high-severity flags: {len(high)}")
+    found = [(chunk, flag) for chunk in session.chunks for flag in session.flags_of(chunk.id)]
+    high = [(chunk, flag) for chunk, flag in found if flag.severity == "high"]
+    if found:
+        lines.append(
+            f"  checks: {plural(len(found), 'finding')} on"
+            f" {plural(len({chunk.id for chunk, _ in found}), 'chunk')}, {len(high)} of high severity"
+        )
         lines.extend(
             f"    {chunk.path}:{flag.line or chunk.new_start}  {flag.message}"
             for chunk, flag in high[:10]
         )
-    lines.extend(f"  warning: {warning}" for warning in session.warnings)
     return "\n".join(line for line in lines if line)
+
+
+def plural(count: int, word: str) -> str:
+    """`1 chunk`, `2 chunks`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def sections_without_code(session: ReviewSession) -> list[Section]:
@@ -269,20 +273,25 @@ def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
     title = f"#### `{_code_span(chunk.location)}`"
     if chunk.symbol:
         title += f" — `{_code_span(chunk.symbol)}`"
+    moved = (
+        f" from `{_code_span(chunk.old_path)}`"
+        if chunk.old_path and chunk.old_path != chunk.path
+        else ""
+    )
     lines = [
         title,
         "",
         f"- Decision: **{decision.status}**"
         + (f" — {_inline(decision.note)}" if decision.note else ""),
     ]
-    lines.append(f"- Chunk: `{chunk.id}` · {chunk.change} · +{chunk.added} −{chunk.removed}")
+    lines.append(f"- Chunk: `{chunk.id}` · {chunk.change}{moved} · +{chunk.added} −{chunk.removed}")
     if link.section_id:
         lines.append(f"- Link confidence: {link.confidence:.2f}")
     lines.extend(
         f"- Evidence ({e.kind}, {e.score:.2f}): {_inline(e.detail)}" for e in link.evidence
     )
     lines.extend(
-        f"- Flag **{f.severity}** `{f.rule}`"
+        f"- Check **{f.severity}** `{f.rule}`"
         + (f" (line {f.line})" if f.line else "")
         + f": {_inline(f.message)}"
         for f in session.flags_of(chunk.id)
@@ -333,6 +342,16 @@ PROMPT_CONVENTION = (
 )
 
 
+def request_body(request: Request) -> str:
+    """The request's text without the location the request dialog pre-fills (it is shown apart)."""
+    text = request.text.strip()
+    if request.location and text.startswith(request.location):
+        rest = text[len(request.location) :]
+        rest = re.sub(r"^\s*(\([^)]*\))?\s*:\s*", "", rest, count=1)
+        return rest.strip() or text
+    return text
+
+
 def requests_prompt(requests: Iterable[Request]) -> str:
     """The open requests as text to paste to the coding agent: each item stands alone."""
     items = [request for request in requests if request.status == "open"]
@@ -340,8 +359,8 @@ def requests_prompt(requests: Iterable[Request]) -> str:
         return ""
     parts = [PROMPT_INTRO]
     for number, request in enumerate(items, start=1):
-        where = f" in `{request.location}`" if request.location else ""
-        part = [f"{number}. {request.kind.capitalize()}{where}: {request.text.strip()}"]
+        where = f" in `{_code_span(request.location)}`" if request.location else ""
+        part = [f"{number}. {request.kind.capitalize()}{where}: {request_body(request)}"]
         if request.code:
             part += [
                 "",
@@ -365,7 +384,8 @@ def fenced(code: str, language: str = "") -> str:
 
 
 def _code_span(text: str) -> str:
-    return text.replace("`", "'")
+    """Untrusted text inside a one-line code span: no backticks, no line breaks."""
+    return _inline(text).replace("`", "'")
 
 
 def _inline(text: str) -> str:
