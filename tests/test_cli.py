@@ -461,4 +461,5 @@ def test_the_prompt_does_not_repeat_the_prefilled_location(
     chunk = next(c for c in session.chunks_in("2-training") if c.symbol == "train_model")
     session.add_request(chunk.id, "refactor", f"{chunk.location} (train_model):  split the loop")
     code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert code == 0
     assert f"1. Refactor in `{chunk.location}`: split the loop\n" in out
