@@ -217,7 +217,7 @@ class FileContext:
         """A fact about the whole file a rule needs again and again: `compute()` runs once per key."""
         if key not in self._facts:
             self._facts[key] = compute()
-        return self._facts[key]  # type: ignore[no-any-return]
+        return self._facts[key]  # type: ignore[return-value]
 
     def enclosing_function(self, node: ast.AST) -> FunctionNode | None:
         """The innermost function definition around `node` (not `node` itself), or None."""

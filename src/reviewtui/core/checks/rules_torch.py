@@ -320,7 +320,8 @@ def _seeded_later(context: FileContext, node: ast.Call) -> bool:
     calls = _calls_named(context)
     for sub in [*calls.get("manual_seed", []), *calls.get("seed", [])]:
         func = sub.func
-        seeds = isinstance(func, ast.Attribute) and func.attr in {"manual_seed", "seed"}
-        if seeds and dotted(func.value) == name and scope in context.ancestors(sub):  # type: ignore[union-attr]
+        if not (isinstance(func, ast.Attribute) and func.attr in {"manual_seed", "seed"}):
+            continue
+        if dotted(func.value) == name and scope in context.ancestors(sub):
             return True
     return False
