@@ -105,7 +105,7 @@ def test_review_the_demo_from_the_keyboard(terminal: Terminal, tmp_path: Path) -
     terminal.keys("Enter")
     wait_for(lambda: "1 flagged" in terminal.screen(), "the flag")
     terminal.keys("r")
-    wait_for(lambda: "Refactor request" in terminal.screen(), "the request dialog")
+    wait_for(lambda: "request for the agent" in terminal.screen(), "the request dialog")
     terminal.text("name the magic number")
     terminal.keys("Enter")
     wait_for(lambda: "1 request" in terminal.screen(), "the request")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -22,12 +22,13 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 
-from reviewtui.core.session import ReviewSession
 from reviewtui.errors import ReviewError
 from reviewtui.tui.screens.help import key_label
 from reviewtui.tui.screens.loading import LoadingScreen
-from reviewtui.tui.screens.review import ReviewScreen
 from reviewtui.tui.text import clean_line
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
 
 
 class ReviewApp(App[int]):
@@ -82,6 +83,12 @@ class ReviewApp(App[int]):
     @work(thread=True, exclusive=True, group="load")
     def load_session(self) -> None:
         """Assemble the phase in this thread; the result comes back as a message."""
+        self.post_message(self.LoadProgress("loading reviewtui", 0.0))
+        # Imported here, in the loading thread: the pipeline, the review screen and the LLM
+        # client take seconds to import, and the loading screen is already up meanwhile.
+        from reviewtui.core.session import ReviewSession
+        from reviewtui.tui.screens import review  # noqa: F401 - warm the import for `_loaded`
+
         try:
             session = ReviewSession.open(
                 self.repo,
@@ -111,6 +118,8 @@ class ReviewApp(App[int]):
     def _loaded(self, event: SessionLoaded) -> None:
         self.session = event.session
         self.sub_title = event.session.phase.label
+        from reviewtui.tui.screens.review import ReviewScreen
+
         self.switch_screen(ReviewScreen(event.session))
 
     @on(LoadFailed)
