@@ -178,3 +178,13 @@ async def test_small_terminal_stays_usable(toy: Path) -> None:
         assert screen.query_one(ChunkList).size.height >= 3
         await pilot.press("a", "j")
         assert app.session.progress().approved == 1
+
+
+async def test_tab_moves_focus_between_panes(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        assert app.focused is app.screen.query_one(DiffView)
+        seen = set()
+        for _ in range(4):
+            await pilot.press("tab")
+            seen.add(app.focused.id if app.focused else None)
+        assert {"outline", "chunks"} <= seen

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Label
 from reviewtui.core.models import Request, RequestStatus
 from reviewtui.core.report import requests_prompt
 from reviewtui.tui.screens.dialogs import TextDialog
+from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.text import clean_line, shorten
 from reviewtui.tui.widgets.key_bar import KeyBar
 
@@ -42,6 +43,7 @@ class RequestQueueScreen(Screen[None]):
         Binding("x", "export", "Export prompt"),
         Binding("d", "draft", "Draft a fix (LLM)"),
         Binding("escape,Q", "close", "Back to review"),
+        Binding("question_mark", "help", "Help"),
     ]
 
     def __init__(self, session: ReviewSession) -> None:
@@ -168,6 +170,11 @@ class RequestQueueScreen(Screen[None]):
             return
         screen = draft.DraftScreen(self.session, self.session.request(request_id))
         self.app.push_screen(screen, lambda _: self.refill(request_id))
+
+    def action_help(self) -> None:
+        self.app.push_screen(
+            HelpScreen([("Request queue", self.BINDINGS), ("App", self.app.BINDINGS)])
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
