@@ -152,11 +152,15 @@ async def test_help_lists_every_described_binding(toy: Path) -> None:
 
 
 async def test_command_palette_offers_the_review_actions(toy: Path) -> None:
-    async with review(toy) as (app, _):
-        titles = [command.title for command in app.get_system_commands(app.screen)]
+    async with review(toy) as (app, pilot):
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
         assert {"Approve", "Flag", "Request queue", "Export", "Order: spec / risk first"} <= set(
-            titles
+            commands
         )
+        chunk_id = screen_of(app).navigator.chunk_id
+        await commands["Approve"].callback()
+        await pilot.pause()
+        assert app.session.decision(chunk_id).status == "approved"
 
 
 async def test_untrusted_diff_text_renders_literally(toy: Path) -> None:
