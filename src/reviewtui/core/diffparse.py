@@ -20,9 +20,13 @@ from reviewtui.core.models import ChangeKind, DiffLine, FileDiff, Hunk
 
 GITLINK_MODE = "160000"
 """The mode of a submodule pointer (a commit id stored in a tree)."""
+SYMLINK_MODE = "120000"
+"""The mode of a symbolic link (its blob is the link's target)."""
 
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)")
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+"""Lone surrogates: the bytes that `surrogateescape` kept from invalid UTF-8."""
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
@@ -240,6 +244,11 @@ def build_file(record: RawRecord, sections: list[PatchSection]) -> FileDiff:
     hunks = [hunk for section in sections for hunk in section.hunks]
     binary = any(section.binary for section in sections)
     mode_changed = record.status in "MRCT" and record.old_mode != record.new_mode
+    old_mode, new_mode = (record.old_mode, record.new_mode) if mode_changed else (None, None)
+    if record.old_mode == SYMLINK_MODE and record.status != "A":
+        old_mode = SYMLINK_MODE  # a symlink always says so, even when its mode did not change
+    if record.new_mode == SYMLINK_MODE and record.status != "D":
+        new_mode = SYMLINK_MODE
     return FileDiff(
         path=record.path,
         old_path=record.old_path,
@@ -247,11 +256,33 @@ def build_file(record: RawRecord, sections: list[PatchSection]) -> FileDiff:
         hunks=hunks,
         binary=binary,
         submodule=record.submodule,
-        old_mode=record.old_mode if mode_changed else None,
-        new_mode=record.new_mode if mode_changed else None,
+        old_mode=old_mode,
+        new_mode=new_mode,
         similarity=record.score if record.status in "RC" else None,
         copied=record.status == "C",
     )
+
+
+def replace_undecodable(file: FileDiff) -> bool:
+    """Turn the surrogate-escaped bytes of a patch parsed with `surrogateescape` into U+FFFD.
+
+    The result equals decoding the line's bytes with `errors="replace"`. Returns whether any line
+    (or hunk heading) held bytes that are not valid UTF-8.
+    """
+    found = False
+    for hunk in file.hunks:
+        if _UNDECODABLE.search(hunk.heading):
+            hunk.heading = _redecode(hunk.heading)
+            found = True
+        for line in hunk.lines:
+            if _UNDECODABLE.search(line.text):
+                line.text = _redecode(line.text)
+                found = True
+    return found
+
+
+def _redecode(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _change_kind(status: str) -> ChangeKind:

@@ -11,6 +11,12 @@ The working tree (staged, unstaged and untracked-not-ignored files) is turned in
 temporary index seeded from the real one, so a phase ending at the working tree is one uniform
 tree-to-tree diff. Line-ending conversion (`core.autocrlf`, `.gitattributes`) applies as in `git status`.
 `.reviewtui/` is never part of a phase. All diff work is a handful of git calls, whatever the file count.
+
+Reviewing never writes into `.git`: the objects of a working-tree phase go to a temporary object
+directory (the repository's own objects, and its alternates, are read through
+`GIT_ALTERNATE_OBJECT_DIRECTORIES`), removed afterwards. Only `snapshot_worktree` writes objects and a ref.
+The phase's `warnings` name text that is not valid UTF-8, files whose only change is their line
+endings, huge untracked files left out, and a reversed `A..B`.
 """
 
 from __future__ import annotations
@@ -20,18 +26,22 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
 
 from reviewtui.core.diffparse import (
     GITLINK_MODE,
+    SYMLINK_MODE,
     RawRecord,
     added_texts,
     pair_files,
     parse_patch,
     parse_raw,
+    replace_undecodable,
 )
 from reviewtui.core.models import WORKTREE, CommitInfo, FileDiff, Phase
 from reviewtui.errors import ReviewError
@@ -195,8 +205,78 @@ def _tree_of(root: Path, commit: str | None) -> str:
 # --------------------------------------------------------------------------- the working tree
 
 
+@dataclass
+class WorktreeView:
+    """A tree object of the working tree that lives in a temporary object directory."""
+
+    tree: str
+    huge: list[str]
+    """Untracked files over UNTRACKED_LIMIT left out of the tree."""
+    env: dict[str, str]
+    """The environment every git call that reads the tree's objects needs."""
+
+
+@contextmanager
+def worktree_view(root: Path) -> Iterator[WorktreeView]:
+    """The working tree as a tree object, written to a temporary object directory (removed on exit).
+
+    Nothing is written into the repository: its objects (and its alternates) are reachable through
+    `GIT_ALTERNATE_OBJECT_DIRECTORIES`, so the git calls given `view.env` see both.
+    """
+    with tempfile.TemporaryDirectory(prefix="reviewtui-") as scratch:
+        env = scratch_objects_env(root, Path(scratch))
+        tree, huge = _write_worktree_tree(root, Path(scratch), env)
+        yield WorktreeView(tree, huge, env)
+
+
 def worktree_tree(root: Path) -> tuple[str, list[str]]:
-    """A tree object of the working tree, and the huge untracked files left out of it.
+    """A tree object of the working tree written INTO the repository, and the huge untracked files left out.
+
+    Used by `snapshot_worktree` only (a checkpoint must outlive the call); reviewing uses `worktree_view`.
+    """
+    with tempfile.TemporaryDirectory(prefix="reviewtui-") as scratch:
+        return _write_worktree_tree(root, Path(scratch), {})
+
+
+def scratch_objects_env(root: Path, scratch: Path) -> dict[str, str]:
+    """Environment that sends new objects to `scratch/objects` and reads the repository's as alternates."""
+    objects = scratch / "objects"
+    objects.mkdir()
+    alternates = [_alternate_entry(str(_objects_dir(root)))]
+    inherited = os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+    if inherited:
+        alternates.append(inherited)
+    return {
+        "GIT_OBJECT_DIRECTORY": str(objects),
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(alternates),
+    }
+
+
+def _objects_dir(root: Path) -> Path:
+    """The repository's object directory (the common one for a linked worktree; GIT_OBJECT_DIRECTORY wins)."""
+    path = run_git(root, "rev-parse", "--git-path", "objects")
+    return root / os.fsdecode(path.rstrip(b"\n"))
+
+
+def _alternate_entry(path: str) -> str:
+    """One entry of GIT_ALTERNATE_OBJECT_DIRECTORIES, C-quoted when it holds the separator or a quote."""
+    if os.pathsep not in path and not path.startswith('"') and "\n" not in path:
+        return path
+    out = ['"']
+    for byte in os.fsencode(path):
+        if byte in (0x22, 0x5C):
+            out.append("\\" + chr(byte))
+        elif byte < 0x20 or byte >= 0x7F:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    return "".join(out) + '"'
+
+
+def _write_worktree_tree(
+    root: Path, scratch: Path, objects_env: dict[str, str]
+) -> tuple[str, list[str]]:
+    """Build the working tree's tree with a temporary index in `scratch`; objects go where `objects_env` says.
 
     The tree holds staged, unstaged and untracked-not-ignored files, never `.reviewtui/`. Untracked
     files over UNTRACKED_LIMIT bytes (datasets, model weights) are left out rather than copied into
@@ -209,16 +289,15 @@ def worktree_tree(root: Path) -> tuple[str, list[str]]:
     pathspecs = b"\0".join(
         [b".", EXCLUDE_STATE.encode(), *(b":(exclude,literal)" + path for path in huge)]
     )
-    with tempfile.TemporaryDirectory(prefix="reviewtui-") as scratch:
-        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        if index.is_file():
-            # copy2 keeps the mtime: git's check for entries racing the index depends on it
-            shutil.copy2(index, env["GIT_INDEX_FILE"])
-        elif _head(root) is not None:
-            run_git(root, "read-tree", "HEAD", env=env)
-        add = ("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul")
-        run_git(root, *add, input=pathspecs + b"\0", env=env)
-        tree = run_git(root, "write-tree", env=env).decode().strip()
+    env = {**objects_env, "GIT_INDEX_FILE": str(scratch / "index")}
+    if index.is_file():
+        # copy2 keeps the mtime: git's check for entries racing the index depends on it
+        shutil.copy2(index, env["GIT_INDEX_FILE"])
+    elif _head(root) is not None:
+        run_git(root, "read-tree", "HEAD", env=env)
+    add = ("add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul")
+    run_git(root, *add, input=pathspecs + b"\0", env=env)
+    tree = run_git(root, "write-tree", env=env).decode().strip()
     return tree, [path.decode("utf-8", "replace") for path in huge]
 
 
@@ -242,11 +321,11 @@ def huge_untracked_warning(paths: list[str]) -> list[str]:
     """The user-facing warning for untracked files left out of a phase (empty when there are none)."""
     if not paths:
         return []
-    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
     limit = UNTRACKED_LIMIT
     size = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit} bytes"
     return [
-        f"left out {len(paths)} untracked file(s) over {size}: {shown} (add them to .gitignore)"
+        f"left out {len(paths)} untracked file(s) over {size}: {_names(paths)}"
+        " (add them to .gitignore)"
     ]
 
 
@@ -298,32 +377,50 @@ def resolve_phase(
     *,
     context: int = 3,
 ) -> Phase:
-    """Resolve RANGE (`A..B`, `A...B`, `A` = A..working tree, None = default rule) into a Phase."""
+    """Resolve RANGE (`A..B`, `A...B`, `A` = A..working tree, None = default rule) into a Phase.
+
+    Writes nothing into the repository (see `worktree_view`).
+    """
     report = progress or _no_progress
     root = repo_root(repo)
     report("resolving the range", 0.0)
-    base, head, rule = _bounds(root, range_text, checkpoint)
-    report("reading the working tree" if head == WORKTREE else "reading the revisions", 0.1)
-    new_tree, skipped = worktree_tree(root) if head == WORKTREE else (head, [])
-    report("diffing", 0.3)
-    files = diff_trees(root, base or _empty_tree(root), new_tree, context=context)
-    if not files and base is None and _head(root) is None:
+    bounds = _bounds(root, range_text, checkpoint)
+    base, head = bounds.base, bounds.head
+    old_tree = base or _empty_tree(root)
+    warnings = list(bounds.warnings)
+    if head == WORKTREE:
+        report("reading the working tree", 0.1)
+        with worktree_view(root) as view:
+            report("diffing", 0.3)
+            diff = read_diff(root, old_tree, view.tree, context=context, env=view.env)
+        warnings += huge_untracked_warning(view.huge)
+    else:
+        report("reading the revisions", 0.1)
+        report("diffing", 0.3)
+        diff = read_diff(root, old_tree, head, context=context)
+    if not diff.files and base is None and _head(root) is None:
         raise ReviewError("the repository has no commits yet (and no files to review)")
     report("reading commits", 0.7)
     last = _head(root) if head == WORKTREE else head
     commits = read_commits(root, base, last) if last else []
     report("done", 1.0)
-    warnings = huge_untracked_warning(skipped)
-    return Phase(base, head, files, commits=commits, rule=rule, warnings=warnings)
+    warnings += diff.warnings()
+    return Phase(base, head, diff.files, commits=commits, rule=bounds.rule, warnings=warnings)
 
 
 def _no_progress(message: str, fraction: float) -> None:
     """Progress sink used when the caller gives none."""
 
 
-def _bounds(
-    root: Path, range_text: str | None, checkpoint: str | None
-) -> tuple[str | None, str, str]:
+@dataclass
+class _Bounds:
+    base: str | None
+    head: str
+    rule: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _bounds(root: Path, range_text: str | None, checkpoint: str | None) -> _Bounds:
     if range_text is not None:
         return _parse_range(root, range_text)
     if checkpoint:
@@ -334,12 +431,12 @@ def _bounds(
             raise ReviewError(
                 f"checkpoint {checkpoint[:12]} is not in this repository (give a RANGE)"
             )
-        return sha, WORKTREE, f"checkpoint {sha[:7]}"
+        return _Bounds(sha, WORKTREE, f"checkpoint {sha[:7]}")
     base, rule = _default_base(root)
-    return base, WORKTREE, rule
+    return _Bounds(base, WORKTREE, rule)
 
 
-def _parse_range(root: Path, range_text: str) -> tuple[str | None, str, str]:
+def _parse_range(root: Path, range_text: str) -> _Bounds:
     text = range_text.strip()
     if not text:
         raise ReviewError("empty range")
@@ -350,11 +447,29 @@ def _parse_range(root: Path, range_text: str) -> tuple[str | None, str, str]:
         base = _optional(root, "merge-base", resolve_commit(root, left or "HEAD"), head)
         if base is None:
             raise ReviewError(f"no common ancestor in range: {text}")
-        return base, head, rule
+        return _Bounds(base, head, rule)
     if ".." in text:
-        left, _, right = text.partition("..")
-        return resolve_commit(root, left or "HEAD"), resolve_commit(root, right or "HEAD"), rule
-    return resolve_commit(root, text), WORKTREE, rule
+        left, _, right = (part.strip() or "HEAD" for part in text.partition(".."))
+        base, head = resolve_commit(root, left), resolve_commit(root, right)
+        return _Bounds(base, head, rule, _reversed_warning(root, base, head, left, right))
+    return _Bounds(resolve_commit(root, text), WORKTREE, rule)
+
+
+def _reversed_warning(root: Path, base: str, head: str, left: str, right: str) -> list[str]:
+    """A warning when B is a strict ancestor of A in `A..B`: everything would show as deleted."""
+    if base == head or not _is_ancestor(root, head, base):
+        return []
+    return [
+        f"the range {left}..{right} is reversed: {right} is older than {left}"
+        f" (did you mean {right}..{left}?)"
+    ]
+
+
+def _is_ancestor(root: Path, older: str, newer: str) -> bool:
+    result = _run(root, ("merge-base", "--is-ancestor", older, newer))
+    if result.returncode not in (0, 1):
+        raise ReviewError(f"git merge-base: {_first_error(result.stderr)}")
+    return result.returncode == 0
 
 
 def resolve_commit(root: Path, revision: str) -> str:
@@ -407,21 +522,93 @@ def _short_ref(ref: str) -> str:
 # --------------------------------------------------------------------------- diffs
 
 
+@dataclass
+class TreeDiff:
+    """The file changes between two trees, and what is worth a warning about them."""
+
+    files: list[FileDiff]
+    undecodable: list[str] = field(default_factory=list)
+    """Paths of files with text that is not valid UTF-8 (shown with U+FFFD)."""
+
+    def warnings(self) -> list[str]:
+        """The user-facing warning lines about these changes (empty when there is nothing to say)."""
+        lines: list[str] = []
+        if self.undecodable:
+            lines.append(
+                f"{len(self.undecodable)} file(s) are not valid UTF-8 (latin-1?); their"
+                f" undecodable bytes are shown as \ufffd: {_names(self.undecodable)}"
+            )
+        endings = [file.path for file in self.files if line_endings_only(file)]
+        if endings:
+            lines.append(
+                f"{len(endings)} file(s) changed only their line endings (LF/CRLF):"
+                f" {_names(endings)}"
+            )
+        return lines
+
+
+def _names(paths: list[str], shown: int = 3) -> str:
+    """`a, b, c and 4 more`: a few names for a one-line message."""
+    names = ", ".join(_printable(path) for path in paths[:shown])
+    return names + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+
+
+def line_endings_only(file: FileDiff) -> bool:
+    """True when each removed line comes back with the same text and only its CR differs.
+
+    Line texts carry no trailing CR, so equal texts with equal final-newline marks can only differ
+    in their line ending.
+    """
+    if file.binary or file.submodule or not file.hunks:
+        return False
+    cr_change = False
+    for hunk in file.hunks:
+        removed = [line for line in hunk.lines if line.kind == "-"]
+        added = [line for line in hunk.lines if line.kind == "+"]
+        if len(removed) != len(added):
+            return False
+        for old, new in zip(removed, added, strict=True):
+            if old.text != new.text:
+                return False
+            cr_change = cr_change or old.no_newline == new.no_newline
+    return cr_change
+
+
 def diff_trees(root: Path, old_tree: str, new_tree: str, *, context: int = 3) -> list[FileDiff]:
     """Every file change between two tree-ishes (renames and copies detected), with sizes and new texts."""
+    return read_diff(root, old_tree, new_tree, context=context).files
+
+
+def read_diff(
+    root: Path,
+    old_tree: str,
+    new_tree: str,
+    *,
+    context: int = 3,
+    env: dict[str, str] | None = None,
+) -> TreeDiff:
+    """`diff_trees` plus the files whose text is not valid UTF-8; `env` reaches a temporary object dir."""
     output = run_git(
         root, "diff-tree", "-r", "-z", "--raw", "-p", "-M", "-C", f"-U{context}", *_DIFF_OPTIONS,
-        old_tree, new_tree, "--", ".", EXCLUDE_STATE,
+        old_tree, new_tree, "--", ".", EXCLUDE_STATE, env=env,
     )  # fmt: skip
     records, patch_start = parse_raw(output)
-    sections = parse_patch(output[patch_start:].decode("utf-8", "replace"))
-    files = pair_files(records, sections)
-    _add_blob_data(root, records, files)
-    return files
+    patch = output[patch_start:]
+    try:
+        text, lossy = patch.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, lossy = patch.decode("utf-8", "surrogateescape"), True
+    files = pair_files(records, parse_patch(text))
+    undecodable = {file.path for file in files if lossy and replace_undecodable(file)}
+    undecodable.update(_add_blob_data(root, records, files, env))
+    return TreeDiff(files, [file.path for file in files if file.path in undecodable])
 
 
-def _add_blob_data(root: Path, records: list[RawRecord], files: list[FileDiff]) -> None:
-    sizes = _blob_sizes(root, [rec for rec in records if not rec.submodule])
+def _add_blob_data(
+    root: Path, records: list[RawRecord], files: list[FileDiff], env: dict[str, str] | None
+) -> set[str]:
+    """Fill sizes and new texts; return the paths whose new text is not valid UTF-8."""
+    sizes = _blob_sizes(root, [rec for rec in records if not rec.submodule], env)
     wanted: dict[str, FileDiff] = {}
     for record, file in zip(records, files, strict=True):
         if record.submodule:
@@ -431,9 +618,15 @@ def _add_blob_data(root: Path, records: list[RawRecord], files: list[FileDiff]) 
         size = file.new_size
         if record.status != "D" and not file.binary and size is not None and size <= NEW_TEXT_LIMIT:
             wanted[record.new_id] = file
-    for blob_id, text in _read_blobs(root, list(wanted)).items():
+    texts, lossy = _read_blobs(root, list(wanted), env)
+    for blob_id, text in texts.items():
         wanted[blob_id].new_text = text.replace("\r\n", "\n")
     _share_texts(records, files, wanted)
+    return {
+        file.path
+        for record, file in zip(records, files, strict=True)
+        if record.new_id in lossy and file.new_text is not None
+    }
 
 
 def _share_texts(
@@ -446,12 +639,12 @@ def _share_texts(
             file.new_text = owner.new_text
 
 
-def _blob_sizes(root: Path, records: list[RawRecord]) -> dict[str, int]:
+def _blob_sizes(root: Path, records: list[RawRecord], env: dict[str, str] | None) -> dict[str, int]:
     ids = {blob for rec in records for blob in (rec.old_id, rec.new_id) if blob.strip("0")}
     if not ids:
         return {}
     output = run_git(
-        root, "cat-file", "--batch-check", input="\n".join(sorted(ids)).encode() + b"\n"
+        root, "cat-file", "--batch-check", input="\n".join(sorted(ids)).encode() + b"\n", env=env
     )
     sizes: dict[str, int] = {}
     for line in output.decode("ascii", "replace").splitlines():
@@ -461,20 +654,29 @@ def _blob_sizes(root: Path, records: list[RawRecord]) -> dict[str, int]:
     return sizes
 
 
-def _read_blobs(root: Path, ids: list[str]) -> dict[str, str]:
-    """The contents of blobs, read in one `git cat-file --batch` call, decoded with replacement."""
+def _read_blobs(
+    root: Path, ids: list[str], env: dict[str, str] | None
+) -> tuple[dict[str, str], set[str]]:
+    """The contents of blobs (one `git cat-file --batch` call), decoded with replacement; and the ids
+    of those that were not valid UTF-8."""
     if not ids:
-        return {}
-    output = run_git(root, "cat-file", "--batch", input="\n".join(ids).encode() + b"\n")
+        return {}, set()
+    output = run_git(root, "cat-file", "--batch", input="\n".join(ids).encode() + b"\n", env=env)
     texts: dict[str, str] = {}
+    lossy: set[str] = set()
     pos = 0
     while pos < len(output):
         end = output.index(b"\n", pos)
         blob_id, _, size = output[pos:end].decode("ascii").split(" ")
         start = end + 1
-        texts[blob_id] = output[start : start + int(size)].decode("utf-8", "replace")
+        data = output[start : start + int(size)]
+        try:
+            texts[blob_id] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            texts[blob_id] = data.decode("utf-8", "replace")
+            lossy.add(blob_id)
         pos = start + int(size) + 1
-    return texts
+    return texts, lossy
 
 
 # --------------------------------------------------------------------------- commits
@@ -526,16 +728,23 @@ __all__ = [
     "CHECKPOINT_REFS",
     "EXCLUDE_STATE",
     "GITLINK_MODE",
+    "SYMLINK_MODE",
+    "TreeDiff",
+    "WorktreeView",
     "default_branch",
     "diff_trees",
     "head_sha",
     "huge_untracked_warning",
+    "line_endings_only",
     "open_repo",
     "read_commits",
+    "read_diff",
     "repo_root",
     "resolve_commit",
     "resolve_phase",
     "run_git",
+    "scratch_objects_env",
     "snapshot_worktree",
     "worktree_tree",
+    "worktree_view",
 ]
