@@ -245,8 +245,12 @@ def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting
         yield _setting(context, f"{name}()", choice, node, "call", parameter)
 
 
+_SCHEDULE = re.compile(r"get_(\w+?)_schedule(?:_with_warmup)?")
+
+
 def _schedule_name(name: str) -> str | None:
-    match = re.fullmatch(r"get_(\w+?)_schedule(?:_with_warmup)?", name)
+    """`get_cosine_schedule_with_warmup` -> `cosine`."""
+    match = _SCHEDULE.fullmatch(name) if name.startswith("get_") else None
     return match.group(1) if match else None
 
 

@@ -80,7 +80,8 @@ class NodeIndex:
                 by_type[kind], positions[kind] = [], []
             by_type[kind].append(node)
             positions[kind].append(position)
-            for name in _child_fields(kind):
+            fields = _FIELDS.get(kind)
+            for name in fields if fields is not None else _child_fields(kind):
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     for item in value:

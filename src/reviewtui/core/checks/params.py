@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 ParameterKind = Literal["number", "int", "seeds", "choice", "model"]
@@ -250,5 +251,8 @@ def code_key(identifier: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", last.lower()).strip("_")
 
 
+@lru_cache(maxsize=1 << 14)
 def parameter_for_code(identifier: str) -> Parameter | None:
+    """The parameter a code identifier sets (`lr`, `--learning-rate`), or None (memoized: every
+    keyword argument of every call of the phase is asked)."""
     return CODE_NAMES.get(code_key(identifier))
