@@ -111,6 +111,8 @@ def test_status_json_follows_the_contract(
         "chunks": section["chunks"],
         "approved": 0,
         "flagged": 0,
+        "coverage": "implemented",
+        "missing": False,
     }
     assert section["chunks"] >= 1
     chunk_keys = {
@@ -204,7 +206,8 @@ def test_export_markdown_has_every_part(repo: GitRepo, capsys: pytest.CaptureFix
     assert "### 2 Training (`2-training`)" in text
     assert "- Decision: **flagged** — check the epochs" in text
     assert "## Unlinked changes" in text
-    assert "## Sections with no code in this phase" in text and "1.2 Tokenization" in text
+    assert "## Coverage" in text and "### Not implemented in this phase" in text
+    assert "- 1.2 Tokenization (`12-tokenization`, SPEC.md:9)" in text
     assert "### R1 · simplify" in text and "fold the loops" in text
     assert "````diff\n" in text  # the fence outgrows the backticks inside the code
     code, stdout_text, _ = run(capsys, "export", "--repo", str(repo.root))

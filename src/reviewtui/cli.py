@@ -15,10 +15,14 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewtui import __version__
 from reviewtui.core.report import plural
 from reviewtui.errors import ReviewError
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
 
 COMMANDS = ("status", "export", "requests", "checkpoint", "init", "demo")
 
@@ -134,6 +138,14 @@ def _repo(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _phase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--phase",
+        metavar="N",
+        help="the spec's phase under review (its number, e.g. 2); default: `phase` in the config, else inferred",
+    )
+
+
 def _no_llm(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-llm", action="store_true", help="send nothing to the LLM")
 
@@ -188,9 +200,9 @@ SUMMARIES = {
 }
 
 ARGUMENTS: dict[str, list[Callable[[argparse.ArgumentParser], None]]] = {
-    "open": [_range, _spec, _repo, _no_llm],
-    "status": [_range, _spec, _repo, _json, _no_llm],
-    "export": [_range, _spec, _repo, _output, _no_llm],
+    "open": [_range, _spec, _repo, _phase, _no_llm],
+    "status": [_range, _spec, _repo, _phase, _json, _no_llm],
+    "export": [_range, _spec, _repo, _phase, _output, _no_llm],
     "requests": [_repo, _format],
     "checkpoint": [_repo],
     "init": [_repo],
@@ -201,15 +213,15 @@ ARGUMENTS: dict[str, list[Callable[[argparse.ArgumentParser], None]]] = {
 # --------------------------------------------------------------------------- commands
 
 
-def _open_session(options: argparse.Namespace, *, lock: bool = False):
+def _open_session(options: argparse.Namespace) -> ReviewSession:
     from reviewtui.core.session import ReviewSession
 
     return ReviewSession.open(
         options.repo,
         options.range,
         options.spec,
-        no_llm=getattr(options, "no_llm", False),
-        lock=lock,
+        no_llm=options.no_llm,
+        spec_phase=options.phase,
     )
 
 

@@ -31,13 +31,29 @@ def status_dict(session: ReviewSession) -> dict[str, Any]:
         "chunks": [_chunk_dict(session, chunk) for chunk in session.chunks],
         "requests": [_request_dict(request) for request in session.requests],
         "progress": _progress_dict(session),
+        "phase": _phase_dict(session),
         "ledger": [_ledger_dict(entry) for entry in session.ledger.entries],
         "warnings": list(session.warnings),
     }
 
 
+def _phase_dict(session: ReviewSession) -> dict[str, Any] | None:
+    report = session.coverage.phase_report
+    if report is None or report.phase is None:
+        return None
+    return {
+        "number": report.phase.number,
+        "title": report.phase.title,
+        "reason": report.reason,
+        "checkpoint": report.phase.checkpoint,
+        "missing": list(report.missing),
+        "past_checkpoint": dict(report.past_checkpoint),
+    }
+
+
 def _section_dict(session: ReviewSession, section: Section) -> dict[str, Any]:
     counts = session.section_counts(section.id)
+    coverage = session.coverage.get(section.id)
     return {
         "id": section.id,
         "title": section.title,
@@ -50,6 +66,8 @@ def _section_dict(session: ReviewSession, section: Section) -> dict[str, Any]:
         "chunks": counts.chunks,
         "approved": counts.approved,
         "flagged": counts.flagged,
+        "coverage": coverage.status if coverage else None,
+        "missing": bool(coverage and coverage.missing),
     }
 
 
@@ -80,6 +98,7 @@ def _chunk_dict(session: ReviewSession, chunk: Chunk) -> dict[str, Any]:
         "note": decision.note,
         "symbol": chunk.symbol,
         "summary": chunk.summary,
+        "past_checkpoint": session.coverage.past_checkpoint.get(chunk.id),
     }
 
 
@@ -140,6 +159,7 @@ def status_text(session: ReviewSession) -> str:
         f" · {plural(len(missing), 'section')} with no code",
         f"  range: {session.phase.rule}" if session.phase.rule else "",
         f"  spec: {', '.join(session.spec.files)}",
+        _phase_line(session),
         f"  requests: {progress.requests_open} open",
     ]
     found = [(chunk, flag) for chunk in session.chunks for flag in session.flags_of(chunk.id)]
@@ -156,21 +176,34 @@ def status_text(session: ReviewSession) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _phase_line(session: ReviewSession) -> str:
+    report = session.coverage.phase_report
+    if report is None or report.phase is None:
+        return ""
+    return (
+        f"  spec phase: {report.phase.label} ({report.reason})"
+        f" · {plural(len(report.missing), 'section')} missing"
+        f" · {plural(len(report.past_checkpoint), 'chunk')} past its checkpoint"
+    )
+
+
 def plural(count: int, word: str) -> str:
     """`1 chunk`, `2 chunks`."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def sections_without_code(session: ReviewSession) -> list[Section]:
-    """Sections with no chunk of their own and none in any descendant."""
-    with_code: set[str] = set()
-    for chunk in session.chunks:
-        section = session.section_of(chunk.id)
-        if section is None:
-            continue
-        with_code.add(section.id)
-        with_code.update(ancestor.id for ancestor in session.spec.ancestors(section.id))
-    return [section for section in session.spec.sections if section.id not in with_code]
+    """Sections with no code of their own or below them, and none through a task that cites them
+    (coverage `not-implemented` or `claimed-done`), in spec order."""
+    return [
+        section
+        for item in session.coverage.sections
+        if item.status in GAP_STATUSES
+        and (section := session.spec.get(item.section_id)) is not None
+    ]
+
+
+GAP_STATUSES = ("not-implemented", "claimed-done")
 
 
 # --------------------------------------------------------------------------- export
@@ -250,14 +283,72 @@ def _export_unlinked(session: ReviewSession) -> str:
 
 
 def _export_missing(session: ReviewSession) -> str:
-    missing = sections_without_code(session)
-    if not missing:
+    """Coverage: the spec phase under review, what it misses, code past its checkpoint, and the
+    sections with no code."""
+    parts = [_export_phase(session)]
+    claimed = [
+        s for s in sections_without_code(session) if _status(session, s.id) == "claimed-done"
+    ]
+    if claimed:
+        parts.append("### Claimed done, no code seen\n\n" + _section_list(claimed))
+    others = [
+        s
+        for s in sections_without_code(session)
+        if _status(session, s.id) == "not-implemented" and not _is_missing(session, s.id)
+    ]
+    if others:
+        parts.append("### Not implemented in this phase\n\n" + _section_list(others))
+    body = "\n".join(part for part in parts if part)
+    return "## Coverage\n\n" + body if body else ""
+
+
+def _export_phase(session: ReviewSession) -> str:
+    report = session.coverage.phase_report
+    if report is None or report.phase is None:
         return ""
     lines = [
-        f"- {_inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
-        for section in missing
+        f"Spec phase under review: **{_inline(report.phase.title)}** ({_inline(report.reason)})."
     ]
-    return "## Sections with no code in this phase\n\n" + "\n".join(lines) + "\n"
+    if report.phase.checkpoint:
+        lines.append(f"Its checkpoint: {_inline(report.phase.checkpoint)}")
+    text = "\n".join(lines) + "\n"
+    missing = [s for sid in report.missing if (s := session.spec.get(sid)) is not None]
+    if missing:
+        text += "\n### Missing from this phase\n\n" + _section_list(missing)
+    if report.past_checkpoint:
+        rows = []
+        for chunk in session.chunks:
+            later = report.past_checkpoint.get(chunk.id)
+            if later is not None:
+                section = session.section_of(chunk.id)
+                title = _inline(section.title) if section else "?"
+                rows.append(f"- `{_code_span(chunk.location)}` → {title} (phase {_inline(later)})")
+        text += (
+            "\n### Past the checkpoint\n\nCode for sections of a later phase:\n\n"
+            + "\n".join(rows)
+            + "\n"
+        )
+    return text
+
+
+def _status(session: ReviewSession, section_id: str) -> str | None:
+    item = session.coverage.get(section_id)
+    return item.status if item else None
+
+
+def _is_missing(session: ReviewSession, section_id: str) -> bool:
+    item = session.coverage.get(section_id)
+    return bool(item and item.missing)
+
+
+def _section_list(sections: list[Section]) -> str:
+    return (
+        "\n".join(
+            f"- {_inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
+            for section in sections
+        )
+        + "\n"
+    )
 
 
 def _export_ledger(session: ReviewSession) -> str:

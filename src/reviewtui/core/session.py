@@ -16,6 +16,7 @@ from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
 from reviewtui.core.checks import Ledger, check_phase
 from reviewtui.core.chunks import cut_chunks
+from reviewtui.core.coverage import Coverage, coverage_for
 from reviewtui.core.links import link_chunks
 from reviewtui.core.models import (
     SEVERITY_RANK,
@@ -85,6 +86,7 @@ class ReviewSession:
         settings: Settings,
         *,
         ledger: Ledger | None = None,
+        spec_phase: str | None = None,
         no_llm: bool = False,
         warnings: list[str] | None = None,
     ) -> None:
@@ -102,6 +104,11 @@ class ReviewSession:
         self._section_index = {section.id: index for index, section in enumerate(spec.sections)}
         self.chunks = sorted(chunks, key=self._spec_key)
         self._by_id = {chunk.id: chunk for chunk in self.chunks}
+        self.spec_phase = spec_phase
+        """The spec phase asked for (`--phase` or config); None: inferred from the code."""
+        self.coverage = self._coverage()
+        """The spec against this phase's code: sections with and without code, the spec phase under
+        review, missing sections and code past its checkpoint. Kept current on relinks."""
 
     # ------------------------------------------------------------------ assembling
 
@@ -114,10 +121,14 @@ class ReviewSession:
         *,
         no_llm: bool = False,
         lock: bool = False,
+        spec_phase: str | None = None,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> ReviewSession:
-        """Assemble the phase `range_text` of the repo at `repo`; raises ReviewError on bad input."""
+        """Assemble the phase `range_text` of the repo at `repo`; raises ReviewError on bad input.
+
+        `spec_phase` names the spec's phase under review (default: `phase` in the config, else
+        inferred from the code)."""
         report = progress or (lambda _step, _fraction: None)
         report("opening the repository", 0.0)
         git_repo = gitrange.open_repo(repo)
@@ -127,6 +138,8 @@ class ReviewSession:
         if lock:
             state.acquire_lock()
         try:
+            if spec_phase is not None:
+                settings.phase = spec_phase
             return cls._assemble(
                 git_repo, root, settings, state, range_text, specs, no_llm, report, cancel
             )
@@ -187,6 +200,7 @@ class ReviewSession:
             state,
             settings,
             ledger=ledger,
+            spec_phase=settings.phase,
             no_llm=no_llm,
             warnings=warnings,
         )
@@ -209,7 +223,11 @@ class ReviewSession:
         changed = merge_link_help(self.links, help_, self.settings.links.threshold)
         if changed:
             self.chunks.sort(key=self._spec_key)
+            self.coverage = self._coverage()
         return changed
+
+    def _coverage(self) -> Coverage:
+        return coverage_for(self.spec, self.chunks, self.links, self.spec_phase)
 
     def close(self) -> None:
         """Release the writer's lock (the app calls this on exit)."""
@@ -322,6 +340,7 @@ class ReviewSession:
         link = SectionLink(chunk_id, section_id, 1.0, [Evidence("manual", detail, 1.0)])
         self.links[chunk_id] = link
         self.chunks.sort(key=self._spec_key)
+        self.coverage = self._coverage()
         return link
 
     # ------------------------------------------------------------------ requests
