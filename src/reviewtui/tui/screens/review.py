@@ -70,6 +70,7 @@ class ReviewScreen(Screen[None]):
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual reads it
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - Textual reads it
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
