@@ -37,6 +37,7 @@ def link_chunks(
 ) -> dict[str, SectionLink]:
     """One `SectionLink` per chunk id (section_id None when the chunk stays unlinked)."""
     context = LinkContext.build(spec, commits, file_texts or {})
+    context.prepare(chunks, file_texts or {})
     candidates: dict[str, Candidates] = {}
     shares: dict[str, dict[str, float]] = {}
     for chunk in chunks:
@@ -81,17 +82,22 @@ def noisy_or(scores: list[float]) -> float:
     return 1.0 - miss
 
 
+EXPLICIT_KINDS = ("comment", "commit", "manual")
+"""Evidence that names a section on purpose: it is never credited to an unrelated section."""
+
+
 def _decide(
     chunk_id: str, candidates: Candidates, shares: dict[str, float], context: LinkContext
 ) -> SectionLink:
     best: tuple[float, int, str] | None = None
     best_evidence: list[Evidence] = []
-    for section_id, own in candidates.items():
-        ancestors = context.ancestors.get(section_id, [])
-        inherited = [e for a in ancestors if a in candidates for e in candidates[a]]
+    for section_id in _pool(candidates, context):
+        own = candidates.get(section_id, [])
+        inherited = _inherited(section_id, candidates, context)
         evidence = _strongest_per_detail(own + inherited) if inherited or len(own) > 1 else own
         confidence = noisy_or([e.score for e in evidence])
-        key = (confidence + TIE_BREAK * shares.get(section_id, 0.0), len(ancestors), section_id)
+        depth = len(context.ancestors.get(section_id, []))
+        key = (confidence + TIE_BREAK * shares.get(section_id, 0.0), depth, section_id)
         if best is None or key > best:
             best, best_evidence = key, evidence
     if best is None:
@@ -100,6 +106,36 @@ def _decide(
     confidence = round(min(noisy_or([e.score for e in best_evidence]), 1.0), 3)
     ordered = sorted(best_evidence, key=lambda e: -e.score)
     return SectionLink(chunk_id, best[2], confidence, ordered)
+
+
+def _pool(candidates: Candidates, context: LinkContext) -> list[str]:
+    """The candidate sections, plus the one task citing a section that explicit evidence names
+    (`Spec: 1.1` and `T01 … (1.1)`: the task is the unit of work that implements 1.1)."""
+    pool = list(candidates)
+    for section_id, evidence in candidates.items():
+        citing = context.cited_by.get(section_id, [])
+        if len(citing) == 1 and citing[0] not in candidates and _explicit(evidence):
+            pool.append(citing[0])
+    return list(dict.fromkeys(pool))
+
+
+def _explicit(evidence: list[Evidence]) -> list[Evidence]:
+    return [item for item in evidence if item.kind in EXPLICIT_KINDS]
+
+
+def _inherited(section_id: str, candidates: Candidates, context: LinkContext) -> list[Evidence]:
+    """Evidence a section inherits: all of its ancestors', and, for a task, the explicit evidence
+    of the sections it cites or back-links to."""
+    found = [
+        item
+        for ancestor in context.ancestors.get(section_id, [])
+        for item in candidates.get(ancestor, [])
+    ]
+    section = context.spec.get(section_id)
+    if section is not None and section.kind == "task":
+        for target in context.backlinks.get(section_id, []):
+            found.extend(_explicit(candidates.get(target, [])))
+    return found
 
 
 TASK_CANDIDATE_SHARE = 0.35
@@ -117,12 +153,14 @@ def _prefer_task_candidate(
     section = context.spec.get(best[2])
     if section is None or section.kind == "task":
         return best, evidence
+    named = bool(_explicit(candidates.get(best[2], [])))
     tasks = [
         (noisy_or([e.score for e in own]), section_id)
         for section_id, own in candidates.items()
         if (task := context.spec.get(section_id)) is not None
         and task.kind == "task"
         and best[2] not in context.ancestors.get(section_id, [])
+        and (not named or _related(section_id, best[2], context))
     ]
     if not tasks:
         return best, evidence
@@ -131,6 +169,12 @@ def _prefer_task_candidate(
         return best, evidence
     merged = _strongest_per_detail(candidates[task_id] + evidence)
     return (best[0], best[1], task_id), merged
+
+
+def _related(task_id: str, heading_id: str, context: LinkContext) -> bool:
+    """Whether a task cites or back-links to a heading, or to a section under or above it."""
+    family = context.families.get(heading_id, set())
+    return any(target in family for target in context.backlinks.get(task_id, []))
 
 
 def _strongest_per_detail(evidence: list[Evidence]) -> list[Evidence]:

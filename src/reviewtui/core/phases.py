@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reviewtui.core.linking.references import SectionRefs, normalize_ref
+from reviewtui.core.linking.references import SectionRefs, backlinks, normalize_ref
 from reviewtui.core.models import Section, SectionLink, Spec
 from reviewtui.errors import ReviewError
 
@@ -272,12 +272,23 @@ def _infer(
     return best, f"inferred: {counts[best.number]} of {total} phase chunks are in {best.label}"
 
 
+def implemented_sections(spec: Spec, links: dict[str, SectionLink]) -> set[str]:
+    """Sections with code: those chunks link to, their ancestors, and the sections that a task
+    with code cites or back-links to (`T01 … (1.1)` implements 1.1), with their ancestors."""
+    linked = {link.section_id for link in links.values() if link.section_id in spec}
+    cited = backlinks(spec, SectionRefs.build(spec))
+    found: set[str] = set()
+    for section_id in linked:
+        for target in [section_id, *cited.get(section_id, [])]:
+            found.add(target)
+            found.update(ancestor.id for ancestor in spec.ancestors(target))
+    return found
+
+
 def _missing(
     spec: Spec, phase: SpecPhase, links: dict[str, SectionLink], covered: dict[str, str]
 ) -> list[str]:
-    with_code = {link.section_id for link in links.values() if link.section_id is not None}
-    for section_id in list(with_code):
-        with_code.update(ancestor.id for ancestor in spec.ancestors(section_id))
+    with_code = implemented_sections(spec, links)
     missing: list[str] = []
     inside_missing: set[str] = set()
     for section in spec.sections:

@@ -47,6 +47,8 @@ class SpecMentions:
     """`identifier_key` of a code name → section ids naming it."""
     spellings: dict[str, str] = field(default_factory=dict)
     """`identifier_key` → the name as the spec writes it."""
+    section_paths: dict[str, list[str]] = field(default_factory=dict)
+    """Section id → the paths its text names (the inverse of `paths`)."""
 
     @classmethod
     def build(cls, spec: Spec) -> SpecMentions:
@@ -57,6 +59,7 @@ class SpecMentions:
             if len(paths) <= MAX_PATHS_PER_SECTION:
                 for path in paths:
                     mentions.paths.setdefault(path, []).append(section.id)
+                    mentions.section_paths.setdefault(section.id, []).append(path)
             for name in _names(text):
                 key = identifier_key(name)
                 mentions.spellings.setdefault(key, name)

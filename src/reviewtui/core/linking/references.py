@@ -51,6 +51,8 @@ class SectionRefs:
 
     keys: dict[str, str] = field(default_factory=dict)
     labelled: dict[str, str] = field(default_factory=dict)
+    numbered: set[str] = field(default_factory=set)
+    """Ids of the headings whose title starts with a number (`1.2 Preprocessing`)."""
 
     @classmethod
     def build(cls, spec: Spec) -> SectionRefs:
@@ -68,6 +70,7 @@ class SectionRefs:
         number = _NUMBERED_TITLE.match(section.title)
         if number:
             self.keys.setdefault(normalize_ref(number.group(1)), section.id)
+            self.numbered.add(section.id)
         for label, value in _LABELLED_TITLE.findall(section.title)[:1]:
             for key in _LABEL_KEYS[label.lower()]:
                 self.labelled.setdefault(f"{key}{value}", section.id)
@@ -151,8 +154,13 @@ def backlink_titles(spec: Spec, refs: SectionRefs) -> dict[str, list[str]]:
     return titles
 
 
-_INLINE_REF = re.compile(r"\((\d+(?:\.\d+)*)\)|§\s*(\d+(?:\.\d+)*)|\]\(#([\w-]+)\)")
-"""A task's inline pointers to headings: `(1.1)`, `§2`, `[Model](#2-model)`."""
+_INLINE_REF = re.compile(
+    r"\((\d+(?:\.\d+)*)\)|(?:§|\bsections?)\s*(\d+(?:\.\d+)*)|\]\(#([\w-]+)\)"
+    r"|(?<![\w.])(\d+\.\d+(?:\.\d+)*)(?![\w.]*\d|%)",
+    re.IGNORECASE,
+)
+"""A task's inline pointers to headings: `(1.1)`, `§2`, `section 3`, `[Model](#2-model)`, or a bare
+dotted heading number (`as 1.2 says`; only numbers that are a heading's number resolve)."""
 
 
 def inline_refs(section: Section, refs: SectionRefs) -> list[str]:
@@ -160,8 +168,10 @@ def inline_refs(section: Section, refs: SectionRefs) -> list[str]:
     found: list[str] = []
     if section.kind != "task":
         return found
-    for number, numbered, anchor in _INLINE_REF.findall(section.text or section.title):
-        target = refs.resolve(anchor or number or numbered)
+    for number, numbered, anchor, dotted in _INLINE_REF.findall(section.text or section.title):
+        target = refs.resolve(anchor or number or numbered or dotted)
+        if dotted and target not in refs.numbered:
+            continue
         if target is not None and target != section.id:
             _append(found, target)
     return found

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
 
+from reviewtui.core.linking.common import COMMON_WEIGHT, common_terms, project_keys
 from reviewtui.core.linking.index import SectionIndex
 from reviewtui.core.linking.mentions import CONFIG_SUFFIXES, SpecMentions, defined_names
 from reviewtui.core.linking.references import (
@@ -53,6 +54,13 @@ SUBJECT_HALF = 1.4
 PATH_ONLY_FACTOR = 0.5
 """A chunk whose own lines share no specific word with its best section (only generic words or
 its path do) keeps this share of its lexical confidence."""
+OTHER_FILE_FACTOR = 0.5
+"""A lexical match to a section that names other files, for a chunk whose file exactly one other
+section names, keeps this share of its confidence."""
+DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".adoc")
+DOC_FACTOR = 0.6
+"""Documentation (a README's run instructions) repeats the words of every section: its lexical
+matches keep this share of their confidence, so it needs stronger evidence to be linked."""
 SMALL_QUERY = 4
 """A chunk with fewer spec terms than this counts its path words at half weight, so that the file's
 name does not outweigh what the few lines say."""
@@ -114,9 +122,15 @@ class LinkContext:
     families: dict[str, set[str]] = field(default_factory=dict)
     backlinks: dict[str, list[str]] = field(default_factory=dict)
     """Section id → the sections it back-links to (a task → its story or requirements)."""
+    cited_by: dict[str, list[str]] = field(default_factory=dict)
+    """Section id → the tasks that back-link to it or cite it (`(1.1)`, `as 1.2 says`)."""
     defined: dict[str, list[str]] = field(default_factory=dict)
     """Chunk id → the names it defines (filled by `name_evidence`, reused by structure rules)."""
     path_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    chunk_tokens: dict[str, Counter[str]] = field(default_factory=dict)
+    """Chunk id → the tokens of its changed lines and summary, counted (tokenised once)."""
+    common: frozenset[str] = frozenset()
+    """Terms found everywhere in this review (the project's name, most chunks or paths)."""
     term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path_term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -156,9 +170,32 @@ class LinkContext:
             families=_families(spec, refs),
             backlinks=backlinks(spec, refs),
         )
+        for source, targets in context.backlinks.items():
+            if (task := spec.get(source)) is not None and task.kind == "task":
+                for target in targets:
+                    context.cited_by.setdefault(target, []).append(source)
         for commit in commits:
             context.commits[commit.sha] = _commit_refs(commit, context)
         return context
+
+    def prepare(self, chunks: list[Chunk], file_texts: dict[str, str]) -> None:
+        """Tokenise every chunk once and find the terms common to this review."""
+        for chunk in chunks:
+            self.chunk_tokens[chunk.id] = _chunk_tokens(chunk)
+        self.common = common_terms(
+            (tokens.keys() for tokens in self.chunk_tokens.values()),
+            (chunk.path for chunk in chunks),
+            self.known_terms,
+            self.path_terms,
+            project_keys(file_texts),
+        )
+
+    def tokens(self, chunk: Chunk) -> Counter[str]:
+        """The counted tokens of a chunk's changed lines (cached by `prepare`)."""
+        tokens = self.chunk_tokens.get(chunk.id)
+        if tokens is None:
+            tokens = self.chunk_tokens[chunk.id] = _chunk_tokens(chunk)
+        return tokens
 
     def label(self, section_id: str) -> str:
         section = self.spec.get(section_id)
@@ -168,6 +205,15 @@ class LinkContext:
             return f"task {section.task_id}"
         title = section.title if len(section.title) <= 60 else section.title[:57] + "…"
         return f"'{title}'"
+
+
+def _chunk_tokens(chunk: Chunk) -> Counter[str]:
+    """Tokens of the added lines (the deleted ones for a pure deletion) and the summary."""
+    kind = "-" if chunk.added == 0 else "+"
+    texts = [line.text for line in chunk.lines if line.kind == kind]
+    if chunk.summary:
+        texts.append(chunk.summary)
+    return Counter(TOKEN.findall("\n".join(texts)))
 
 
 def _families(spec: Spec, refs: SectionRefs) -> dict[str, set[str]]:
@@ -300,10 +346,15 @@ def _short(text: str, width: int = 72) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def naming_sections(path: str, context: LinkContext) -> list[tuple[str, str]]:
+    """(section id, path as named) for every section naming `path` (cached per path)."""
+    if path not in context.path_cache:
+        context.path_cache[path] = context.mentions.sections_naming_path(path)
+    return context.path_cache[path]
+
+
 def path_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
-    if chunk.path not in context.path_cache:
-        context.path_cache[chunk.path] = context.mentions.sections_naming_path(chunk.path)
-    named = context.path_cache[chunk.path]
+    named = naming_sections(chunk.path, context)
     sections = {section_id for section_id, _ in named}
     score = PATH_ONE if len(sections) == 1 else PATH_MANY
     if len(sections) == 1 and chunk.path.endswith(CONFIG_SUFFIXES):
@@ -337,11 +388,7 @@ def _is_compound(name: str) -> bool:
 def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     """The weighted terms of a chunk that the spec also uses: its changed lines (a repeated token
     weighs 1 + ln(count)), its symbol and its path (weighted more)."""
-    deleted_only = chunk.added == 0
-    texts = [line.text for line in chunk.lines if line.kind == ("-" if deleted_only else "+")]
-    if chunk.summary:
-        texts.append(chunk.summary)
-    tokens = Counter(TOKEN.findall("\n".join(texts)))
+    tokens = context.tokens(chunk)
     cache = context.term_cache
     for token in set(tokens).difference(cache):
         context.known_terms(token)
@@ -361,6 +408,8 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     path_weight = PATH_WEIGHT if len(query) >= SMALL_QUERY else PATH_WEIGHT / 2
     for term in context.path_terms(chunk.path):
         query[term] = query.get(term, 0.0) + path_weight
+    for term in context.common.intersection(query):
+        query[term] = COMMON_WEIGHT
     return query
 
 
@@ -381,8 +430,7 @@ def matched_content_terms(
 
 
 def _own_terms(chunk: Chunk, context: LinkContext) -> set[str]:
-    texts = [line.text for line in chunk.lines if line.kind != " "] + [chunk.symbol or ""]
-    tokens = set(TOKEN.findall("\n".join(texts)))
+    tokens = [*context.tokens(chunk), *TOKEN.findall(chunk.symbol or "")]
     return set(chain.from_iterable(map(context.known_terms, tokens)))
 
 
@@ -449,10 +497,23 @@ def lexical_evidence(
     if not matched_content_terms(chunk, context, query, best):
         confidence *= PATH_ONLY_FACTOR
     section_id = context.index.sections[best].id
+    if _names_other_file(chunk.path, section_id, context):
+        confidence *= OTHER_FILE_FACTOR
+    if chunk.path.lower().endswith(DOC_SUFFIXES):
+        confidence *= DOC_FACTOR
     terms = ", ".join(f"`{term}`" for term in context.index.top_terms(query, best))
     detail = f"shares {terms} with {context.label(section_id)}"
     _add(candidates, section_id, Evidence("lexical", detail, round(confidence, 3)))
     return scores
+
+
+def _names_other_file(path: str, section_id: str, context: LinkContext) -> bool:
+    """Whether the chunk's file is named by exactly one section, outside `section_id`'s family,
+    while `section_id` names other files: the task that names this file is the better bet."""
+    owners = {owner for owner, _ in naming_sections(path, context)}
+    if len(owners) != 1 or owners & context.families.get(section_id, set()):
+        return False
+    return bool(context.mentions.section_paths.get(section_id))
 
 
 def best_lexical(
