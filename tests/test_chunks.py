@@ -3,6 +3,7 @@ hand-built diffs for the cases git cannot easily make (submodules) and for speed
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Mapping
@@ -323,6 +324,49 @@ def test_pure_rename_and_mode_change_are_summarized(git_repo: GitRepo) -> None:
         "run.sh": "mode 100644 → 100755",
     }
     assert all(chunk.lines == [] for chunk in chunks)
+
+
+def test_symlinks_are_one_summarized_chunk_naming_their_target(git_repo: GitRepo) -> None:
+    os.symlink("old/target", git_repo.root / "changed")
+    os.symlink("/etc/shadow", git_repo.root / "removed")
+    os.symlink("kept", git_repo.root / "before_rename")
+    git_repo.write("was_a_file", "x = 1\ny = 2\n")
+    git_repo.write("becomes_a_file", "z = 3\n")
+    base = git_repo.commit("base")
+    os.symlink("/etc/passwd", git_repo.root / "added")
+    (git_repo.root / "changed").unlink()
+    os.symlink("new/target", git_repo.root / "changed")
+    git_repo.remove("removed")
+    git_repo.git("mv", "before_rename", "after_rename")
+    git_repo.remove("was_a_file")
+    os.symlink("../escape", git_repo.root / "was_a_file")
+    git_repo.remove("becomes_a_file")
+    os.symlink("z", git_repo.root / "becomes_a_file")  # committed, then turned back into a file
+    git_repo.commit("links")
+    git_repo.remove("becomes_a_file")
+    git_repo.write("becomes_a_file", "z = 4\n")
+    phase = resolve_phase(open_repo(git_repo.root), base, None)
+    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
+    assert {chunk.path: chunk.summary for chunk in chunks} == {
+        "added": "symlink → /etc/passwd (added)",
+        "after_rename": "symlink → kept (renamed from before_rename)",
+        "becomes_a_file": None,
+        "changed": "symlink → new/target (was → old/target)",
+        "removed": "symlink → /etc/shadow (removed)",
+        "was_a_file": "symlink → ../escape (replaced a regular file)",
+    }
+    summarized = [chunk for chunk in chunks if chunk.summary]
+    assert all(chunk.lines == [] for chunk in summarized)
+    assert len({chunk.id for chunk in summarized}) == len(summarized)
+    added = next(chunk for chunk in chunks if chunk.path == "added")
+    assert (added.added, added.removed, added.commits) == (1, 0, [phase.commits[0].sha])
+
+
+def test_symlink_target_with_a_newline_stays_on_one_line() -> None:
+    hunk = Hunk(0, 0, 1, 2, [DiffLine("+", "evil", None, 1), DiffLine("+", "\x1b[2J", None, 2)])
+    file = FileDiff("link", None, "added", [hunk], new_mode="120000")
+    [chunk] = cut_chunks([file], [], ChunkSettings())
+    assert chunk.summary == "symlink → evil\\n\\x1b[2J (added)"
 
 
 def test_submodule_change_is_summarized() -> None:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -577,3 +578,221 @@ def test_parse_patch_reads_hunks_by_count_and_rejects_garbage() -> None:
     record = RawRecord("100644", "100644", "1" * 40, "2" * 40, "M", None, "x")
     with pytest.raises(ValueError, match="2 patch sections for 1 file changes"):
         pair_files([record], [section, section])
+
+
+# --------------------------------------------------------------------------- reviewing never writes
+
+
+def git_dir_state(git_dir: Path, objects: str = "objects" + os.sep) -> dict[str, tuple[int, int]]:
+    """Every file and directory under a .git directory with its size and mtime (ns).
+
+    The mtime of an existing object or pack file is left out: when asked to write an object it
+    already has, git "freshens" it (utime) to protect it from gc; that writes no data, and on a
+    read-only repository it fails silently (see the read-only test).
+    """
+    state: dict[str, tuple[int, int]] = {}
+    for path in git_dir.rglob("*"):
+        info = path.lstat()
+        name = str(path.relative_to(git_dir))
+        freshened = path.is_file() and name.startswith(objects)
+        state[name] = (info.st_size, 0 if freshened else info.st_mtime_ns)
+    return state
+
+
+@pytest.fixture
+def scratch_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private temporary directory for `tempfile`, to check that the scratch space is removed."""
+    scratch = tmp_path / "scratch-tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    return scratch
+
+
+def test_reviewing_the_worktree_writes_nothing_into_git(
+    history: GitRepo, scratch_tmp: Path
+) -> None:
+    history.write("a.txt", "a staged\n")
+    history.git("add", "a.txt")
+    history.write("b.txt", "b unstaged\n")
+    history.write("weights.txt", "".join(f"row {i}\n" for i in range(5000)))
+    before = git_dir_state(history.root / ".git")
+    phase = phase_of(history)
+    assert paths(phase) == ["a.txt", "b.txt", "c.txt", "weights.txt"]
+    assert phase.files[-1].new_text is not None and phase.files[-1].new_text.startswith("row 0\n")
+    assert [line.text for line in phase.files[0].hunks[0].lines] == ["a staged"]
+    assert phase_of(history, "HEAD~1").files[0].path == "a.txt"
+    assert git_dir_state(history.root / ".git") == before
+    assert list(scratch_tmp.iterdir()) == []
+    blob = history.git("hash-object", "weights.txt").strip()
+    assert subprocess.run(["git", "cat-file", "-e", blob], cwd=history.root).returncode != 0
+
+
+def test_checkpoint_still_writes_real_objects(history: GitRepo, scratch_tmp: Path) -> None:
+    history.write("new.txt", "kept by the checkpoint\n")
+    phase_of(history)
+    sha = snapshot_worktree(open_repo(history.root))
+    assert history.git("show", f"{sha}:new.txt") == "kept by the checkpoint\n"
+    assert list(scratch_tmp.iterdir()) == []
+
+
+def test_alternates_chain_and_odd_repository_paths(tmp_path: Path, history: GitRepo) -> None:
+    """A clone of a clone, both `--shared`: its objects live two alternates away; ':' in the path."""
+    odd = tmp_path / "with:colon and space"
+    middle, last = GitRepo(odd / "middle"), GitRepo(odd / "last")
+    subprocess.run(
+        ["git", "clone", "-q", "--shared", str(history.root), str(middle.root)], check=True
+    )
+    subprocess.run(["git", "clone", "-q", "--shared", str(middle.root), str(last.root)], check=True)
+    assert not list((last.root / ".git" / "objects").glob("??/*"))
+    last.write("a.txt", "a\nedited through alternates\n")
+    last.write("fresh.txt", "fresh\n")
+    states = {repo: git_dir_state(repo / ".git") for repo in (history.root, middle.root, last.root)}
+    phase = phase_of(last, "HEAD~1")
+    assert paths(phase) == ["a.txt", "c.txt", "fresh.txt"]
+    assert [line.kind + line.text for line in phase.files[0].hunks[0].lines] == [
+        " a",
+        "+edited through alternates",
+    ]
+    assert phase.files[0].old_size == 2
+    assert {repo: git_dir_state(repo / ".git") for repo in states} == states
+
+
+def test_linked_worktree_review_writes_nothing(tmp_path: Path, history: GitRepo) -> None:
+    linked = GitRepo(tmp_path / "linked")
+    history.git("worktree", "add", "-q", "-b", "agent", str(linked.root))
+    linked.write("agent.txt", "agent work\n")
+    before = git_dir_state(history.root / ".git")
+    assert paths(phase_of(linked, "HEAD")) == ["agent.txt"]
+    assert git_dir_state(history.root / ".git") == before
+
+
+def test_inherited_object_directory_variables_are_honoured(
+    tmp_path: Path, history: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repository whose objects live elsewhere (GIT_OBJECT_DIRECTORY) with extra alternates."""
+    store, extra = tmp_path / "store", tmp_path / "extra"
+    shutil.move(str(history.root / ".git" / "objects"), store)
+    (history.root / ".git" / "objects").mkdir()
+    extra.mkdir()
+    monkeypatch.setenv("GIT_OBJECT_DIRECTORY", str(store))
+    monkeypatch.setenv("GIT_ALTERNATE_OBJECT_DIRECTORIES", str(extra))
+    history.write("b.txt", "b\nmore\n")
+    history.write("new.txt", "new\n")
+    before = git_dir_state(store, objects="")
+    phase = phase_of(history, "HEAD~1")
+    assert paths(phase) == ["b.txt", "c.txt", "new.txt"]
+    assert phase.files[0].hunks[0].lines[0].text == "b"
+    assert git_dir_state(store, objects="") == before
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def test_reversed_range_is_warned_about(history: GitRepo) -> None:
+    phase = phase_of(history, "HEAD~1..HEAD~2")
+    assert phase.warnings == [
+        "the range HEAD~1..HEAD~2 is reversed: HEAD~2 is older than HEAD~1"
+        " (did you mean HEAD~2..HEAD~1?)"
+    ]
+    assert [file.change for file in phase.files] == ["deleted"]
+    assert phase_of(history, "..HEAD~1").warnings == [
+        "the range HEAD..HEAD~1 is reversed: HEAD~1 is older than HEAD (did you mean HEAD~1..HEAD?)"
+    ]
+    assert phase_of(history, "HEAD~2..HEAD~1").warnings == []
+    assert phase_of(history, "HEAD..HEAD").warnings == []
+    history.git("checkout", "-q", "-b", "side", "HEAD~1")
+    history.write("side.txt", "side\n")
+    history.commit("side work")
+    assert phase_of(history, "main..side").warnings == []
+    assert phase_of(history, "side..main").warnings == []
+
+
+LATIN = "caf\xe9 = 1\n".encode("latin-1")
+
+
+@pytest.mark.parametrize("where", ["worktree", "committed"])
+def test_text_that_is_not_utf8_is_named_in_a_warning(git_repo: GitRepo, where: str) -> None:
+    git_repo.write("gone.py", LATIN)
+    git_repo.write("far.py", LATIN + b"".join(b"x_%d = %d\n" % (i, i) for i in range(30)))
+    git_repo.write("fine.py", "caf\xe9 = '\ufffd is valid UTF-8'\n")
+    base = git_repo.commit("base")
+    git_repo.remove("gone.py")
+    git_repo.write("far.py", LATIN + b"".join(b"x_%d = %d\n" % (i, i) for i in range(29)))
+    for name in "abcd":
+        git_repo.write(f"{name}.py", name.encode() * 20 + LATIN)
+    if where == "committed":
+        git_repo.commit("phase")
+    phase = phase_of(git_repo, f"{base}..HEAD" if where == "committed" else base)
+    assert phase.warnings == [
+        "6 file(s) are not valid UTF-8 (latin-1?); their undecodable bytes are shown as \ufffd:"
+        " a.py, b.py, c.py and 3 more"
+    ]
+    by_path = {file.path: file for file in phase.files}
+    assert by_path["a.py"].hunks[0].lines[0].text == "a" * 20 + "caf\ufffd = 1"
+    assert by_path["gone.py"].hunks[0].lines[0].text == "caf\ufffd = 1"
+    assert "\ufffd" not in "".join(line.text for line in by_path["far.py"].hunks[0].lines)
+    assert (by_path["far.py"].new_text or "").startswith("caf\ufffd = 1\n")
+
+
+def test_valid_utf8_gives_no_warning(git_repo: GitRepo) -> None:
+    git_repo.write("fine.py", "caf\xe9 = '\ufffd données ✓'\n")
+    assert phase_of(git_repo).warnings == []
+
+
+@pytest.mark.parametrize("where", ["worktree", "committed"])
+def test_line_ending_only_changes_are_named_in_a_warning(git_repo: GitRepo, where: str) -> None:
+    git_repo.write("unix.py", "a = 1\nb = 2\n")
+    git_repo.write("edited.py", "a = 1\nb = 2\n")
+    git_repo.write("final.py", "a = 1")
+    git_repo.write("dos.bat", "echo 1\r\necho 2\r\n")
+    base = git_repo.commit("base")
+    git_repo.write("unix.py", "a = 1\r\nb = 2\r\n")
+    git_repo.write("edited.py", "a = 1\r\nb = 3\r\n")
+    git_repo.write("final.py", "a = 1\n")
+    git_repo.write("dos.bat", "echo 1\necho 2\n")
+    if where == "committed":
+        git_repo.commit("phase")
+    phase = phase_of(git_repo, f"{base}..HEAD" if where == "committed" else base)
+    assert paths(phase) == ["dos.bat", "edited.py", "final.py", "unix.py"]
+    assert phase.warnings == [
+        "2 file(s) changed only their line endings (LF/CRLF): dos.bat, unix.py"
+    ]
+
+
+READ_ONLY_REVIEW = """
+set -e
+mount --bind "$1" "$1" 2>/dev/null || exit 77
+mount -o remount,bind,ro "$1" 2>/dev/null || exit 77
+if touch "$1/.git/probe" 2>/dev/null; then exit 77; fi
+exec "$2" -c "$3" "$1"
+"""
+REVIEW_SCRIPT = (
+    "import sys; from pathlib import Path;"
+    "from reviewtui.core.gitrange import open_repo, resolve_phase;"
+    "phase = resolve_phase(open_repo(Path(sys.argv[1])), None, None);"
+    "print([(f.path, f.new_text) for f in phase.files])"
+)
+
+
+def test_a_read_only_repository_can_be_reviewed(history: GitRepo) -> None:
+    """A read-only bind mount of the repository (in a private mount namespace; skipped where the
+    system does not allow one). chmod would not do: the tests may run as root."""
+    history.write("a.txt", "a\nedited\n")
+    history.write("new.txt", "untracked\n")
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not available")
+    command = ["unshare", "-m", "sh", "-c", READ_ONLY_REVIEW, "sh", str(history.root)]
+    result = subprocess.run(
+        [*command, sys.executable, REVIEW_SCRIPT], capture_output=True, text=True, check=False
+    )
+    if result.returncode == 77 or "unshare failed" in result.stderr:
+        pytest.skip("no permission for a read-only bind mount")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        [
+            ("a.txt", "a\nedited\n"),
+            ("b.txt", "b\n"),
+            ("c.txt", "c\n"),
+            ("new.txt", "untracked\n"),
+        ]
+    )

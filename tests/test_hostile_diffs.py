@@ -387,6 +387,25 @@ def case_type_change(repo: GitRepo) -> Expected:
     ]  # fmt: skip
 
 
+def case_symlinks(repo: GitRepo) -> Expected:
+    os.symlink("old/target", repo.root / "moved")
+    os.symlink("doomed", repo.root / "gone")
+    repo.commit("before")
+    os.symlink("/etc/passwd", repo.root / "passwd")
+    (repo.root / "moved").unlink()
+    os.symlink("new target", repo.root / "moved")
+    repo.remove("gone")
+    return [
+        file_entry("gone", "deleted", [(1, 1, 0, 0, ["-doomed", "\\"])], old_mode="120000",
+                   old_size=6),
+        file_entry("moved", "modified", [(1, 1, 1, 1, ["-old/target", "\\", "+new target", "\\"])],
+                   old_mode="120000", new_mode="120000", old_size=10, new_size=10,
+                   new_text="new target"),
+        file_entry("passwd", "added", [(0, 0, 1, 1, ["+/etc/passwd", "\\"])], new_mode="120000",
+                   new_size=11, new_text="/etc/passwd"),
+    ]  # fmt: skip
+
+
 TRICKY_BEFORE = "--- a/x\n+++ b/x\n@@ -1 +1 @@\ndiff --git a/x b/x\nkeep\n"
 TRICKY_AFTER = (
     "keep\n-- x\n++ y\n\\ No newline at end of file\n0123456789abcdef0123456789abcdef01234567\n"
@@ -447,10 +466,20 @@ CASES: dict[str, Case] = {
     "submodule": case_submodule,
     "empty-file": case_empty_file,
     "type-change": case_type_change,
+    "symlinks": case_symlinks,
     "header-lookalikes": case_header_lookalikes,
     "line-separators": case_line_separators,
     "state-dir": case_state_dir_excluded,
 }
+
+
+WARNINGS: dict[str, list[str]] = {
+    "invalid-utf8": [
+        "1 file(s) are not valid UTF-8 (latin-1?); their undecodable bytes are shown as \ufffd:"
+        " latin.txt"
+    ],
+}
+"""The phase's warnings for each case (none for the cases not listed)."""
 
 
 @pytest.mark.parametrize("where", ["worktree", "committed"])
@@ -467,6 +496,7 @@ def test_hostile_case(
     )
     actual = [summarize(file) for file in phase.files]
     assert actual == expected
+    assert phase.warnings == WARNINGS.get(name, [])
     for file in phase.files:
         for hunk in file.hunks:
             assert_numbering(hunk)

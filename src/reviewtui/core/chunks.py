@@ -13,8 +13,9 @@ How a file is cut:
 - Config (yaml, json, toml, ini, cfg): a multi-line top-level key (a TOML or INI table) owns its
   lines and names the chunk (`symbol`); neighbouring one-line settings share a chunk.
 - Other text: one chunk per hunk, split at blank lines when it has more than `max_lines` changes.
-- Binary files, submodules, huge and minified files, and changes without content (a pure rename, a
-  mode change, an empty file) become one chunk with a one-line `summary` and no lines.
+- Binary files, submodules, symlinks (`symlink → /etc/passwd (added)`), huge and minified files, and
+  changes without content (a pure rename, a mode change, an empty file) become one chunk with a
+  one-line `summary` and no lines.
 
 A chunk's id comes from its path and its changed lines (kind and text), never from line numbers, so a
 change that moves keeps its id and any edit gives a new one.
@@ -37,6 +38,7 @@ from pathlib import PurePosixPath
 from pygments.lexers import get_all_lexers
 
 from reviewtui.config import ChunkSettings
+from reviewtui.core.diffparse import SYMLINK_MODE
 from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
 
 ID_LENGTH = 12
@@ -242,6 +244,9 @@ def _summary_piece(file: FileDiff, settings: ChunkSettings) -> _Piece | None:
     key = changed
     if file.submodule:
         text = _submodule_summary(changed)
+    elif is_symlink(file):
+        text = _symlink_summary(file, changed)
+        key = changed or [_signature("symlink", file.change, file.old_path, text)]
     elif file.binary:
         text = _binary_summary(file)
         key = [_signature("binary", file.old_path, file.old_size, file.new_size)]
@@ -321,6 +326,41 @@ def _submodule_summary(changed: list[DiffLine]) -> str:
     if old:
         return f"submodule removed (was {old})"
     return "submodule changed"
+
+
+def is_symlink(file: FileDiff) -> bool:
+    """A symlink added, changed, renamed or removed, or a file replaced by one (not a symlink
+    replaced by a file: that file's content is reviewed as usual)."""
+    if file.new_mode == SYMLINK_MODE:
+        return True
+    return file.old_mode == SYMLINK_MODE and file.change == "deleted"
+
+
+def _symlink_summary(file: FileDiff, changed: list[DiffLine]) -> str:
+    """`symlink → /etc/passwd (added)`: the target is the link's whole content."""
+    old_is_link = file.old_mode == SYMLINK_MODE
+    old = _printable_target([line.text for line in changed if line.kind == "-"])
+    new = _printable_target([line.text for line in changed if line.kind == "+"])
+    if file.change == "deleted":
+        return f"symlink → {old} (removed)"
+    if not changed:  # a pure rename or copy: the target is the unchanged content
+        target = f"symlink → {_printable_target(split_lines(file.new_text or ''))}"
+        if not file.old_path:
+            return target
+        return f"{target} ({'copied' if file.copied else 'renamed'} from {file.old_path})"
+    if not old_is_link:
+        note = "replaced a regular file" if file.old_mode else "added"
+        return f"symlink → {new} ({note})"
+    text = f"symlink → {new} (was → {old})"
+    if file.old_path and file.old_path != file.path:
+        text += f", {'copied' if file.copied else 'renamed'} from {file.old_path}"
+    return text
+
+
+def _printable_target(lines: list[str]) -> str:
+    """A link target on one line: control characters (a newline in the target) escaped."""
+    target = "\n".join(lines)
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in target) or "(empty)"
 
 
 def _metadata_summary(file: FileDiff) -> str:
