@@ -212,3 +212,29 @@ def test_status_json_is_plain_json_without_escapes_from_the_terminal(hostile_rep
     )
     assert b"\x1b" not in result.stdout  # control characters are JSON-escaped
     assert json.loads(result.stdout)["chunks"]
+
+
+def test_demo_export_lists_findings_highest_severity_first(tmp_path: Path) -> None:
+    root = build_demo(tmp_path / "demo")
+    result = subprocess.run(
+        [sys.executable, "-m", "reviewtui", "export", "--no-llm"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=True,
+    )
+    text = result.stdout
+    table = text[text.index("## Checks, highest severity first") : text.index("## Sections")]
+    severities = [
+        row.split("|")[1].strip()
+        for row in table.splitlines()
+        if row.startswith("| ") and "---" not in row
+    ][1:]
+    assert severities and severities[0] == "high"
+    order = {"high": 0, "medium": 1, "low": 2}
+    assert [order[s] for s in severities] == sorted(order[s] for s in severities)
+    assert "`eval-subset` | `src/dr/evaluate.py:45`" in table
+    assert (
+        "While you work:" not in text
+    )  # the agent's convention belongs to the prompt, not the export

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from reviewtui.core.models import WORKTREE, Chunk, Request, Section
+from reviewtui.core.agentdoc import SPEC_CONVENTION
+from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Request, Section
 
 if TYPE_CHECKING:
     from reviewtui.core.checks import LedgerEntry
@@ -214,6 +215,7 @@ def export_markdown(session: ReviewSession) -> str:
     parts = [
         _export_header(session),
         _export_summary(session),
+        _export_findings(session),
         _export_sections(session),
         _export_unlinked(session),
         _export_missing(session),
@@ -256,6 +258,34 @@ def _export_summary(session: ReviewSession) -> str:
             f"| *Unlinked changes* | {unlinked.chunks} | {unlinked.approved} | {unlinked.flagged} | {unlinked.pending} |"
         )
     return "## Summary\n\n" + "\n".join(rows) + "\n"
+
+
+def _export_findings(session: ReviewSession) -> str:
+    """Every finding of the checks, highest severity first (risk-first order), before the sections."""
+    rows = []
+    for chunk in session.ordered_chunks("risk"):
+        for flag in session.flags_of(chunk.id):
+            line = flag.line or chunk.new_start or chunk.old_start
+            section = session.section_of(chunk.id)
+            where = _inline(section.title) if section else "*unlinked*"
+            rows.append(
+                (
+                    SEVERITY_RANK.get(flag.severity, 3),
+                    f"| {flag.severity} | `{flag.rule}` | `{_code_span(chunk.path)}:{line}` | {where} "
+                    f"| {_cell(flag.message)} | {session.decision(chunk.id).status} |",
+                )
+            )
+    if not rows:
+        return ""
+    rows.sort(key=lambda row: row[0])
+    header = "| severity | rule | where | section | finding | decision |\n| --- | --- | --- | --- | --- | --- |"
+    return (
+        "## Checks, highest severity first\n\n"
+        + header
+        + "\n"
+        + "\n".join(r for _, r in rows)
+        + "\n"
+    )
 
 
 def _export_sections(session: ReviewSession) -> str:
@@ -426,12 +456,6 @@ PROMPT_INTRO = (
     "keep everything else as it is, and stop when they are done.\n"
 )
 
-PROMPT_CONVENTION = (
-    "While you work: name the spec section or task id you implement in a commit trailer (`Spec: 2.1`) "
-    "and in a comment (`# spec: 2.1`) beside the code; stop at the spec's checkpoints; and list every "
-    "place where you deviate from the spec (values, data, evaluation) in your final message.\n"
-)
-
 
 def request_body(request: Request) -> str:
     """The request's text without the location the request dialog pre-fills (it is shown apart)."""
@@ -460,7 +484,7 @@ def requests_prompt(requests: Iterable[Request]) -> str:
                 _indent(fenced(request.code, "diff"), "   "),
             ]
         parts.append("\n".join(part) + "\n")
-    parts.append(PROMPT_CONVENTION)
+    parts.append("While you work:\n" + SPEC_CONVENTION + "\n")
     return "\n".join(parts)
 
 
