@@ -586,15 +586,16 @@ def test_parse_patch_reads_hunks_by_count_and_rejects_garbage() -> None:
 def git_dir_state(git_dir: Path, objects: str = "objects" + os.sep) -> dict[str, tuple[int, int]]:
     """Every file and directory under a .git directory with its size and mtime (ns).
 
-    The mtime of an existing object or pack file is left out: when asked to write an object it
-    already has, git "freshens" it (utime) to protect it from gc; that writes no data, and on a
-    read-only repository it fails silently (see the read-only test).
+    The mtime of an existing object, pack file or shared index is left out: git "freshens" (utime)
+    an object it is asked to write again and a shared index it reads, to protect them from gc and
+    expiry; that writes no data, and on a read-only repository it fails silently (see the
+    read-only test).
     """
     state: dict[str, tuple[int, int]] = {}
     for path in git_dir.rglob("*"):
         info = path.lstat()
         name = str(path.relative_to(git_dir))
-        freshened = path.is_file() and name.startswith(objects)
+        freshened = path.is_file() and name.startswith((objects, "sharedindex."))
         state[name] = (info.st_size, 0 if freshened else info.st_mtime_ns)
     return state
 
@@ -655,6 +656,20 @@ def test_alternates_chain_and_odd_repository_paths(tmp_path: Path, history: GitR
     ]
     assert phase.files[0].old_size == 2
     assert {repo: git_dir_state(repo / ".git") for repo in states} == states
+
+
+def test_split_index_repository_writes_nothing(git_repo: GitRepo) -> None:
+    git_repo.git("config", "core.splitIndex", "true")
+    for index in range(5):
+        git_repo.write(f"f{index}.txt", f"{index}\n")
+    git_repo.commit("base")
+    git_repo.write("f0.txt", "staged\n")
+    git_repo.git("add", "f0.txt")
+    git_repo.write("new.txt", "new\n")
+    assert list((git_repo.root / ".git").glob("sharedindex.*"))
+    before = git_dir_state(git_repo.root / ".git")
+    assert paths(phase_of(git_repo, "HEAD")) == ["f0.txt", "new.txt"]
+    assert git_dir_state(git_repo.root / ".git") == before
 
 
 def test_linked_worktree_review_writes_nothing(tmp_path: Path, history: GitRepo) -> None:
