@@ -9,6 +9,10 @@ Hunks are read by the line counts of their `@@` header, never by guessing from a
 characters, so content that looks like a diff header (`--- x`, `diff --git`) cannot derail parsing.
 Lines are split on `\\n` only (form feeds and Unicode line separators stay inside their line), and a
 trailing `\\r` (CRLF) is dropped from each line's text.
+
+A patch that is not valid UTF-8 is parsed after decoding with `surrogateescape`; `replace_undecodable`
+then turns the kept bytes into U+FFFD per file and tells which files had them. A symlink's side of a
+FileDiff always carries SYMLINK_MODE, so consumers can tell a link target from a line of text.
 """
 
 from __future__ import annotations

@@ -466,10 +466,9 @@ def _reversed_warning(root: Path, base: str, head: str, left: str, right: str) -
 
 
 def _is_ancestor(root: Path, older: str, newer: str) -> bool:
-    result = _run(root, ("merge-base", "--is-ancestor", older, newer))
-    if result.returncode not in (0, 1):
-        raise ReviewError(f"git merge-base: {_first_error(result.stderr)}")
-    return result.returncode == 0
+    """Whether `older` is an ancestor of `newer` (False when git cannot tell, e.g. a shallow history:
+    the answer only decides a warning, both commits are already known to exist)."""
+    return _run(root, ("merge-base", "--is-ancestor", older, newer)).returncode == 0
 
 
 def resolve_commit(root: Path, revision: str) -> str:
