@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +244,50 @@ def test_source_segments_match_ast_get_source_segment(text: str) -> None:
     assert context.tree is not None
     for node in ast.walk(context.tree):
         assert context.source_segment(node) == ast.get_source_segment(text, node)
+
+
+TODO_SOURCE = '''"""Module docstring: TODO in a string is not a comment."""
+import os  # TODO: drop
+
+
+@decorator  # FIXME: decorator comment
+class Model(Base):  # HACK on the class line
+    """TODO inside a docstring."""
+
+    # TODO: between methods
+    def forward(self, x,  # TODO: in a signature
+                y):
+        text = """
+        # TODO: inside a triple-quoted string
+        """
+        if x:  # XXX on a header
+            return (1 +  # TODO: in brackets
+                    2)
+        else:  # TODO: on else
+            a = 1; b = 2  # TODO: after two statements
+        try:
+            pass
+        except ValueError:  # TODO: on except
+            pass
+        match x:
+            case 1:  # TODO: on a case
+                pass
+        value = 1 \\
+            + 2  # TODO: after a continuation
+        return f"{x} # TODO: in an f-string"
+# TODO: at column 0 inside the class
+    z = 3
+
+
+# TODO: at the end'''
+
+
+@pytest.mark.parametrize("text", [TODO_SOURCE, TODO_SOURCE.replace("\n", "\r\n"), "x = 1  # TODO"])
+def test_comments_found_around_their_lines_are_the_tokenizer_s(text: str) -> None:
+    pattern = re.compile(r"\b(TODO|FIXME|XXX|HACK)\b")
+    context = FileContext("src/m.py", text)
+    assert context.tree is not None
+    found = context.comments_matching(pattern)
+    whole = [(line, comment) for line, comment in FileContext("src/m.py", text).comments]
+    assert found == [(line, comment) for line, comment in whole if pattern.search(comment)]
+    assert len(found) >= 1

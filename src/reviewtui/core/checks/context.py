@@ -11,6 +11,7 @@ import ast
 import io
 import re
 import tokenize
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -198,6 +199,21 @@ class FileContext:
                 found.append((number, match.group(0).strip()))
         return found
 
+    def comments_matching(self, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
+        """The `comments` `pattern` finds something in, in file order. A Python file is not
+        tokenized whole: only the top-level statements (or stretches between them) whose lines the
+        pattern finds something in (a comment is part of its line)."""
+        if self.tree is None or "comments" in self.__dict__ or "\r" in self.text:
+            return [(line, text) for line, text in self.comments if pattern.search(text)]
+        lines = self.text.split("\n")  # the tokenizer's lines (no lone CR: checked above)
+        wanted = [number for number, line in enumerate(lines, 1) if pattern.search(line)]
+        found: list[tuple[int, str]] = []
+        for start, end in _segments_holding(self.tree, wanted, len(lines)):
+            for line, text in _python_comments("\n".join(lines[start - 1 : end])):
+                if pattern.search(text):
+                    found.append((line + start - 1, text))
+        return found
+
     @property
     def all_nodes(self) -> list[ast.AST]:
         """Every node of the tree in `ast.walk` order (operator and load/store markers left out)."""
@@ -361,6 +377,64 @@ def _mentions_dev(test: ast.AST) -> bool:
         ):
             return True
     return False
+
+
+def _segments_holding(tree: ast.Module, numbers: list[int], last: int) -> list[tuple[int, int]]:
+    """The (first, last) lines of the innermost statement, or stretch between two statements,
+    holding each of `numbers`: places where the tokenizer starts afresh (no open bracket, string or
+    continuation), as at the start of the file. In file order, each once."""
+    found: dict[tuple[int, int], None] = {}
+    for number in numbers:
+        found[_segment_holding(tree.body, number, 1, last)] = None
+    return sorted(found)
+
+
+def _segment_holding(
+    statements: list[ast.stmt], number: int, first: int, last: int
+) -> tuple[int, int]:
+    """Within lines `first`..`last` holding `statements` (in order), the innermost statement or
+    stretch between statements that holds line `number`."""
+    while True:
+        spans = _statement_spans(statements)
+        index = bisect_right([start for start, _end, _group in spans], number) - 1
+        if index < 0 or number > spans[index][1]:  # between statements (or before the first)
+            after = spans[index][1] + 1 if index >= 0 else first
+            before = spans[index + 1][0] - 1 if index + 1 < len(spans) else last
+            return after, before
+        start, end, group = spans[index]
+        inner = _child_statements(group[0]) if len(group) == 1 else []
+        if not inner:
+            return start, end
+        statements, first, last = inner, start, end
+
+
+def _statement_spans(statements: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
+    """(first line with decorators, last line, statements) in order; statements sharing a line
+    (`a = 1; b = 2`) make one span."""
+    spans: list[tuple[int, int, list[ast.stmt]]] = []
+    for statement in statements:
+        decorators = getattr(statement, "decorator_list", [])
+        start = min([statement.lineno, *(decorator.lineno for decorator in decorators)])
+        end = statement.end_lineno or statement.lineno
+        if spans and start <= spans[-1][1]:
+            previous = spans.pop()
+            spans.append((previous[0], max(previous[1], end), [*previous[2], statement]))
+        else:
+            spans.append((start, end, [statement]))
+    return spans
+
+
+def _child_statements(statement: ast.stmt) -> list[ast.stmt]:
+    """The statements directly inside a compound statement (bodies, handlers, cases), in order."""
+    found: list[ast.stmt] = []
+    pending: list[ast.AST] = list(ast.iter_child_nodes(statement))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.stmt):
+            found.append(node)
+        elif isinstance(node, ast.ExceptHandler | ast.match_case):
+            pending.extend(ast.iter_child_nodes(node))
+    return sorted(found, key=lambda child: (child.lineno, child.col_offset))
 
 
 def _python_comments(text: str) -> list[tuple[int, str]]:

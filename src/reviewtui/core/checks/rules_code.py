@@ -223,7 +223,7 @@ def check_todos(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """TODO/FIXME/XXX/HACK comments in code and config files."""
     if context.language not in CODE_LANGUAGES or not _has_todo_word(context.text):
         return
-    for line, comment in context.comments:
+    for line, comment in context.comments_matching(_TODO):
         match = _TODO.search(comment)
         if match:
             text = comment[match.start() :].strip()
