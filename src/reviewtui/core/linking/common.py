@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 from reviewtui.core.linking.terms import identifier_key
 
@@ -62,15 +63,15 @@ def common_terms(
     frequency: Counter[str] = Counter()
     chunks = 0
     common: set[str] = set()
+    seen: set[str] = set()
     for tokens in chunk_tokens:
         chunks += 1
-        terms: set[str] = set()
-        for token in tokens:
-            found = known_terms(token)
-            terms.update(found)
-            if found and project and identifier_key(token) in project:
-                common.update(found)
-        frequency.update(terms)
+        frequency.update(set(chain.from_iterable(map(known_terms, tokens))))
+        seen.update(tokens)
+    if project:
+        for token in seen:
+            if identifier_key(token) in project:
+                common.update(known_terms(token))
     if chunks >= MIN_CHUNKS:
         common.update(t for t, count in frequency.items() if count >= COMMON_SHARE * chunks)
     distinct = set(paths)

@@ -18,6 +18,10 @@ from reviewtui.core.models import Section, Spec
 
 MAX_QUERY_TERMS = 24
 """Only a chunk's rarest terms are scored (keeps 3,000 chunks × 200 sections under a second)."""
+WIDESPREAD_SHARE = 0.5
+WIDESPREAD_MIN = 50
+"""A term in more than half of the sections (and more than fifty) separates none of them: it gets
+no postings (it is still known, so it still counts as a spec term of a chunk)."""
 K1 = 1.2
 B = 0.75
 
@@ -71,11 +75,14 @@ class SectionIndex:
             frequency.update(document.keys())
         total = len(documents)
         self.rare_idf = math.log((total - 1 + 0.5) / 1.5 + 1) if total > 1 else 1.0
+        widespread = max(WIDESPREAD_SHARE * total, WIDESPREAD_MIN)
         for position, document in enumerate(documents):
             norm = K1 * (1 - B + B * lengths[position] / max(average, 1.0))
             for term, count in document.items():
                 idf = math.log((total - frequency[term] + 0.5) / (frequency[term] + 0.5) + 1)
                 self.idf[term] = idf
+                if frequency[term] > widespread:
+                    continue
                 weight = idf * count * (K1 + 1) / (count + norm) * self.boost[position]
                 if weight > 0:
                     self.postings.setdefault(term, {})[position] = weight

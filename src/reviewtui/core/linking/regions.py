@@ -11,6 +11,7 @@ Rules, by where the marker sits:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from reviewtui.core.linking.references import BARE_ID, MARKER_WORDS, SectionRefs
@@ -93,9 +94,13 @@ def _body_end(lines: list[str], start: int, indent: int) -> int:
 def marker_regions(text: str, refs: SectionRefs) -> list[MarkerRegion]:
     """All marker regions of one file's text, in line order."""
     lines = text.splitlines()
+    candidates = _candidate_lines(lines)
+    if not candidates:
+        return []
     opening_end = _opening_block_end(lines)
     regions: list[MarkerRegion] = []
-    for index, line in enumerate(lines):
+    for index in candidates:
+        line = lines[index]
         ids = _line_ids(line, refs)
         if not ids:
             continue
@@ -110,6 +115,26 @@ def marker_regions(text: str, refs: SectionRefs) -> list[MarkerRegion]:
                 MarkerRegion(index + 1, _body_end(lines, index, _indent(line)) + 1, ids, index + 1)
             )
     return regions
+
+
+def _candidate_lines(lines: list[str]) -> list[int]:
+    """Indexes of the lines that hold a marker word or a bare id, found with one search over the
+    whole text (most files have none, and a regex per line is the cost of a large phase)."""
+    text = "\n".join(lines)
+    lowered = text.lower()
+    found: set[int] = set()
+    for word in MARKER_WORDS:
+        position = lowered.find(word)
+        while position >= 0:
+            found.add(position)
+            position = lowered.find(word, position + 1)
+    found.update(match.start() for match in BARE_ID.finditer(text))
+    if not found:
+        return []
+    starts = [0]
+    for index, line in enumerate(lines[:-1]):
+        starts.append(starts[index] + len(line) + 1)
+    return sorted({bisect_right(starts, offset) - 1 for offset in found})
 
 
 def _blank_between(lines: list[str], start: int, end: int) -> bool:

@@ -180,12 +180,16 @@ class LinkContext:
 
     def prepare(self, chunks: list[Chunk], file_texts: dict[str, str]) -> None:
         """Tokenise every chunk once and find the terms common to this review."""
+        distinct: set[str] = set()
         for chunk in chunks:
-            self.chunk_tokens[chunk.id] = _chunk_tokens(chunk)
+            tokens = self.chunk_tokens[chunk.id] = _chunk_tokens(chunk)
+            distinct.update(tokens)
+        for token in distinct.difference(self.term_cache):
+            self.known_terms(token)
         self.common = common_terms(
             (tokens.keys() for tokens in self.chunk_tokens.values()),
             (chunk.path for chunk in chunks),
-            self.known_terms,
+            self.term_cache.__getitem__,
             self.path_terms,
             project_keys(file_texts),
         )
@@ -390,8 +394,9 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     weighs 1 + ln(count)), its symbol and its path (weighted more)."""
     tokens = context.tokens(chunk)
     cache = context.term_cache
-    for token in set(tokens).difference(cache):
-        context.known_terms(token)
+    for token in tokens:
+        if token not in cache:
+            context.known_terms(token)
     query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
     for term in GENERIC_TERMS.intersection(query):
         query[term] = GENERIC_WEIGHT
@@ -413,6 +418,9 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     return query
 
 
+_NO_POSTINGS: dict[int, float] = {}
+
+
 def matched_content_terms(
     chunk: Chunk, context: LinkContext, query: dict[str, float], position: int
 ) -> int:
@@ -421,7 +429,9 @@ def matched_content_terms(
     path_terms = set(context.path_terms(chunk.path))
     postings = context.index.postings
     shared = [
-        term for term in query if position in postings.get(term, {}) and term not in GENERIC_TERMS
+        term
+        for term in query
+        if term not in GENERIC_TERMS and position in postings.get(term, _NO_POSTINGS)
     ]
     if not path_terms.intersection(shared):
         return len(shared)

@@ -155,16 +155,28 @@ def _test_chunk(
 def _files(
     chunks: list[Chunk], confident: list[Chunk], decided: Decided, label: Labeler, found: dict
 ) -> None:
-    by_file: dict[str, list[str]] = {}
+    by_file: dict[str, Counter[str]] = {}
     for chunk in confident:
-        by_file.setdefault(chunk.path, []).append(_section(decided, chunk))
+        by_file.setdefault(chunk.path, Counter())[_section(decided, chunk)] += 1
     for chunk in chunks:
-        others = list(by_file.get(chunk.path, []))
-        if decided.get(chunk.id, (None, 0))[0] is not None:
-            others.remove(_section(decided, chunk))
-        target = _majority(others, FILE_AGREEMENT) if len(others) >= 2 else None
+        counts = by_file.get(chunk.path)
+        if counts is None:
+            continue
+        own = decided.get(chunk.id, (None, 0))[0]
+        target = _file_majority(counts, own)
         if target is not None:
             detail = f"other chunks of {chunk.path} are linked to {label(target)}"
             found.setdefault(chunk.id, []).append(
                 (target, Evidence("structure", detail, SAME_FILE))
             )
+
+
+def _file_majority(counts: Counter[str], own: str | None) -> str | None:
+    """The section most of a file's other confident chunks agree on (at least two of them)."""
+    total = sum(counts.values()) - (1 if own is not None else 0)
+    if total < 2:
+        return None
+    section_id, count = max(
+        ((s, n - (1 if s == own else 0)) for s, n in counts.items()), key=lambda pair: pair[1]
+    )
+    return section_id if count / total >= FILE_AGREEMENT else None
