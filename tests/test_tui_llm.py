@@ -6,6 +6,7 @@ The real app opens a real repo; the real anthropic SDK talks to the local `LLMSe
 from __future__ import annotations
 
 import difflib
+import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
+from reviewtui.core.llm.linking import link_candidates, suggest_links
 from reviewtui.core.models import Chunk, Request
 from reviewtui.core.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
@@ -22,6 +24,7 @@ from reviewtui.tui.screens.draft import DraftScreen
 from reviewtui.tui.screens.review import ReviewScreen
 from reviewtui.tui.widgets.diff_view import DiffView
 from reviewtui.tui.widgets.explanation import ExplanationPanel
+from reviewtui.tui.widgets.outline import SpecOutline
 from tests.gitrepo import GitRepo
 from tests.llm_server import LLMServer, Reply
 from tests.llm_support import build_repo, llm_env
@@ -43,8 +46,20 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMServer]:
 
 
 @pytest.fixture
-def repo(git_repo: GitRepo) -> Path:
-    return build_repo(git_repo)
+def repo(git_repo: GitRepo, server: LLMServer) -> Path:
+    """The LLM test repo, its LLM linking picks already cached (the app sends no linking help when
+    it opens), so each test here sees only the requests it makes."""
+    root = build_repo(git_repo)
+    session = ReviewSession.open(root)
+    answer = [{"chunk": c.id, "section": None, "reason": "glue"} for c in link_candidates(session)]
+    server.queue(Reply(text=json.dumps({"links": answer})))
+    assert not suggest_links(session).errors
+    server.requests.clear()
+    return root
+
+
+def notifications(app: App) -> list[str]:
+    return [notification.message for notification in app._notifications]
 
 
 @asynccontextmanager
@@ -196,6 +211,70 @@ async def test_auto_explain_prefetch_and_the_cache_on_reopening(
         await settle(app, pilot)
         assert panel.status_text.startswith("not sent: .env") and panel.body_text == ""
     assert len(server.requests) == sent
+
+
+# --------------------------------------------------------------------------- linking help
+
+
+def glue_repo(git_repo: GitRepo) -> tuple[Path, str, str]:
+    """The LLM test repo plus a file the lexical linker cannot place; returns (root, the glue
+    chunk's id, the linking answer that puts it under 4 Evaluation and nothing else anywhere)."""
+    root = build_repo(git_repo)
+    git_repo.write("src/glue.py", "VERSION = 1\n")
+    probe = ReviewSession.open(root)
+    glue = next(chunk for chunk in probe.chunks if chunk.path == "src/glue.py")
+    assert probe.link(glue.id).section_id is None
+    answer = [
+        {"chunk": c.id, "section": "4-evaluation" if c is glue else None, "reason": "glue"}
+        for c in link_candidates(probe)
+    ]
+    return root, glue.id, json.dumps({"links": answer})
+
+
+async def test_link_help_runs_in_the_background_and_relinks_the_lists(
+    server: LLMServer, git_repo: GitRepo
+) -> None:
+    root, glue, answer = glue_repo(git_repo)
+    gate = threading.Event()
+    server.queue(Reply(text=answer, gate=gate))
+    async with review(root) as (app, pilot):
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        first = screen.navigator.chunk_id
+        await pilot.press("j")  # the answer is held back: the app stays usable meanwhile
+        assert screen.navigator.chunk_id != first
+        assert app.session.link(glue).section_id is None
+        gate.set()
+        await settle(app, pilot)
+        assert app.session.link(glue).section_id == "4-evaluation"
+        assert app.session.link(glue).evidence[-1].kind == "llm"
+        assert glue in [c.id for c in screen.navigator.chunks_of("4-evaluation")]
+        label = str(screen.query_one(SpecOutline)._section_nodes["4-evaluation"].label)
+        assert label.startswith("4 Evaluation  1")
+        assert "LLM linked 1 chunk." in notifications(app)
+        assert len(server.requests) == 1 and "src/glue.py" in server.requests[0].prompt_text
+
+
+async def test_no_llm_sends_no_link_help(server: LLMServer, git_repo: GitRepo) -> None:
+    root, glue, answer = glue_repo(git_repo)
+    server.queue(Reply(text=answer))
+    async with review(root, no_llm=True) as (app, pilot):
+        await settle(app, pilot)
+        assert app.session.link(glue).section_id is None
+    assert server.requests == []
+
+
+async def test_quitting_cancels_the_link_help(server: LLMServer, git_repo: GitRepo) -> None:
+    root, glue, answer = glue_repo(git_repo)
+    gate = threading.Event()
+    server.queue(Reply(text=answer, gate=gate))
+    async with review(root) as (app, pilot):
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("q")
+    assert screen._link_cancel.is_set()
+    gate.set()
+    assert ReviewSession.open(root, no_llm=True).link(glue).section_id is None
 
 
 class PanelHost(App[None]):

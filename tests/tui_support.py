@@ -102,10 +102,10 @@ async def type_and_enter(pilot: Pilot[Any], text: str) -> None:
 
 @asynccontextmanager
 async def review(
-    root: Path, size: tuple[int, int] = (120, 40)
+    root: Path, size: tuple[int, int] = (120, 40), phase: str | None = None
 ) -> AsyncIterator[tuple[ReviewApp, Pilot[Any]]]:
-    """Run the app on `root` until the review screen is up."""
-    app = ReviewApp(root)
+    """Run the app on `root` (spec phase `phase`, default inferred) until the review screen is up."""
+    app = ReviewApp(root, phase=phase)
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

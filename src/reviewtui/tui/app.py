@@ -66,12 +66,16 @@ class ReviewApp(App[int]):
         range_text: str | None = None,
         specs: list[str] | None = None,
         no_llm: bool = False,
+        *,
+        phase: str | None = None,
     ) -> None:
         super().__init__()
         self.repo = repo
         self.range_text = range_text
         self.specs = specs
         self.no_llm = no_llm
+        self.phase = phase
+        """The spec phase under review (`--phase`); None: the config's, else inferred."""
         self.session: ReviewSession | None = None
         self.error: str | None = None
         self._cancel = threading.Event()
@@ -96,6 +100,7 @@ class ReviewApp(App[int]):
                 self.specs,
                 no_llm=self.no_llm,
                 lock=True,
+                spec_phase=self.phase,
                 progress=self._report_progress,
                 cancel=self._cancel,
             )
@@ -147,9 +152,18 @@ class ReviewApp(App[int]):
                 )
 
 
-def run_app(repo: Path, range_text: str | None, specs: list[str] | None, no_llm: bool) -> int:
-    """Run the review app; 0 when it ends normally, 1 (message on stderr) when the review cannot open."""
-    app = ReviewApp(repo, range_text, specs, no_llm)
+def run_app(
+    repo: Path,
+    range_text: str | None,
+    specs: list[str] | None,
+    no_llm: bool,
+    *,
+    phase: str | None = None,
+) -> int:
+    """Run the review app; 0 when it ends normally, 1 (message on stderr) when the review cannot open.
+
+    `phase` is the spec phase under review (`--phase`); None: the config's, else inferred."""
+    app = ReviewApp(repo, range_text, specs, no_llm, phase=phase)
     app.run()
     app.close_session()
     if app.error is not None:

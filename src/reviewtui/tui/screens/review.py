@@ -2,11 +2,15 @@
 
 The screen is thin: it turns keys into calls on the `ReviewSession` (which saves every decision
 before returning) and on the `ReviewNavigator` (where the reviewer is), then redraws the widgets.
+With an LLM available, it asks for linking help once in the background when it opens (chunks the
+lexical linker left unlinked or unsure); the picks are merged on the UI thread and the lists redrawn.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -14,13 +18,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
 
+from reviewtui.core.llm.explain import client_for
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
-from reviewtui.tui.screens.coverage import CoverageScreen
+from reviewtui.tui.screens.coverage import CoverageChoice, CoverageScreen
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.filter import FilterScreen
 from reviewtui.tui.screens.help import HelpScreen
@@ -38,6 +44,7 @@ from reviewtui.tui.widgets.requirement import RequirementPanel
 from reviewtui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from reviewtui.core.llm.linking import LinkHelp
     from reviewtui.core.session import ReviewSession
 
 
@@ -69,6 +76,12 @@ class ReviewScreen(Screen[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
+    @dataclass
+    class LinksSuggested(Message):
+        """The LLM's linking help came back (sent from the linking thread)."""
+
+        help: LinkHelp
+
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual reads it
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - Textual reads it
 
@@ -83,6 +96,8 @@ class ReviewScreen(Screen[None]):
         """Counts decisions and requests made here (the status line is redrawn when it moves)."""
         self._shown: dict[str, object] = {}
         """What each panel shows now, as a comparable key."""
+        self._link_cancel = threading.Event()
+        """Set when the screen goes away: the LLM linking help stops sending."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -105,6 +120,42 @@ class ReviewScreen(Screen[None]):
         self.query_one(DiffView).focus()
         for warning in self.session.warnings:
             self.notify(clean_line(warning), severity="warning", markup=False, timeout=8)
+        self._start_link_help()
+
+    def on_unmount(self) -> None:
+        self._link_cancel.set()
+
+    # ------------------------------------------------------------------ LLM linking help
+
+    def _start_link_help(self) -> None:
+        """Ask the LLM to link the unsure chunks, in the background (nothing without a key)."""
+        if not self.session.settings.llm.link_help:
+            return
+        if not client_for(self.session).available:
+            return
+        self._suggest_links(self._link_cancel)
+
+    @work(thread=True, exclusive=True, group="llm-links", exit_on_error=False)
+    def _suggest_links(self, cancel: threading.Event) -> None:
+        from reviewtui.core.llm.linking import suggest_links
+
+        help_ = suggest_links(self.session, cancel=cancel)
+        if not cancel.is_set():
+            self.post_message(self.LinksSuggested(help_))
+
+    @on(LinksSuggested)
+    def _links_suggested(self, event: LinksSuggested) -> None:
+        help_ = event.help
+        changed = self.session.merge_llm_links(help_)
+        if changed:
+            self.rebuild()  # the chunk in view stays in view, in its new section
+            self.query_one(SpecOutline).refresh_counts()
+            count = len(changed)
+            self.notify(f"LLM linked {count} chunk{'s' if count != 1 else ''}.", timeout=4)
+        if help_.errors and help_.errors != ["cancelled"]:
+            message = f"LLM linking help: {clean_line(help_.errors[0])}"
+            self.notify(message, severity="warning", markup=False, timeout=6)
+        self.redraw()
 
     # ------------------------------------------------------------------ drawing
 
@@ -163,8 +214,10 @@ class ReviewScreen(Screen[None]):
         flags = self.session.flags_of(chunk.id) if chunk else []
         if self._changed("diff", chunk.id if chunk else None):
             self.query_one(DiffView).show_chunk(chunk, flags)
-            self.query_one("#chunk-title", Label).update(Content(chunk_title(chunk)), layout=False)
             self.query_one(ExplanationPanel).show_chunk(self.session, chunk)
+        past = self.session.coverage.past_checkpoint.get(chunk.id) if chunk else None
+        if self._changed("title", (chunk.id if chunk else None, past)):
+            self.query_one("#chunk-title", Label).update(chunk_title(chunk, past), layout=False)
         link = self.session.link(chunk.id) if chunk else None
         evidence = [(e.kind, e.detail) for e in link.evidence] if link else []
         if self._changed(
@@ -362,9 +415,11 @@ class ReviewScreen(Screen[None]):
         self.app.push_screen(RequestQueueScreen(self.session), closed)
 
     def action_coverage(self) -> None:
-        def chosen(section: str | None) -> None:
-            if section is not None:
-                self.navigator.select_group(self._group_with_chunks(section))
+        def chosen(choice: CoverageChoice | None) -> None:
+            if choice is not None and choice.chunk is not None:
+                self.go_to_chunk(choice.chunk)
+            elif choice is not None and choice.section is not None:
+                self.navigator.select_group(self._group_with_chunks(choice.section))
                 self.redraw()
 
         self.app.push_screen(CoverageScreen(self.session), chosen)
@@ -372,16 +427,20 @@ class ReviewScreen(Screen[None]):
     def action_ledger(self) -> None:
         def chosen(chunk_id: str | None) -> None:
             if chunk_id is not None:
-                if (
-                    self.navigator.filter.active
-                    and self.session.chunk(chunk_id) not in self.navigator.visible
-                ):
-                    self.navigator.clear_filter()
-                    self._generation += 1
-                self.navigator.select_chunk(chunk_id)
-                self.redraw()
+                self.go_to_chunk(chunk_id)
 
         self.app.push_screen(LedgerScreen(self.session), chosen)
+
+    def go_to_chunk(self, chunk_id: str) -> None:
+        """Show one chunk (the filter is cleared when it hides it)."""
+        if (
+            self.navigator.filter.active
+            and self.session.chunk(chunk_id) not in self.navigator.visible
+        ):
+            self.navigator.clear_filter()
+            self._generation += 1
+        self.navigator.select_chunk(chunk_id)
+        self.redraw()
 
     def action_help(self) -> None:
         groups: list[tuple[str, Iterable[BindingType]]] = [
@@ -405,10 +464,20 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self.notify, message, markup=False, timeout=6)
 
 
-def chunk_title(chunk: Chunk | None) -> str:
-    """`src/data.py:40-51 · load_data · +12 −0 · added`."""
+def chunk_title(chunk: Chunk | None, past: str | None = None) -> Content:
+    """`src/data.py:40-51 · load_data · +12 −0 · added`, led by `⏭ past checkpoint (phase 2)` when
+    the chunk implements a later spec phase than the one under review."""
     if chunk is None:
-        return ""
+        return Content("")
+    text = Content(chunk_location_line(chunk))
+    if past is None:
+        return text
+    mark = Content.styled(f"⏭ past checkpoint (phase {clean_line(past)})", "bold $warning")
+    return Content.assemble(mark, (" · ", "$text-muted"), text)
+
+
+def chunk_location_line(chunk: Chunk) -> str:
+    """The chunk's location, definition, counts, change and commits, one line."""
     parts = [clean_line(chunk.location)]
     if chunk.symbol:
         parts.append(clean_line(chunk.symbol))

@@ -1,7 +1,8 @@
 """Provides `ChunkList`: one line per chunk of the group on screen.
 
 A line reads `✓ ▲2 data.py · load_data  +12 −0`: decision mark, flag count (coloured by the worst
-severity), file name, enclosing definition and added/removed counts. It is an `OptionList`, so thousands of chunks cost nothing.
+severity), `⏭2` when the chunk is past the spec phase's checkpoint (code for phase 2), file name,
+enclosing definition and added/removed counts. It is an `OptionList`, so thousands of chunks cost nothing.
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ DECISION_MARKS = {
 SEVERITY_STYLES = {"high": "$error", "medium": "$warning", "low": "$text-muted"}
 
 
-def chunk_line(chunk: Chunk, status: str, flags: list[Flag]) -> Content:
-    """The one-line summary of a chunk, as plain content with styled marks."""
+def chunk_line(chunk: Chunk, status: str, flags: list[Flag], past: str | None = None) -> Content:
+    """The one-line summary of a chunk, as plain content with styled marks (`past`: the later
+    spec phase the chunk belongs to, when it is past the checkpoint)."""
     mark, mark_style = DECISION_MARKS.get(status, ("?", ""))
     name = clean_line(chunk.path.rsplit("/", 1)[-1])
     parts: list[str | tuple[str, str]] = [(mark, f"bold {mark_style}"), " "]
     if flags:
         worst = min(flags, key=lambda flag: SEVERITY_RANK.get(flag.severity, 3))
         parts += [(f"▲{len(flags)}", f"bold {SEVERITY_STYLES[worst.severity]}"), " "]
+    if past is not None:
+        parts += [(f"⏭{clean_line(past)}", "bold $secondary"), " "]
     parts.append(name)
     if chunk.symbol:
         parts += [(" · ", "$text-muted"), (clean_line(chunk.symbol), "$accent")]
@@ -81,7 +85,9 @@ class ChunkList(OptionList):
 
     @staticmethod
     def _option(session: ReviewSession, chunk: Chunk) -> Option:
-        line = chunk_line(chunk, session.decision(chunk.id).status, session.flags.get(chunk.id, []))
+        status = session.decision(chunk.id).status
+        past = session.coverage.past_checkpoint.get(chunk.id)
+        line = chunk_line(chunk, status, session.flags.get(chunk.id, []), past)
         return Option(line, id=chunk.id)
 
     @on(OptionList.OptionHighlighted)

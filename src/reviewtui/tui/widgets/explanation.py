@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -87,6 +88,8 @@ class ExplanationPanel(VerticalScroll):
         self._cancel = threading.Event()
         self._prefetch_cancel = threading.Event()
         self._status_text = ""
+        self._body_source = ""
+        """The markdown last given to the body (streamed pieces are not counted)."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="explanation-status", markup=False)
@@ -199,14 +202,24 @@ class ExplanationPanel(VerticalScroll):
         return " · ".join(parts), ""
 
     def _status(self, text: str, state: str = "") -> None:
-        self._status_text = clean_line(text)
-        self.query_one("#explanation-status", Static).update(self._status_text)
+        """Show the status line; the screen is laid out again only when its height may change."""
+        line = clean_line(text)
+        status = self.query_one("#explanation-status", Static)
+        width = status.content_size.width
+        one_row = bool(width) and max(cell_len(line), cell_len(self._status_text)) <= width
+        if line != self._status_text or not one_row:
+            status.update(line, layout=not one_row)
+        self._status_text = line
         for name in ("-error", "-partial"):
             self.set_class(name == state, name)
 
     def _show_text(self, text: str) -> None:
+        cleaned = clean_block(text)
+        if not cleaned and self.has_class("-empty") and not self._body_source:
+            return  # nothing shown, nothing to show: the Markdown widget is left alone
+        self._body_source = cleaned
         self.set_class(not text, "-empty")
-        self.query_one("#explanation-body", Markdown).update(clean_block(text))
+        self.query_one("#explanation-body", Markdown).update(cleaned)
 
     # ------------------------------------------------------------------ streaming
 

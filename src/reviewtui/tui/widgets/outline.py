@@ -1,7 +1,8 @@
 """Provides `SpecOutline`: the spec's section tree with per-section chunk counts and review marks.
 
 Each label reads `2.1 Source  3 ✓1 ×1`: chunks of the section and its subsections, approved,
-flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase.
+flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase, and
+`!… missing` a section of the spec phase under review that has no code (from the session's coverage).
 A last entry, "Unlinked changes", holds the chunks that belong to no section.
 """
 
@@ -79,9 +80,10 @@ class SpecOutline(Tree[str]):
     def refresh_counts(self) -> None:
         """Recompute every label's counts and marks from the session."""
         totals = self._totals()
+        missing = {item.section_id for item in self.session.coverage.missing}
         for section in self.session.spec.sections:
             self._section_nodes[section.id].set_label(
-                self._label(section.title, totals[section.id])
+                self._label(section.title, totals[section.id], section.id in missing)
             )
         self._section_nodes[UNLINKED].set_label(self._label("Unlinked changes", totals[UNLINKED]))
 
@@ -100,8 +102,12 @@ class SpecOutline(Tree[str]):
         return totals
 
     @staticmethod
-    def _label(title: str, totals: Totals) -> Text:
+    def _label(title: str, totals: Totals, missing: bool = False) -> Text:
         label = Text(clean_line(title), no_wrap=True, overflow="ellipsis")
+        if missing:  # the mark leads, so a long title cut by the sidebar still shows it
+            label = Text.assemble(("! ", "bold red"), label, ("  missing", "bold red"))
+            label.no_wrap, label.overflow = True, "ellipsis"
+            return label
         if totals.chunks == 0:
             label.append("  ∅", style="dim")
             return label

@@ -1,10 +1,12 @@
-"""Provides `StatusBar`: the top line with the phase range, review progress, order and filter."""
+"""Provides `StatusBar`: the top line with the phase range, review progress, the spec phase under
+review (`Phase 1 of the spec`, dropped when the line is too narrow for it), order and filter."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.events import Resize
 from textual.widgets import Static
 
 from reviewtui.tui.navigation import ReviewNavigator
@@ -24,7 +26,17 @@ def progress_text(session: ReviewSession) -> str:
     )
 
 
-def status_content(session: ReviewSession, navigator: ReviewNavigator) -> Content:
+def spec_phase_text(session: ReviewSession) -> str | None:
+    """`Phase 1 of the spec` when the spec declares phases and one is under review."""
+    report = session.coverage.phase_report
+    if report is None or report.phase is None:
+        return None
+    return f"{clean_line(report.phase.label)} of the spec"
+
+
+def status_content(
+    session: ReviewSession, navigator: ReviewNavigator, *, with_phase: bool = True
+) -> Content:
     """The whole status line."""
     parts: list[str | tuple[str, str]] = [
         ("reviewtui ", "bold $accent"),
@@ -34,6 +46,9 @@ def status_content(session: ReviewSession, navigator: ReviewNavigator) -> Conten
         "  ",
         (progress_text(session), "bold"),
     ]
+    spec_phase = spec_phase_text(session) if with_phase else None
+    if spec_phase is not None:
+        parts += ["  ", (spec_phase, "$secondary")]
     if navigator.order == "risk":
         parts += ["  ", ("risk first", "bold $warning")]
     if navigator.filter.active:
@@ -44,5 +59,23 @@ def status_content(session: ReviewSession, navigator: ReviewNavigator) -> Conten
 class StatusBar(Static):
     """One line at the top of the review screen."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._lines: tuple[Content, Content] | None = None
+        """The line with and without the spec phase."""
+
     def show(self, session: ReviewSession, navigator: ReviewNavigator) -> None:
-        self.update(status_content(session, navigator), layout=False)
+        full = status_content(session, navigator)
+        self._lines = (full, status_content(session, navigator, with_phase=False))
+        self._fit()
+
+    def on_resize(self, _event: Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the full line, or the one without the spec phase when it would be cut."""
+        if self._lines is None:
+            return
+        full, short = self._lines
+        width = self.content_size.width
+        self.update(full if not width or full.cell_length <= width else short, layout=False)
