@@ -207,3 +207,47 @@ def test_checkpoint_task_is_not_missing(tmp_path: Path) -> None:
     assert phases[0].checkpoint == "all tests pass"
     report = review_phase(spec, phases, links_to(None), selected="1")
     assert report.missing == ["1.1"]
+
+
+CITED_STYLE = """\
+# Replication
+
+## 1 Data
+
+### 1.1 Source
+
+### 1.2 Preprocessing
+
+### 1.3 Splits
+
+## 2 Model
+
+## 3 Training
+
+## 6 Phases
+
+### Phase 1: data and model
+
+Covers sections 1 (Data) and 2 (Model).
+
+- [x] T01 Download the corpus (1.1) in `src/data.py`
+- [x] T02 Tokenize as 1.2 says
+- [ ] T03 Hold out the dev split of 1.3
+- [x] T05 The bi-encoder (2) in `src/model.py`
+- [x] T06 Unit tests in `tests/test_model.py`
+
+**Checkpoint 1:** stop here.
+
+### Phase 2: training
+
+- [ ] T07 The training loop (3)
+"""
+
+
+def test_a_section_cited_by_a_task_with_code_is_not_missing(tmp_path: Path) -> None:
+    spec = parse(tmp_path, CITED_STYLE)
+    report = review_phase(spec, parse_phases(spec), links_to("T01", "T02", "T05", "T05"))
+    assert report.phase is not None and report.phase.number == "1"
+    # 1.1, 1.2 and 2 are implemented through the tasks that cite them; only the splits (1.3 and
+    # the task citing it) and the tests have no code
+    assert report.missing == ["13-splits", "T03", "T06"]
