@@ -251,3 +251,8 @@ def test_a_section_cited_by_a_task_with_code_is_not_missing(tmp_path: Path) -> N
     # 1.1, 1.2 and 2 are implemented through the tasks that cite them; only the splits (1.3 and
     # the task citing it) and the tests have no code
     assert report.missing == ["13-splits", "T03", "T06"]
+
+
+def test_a_numbered_checkpoint_keeps_only_its_text(tmp_path: Path) -> None:
+    phases = parse_phases(parse(tmp_path, CITED_STYLE))
+    assert phases[0].checkpoint == "stop here"

@@ -149,7 +149,9 @@ def _prefer_task_candidate(
     context: LinkContext,
 ) -> tuple[tuple[float, int, str], list[Evidence]]:
     """When a heading that describes (not contains) a task wins, the task with enough evidence of its
-    own takes the link, keeping the heading's evidence: tasks are the units of work and coverage."""
+    own takes the link, keeping the heading's evidence: tasks are the units of work and coverage.
+    A heading that explicit evidence names (a `Spec: 1.1` trailer) only yields to a task that
+    cites or back-links to it."""
     section = context.spec.get(best[2])
     if section is None or section.kind == "task":
         return best, evidence

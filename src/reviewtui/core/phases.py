@@ -32,7 +32,7 @@ _LIST_PHASE = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?(?:\*\*|__)?\s*((?:phase|milestone|stage)\b.*)$",
     re.IGNORECASE,
 )
-_CHECKPOINT = re.compile(r"check\s*-?point\W*(.*)$", re.IGNORECASE)
+_CHECKPOINT = re.compile(r"check\s*-?point(?:\s*\d+[a-z]?\b)?\W*(.*)$", re.IGNORECASE)
 _REF_TOKEN = re.compile(r"#([\w-]+)|\b([A-Z]{1,4}-?\d{1,4}|\d+(?:\.\d+)*)\b")
 _STORY = re.compile(r"\buser\s+story\s*(\d+)", re.IGNORECASE)
 _ANCHOR = re.compile(r"\]\(#([\w-]+)\)")
