@@ -108,18 +108,18 @@ class FileContext:
     language: str = ""
     lines: list[str] = field(default_factory=list)
     _owners: dict[ast.AST, FunctionNode | None] = field(
-        default_factory=dict, init=False, repr=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
     """Node -> itself if a function, else the innermost function around it (filled as asked)."""
     _chains: dict[ast.AST | None, tuple[FunctionNode, ...]] = field(
-        default_factory=lambda: {None: ()}, init=False, repr=False
+        default_factory=lambda: {None: ()}, init=False, repr=False, compare=False
     )
     """Function -> it and the functions around it, innermost first."""
     _memo: dict[tuple[str, ast.AST | None], bool] = field(
-        default_factory=dict, init=False, repr=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
     """("dev" | "eval", function) and ("test", if-node) -> the answer, computed once."""
-    _facts: dict[str, object] = field(default_factory=dict, init=False, repr=False)
+    _facts: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Whole-file facts the rules asked for (`once`)."""
 
     def __post_init__(self) -> None:
@@ -201,8 +201,8 @@ class FileContext:
 
     def comments_matching(self, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
         """The `comments` `pattern` finds something in, in file order. A Python file is not
-        tokenized whole: only the top-level statements (or stretches between them) whose lines the
-        pattern finds something in (a comment is part of its line)."""
+        tokenized whole, only the innermost statements (or stretches between statements) holding a
+        line the pattern finds something in (a comment is part of its line): the same comments."""
         if self.tree is None or "comments" in self.__dict__ or "\r" in self.text:
             return [(line, text) for line, text in self.comments if pattern.search(text)]
         lines = self.text.split("\n")  # the tokenizer's lines (no lone CR: checked above)

@@ -163,8 +163,9 @@ def check_phase(
 ) -> tuple[dict[str, list[Flag]], Ledger]:
     """`run_checks` and the ledger together, sharing one parse of every file.
 
-    The cyclic garbage collector is paused meanwhile: the syntax trees are hundreds of thousands of
-    new objects that every collection would walk again, and the checks create no cycles."""
+    The cyclic garbage collector is paused meanwhile (its previous state restored after): the syntax
+    trees are hundreds of thousands of new objects that each collection would walk again; whatever
+    cyclic garbage the checks leave is collected once it resumes."""
     rules = active_rules(settings)
     with gc_paused():
         return _check_phase(chunks, files, spec, settings, rules)
