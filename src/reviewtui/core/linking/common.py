@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import chain
 
 from reviewtui.core.linking.terms import identifier_key
 
@@ -60,22 +59,42 @@ def common_terms(
     project: set[str],
 ) -> frozenset[str]:
     """Terms in most chunks, in most paths, or belonging to a token that is the project's name."""
-    frequency: Counter[str] = Counter()
-    chunks = 0
+    chunks = [set(tokens) for tokens in chunk_tokens]
     common: set[str] = set()
-    seen: set[str] = set()
-    for tokens in chunk_tokens:
-        chunks += 1
-        frequency.update(set(chain.from_iterable(map(known_terms, tokens))))
-        seen.update(tokens)
+    if len(chunks) >= MIN_CHUNKS:
+        common.update(_frequent_terms(chunks, known_terms, COMMON_SHARE * len(chunks)))
     if project:
-        for token in seen:
+        for token in set().union(*chunks):
             if identifier_key(token) in project:
                 common.update(known_terms(token))
-    if chunks >= MIN_CHUNKS:
-        common.update(t for t, count in frequency.items() if count >= COMMON_SHARE * chunks)
     distinct = set(paths)
     if len(distinct) >= MIN_PATHS:
         in_paths = Counter(term for path in distinct for term in set(path_terms(path)))
         common.update(t for t, count in in_paths.items() if count >= COMMON_SHARE * len(distinct))
     return frozenset(common)
+
+
+def _frequent_terms(
+    chunks: list[set[str]], known_terms: Callable[[str], tuple[str, ...]], needed: float
+) -> set[str]:
+    """Terms found in at least `needed` chunks. Counting tokens is cheap; a term's chunk count is at
+    most the sum of its tokens' counts, so only the few terms reaching `needed` that way are
+    counted exactly."""
+    token_count: Counter[str] = Counter()
+    for tokens in chunks:
+        token_count.update(tokens)
+    bound: Counter[str] = Counter()
+    sources: dict[str, list[str]] = {}
+    for token, count in token_count.items():
+        for term in known_terms(token):
+            bound[term] += count
+            sources.setdefault(term, []).append(token)
+    frequent: set[str] = set()
+    for term, most in bound.items():
+        if most < needed:
+            continue
+        tokens = sources[term]
+        count = most if len(tokens) == 1 else sum(1 for c in chunks if not c.isdisjoint(tokens))
+        if count >= needed:
+            frequent.add(term)
+    return frequent
