@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -473,7 +472,8 @@ def test_line_numbers_of_a_modified_file(git_repo: GitRepo) -> None:
     assert numbered[2:6] == [(" ", 9, 9), ("-", 10, None), ("+", None, 10), (" ", 11, 11)]
 
 
-def test_large_phase_resolves_quickly(git_repo: GitRepo) -> None:
+def test_large_phase_resolves_completely(git_repo: GitRepo) -> None:
+    """Size only; the time it takes is measured by bench/status.py, not asserted here."""
     for index in range(60):
         git_repo.write(f"pkg/mod_{index}.py", "".join(f"x_{index}_{i} = {i}\n" for i in range(200)))
     git_repo.commit("base")
@@ -487,12 +487,9 @@ def test_large_phase_resolves_quickly(git_repo: GitRepo) -> None:
         )
     git_repo.commit("the agent's phase")
     git_repo.write("pkg/extra.py", "".join(f"w = {i}\n" for i in range(500)))
-    started = time.perf_counter()
     phase = phase_of(git_repo, "HEAD~1")
-    elapsed = time.perf_counter() - started
     assert sum(file.added for file in phase.files) == 60 * 840 + 500
     assert sum(len(texts) for texts in phase.commits[0].added_lines.values()) == 60 * 840
-    assert elapsed < 3.0, f"{elapsed:.2f}s"
 
 
 def test_gitrange_imports_no_ui_library() -> None:
