@@ -374,9 +374,11 @@ def test_link_help_merges_into_the_links_and_is_reused_from_the_cache(
     assert opened.links[train.id].section_id is None
     assert [e.kind for e in opened.links[train.id].evidence] == ["manual"]
 
-    reopened = ReviewSession.open(root)
     before = len(server.requests)
-    again = suggest_links(reopened, cached_only=True)
+    reopened = ReviewSession.open(root)  # the cached pick is merged when the session opens
+    assert reopened.link(glue.id).section_id == "4-evaluation" and len(server.requests) == before
+    assert reopened.link(glue.id).evidence[-1].kind == "llm"
+    again = suggest_links(reopened, [reopened.chunk(glue.id)], cached_only=True)
     assert again.links[glue.id].section_id == "4-evaluation" and len(server.requests) == before
 
 
