@@ -275,7 +275,11 @@ def _infer(
 def implemented_sections(spec: Spec, links: dict[str, SectionLink]) -> set[str]:
     """Sections with code: those chunks link to, their ancestors, and the sections that a task
     with code cites or back-links to (`T01 … (1.1)` implements 1.1), with their ancestors."""
-    linked = {link.section_id for link in links.values() if link.section_id in spec}
+    linked = {
+        link.section_id
+        for link in links.values()
+        if link.section_id is not None and link.section_id in spec
+    }
     cited = backlinks(spec, SectionRefs.build(spec))
     found: set[str] = set()
     for section_id in linked:

@@ -93,8 +93,10 @@ def _frequent_terms(
     for term, most in bound.items():
         if most < needed:
             continue
-        tokens = sources[term]
-        count = most if len(tokens) == 1 else sum(1 for c in chunks if not c.isdisjoint(tokens))
+        spellings = sources[term]
+        count = (
+            most if len(spellings) == 1 else sum(1 for c in chunks if not c.isdisjoint(spellings))
+        )
         if count >= needed:
             frequent.add(term)
     return frequent
