@@ -188,3 +188,16 @@ async def test_tab_moves_focus_between_panes(toy: Path) -> None:
             await pilot.press("tab")
             seen.add(app.focused.id if app.focused else None)
         assert {"outline", "chunks"} <= seen
+
+
+async def test_moving_between_sections_keeps_the_diff_in_place(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        screen = screen_of(app)
+        diff = screen.query_one(DiffView)
+        place = diff.region
+        groups = set()
+        for _ in range(3):
+            await pilot.press("J")
+            groups.add(screen.navigator.group)
+            assert diff.region == place  # the requirement box has a fixed height
+        assert len(groups) == 3

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -57,6 +58,17 @@ class ChunkList(OptionList):
 
         chunk_list: ChunkList
         chunk_id: str
+
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+    """As in `OptionList`, but a move repaints only the two lines concerned (not the whole list)."""
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        super().watch_highlighted(new)
+        lines = self._line_cache  # read as is: refilling the list refreshes all of it anyway
+        for index in (old, new):
+            line = None if index is None else lines.index_to_line.get(index)
+            if line is not None:
+                self.refresh_lines(line, lines.heights.get(index, 1))
 
     def show(self, session: ReviewSession, chunks: list[Chunk], current: str | None) -> None:
         """Replace the lines with `chunks` and highlight `current`."""

@@ -43,7 +43,14 @@ class RequirementPanel(Static):
     """The linked section's spec text with the link's evidence."""
 
     def show_chunk(self, session: ReviewSession, chunk: Chunk | None) -> None:
-        self.update(requirement_content(session, chunk))
+        content = requirement_content(session, chunk)
+        width = self.content_size.width
+        same_height = bool(width) and self._height_at(content, width) == self.content_size.height
+        self.update(content, layout=not same_height)
+
+    @staticmethod
+    def _height_at(content: Content, width: int) -> int:
+        return len(content.wrap(width))
 
 
 def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
