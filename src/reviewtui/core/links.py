@@ -78,7 +78,7 @@ def noisy_or(scores: list[float]) -> float:
     """The chance that at least one of several independent signals is right."""
     miss = 1.0
     for score in scores:
-        miss *= 1.0 - min(max(score, 0.0), 0.99)
+        miss *= 1.0 - (0.99 if score > 0.99 else score if score > 0.0 else 0.0)
     return 1.0 - miss
 
 
@@ -131,9 +131,9 @@ def _inherited(section_id: str, candidates: Candidates, context: LinkContext) ->
         for ancestor in context.ancestors.get(section_id, [])
         for item in candidates.get(ancestor, [])
     ]
-    section = context.spec.get(section_id)
-    if section is not None and section.kind == "task":
-        for target in context.backlinks.get(section_id, []):
+    targets = context.backlinks.get(section_id)
+    if targets and (section := context.spec.get(section_id)) is not None and section.kind == "task":
+        for target in targets:
             found.extend(_explicit(candidates.get(target, [])))
     return found
 

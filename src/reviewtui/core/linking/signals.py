@@ -130,6 +130,8 @@ class LinkContext:
     chunk_tokens: dict[str, Counter[str]] = field(default_factory=dict)
     """Chunk id → the tokens of its changed lines and summary, counted (tokenised once)."""
     common: frozenset[str] = frozenset()
+    number_terms: set[str] = field(default_factory=set)
+    """Known terms that are numbers of three characters or more (filled by `known_terms`)."""
     """Terms found everywhere in this review (the project's name, most chunks or paths)."""
     term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path_term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -150,6 +152,9 @@ class LinkContext:
         if terms is None:
             idf = self.index.idf
             terms = self.term_cache[token] = tuple(t for t in token_terms(token) if t in idf)
+            for term in terms:
+                if term[0].isdigit() and len(term) >= 3:
+                    self.number_terms.add(term)
         return terms
 
     @classmethod
@@ -400,9 +405,8 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
     for term in GENERIC_TERMS.intersection(query):
         query[term] = GENERIC_WEIGHT
-    for term in query:
-        if term[0].isdigit() and len(term) >= 3:
-            query[term] = NUMBER_WEIGHT
+    for term in context.number_terms.intersection(query):
+        query[term] = NUMBER_WEIGHT
     for token, count in tokens.items():
         if count > 1:
             for term in cache[token]:

@@ -158,12 +158,12 @@ def _files(
     by_file: dict[str, Counter[str]] = {}
     for chunk in confident:
         by_file.setdefault(chunk.path, Counter())[_section(decided, chunk)] += 1
+    leaders = {path: (sum(c.values()), c.most_common(2)) for path, c in by_file.items()}
     for chunk in chunks:
-        counts = by_file.get(chunk.path)
-        if counts is None:
+        leader = leaders.get(chunk.path)
+        if leader is None:
             continue
-        own = decided.get(chunk.id, (None, 0))[0]
-        target = _file_majority(counts, own)
+        target = _file_majority(*leader, decided.get(chunk.id, (None, 0))[0])
         if target is not None:
             detail = f"other chunks of {chunk.path} are linked to {label(target)}"
             found.setdefault(chunk.id, []).append(
@@ -171,12 +171,16 @@ def _files(
             )
 
 
-def _file_majority(counts: Counter[str], own: str | None) -> str | None:
-    """The section most of a file's other confident chunks agree on (at least two of them)."""
-    total = sum(counts.values()) - (1 if own is not None else 0)
+def _file_majority(total: int, top: list[tuple[str, int]], own: str | None) -> str | None:
+    """The section most of a file's other confident chunks agree on (at least two of them), from
+    the file's two most common sections and the chunk's own link."""
+    if own is not None:
+        total -= 1
     if total < 2:
         return None
-    section_id, count = max(
-        ((s, n - (1 if s == own else 0)) for s, n in counts.items()), key=lambda pair: pair[1]
-    )
+    section_id, count = top[0]
+    if own == section_id:
+        count -= 1
+        if len(top) > 1 and top[1][1] > count:
+            section_id, count = top[1]
     return section_id if count / total >= FILE_AGREEMENT else None
