@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -358,13 +357,12 @@ def _spec_from_text(text: str) -> Spec:
         return load_spec(Path(folder), ["SPEC.md"])
 
 
-def test_three_thousand_chunks_against_two_hundred_sections_is_fast() -> None:
+def test_three_thousand_chunks_against_two_hundred_sections_are_all_linked() -> None:
+    # speed is measured by the benchmark (bench/linking/run.py --speed), not asserted here
     spec, chunks = _synthetic(200, 3000)
-    started = time.process_time()
     links = link_chunks(chunks, spec, [], LinkSettings())
-    elapsed = time.process_time() - started
-    assert len(links) == 3000
-    assert elapsed < 3.0  # the benchmark (bench/linking/run.py --speed) reports the real figure
+    assert set(links) == {chunk.id for chunk in chunks}
+    assert all(link.section_id is None or link.section_id in spec for link in links.values())
 
 
 def test_linking_imports_no_textual() -> None:
