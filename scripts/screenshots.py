@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from reviewtui.core.demo import build_demo
 from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.screens.coverage import CHUNK_ROW
 
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -72,6 +73,15 @@ async def coverage(pilot: Pilot[Any]) -> None:
     await pilot.press("c")
 
 
+async def past_checkpoint(pilot: Pilot[Any]) -> None:
+    """From the coverage screen, the first chunk past the spec phase's checkpoint."""
+    await pilot.press("c")
+    table = pilot.app.screen.query_one(DataTable)
+    keys = [str(row.key.value) for row in table.ordered_rows]
+    table.move_cursor(row=next(i for i, key in enumerate(keys) if key.startswith(CHUNK_ROW)))
+    await pilot.press("enter")
+
+
 async def small(pilot: Pilot[Any]) -> None:
     await pilot.press("J")
 
@@ -84,6 +94,7 @@ SCENES = [
     Scene("help", (100, 40), help_screen),
     Scene("ledger", (130, 24), ledger),
     Scene("coverage", (110, 30), coverage),
+    Scene("past-checkpoint", (130, 38), past_checkpoint),
     Scene("small-80x24", (80, 24), small),
 ]
 

@@ -96,3 +96,11 @@ def test_small_terminal(snap_compare: SnapCompare, demo_copy: Path) -> None:
 
     app = ReviewApp(demo_copy)
     assert snap_compare(app, terminal_size=(80, 24), run_before=after_loading(next_section))
+
+
+def test_coverage_with_the_spec_phase(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    async def coverage(pilot: Pilot[Any]) -> None:
+        await pilot.press("c")
+
+    app = ReviewApp(demo_copy)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=after_loading(coverage))

@@ -53,7 +53,7 @@ async def test_coverage_shows_the_phase_missing_sections_and_code_past_the_check
         assert [row[0] for row in past] == [
             "chunk:" + c.id for c in app.session.chunks if c.id in report.past_checkpoint
         ]
-        assert all(row[1].startswith("⏭ ") for row in past)
+        assert all(row[1].startswith("» ") for row in past)
         table.move_cursor(row=rows.index(past[0]))
         await pilot.press("enter")
         assert isinstance(app.screen, ReviewScreen)
@@ -61,9 +61,9 @@ async def test_coverage_shows_the_phase_missing_sections_and_code_past_the_check
         assert chunk is not None and chunk.id in report.past_checkpoint
         assert "chunk:" + chunk.id == past[0][0] and chunk.location in past[0][1]
         title = str(screen_of(app).query_one("#chunk-title", Label).render())
-        assert title.startswith("⏭ past checkpoint (phase 2) · " + chunk.location)
+        assert title.startswith("» past checkpoint (phase 2) · " + chunk.location)
         line = screen_of(app).query_one(ChunkList).get_option(chunk.id).prompt
-        assert "⏭2" in str(line)
+        assert "»2" in str(line)
 
 
 async def test_the_outline_marks_missing_sections(demo: Path) -> None:
@@ -84,7 +84,7 @@ async def test_phase_option_reviews_another_spec_phase(demo: Path) -> None:
         assert report.reason == "chosen: phase 2" and not report.past_checkpoint
         assert "Phase 2 of the spec" in str(screen_of(app).query_one(StatusBar).render())
         await pilot.press("c")
-        assert not [r for r in coverage_rows(app.screen.query_one(DataTable)) if "⏭" in r[1]]
+        assert not [r for r in coverage_rows(app.screen.query_one(DataTable)) if "»" in r[1]]
 
 
 async def test_an_unknown_phase_ends_the_app_with_a_one_line_error(demo: Path) -> None:

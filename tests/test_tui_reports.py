@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Label
 
 from reviewtui.core.demo import build_demo
+from reviewtui.tui.navigation import UNLINKED
 from reviewtui.tui.screens.coverage import CoverageScreen
 from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.review import ReviewScreen
@@ -26,19 +27,15 @@ async def test_coverage_screen_lists_sections_and_jumps(toy: Path) -> None:
         await pilot.press("c")
         assert isinstance(app.screen, CoverageScreen)
         table = app.screen.query_one(DataTable)
-        rows = {
-            str(table.get_row_at(i)[0]).strip(): str(table.get_row_at(i)[1])
-            for i in range(table.row_count)
-        }
-        assert (
-            rows["T01 Mean pooling over the token embeddings in src/toy/model.py"] == "implemented"
+        keys = [row.key.value for row in table.ordered_rows]
+        rows = {key: [str(cell) for cell in table.get_row_at(i)] for i, key in enumerate(keys)}
+        assert rows["T01"][0].strip().startswith("T01 Mean pooling over the token")
+        assert rows["T01"][1:] == ["implemented", "1", "1"]
+        assert rows[UNLINKED][:2] == ["Unlinked changes", "code no section asked for"]
+        assert "Spec phase: none (the spec declares no phases)" in str(
+            app.screen.query_one("#coverage-phase", Label).render()
         )
-        assert rows["Unlinked changes"] == "code no section asked for"
-        table.move_cursor(
-            row=[str(table.get_row_at(i)[0]).strip() for i in range(table.row_count)].index(
-                "T02 A scorer that ranks passages in src/toy/score.py"
-            )
-        )
+        table.move_cursor(row=keys.index("T02"))
         await pilot.press("enter")
         assert isinstance(app.screen, ReviewScreen) and screen_of(app).navigator.group == "T02"
 

@@ -4,7 +4,7 @@ It shows the session's coverage (`ReviewSession.coverage`, kept current on relin
 under review and how it was chosen, then per section whether this phase implements it
 (`implemented`, `claimed done, no code seen`, `not implemented in this phase`, `no code expected`),
 `! missing` for a section of the phase under review with no code, its own chunks and those of its
-subsections; then the unlinked changes and the chunks *past the checkpoint* (code for a later phase).
+subsections (`Subtree`); then the unlinked changes and the chunks *past the checkpoint* (code for a later phase).
 Enter goes back to the review on that section (or that chunk); Esc goes back where you were.
 """
 
@@ -35,6 +35,8 @@ STATUS_STYLES = {
     "not-implemented": "yellow",
     "process": "dim",
 }
+TITLE_WIDTH = 46
+"""Longest section title shown (the status and counts stay visible at 100 columns)."""
 CHUNK_ROW = "chunk:"
 """Row key prefix of a chunk past the checkpoint (the rest is the chunk id)."""
 
@@ -48,7 +50,8 @@ class CoverageChoice:
 
 
 def phase_line(coverage: Coverage) -> str:
-    """`Phase 1 of the spec: data and model — inferred: 16 of 30 … · checkpoint: tests pass`."""
+    """Two lines: `Under review: Phase 1 (Phase 1: data) · inferred: 16 of 30 …`, then
+    `checkpoint: tests pass · 3 sections missing · 14 chunks past the checkpoint`."""
     report = coverage.phase_report
     if report is None or report.phase is None:
         reason = report.reason if report is not None else "the spec declares no phases"
@@ -56,13 +59,11 @@ def phase_line(coverage: Coverage) -> str:
     phase = report.phase
     title = clean_line(phase.title)
     name = phase.label if title.lower() == phase.label.lower() else f"{phase.label} ({title})"
-    parts = [f"Under review: {name}", clean_line(report.reason)]
-    if phase.checkpoint:
-        parts.append(f"checkpoint: {clean_line(phase.checkpoint)}")
+    details = [f"checkpoint: {clean_line(phase.checkpoint)}"] if phase.checkpoint else []
     missing, past = len(report.missing), len(report.past_checkpoint)
-    parts.append(f"{missing} section{'s' if missing != 1 else ''} missing")
-    parts.append(f"{past} chunk{'s' if past != 1 else ''} past the checkpoint")
-    return " · ".join(parts)
+    details.append(f"{missing} section{'s' if missing != 1 else ''} missing")
+    details.append(f"{past} chunk{'s' if past != 1 else ''} past the checkpoint")
+    return f"Under review: {name} · {clean_line(report.reason)}\n" + " · ".join(details)
 
 
 class CoverageScreen(Screen[CoverageChoice | None]):
@@ -85,7 +86,7 @@ class CoverageScreen(Screen[CoverageChoice | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Section", "Status", "Own", "With subsections")
+        table.add_columns("Section", "Status", "Own", "Subtree")
         coverage = self.session.coverage
         self._add_sections(table, coverage)
         unlinked = len(coverage.unrequested)
@@ -109,7 +110,7 @@ class CoverageScreen(Screen[CoverageChoice | None]):
             if item.missing:
                 status = Text.assemble(("! missing", "bold red"), " · ", status)
             table.add_row(
-                Text(shorten(title, 70)),
+                Text(shorten(title, TITLE_WIDTH)),
                 status,
                 Text(str(len(item.chunks))),
                 Text(str(item.subtree_chunks)),
@@ -123,7 +124,7 @@ class CoverageScreen(Screen[CoverageChoice | None]):
             later, chunk_id = past[chunk.id], chunk.id
             where = chunk.location + (f" · {chunk.symbol}" if chunk.symbol else "")
             table.add_row(
-                Text(shorten("⏭ " + clean_line(where), 70)),
+                Text(shorten("» " + clean_line(where), TITLE_WIDTH)),
                 Text(f"past the checkpoint (phase {clean_line(later)})", style="bold magenta"),
                 Text(""),
                 Text(""),

@@ -465,14 +465,14 @@ class ReviewScreen(Screen[None]):
 
 
 def chunk_title(chunk: Chunk | None, past: str | None = None) -> Content:
-    """`src/data.py:40-51 · load_data · +12 −0 · added`, led by `⏭ past checkpoint (phase 2)` when
+    """`src/data.py:40-51 · load_data · +12 −0 · added`, led by `» past checkpoint (phase 2)` when
     the chunk implements a later spec phase than the one under review."""
     if chunk is None:
         return Content("")
     text = Content(chunk_location_line(chunk))
     if past is None:
         return text
-    mark = Content.styled(f"⏭ past checkpoint (phase {clean_line(past)})", "bold $warning")
+    mark = Content.styled(f"» past checkpoint (phase {clean_line(past)})", "bold $warning")
     return Content.assemble(mark, (" · ", "$text-muted"), text)
 
 

@@ -1,7 +1,7 @@
 """Provides `ChunkList`: one line per chunk of the group on screen.
 
 A line reads `✓ ▲2 data.py · load_data  +12 −0`: decision mark, flag count (coloured by the worst
-severity), `⏭2` when the chunk is past the spec phase's checkpoint (code for phase 2), file name,
+severity), `»2` when the chunk is past the spec phase's checkpoint (code for phase 2), file name,
 enclosing definition and added/removed counts. It is an `OptionList`, so thousands of chunks cost nothing.
 """
 
@@ -41,7 +41,7 @@ def chunk_line(chunk: Chunk, status: str, flags: list[Flag], past: str | None = 
         worst = min(flags, key=lambda flag: SEVERITY_RANK.get(flag.severity, 3))
         parts += [(f"▲{len(flags)}", f"bold {SEVERITY_STYLES[worst.severity]}"), " "]
     if past is not None:
-        parts += [(f"⏭{clean_line(past)}", "bold $secondary"), " "]
+        parts += [(f"»{clean_line(past)}", "bold $text-secondary"), " "]
     parts.append(name)
     if chunk.symbol:
         parts += [(" · ", "$text-muted"), (clean_line(chunk.symbol), "$accent")]

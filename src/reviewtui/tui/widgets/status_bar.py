@@ -48,7 +48,7 @@ def status_content(
     ]
     spec_phase = spec_phase_text(session) if with_phase else None
     if spec_phase is not None:
-        parts += ["  ", (spec_phase, "$secondary")]
+        parts += ["  ", (spec_phase, "bold $text-secondary")]
     if navigator.order == "risk":
         parts += ["  ", ("risk first", "bold $warning")]
     if navigator.filter.active:
