@@ -102,13 +102,15 @@ class ReviewSession:
         self.no_llm = no_llm
         self.warnings = warnings if warnings is not None else []
         self._section_index = {section.id: index for index, section in enumerate(spec.sections)}
-        self.chunks = sorted(chunks, key=self._spec_key)
+        self.chunks = list(chunks)
         self._by_id = {chunk.id: chunk for chunk in self.chunks}
+        self._by_section: dict[str | None, list[Chunk]] = {}
         self.spec_phase = spec_phase
         """The spec phase asked for (`--phase` or config); None: inferred from the code."""
-        self.coverage = self._coverage()
+        self.coverage: Coverage
         """The spec against this phase's code: sections with and without code, the spec phase under
         review, missing sections and code past its checkpoint. Kept current on relinks."""
+        self._links_changed()
 
     # ------------------------------------------------------------------ assembling
 
@@ -222,12 +224,16 @@ class ReviewSession:
 
         changed = merge_link_help(self.links, help_, self.settings.links.threshold)
         if changed:
-            self.chunks.sort(key=self._spec_key)
-            self.coverage = self._coverage()
+            self._links_changed()
         return changed
 
-    def _coverage(self) -> Coverage:
-        return coverage_for(self.spec, self.chunks, self.links, self.spec_phase)
+    def _links_changed(self) -> None:
+        """Re-derive what follows from the links: spec order, chunks per section, coverage."""
+        self.chunks.sort(key=self._spec_key)
+        self._by_section = {}
+        for chunk in self.chunks:
+            self._by_section.setdefault(self.link(chunk.id).section_id, []).append(chunk)
+        self.coverage = coverage_for(self.spec, self.chunks, self.links, self.spec_phase)
 
     def close(self) -> None:
         """Release the writer's lock (the app calls this on exit)."""
@@ -249,7 +255,7 @@ class ReviewSession:
 
     def chunks_in(self, section_id: str | None) -> list[Chunk]:
         """The chunks linked to a section (None: the chunks that belong to no section)."""
-        return [chunk for chunk in self.chunks if self.link(chunk.id).section_id == section_id]
+        return list(self._by_section.get(section_id, ()))
 
     def flags_of(self, chunk_id: str) -> list[Flag]:
         return self.flags.get(chunk_id, [])
@@ -339,8 +345,7 @@ class ReviewSession:
         )
         link = SectionLink(chunk_id, section_id, 1.0, [Evidence("manual", detail, 1.0)])
         self.links[chunk_id] = link
-        self.chunks.sort(key=self._spec_key)
-        self.coverage = self._coverage()
+        self._links_changed()
         return link
 
     # ------------------------------------------------------------------ requests
