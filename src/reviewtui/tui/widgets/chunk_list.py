@@ -62,12 +62,16 @@ class ChunkList(OptionList):
     highlighted: reactive[int | None] = reactive(None, repaint=False)
     """As in `OptionList`, but a move repaints only the two lines concerned (not the whole list)."""
 
-    def watch_highlighted(self, old: int | None, new: int | None) -> None:
-        super().watch_highlighted(new)
+    _painted: int | None = None
+    """The line last drawn highlighted."""
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        previous, self._painted = self._painted, highlighted
         lines = self._line_cache  # read as is: refilling the list refreshes all of it anyway
-        for index in (old, new):
+        for index in (previous, highlighted):
             line = None if index is None else lines.index_to_line.get(index)
-            if line is not None:
+            if index is not None and line is not None:
                 self.refresh_lines(line, lines.heights.get(index, 1))
 
     def show(self, session: ReviewSession, chunks: list[Chunk], current: str | None) -> None:
