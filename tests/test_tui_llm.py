@@ -170,6 +170,22 @@ async def test_errors_show_one_line_keep_partial_text_and_retry(
         assert panel.status_text == "Press e to explain this chunk with the LLM."
 
 
+async def test_a_long_explanation_gets_about_half_the_pane_and_scrolls(
+    server: LLMServer, repo: Path
+) -> None:
+    long_answer = "### What it does\n" + "".join(f"- point {n} of the answer\n" for n in range(40))
+    server.queue(Reply(text=long_answer, chunk_size=200))
+    async with review(repo) as (app, pilot):
+        await go_to_train(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        panel = panel_of(app)
+        main = app.screen.query_one("#main")
+        assert 8 < panel.size.height <= main.size.height * 0.45 + 1
+        assert panel.max_scroll_y > 0  # the rest scrolls inside the panel
+        assert app.screen.query_one(DiffView).size.height >= 5
+
+
 async def test_without_a_key_the_panel_says_how_to_enable_and_sends_nothing(
     monkeypatch: pytest.MonkeyPatch, repo: Path
 ) -> None:
