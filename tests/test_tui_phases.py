@@ -15,6 +15,7 @@ from reviewtui.tui.screens.coverage import CoverageScreen
 from reviewtui.tui.screens.review import ReviewScreen
 from reviewtui.tui.widgets.chunk_list import ChunkList
 from reviewtui.tui.widgets.outline import SpecOutline
+from reviewtui.tui.widgets.requirement import RequirementPanel, requirement_content
 from reviewtui.tui.widgets.status_bar import StatusBar
 from tests.tui_support import ended, review, screen_of
 
@@ -99,3 +100,17 @@ async def test_a_narrow_status_line_drops_the_spec_phase_first(demo: Path) -> No
     async with review(demo, size=(80, 24)) as (app, _):
         shown = str(screen_of(app).query_one(StatusBar).render())
         assert "reviewed" in shown and "of the spec" not in shown
+
+
+async def test_the_requirement_panel_always_fits_its_text(demo: Path) -> None:
+    """It is redrawn without a layout pass when its height stays the same: check every chunk."""
+    async with review(demo, size=(100, 30)) as (app, pilot):
+        screen = screen_of(app)
+        panel = screen.query_one(RequirementPanel)
+        seen = set()
+        while screen.navigator.chunk_id not in seen:
+            seen.add(screen.navigator.chunk_id)
+            content = requirement_content(app.session, screen.navigator.chunk)
+            assert panel.size.height == len(content.wrap(panel.content_size.width))
+            await pilot.press("j")
+        assert len(seen) == len(app.session.chunks)
