@@ -466,3 +466,24 @@ def test_the_prompt_does_not_repeat_the_prefilled_location(
     code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
     assert code == 0
     assert f"1. Refactor in `{chunk.location}`: split the loop\n" in out
+
+
+def test_export_and_requests_never_carry_raw_escapes(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    repo.write("src/colour.py", "BANNER = '\x1b[31mred\x1b[0m [bold]x[/red]'\n")
+    session = ReviewSession.open(repo.root)
+    chunk = next(c for c in session.chunks if c.path == "src/colour.py")
+    session.add_request(chunk.id, "fix", f"{chunk.location}: drop the \x1b[31m colours")
+    out_file = tmp_path / "review.md"
+    code, _, _ = run(capsys, "export", "--repo", str(repo.root), "-o", str(out_file))
+    text = out_file.read_text()
+    assert code == 0 and "\x1b" not in text
+    assert "BANNER = '\\x1b[31mred\\x1b[0m [bold]x[/red]'" in text
+    code, out, _ = run(capsys, "requests", "--repo", str(repo.root))
+    assert code == 0 and "\x1b" not in out
+    assert (
+        f"— `{chunk.location}`\n\ndrop the \\x1b[31m colours\n" in out
+    )  # the location is not repeated
+    code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert "\x1b" not in out

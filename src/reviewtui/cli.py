@@ -10,7 +10,6 @@ import argparse
 import difflib
 import json
 import os
-import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewtui import __version__
-from reviewtui.core.report import plural
+from reviewtui.core.report import plural, visible_controls
 from reviewtui.errors import ReviewError
 
 if TYPE_CHECKING:
@@ -251,7 +250,7 @@ def run_export(options: argparse.Namespace) -> int:
         print(terminal_safe(f"wrote {path}"), file=sys.stderr)
     else:
         text = session.export_markdown()
-        sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
+        sys.stdout.write(text)
     return 0
 
 
@@ -270,7 +269,7 @@ def run_requests(options: argparse.Namespace) -> int:
     if not text:
         print("no open requests", file=sys.stderr)
         return 0
-    sys.stdout.write(terminal_safe(text) if sys.stdout.isatty() else text)
+    sys.stdout.write(text)
     return 0
 
 
@@ -380,12 +379,9 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 # --------------------------------------------------------------------------- output
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def terminal_safe(text: str) -> str:
     """Text with terminal control characters (ESC and friends) shown as escapes, never interpreted."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return visible_controls(text)
 
 
 def _error(message: str) -> None:

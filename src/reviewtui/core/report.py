@@ -223,7 +223,7 @@ def export_markdown(session: ReviewSession) -> str:
         "## Requests\n\n"
         + (requests_markdown(session.requests, heading_level=3) or "No requests.\n"),
     ]
-    return "\n".join(part for part in parts if part).rstrip() + "\n"
+    return visible_controls("\n".join(part for part in parts if part).rstrip() + "\n")
 
 
 def _export_header(session: ReviewSession) -> str:
@@ -237,7 +237,7 @@ def _export_header(session: ReviewSession) -> str:
         + "\n"
         f"- Spec: {', '.join(f'`{path}`' for path in session.spec.files)}\n"
         f"- Progress: {progress.reviewed}/{progress.total} reviewed · {progress.approved} approved · "
-        f"{progress.flagged} flagged · {progress.pending} pending · {progress.requests_open} open requests\n"
+        f"{progress.flagged} flagged · {progress.pending} pending · {plural(progress.requests_open, 'open request')}\n"
     )
 
 
@@ -441,14 +441,14 @@ def requests_markdown(
         block = [
             f"{marks} {request.id} · {request.kind}{done}{where}",
             "",
-            request.text.strip() or "(no text)",
+            request_body(request) or "(no text)",
         ]
         if request.code:
             block += ["", fenced(request.code, "diff")]
         if request.patch:
             block += ["", "Drafted patch:", "", fenced(request.patch, "diff")]
         blocks.append("\n".join(block) + "\n")
-    return "\n".join(blocks)
+    return visible_controls("\n".join(blocks))
 
 
 PROMPT_INTRO = (
@@ -485,10 +485,19 @@ def requests_prompt(requests: Iterable[Request]) -> str:
             ]
         parts.append("\n".join(part) + "\n")
     parts.append("While you work:\n" + SPEC_CONVENTION + "\n")
-    return "\n".join(parts)
+    return visible_controls("\n".join(parts))
 
 
 # --------------------------------------------------------------------------- markdown helpers
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible_controls(text: str) -> str:
+    """Text with control characters (ANSI escapes and friends) written as `\\x1b`, so neither a
+    terminal printing it nor a markdown viewer acts on them; newlines and tabs stay."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def fenced(code: str, language: str = "") -> str:

@@ -177,7 +177,7 @@ class ReviewSession:
         own_files = {*spec.files, *state.exports}
         phase.files = [f for f in phase.files if f.path not in own_files]
         if not phase.files:
-            raise ReviewError(f"nothing to review in {phase.label} ({phase.rule})")
+            raise ReviewError(f"nothing to review in {phase.label}: {phase.rule}")
         _check_cancel(cancel)
         report("cutting chunks", 0.5)
         chunks = cut_chunks(phase.files, phase.commits, settings.chunks)
