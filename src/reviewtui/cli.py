@@ -227,7 +227,7 @@ def _open_session(options: argparse.Namespace) -> ReviewSession:
 def run_open(options: argparse.Namespace) -> int:
     from reviewtui.tui.app import run_app
 
-    return run_app(options.repo, options.range, options.spec, options.no_llm)
+    return run_app(options.repo, options.range, options.spec, options.no_llm, phase=options.phase)
 
 
 def run_status(options: argparse.Namespace) -> int:
