@@ -142,8 +142,12 @@ class ReviewApp(App[int]):
             self.session.close()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette offers every described binding of the screen in view."""
-        yield from super().get_system_commands(screen)
+        """The command palette offers every described binding of the screen in view.
+
+        Textual's own "Keys" panel is left out: our Help (generated from the bindings) says more."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description and binding.key != "escape":
                 help_text = f"key: {key_label(binding.key)}"

@@ -24,13 +24,21 @@ class TextDialog(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, title: str, value: str = "", *, hint: str = "", allow_empty: bool = True
+        self,
+        title: str,
+        value: str = "",
+        *,
+        hint: str = "",
+        allow_empty: bool = True,
+        empty_message: str = "Please write something, or press Esc to cancel.",
     ) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.hint = hint
         self.allow_empty = allow_empty
+        self.empty_message = empty_message
+        """Shown in the dialog (and as a notification) when Enter is pressed on an empty answer."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -47,7 +55,10 @@ class TextDialog(ModalScreen[str | None]):
         event.stop()
         text = event.value.strip()
         if not text and not self.allow_empty:
-            self.notify("Please write something, or press Esc to cancel.", severity="warning")
+            hint = self.query_one("#dialog-hint", Label)
+            hint.update(clean_line(self.empty_message))
+            hint.add_class("-error")
+            self.notify(clean_line(self.empty_message), severity="warning", markup=False)
             return
         self.dismiss(text)
 

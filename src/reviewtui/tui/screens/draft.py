@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from reviewtui.core.llm.draft import DraftPatch, apply_patch, draft_fix, keep_patch
-from reviewtui.core.llm.explain import SessionLike
+from reviewtui.core.llm.explain import SessionLike, client_for
 from reviewtui.core.models import Chunk, DiffLine, Request
 from reviewtui.errors import ReviewError
 from reviewtui.tui.text import clean_line
@@ -92,6 +92,8 @@ class DraftScreen(Screen[str | None]):
         self.request = request
         self.draft: DraftPatch | None = None
         self._cancel = threading.Event()
+        self.unavailable = client_for(session).unavailable_reason()
+        """Why no LLM can draft (None when one can): the screen says so and offers only Close."""
 
     def compose(self) -> ComposeResult:
         where = self.request.location or "no chunk"
@@ -102,7 +104,15 @@ class DraftScreen(Screen[str | None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if self.unavailable is not None:
+            reason = clean_line(self.unavailable).rstrip(".")
+            self._status(f"Drafting a fix needs the LLM. {reason}. (esc closes)", "refused")
+            return
         self._start(force=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without an LLM, apply / keep / draft again are not offered (hidden from the keys)."""
+        return not (self.unavailable is not None and action in ("apply", "keep", "redraft"))
 
     def on_unmount(self) -> None:
         self._cancel.set()

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
 from reviewtui.core.models import Request, RequestStatus
-from reviewtui.core.report import requests_prompt
+from reviewtui.core.report import request_body, requests_prompt
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.text import clean_line, shorten
@@ -88,7 +88,7 @@ class RequestQueueScreen(Screen[None]):
             Text(request.kind, style="bold"),
             Text(request.status, style="green" if done else "yellow"),
             Text(clean_line(request.location or "—")),
-            Text(shorten(clean_line(request.text), 80), style=style),
+            Text(shorten(clean_line(request_body(request)), 80), style=style),
         ]
 
     def selected_id(self) -> str | None:

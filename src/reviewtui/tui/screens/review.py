@@ -109,13 +109,15 @@ class ReviewScreen(Screen[None]):
             with Vertical(id="main"):
                 with VerticalScroll(id="requirement-box", can_focus=False):
                     yield RequirementPanel(id="requirement")
-                yield FindingsPanel(id="findings")
+                with VerticalScroll(id="findings-box"):
+                    yield FindingsPanel(id="findings")
                 yield Label("", id="chunk-title", markup=False)
                 yield DiffView(id="diff")
                 yield ExplanationPanel(id="explanation")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._start_at_first_pending()
         self.redraw()
         self.query_one(DiffView).focus()
         for warning in self.session.warnings:
@@ -124,6 +126,15 @@ class ReviewScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._link_cancel.set()
+
+    def _start_at_first_pending(self) -> None:
+        """On reopen the review starts where it was left: the first pending chunk in order."""
+        chunk = self.navigator.chunk
+        if chunk is None or self.session.decision(chunk.id).status == "pending":
+            return
+        following = self.navigator.next_pending()
+        if following is not None:
+            self.navigator.select_chunk(following.id)
 
     # ------------------------------------------------------------------ LLM linking help
 
@@ -172,8 +183,11 @@ class ReviewScreen(Screen[None]):
             self._fill_chunk_list()
         else:
             self.query_one(ChunkList).highlight_chunk(navigator.chunk_id)
-        if navigator.group != ALL:
-            self.query_one(SpecOutline).show_section(navigator.group)
+        chunk = navigator.chunk
+        # The outline marks the section of the chunk on screen (in both orders).
+        section = navigator.group_of(chunk) if chunk is not None else navigator.group
+        if section != ALL:
+            self.query_one(SpecOutline).show_section(section)
         self._show_chunk(navigator.chunk)
         self._show_status()
 
@@ -317,7 +331,13 @@ class ReviewScreen(Screen[None]):
 
         note = self.session.decision(chunk.id).note or ""
         title = f"Flag {chunk.location}: what is wrong?"
-        self.app.push_screen(TextDialog(title, note, allow_empty=False), flagged)
+        dialog = TextDialog(
+            title,
+            note,
+            allow_empty=False,
+            empty_message="A flag needs a note: say what is wrong (Esc cancels).",
+        )
+        self.app.push_screen(dialog, flagged)
 
     def action_note(self) -> None:
         chunk = self._current_or_warn()
@@ -353,12 +373,22 @@ class ReviewScreen(Screen[None]):
 
         where = chunk.location + (f" ({chunk.symbol})" if chunk.symbol else "")
         title = f"{kind.capitalize()} request for the agent"
-        self.app.push_screen(TextDialog(title, f"{where}: ", allow_empty=False), queued)
+        dialog = TextDialog(
+            title,
+            f"{where}: ",
+            allow_empty=False,
+            empty_message="A request needs a text (Esc cancels).",
+        )
+        self.app.push_screen(dialog, queued)
 
     def action_explain(self) -> None:
         chunk = self._current_or_warn()
-        if chunk is not None:
-            self.query_one(ExplanationPanel).explain(self.session, chunk)
+        if chunk is None:
+            return
+        reason = client_for(self.session).unavailable_reason()
+        if reason is not None:
+            self.notify(llm_hint(reason), severity="warning", markup=False, timeout=6)
+        self.query_one(ExplanationPanel).explain(self.session, chunk)
 
     def action_relink(self) -> None:
         chunk = self._current_or_warn()
@@ -462,6 +492,11 @@ class ReviewScreen(Screen[None]):
             return
         message = f"Review exported to {path}"
         self.app.call_from_thread(self.notify, message, markup=False, timeout=6)
+
+
+def llm_hint(reason: str) -> str:
+    """What `e` says when no LLM can be asked: why, and how to enable it (the client's words)."""
+    return clean_line(reason).rstrip(".") + "."
 
 
 def chunk_title(chunk: Chunk | None, past: str | None = None) -> Content:

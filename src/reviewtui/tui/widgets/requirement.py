@@ -60,16 +60,17 @@ def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
     link = session.link(chunk.id)
     section = session.spec.get(link.section_id)
     if section is None:
-        head = Content.styled("Unlinked change", "bold $warning")
+        head = Content.styled("Unlinked changes", "bold $warning")
         note = "This chunk implements no section of the spec (glue code, or work nobody asked for)."
         line = evidence_line(link) if link.evidence else Content("")
-        return Content("\n").join([head, Content(note), line])
+        return Content("\n").join([head, line, Content(note)])
     crumbs = [clean_line(s.title) for s in reversed(session.spec.ancestors(section.id)[:1])]
     breadcrumb = " › ".join([*crumbs, clean_line(section.title)])
     where = f"  ({section.spec}:{section.line})"
     head = Content.assemble((breadcrumb, "bold $accent"), (clean_line(where), "$text-muted"))
     body = Content(_body_text(section.text, section.title))
-    return Content("\n").join([head, body, evidence_line(link)])
+    # The evidence comes before the text: a short box still shows it (the text scrolls).
+    return Content("\n").join([head, evidence_line(link), body])
 
 
 def _body_text(text: str, title: str) -> str:
