@@ -9,6 +9,8 @@ Below `LinkSettings.threshold` a chunk stays unlinked; the reviewer's manual cho
 
 from __future__ import annotations
 
+import gc
+
 from reviewtui.config import LinkSettings
 from reviewtui.core.linking.signals import (
     Candidates,
@@ -35,9 +37,29 @@ def link_chunks(
     manual: dict[str, str | None] | None = None,
     file_texts: dict[str, str] | None = None,
 ) -> dict[str, SectionLink]:
-    """One `SectionLink` per chunk id (section_id None when the chunk stays unlinked)."""
-    context = LinkContext.build(spec, commits, file_texts or {})
-    context.prepare(chunks, file_texts or {})
+    """One `SectionLink` per chunk id (section_id None when the chunk stays unlinked).
+
+    The cyclic garbage collector is paused meanwhile (linking allocates many small, long-lived
+    objects that a collection pass would only rescan) and restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _link(chunks, spec, commits, settings, manual or {}, file_texts or {})
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _link(
+    chunks: list[Chunk],
+    spec: Spec,
+    commits: list[CommitInfo],
+    settings: LinkSettings,
+    manual: dict[str, str | None],
+    file_texts: dict[str, str],
+) -> dict[str, SectionLink]:
+    context = LinkContext.build(spec, commits, file_texts)
+    context.prepare(chunks, file_texts)
     candidates: dict[str, Candidates] = {}
     shares: dict[str, dict[str, float]] = {}
     for chunk in chunks:
@@ -60,7 +82,7 @@ def link_chunks(
     for link in links.values():
         if link.confidence < settings.threshold:
             link.section_id = None
-    _apply_manual(links, manual or {}, spec, context)
+    _apply_manual(links, manual, spec, context)
     return links
 
 

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-TOKEN = re.compile(
-    r"\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+|[A-Za-z_][A-Za-z0-9_]*",
-)
+TOKEN = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)?", re.ASCII)
+"""An identifier, or a number (`3`, `0.5`, `3e-4`, `1.5e-3`). Identifiers come first and the number
+alternatives share their digits: the same tokens as three separate number patterns, found faster."""
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 _STOP_TEXT = """
