@@ -29,6 +29,10 @@ HIGHLIGHT_NOW_LINES = 300
 """Chunks up to this many lines are highlighted at once; bigger ones in a worker thread."""
 HIGHLIGHT_CACHE = 64
 MARKERS = {"+": "+", "-": "-", " ": " "}
+CLIPPED_RIGHT = "→"
+"""Drawn at the right edge of a code line that goes on past it (`→` scrolls sideways)."""
+CLIPPED_LEFT = "←"
+"""Drawn at the left edge of a code line scrolled sideways."""
 
 
 class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -163,10 +167,30 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         row = self.rows[index]
         code = Strip(self._code_segments(row, palette))
         code_width = max(width - self._gutter_width(), 0)
-        line = palette.line[row.kind]
         return Strip.join(
-            [self._gutter(row, palette), code.crop_extend(scroll_x, scroll_x + code_width, line)]
+            [
+                self._gutter(row, palette),
+                self._visible_code(code, row, scroll_x, code_width, palette),
+            ]
         )
+
+    @staticmethod
+    def _visible_code(
+        code: Strip, row: DiffRow, scroll_x: int, width: int, palette: Palette
+    ) -> Strip:
+        """The part of a code line in view; `→` / `←` at an edge where the line goes on."""
+        line = palette.line[row.kind]
+        cut_right = code.cell_length > scroll_x + width and width > 2
+        cut_left = scroll_x > 0 and code.cell_length > 0 and width > 2
+        start = scroll_x + (1 if cut_left else 0)
+        end = scroll_x + width - (1 if cut_right else 0)
+        parts = [code.crop_extend(start, end, line)]
+        mark = palette.gutter[row.kind] + Style(bold=True)
+        if cut_left:
+            parts.insert(0, Strip([Segment(CLIPPED_LEFT, mark)]))
+        if cut_right:
+            parts.append(Strip([Segment(CLIPPED_RIGHT, mark)]))
+        return Strip.join(parts)
 
     def _palette(self) -> Palette:
         """The styles of this widget's rows, computed once per style change."""
