@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
+from itertools import chain
 
 from reviewtui.core.linking.terms import identifier_key
 
@@ -59,7 +60,7 @@ def common_terms(
     project: set[str],
 ) -> frozenset[str]:
     """Terms in most chunks, in most paths, or belonging to a token that is the project's name."""
-    chunks = [set(tokens) for tokens in chunk_tokens]
+    chunks = [tokens if isinstance(tokens, Set) else set(tokens) for tokens in chunk_tokens]
     common: set[str] = set()
     if len(chunks) >= MIN_CHUNKS:
         common.update(_frequent_terms(chunks, known_terms, COMMON_SHARE * len(chunks)))
@@ -75,27 +76,32 @@ def common_terms(
 
 
 def _frequent_terms(
-    chunks: list[set[str]], known_terms: Callable[[str], tuple[str, ...]], needed: float
+    chunks: list[Set[str]], known_terms: Callable[[str], tuple[str, ...]], needed: float
 ) -> set[str]:
     """Terms found in at least `needed` chunks. Counting tokens is cheap; a term's chunk count is at
     most the sum of its tokens' counts, so only the few terms reaching `needed` that way are
     counted exactly."""
-    token_count: Counter[str] = Counter()
-    for tokens in chunks:
-        token_count.update(tokens)
-    bound: Counter[str] = Counter()
-    sources: dict[str, list[str]] = {}
+    token_count = Counter(chain.from_iterable(chunks))
+    bound: dict[str, int] = {}
+    get = bound.get
     for token, count in token_count.items():
         for term in known_terms(token):
-            bound[term] += count
-            sources.setdefault(term, []).append(token)
+            bound[term] = get(term, 0) + count
+    reaching = {term for term, most in bound.items() if most >= needed}
+    if not reaching:
+        return set()
+    sources: dict[str, list[str]] = {}
+    for token in token_count:
+        for term in known_terms(token):
+            if term in reaching:
+                sources.setdefault(term, []).append(token)
     frequent: set[str] = set()
-    for term, most in bound.items():
-        if most < needed:
-            continue
+    for term in reaching:
         spellings = sources[term]
         count = (
-            most if len(spellings) == 1 else sum(1 for c in chunks if not c.isdisjoint(spellings))
+            bound[term]
+            if len(spellings) == 1
+            else sum(1 for c in chunks if not c.isdisjoint(spellings))
         )
         if count >= needed:
             frequent.add(term)

@@ -24,6 +24,7 @@ from reviewtui.core.linking.index import SectionIndex
 from reviewtui.core.linking.mentions import CONFIG_SUFFIXES, SpecMentions, defined_names
 from reviewtui.core.linking.references import (
     BARE_ID,
+    BARE_ID_HINT,
     MARKER_WORDS,
     SectionRefs,
     backlink_titles,
@@ -130,9 +131,10 @@ class LinkContext:
     chunk_tokens: dict[str, Counter[str]] = field(default_factory=dict)
     """Chunk id → the tokens of its changed lines and summary, counted (tokenised once)."""
     common: frozenset[str] = frozenset()
-    number_terms: set[str] = field(default_factory=set)
-    """Known terms that are numbers of three characters or more (filled by `known_terms`)."""
     """Terms found everywhere in this review (the project's name, most chunks or paths)."""
+    base_weight: dict[str, float] = field(default_factory=dict)
+    """Known term → its query weight before repeats: `NUMBER_WEIGHT` for a number of three
+    characters or more, `GENERIC_WEIGHT` for a generic word, else 1 (filled by `known_terms`)."""
     term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path_term_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -153,8 +155,8 @@ class LinkContext:
             idf = self.index.idf
             terms = self.term_cache[token] = tuple(t for t in token_terms(token) if t in idf)
             for term in terms:
-                if term[0].isdigit() and len(term) >= 3:
-                    self.number_terms.add(term)
+                if term not in self.base_weight:
+                    self.base_weight[term] = _base_weight(term)
         return terms
 
     @classmethod
@@ -214,6 +216,12 @@ class LinkContext:
             return f"task {section.task_id}"
         title = section.title if len(section.title) <= 60 else section.title[:57] + "…"
         return f"'{title}'"
+
+
+def _base_weight(term: str) -> float:
+    if term[0].isdigit() and len(term) >= 3:
+        return NUMBER_WEIGHT
+    return GENERIC_WEIGHT if term in GENERIC_TERMS else 1.0
 
 
 def _chunk_tokens(chunk: Chunk) -> Counter[str]:
@@ -282,7 +290,9 @@ def _add(candidates: Candidates, section_id: str, evidence: Evidence) -> None:
 def comment_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
     changed = "\n".join(line.text for line in chunk.lines if line.kind != " ")
     lowered = changed.lower()
-    if any(word in lowered for word in MARKER_WORDS) or BARE_ID.search(changed):
+    if any(word in lowered for word in MARKER_WORDS) or (
+        BARE_ID_HINT.search(changed) and BARE_ID.search(changed)
+    ):
         _comment_lines(chunk, context, candidates)
     _comment_regions(chunk, context, candidates)
 
@@ -345,8 +355,10 @@ def _line_share(chunk: Chunk, sha: str, context: LinkContext) -> float:
     """How much of the chunk a commit wrote: 1.0 from half of its distinct added lines up, less
     for a commit that only added a few generic lines (`session.commit()`) that also occur here."""
     added = context.commit_lines.get(sha, {}).get(chunk.path)
+    if not added:
+        return 1.0
     lines = {line.text.strip() for line in chunk.lines if line.kind == "+" and line.text.strip()}
-    if not added or not lines:
+    if not lines:
         return 1.0
     return min(1.0, 2 * len(lines & added) / len(lines))
 
@@ -397,20 +409,19 @@ def _is_compound(name: str) -> bool:
 def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     """The weighted terms of a chunk that the spec also uses: its changed lines (a repeated token
     weighs 1 + ln(count)), its symbol and its path (weighted more)."""
-    tokens = context.tokens(chunk)
     cache = context.term_cache
-    for token in tokens:
-        if token not in cache:
-            context.known_terms(token)
-    query = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)), 1.0)
-    for term in GENERIC_TERMS.intersection(query):
-        query[term] = GENERIC_WEIGHT
-    for term in context.number_terms.intersection(query):
-        query[term] = NUMBER_WEIGHT
-    for token, count in tokens.items():
-        if count > 1:
-            for term in cache[token]:
-                query[term] += _LOG_WEIGHT[min(count, 63)] - 1.0
+    base = context.base_weight
+    query: dict[str, float] = {}
+    for token, count in context.tokens(chunk).items():
+        terms = cache.get(token)
+        if terms is None:
+            terms = context.known_terms(token)
+        if not terms:
+            continue
+        extra = _LOG_WEIGHT[count if count < 63 else 63] - 1.0 if count > 1 else 0.0
+        for term in terms:
+            weight = query.get(term)
+            query[term] = (base[term] if weight is None else weight) + extra
     for part in (chunk.symbol or "").split("."):
         for term in context.known_terms(part) if part else ():
             query[term] = query.get(term, 0.0) + SYMBOL_WEIGHT
