@@ -104,3 +104,17 @@ def test_coverage_with_the_spec_phase(snap_compare: SnapCompare, demo_copy: Path
 
     app = ReviewApp(demo_copy)
     assert snap_compare(app, terminal_size=(120, 40), run_before=after_loading(coverage))
+
+
+def test_small_terminal_risk_first_many_flags(snap_compare: SnapCompare, demo_copy: Path) -> None:
+    """80×24, risk first, on the chunk with three flags: they wrap and the findings box scrolls."""
+
+    async def evaluate_chunk(pilot: Pilot[Any]) -> None:
+        await pilot.press("o")
+        screen = pilot.app.screen
+        assert isinstance(screen, ReviewScreen)
+        chunk = next(c for c in screen.navigator.visible if c.location.startswith("src/dr/eval"))
+        screen.go_to_chunk(chunk.id)
+
+    app = ReviewApp(demo_copy)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after_loading(evaluate_chunk))

@@ -62,7 +62,7 @@ async def test_coverage_shows_the_phase_missing_sections_and_code_past_the_check
         assert chunk is not None and chunk.id in report.past_checkpoint
         assert "chunk:" + chunk.id == past[0][0] and chunk.location in past[0][1]
         title = str(screen_of(app).query_one("#chunk-title", Label).render())
-        assert title.startswith("» past checkpoint (phase 2) · " + chunk.location)
+        assert title.startswith(chunk.location + " · » past checkpoint (phase 2)")
         line = screen_of(app).query_one(ChunkList).get_option(chunk.id).prompt
         assert "»2" in str(line)
 

@@ -500,15 +500,19 @@ def llm_hint(reason: str) -> str:
 
 
 def chunk_title(chunk: Chunk | None, past: str | None = None) -> Content:
-    """`src/data.py:40-51 · load_data · +12 −0 · added`, led by `» past checkpoint (phase 2)` when
-    the chunk implements a later spec phase than the one under review."""
+    """`src/data.py:40-51 · load_data · +12 −0 · added`; `» past checkpoint (phase 2)` follows the
+    location when the chunk implements a later spec phase than the one under review (the location
+    leads, so a narrow pane still shows where the code is)."""
     if chunk is None:
         return Content("")
-    text = Content(chunk_location_line(chunk))
+    location, *rest = chunk_location_line(chunk).split(" · ", 1)
     if past is None:
-        return text
+        return Content(chunk_location_line(chunk))
     mark = Content.styled(f"» past checkpoint (phase {clean_line(past)})", "bold $warning")
-    return Content.assemble(mark, (" · ", "$text-muted"), text)
+    parts: list[Content | tuple[str, str] | str] = [location, (" · ", "$text-muted"), mark]
+    if rest:
+        parts += [(" · ", "$text-muted"), rest[0]]
+    return Content.assemble(*parts)
 
 
 def chunk_location_line(chunk: Chunk) -> str:
