@@ -168,3 +168,17 @@ async def test_command_palette_has_one_help(toy: Path) -> None:
     async with review(toy) as (app, _):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Keys" not in titles and titles.count("Help") == 1
+
+
+async def test_outline_rows_keep_their_counts_at_80_columns(demo: Path) -> None:
+    async with review(demo, size=(80, 24)) as (app, _):
+        outline = screen_of(app).query_one(SpecOutline)
+        width = outline.scrollable_content_region.width
+        missing = {item.section_id for item in app.session.coverage.missing}
+        for line in range(outline.last_line + 1):
+            node = outline.get_node_at_line(line)
+            assert node is not None and node.data is not None
+            label = str(node.label)
+            assert len(label) <= width
+            tail = "missing" if node.data in missing else ""
+            assert label.endswith(tail) and (label.split()[-1][-1].isdigit() or label[-1] in "∅✔g")

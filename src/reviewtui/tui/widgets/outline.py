@@ -55,6 +55,8 @@ class SpecOutline(Tree[str]):
         self.guide_depth = 2
         self.auto_expand = False
         self._section_nodes: dict[str, TreeNode[str]] = {}
+        self._width = 0
+        """The width the labels were cut for."""
 
     def on_mount(self) -> None:
         self.build()
@@ -78,14 +80,27 @@ class SpecOutline(Tree[str]):
         return label if isinstance(label, Text) else Text(clean_line(label), no_wrap=True)
 
     def refresh_counts(self) -> None:
-        """Recompute every label's counts and marks from the session."""
+        """Recompute every label's counts and marks from the session.
+
+        Titles are cut (ending in `…`) to the outline's width, so the counts and marks after them
+        always show."""
         totals = self._totals()
         missing = {item.section_id for item in self.session.coverage.missing}
+        width = self.scrollable_content_region.width
+        self._width = width
         for section in self.session.spec.sections:
-            self._section_nodes[section.id].set_label(
-                self._label(section.title, totals[section.id], section.id in missing)
-            )
-        self._section_nodes[UNLINKED].set_label(self._label("Unlinked changes", totals[UNLINKED]))
+            level = len(self.session.spec.ancestors(section.id)) + 1
+            room = width - self.guide_depth * level - (2 if section.children else 0) - 1
+            label = self._label(section.title, totals[section.id], section.id in missing, room)
+            self._section_nodes[section.id].set_label(label)
+        room = width - self.guide_depth - 1
+        self._section_nodes[UNLINKED].set_label(
+            self._label("Unlinked changes", totals[UNLINKED], room=room)
+        )
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._width and self._section_nodes:
+            self.refresh_counts()
 
     def _totals(self) -> dict[str, Totals]:
         """Counts per section including subsections, in one pass over the chunks."""
@@ -102,22 +117,28 @@ class SpecOutline(Tree[str]):
         return totals
 
     @staticmethod
-    def _label(title: str, totals: Totals, missing: bool = False) -> Text:
-        label = Text(clean_line(title), no_wrap=True, overflow="ellipsis")
+    def _label(title: str, totals: Totals, missing: bool = False, room: int = 0) -> Text:
+        """`title  3 ✓1 ×1`, the title cut with `…` to leave the marks in `room` cells (0: no cut)."""
+        head, tail = Text(), Text()
         if missing:  # the mark leads, so a long title cut by the sidebar still shows it
-            label = Text.assemble(("! ", "bold red"), label, ("  missing", "bold red"))
-            label.no_wrap, label.overflow = True, "ellipsis"
-            return label
-        if totals.chunks == 0:
-            label.append("  ∅", style="dim")
-            return label
-        mark = " ✔" if totals.approved == totals.chunks else ""
-        label.append(f"  {totals.chunks}", style="bold")
-        if totals.approved:
-            label.append(f" ✓{totals.approved}", style="green")
-        if totals.flagged:
-            label.append(f" ×{totals.flagged}", style="red")
-        label.append(mark, style="bold green")
+            head.append("! ", style="bold red")
+            tail.append("  missing", style="bold red")
+        elif totals.chunks == 0:
+            tail.append("  ∅", style="dim")
+        else:
+            tail.append(f"  {totals.chunks}", style="bold")
+            if totals.approved:
+                tail.append(f" ✓{totals.approved}", style="green")
+            if totals.flagged:
+                tail.append(f" ×{totals.flagged}", style="red")
+            if totals.approved == totals.chunks:
+                tail.append(" ✔", style="bold green")
+        text = clean_line(title)
+        fit = room - head.cell_len - tail.cell_len
+        if room > 0 and len(text) > max(fit, 4):
+            text = text[: max(fit, 4) - 1].rstrip() + "…"
+        label = Text.assemble(head, text, tail)
+        label.no_wrap, label.overflow = True, "ellipsis"
         return label
 
     def show_section(self, section: str) -> None:
