@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reviewtui.core.linking.terms import terms_of
@@ -87,12 +88,12 @@ class SectionIndex:
                 if weight > 0:
                     self.postings.setdefault(term, {})[position] = weight
 
-    def prune(self, query: dict[str, float], keep: int = MAX_QUERY_TERMS) -> dict[str, float]:
-        """The query's `keep` rarest terms: rare terms carry BM25, common ones only cost time."""
-        if len(query) <= keep:
-            return query
-        rarest = sorted(query, key=self.idf.__getitem__, reverse=True)[:keep]
-        return {term: query[term] for term in rarest}
+    def rarest(self, terms: dict[str, None], keep: int = MAX_QUERY_TERMS) -> Iterable[str]:
+        """A query's `keep` rarest terms, rarest first (all of them, in order, when there are no
+        more): rare terms carry BM25, common ones only cost time."""
+        if len(terms) <= keep:
+            return terms
+        return sorted(terms, key=self.idf.__getitem__, reverse=True)[:keep]
 
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         """The BM25 score of a query against every section it shares a term with."""

@@ -407,27 +407,40 @@ def _is_compound(name: str) -> bool:
 
 
 def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
-    """The weighted terms of a chunk that the spec also uses: its changed lines (a repeated token
-    weighs 1 + ln(count)), its symbol and its path (weighted more)."""
+    """The weighted terms of a chunk that the spec also uses, pruned to its `MAX_QUERY_TERMS`
+    rarest (`SectionIndex.rarest`): its changed lines (a repeated token weighs 1 + ln(count)), its
+    symbol and its path (weighted more). Only the kept terms are weighed."""
+    tokens = context.tokens(chunk)
     cache = context.term_cache
+    if not cache.keys() >= tokens.keys():
+        for token in tokens.keys() - cache.keys():
+            context.known_terms(token)
+    own = dict.fromkeys(chain.from_iterable(map(cache.__getitem__, tokens)))
+    symbol = [
+        term
+        for part in (chunk.symbol or "").split(".")
+        if part
+        for term in context.known_terms(part)
+    ]
+    terms = dict(own)
+    terms.update(dict.fromkeys(symbol))
+    path_weight = PATH_WEIGHT if len(terms) >= SMALL_QUERY else PATH_WEIGHT / 2
+    path = context.path_terms(chunk.path)
+    terms.update(dict.fromkeys(path))
     base = context.base_weight
-    query: dict[str, float] = {}
-    for token, count in context.tokens(chunk).items():
-        terms = cache.get(token)
-        if terms is None:
-            terms = context.known_terms(token)
-        if not terms:
-            continue
-        extra = _LOG_WEIGHT[count if count < 63 else 63] - 1.0 if count > 1 else 0.0
-        for term in terms:
-            weight = query.get(term)
-            query[term] = (base[term] if weight is None else weight) + extra
-    for part in (chunk.symbol or "").split("."):
-        for term in context.known_terms(part) if part else ():
-            query[term] = query.get(term, 0.0) + SYMBOL_WEIGHT
-    path_weight = PATH_WEIGHT if len(query) >= SMALL_QUERY else PATH_WEIGHT / 2
-    for term in context.path_terms(chunk.path):
-        query[term] = query.get(term, 0.0) + path_weight
+    query = {term: base[term] if term in own else 0.0 for term in context.index.rarest(terms)}
+    for token, count in tokens.items():
+        if count > 1:
+            extra = _LOG_WEIGHT[count if count < 63 else 63] - 1.0
+            for term in cache[token]:
+                if term in query:
+                    query[term] += extra
+    for term in symbol:
+        if term in query:
+            query[term] += SYMBOL_WEIGHT
+    for term in path:
+        if term in query:
+            query[term] += path_weight
     for term in context.common.intersection(query):
         query[term] = COMMON_WEIGHT
     return query
@@ -511,7 +524,7 @@ def lexical_evidence(
     """Add BM25 evidence for the best-scoring section (family-aware margin).
 
     Returns every scored section's share of the top score, by index position."""
-    query = context.index.prune(chunk_query(chunk, context))
+    query = chunk_query(chunk, context)
     scores = context.index.scores(query)
     if not scores:
         return {}
