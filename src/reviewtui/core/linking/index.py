@@ -53,6 +53,8 @@ class SectionIndex:
     boost: list[float] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
     """Section id → its position in `sections`."""
+    ids: list[str] = field(default_factory=list)
+    """Section ids by position."""
     idf: dict[str, float] = field(default_factory=dict)
     rare_idf: float = 1.0
     """The idf of a term found in one section only: the unit that makes scores comparable between
@@ -63,6 +65,7 @@ class SectionIndex:
         """Index `spec`; `ref_titles` maps section id → titles of the sections it back-links to."""
         index = cls(sections=list(spec.sections))
         index.positions = {section.id: number for number, section in enumerate(index.sections)}
+        index.ids = [section.id for section in index.sections]
         documents = [_document(spec, s, ref_titles.get(s.id, [])) for s in index.sections]
         index.boost = [_boost(section) for section in index.sections]
         index._fill(documents)
@@ -106,13 +109,12 @@ class SectionIndex:
                     totals[position] = get(position, 0.0) + weight * value
         return totals
 
-    def top_terms(self, query: dict[str, float], position: int, count: int = 3) -> list[str]:
-        """The query terms that contribute most to one section's score, best first."""
-        shares = [
-            (weight * self.postings[term][position], term)
-            for term, weight in query.items()
-            if position in self.postings.get(term, {})
-        ]
+    def top_terms(
+        self, query: dict[str, float], position: int, shared: list[str], count: int = 3
+    ) -> list[str]:
+        """The query terms that contribute most to one section's score, best first (`shared`:
+        the query's terms that the section has)."""
+        shares = [(query[term] * self.postings[term][position], term) for term in shared]
         return [term for _, term in sorted(shares, reverse=True)[:count]]
 
 

@@ -446,21 +446,22 @@ def chunk_query(chunk: Chunk, context: LinkContext) -> dict[str, float]:
     return query
 
 
-_NO_POSTINGS: dict[int, float] = {}
-
-
-def matched_content_terms(
-    chunk: Chunk, context: LinkContext, query: dict[str, float], position: int
-) -> int:
-    """How many distinct, not generic terms of the chunk's own lines and symbol a section shares
-    (path words excluded): sharing only `start` or the file's name is a coincidence, not a link."""
-    path_terms = set(context.path_terms(chunk.path))
+def shared_terms(query: dict[str, float], context: LinkContext, position: int) -> list[str]:
+    """The query's terms that a section's document has, in query order."""
     postings = context.index.postings
-    shared = [
+    return [
         term
         for term in query
-        if term not in GENERIC_TERMS and position in postings.get(term, _NO_POSTINGS)
+        if (posting := postings.get(term)) is not None and position in posting
     ]
+
+
+def matched_content_terms(chunk: Chunk, context: LinkContext, shared: list[str]) -> int:
+    """How many distinct, not generic terms of the chunk's own lines and symbol a section shares
+    (`shared`: the query terms it has; path words excluded): sharing only `start` or the file's
+    name is a coincidence, not a link."""
+    path_terms = set(context.path_terms(chunk.path))
+    shared = [term for term in shared if term not in GENERIC_TERMS]
     if not path_terms.intersection(shared):
         return len(shared)
     own = _own_terms(chunk, context)
@@ -532,14 +533,15 @@ def lexical_evidence(
     if found is None:
         return {}
     best, confidence, _ = found
-    if not matched_content_terms(chunk, context, query, best):
+    shared = shared_terms(query, context, best)
+    if not matched_content_terms(chunk, context, shared):
         confidence *= PATH_ONLY_FACTOR
     section_id = context.index.sections[best].id
     if _names_other_file(chunk.path, section_id, context):
         confidence *= OTHER_FILE_FACTOR
     if chunk.path.lower().endswith(DOC_SUFFIXES):
         confidence *= DOC_FACTOR
-    terms = ", ".join(f"`{term}`" for term in context.index.top_terms(query, best))
+    terms = ", ".join(f"`{term}`" for term in context.index.top_terms(query, best, shared))
     detail = f"shares {terms} with {context.label(section_id)}"
     _add(candidates, section_id, Evidence("lexical", detail, round(confidence, 3)))
     return scores
@@ -574,7 +576,11 @@ def best_lexical(
     top = scores[top_position]
     best = _prefer_task(context, scores, _most_specific(context, scores, top_position, top), top)
     members = context.families[sections[top_position].id] | context.families[sections[best].id]
-    rival = max((s for i, s in scores.items() if sections[i].id not in members), default=0.0)
+    ids = context.index.ids
+    rival = 0.0
+    for position, score in scores.items():
+        if score > rival and ids[position] not in members:
+            rival = score
     half *= context.index.rare_idf
     confidence = (top / (top + half)) * ((top - rival) / top) ** 0.5
     return best, confidence, top
