@@ -182,3 +182,13 @@ async def test_outline_rows_keep_their_counts_at_80_columns(demo: Path) -> None:
             assert len(label) <= width
             tail = "missing" if node.data in missing else ""
             assert label.endswith(tail) and (label.split()[-1][-1].isdigit() or label[-1] in "∅✔g")
+
+
+async def test_chunk_list_title_leads_with_the_count(toy: Path) -> None:
+    async with review(toy, size=(80, 24)) as (app, pilot):
+        title = str(screen_of(app).query_one("#chunks-title", Label).content)
+        count = len(screen_of(app).navigator.chunks_of("1-data"))
+        assert title == f"{count} chunks · 1 Data"
+        await pilot.press("o")
+        title = str(screen_of(app).query_one("#chunks-title", Label).content)
+        assert title == f"{len(app.session.chunks)} chunks · all, risk first"

@@ -213,15 +213,16 @@ class ReviewScreen(Screen[None]):
         self.query_one("#chunks-title", Label).update(title, layout=False)
 
     def _group_title(self, count: int) -> str:
+        """`3 chunks · 1.2 Preprocessing`: the count leads, so a narrow sidebar cuts the name."""
         group = self.navigator.group
         if group == ALL:
-            name = "All chunks · risk first"
+            name = "all, risk first"
         elif group == UNLINKED:
             name = "Unlinked changes"
         else:
             section = self.session.spec.get(group)
             name = clean_line(section.title) if section else group
-        return f"{name} — {count} chunk{'s' if count != 1 else ''}"
+        return f"{count} chunk{'s' if count != 1 else ''} · {name}"
 
     def _show_chunk(self, chunk: Chunk | None) -> None:
         """Draw the chunk in view; panels whose content would not change are left alone."""
