@@ -101,12 +101,15 @@ class SectionIndex:
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         """The BM25 score of a query against every section it shares a term with."""
         totals: dict[int, float] = {}
-        get = totals.get
+        postings = self.postings
         for term, weight in query.items():
-            posting = self.postings.get(term)
+            posting = postings.get(term)
             if posting:
                 for position, value in posting.items():
-                    totals[position] = get(position, 0.0) + weight * value
+                    if position in totals:
+                        totals[position] += weight * value
+                    else:
+                        totals[position] = weight * value
         return totals
 
     def top_terms(

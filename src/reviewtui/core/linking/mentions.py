@@ -30,6 +30,23 @@ _CODE_DEFINITION = re.compile(
     r"\s+([A-Za-z_]\w*)|^([A-Za-z_][\w.]*)\s*(?::[^=\n]*)?=(?!=)"
 )
 """A definition line in code: `def`/`class`/`function`…, or a module-level assignment."""
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_DEFINITION_WORDS = (
+    "export",
+    "async",
+    "def",
+    "class",
+    "function",
+    "func",
+    "fn",
+    "interface",
+    "struct",
+    "type",
+    "const",
+    "let",
+    "var",
+)
+"""What a `_CODE_DEFINITION` line starts with (a name) or, after its indent, begins with."""
 _CONFIG_KEY = re.compile(
     r"^\s*-?\s*[\"']?([A-Za-z_][\w.-]*)[\"']?\s*[:=](?!:)|^\s*\[([\w.-]+)\]\s*$"
 )
@@ -99,6 +116,11 @@ def _names(text: str) -> list[str]:
     return _unique(names)
 
 
+def _may_define(text: str) -> bool:
+    """Whether a line can match `_CODE_DEFINITION` (a cheap test that skips most indented lines)."""
+    return text[:1] in _NAME_START or text.lstrip().startswith(_DEFINITION_WORDS)
+
+
 def _is_specific(name: str) -> bool:
     return len(name) >= 2 and name.lower() not in STOP_WORDS and not name.isdigit()
 
@@ -109,8 +131,11 @@ def defined_names(chunk: Chunk) -> list[str]:
     names: list[str] = chunk.symbol.split(".") if chunk.symbol else []
     pattern = _CONFIG_KEY if chunk.path.endswith(CONFIG_SUFFIXES) else _CODE_DEFINITION
     kind = "-" if chunk.added == 0 else "+"
+    code = pattern is _CODE_DEFINITION
     for line in chunk.lines:
         if line.kind == kind:
+            if code and not _may_define(line.text):
+                continue
             match = pattern.match(line.text)
             if match:
                 name = next(group for group in match.groups() if group)
