@@ -116,11 +116,6 @@ def _names(text: str) -> list[str]:
     return _unique(names)
 
 
-def _may_define(text: str) -> bool:
-    """Whether a line can match `_CODE_DEFINITION` (a cheap test that skips most indented lines)."""
-    return text[:1] in _NAME_START or text.lstrip().startswith(_DEFINITION_WORDS)
-
-
 def _is_specific(name: str) -> bool:
     return len(name) >= 2 and name.lower() not in STOP_WORDS and not name.isdigit()
 
@@ -134,9 +129,14 @@ def defined_names(chunk: Chunk) -> list[str]:
     code = pattern is _CODE_DEFINITION
     for line in chunk.lines:
         if line.kind == kind:
-            if code and not _may_define(line.text):
-                continue
-            match = pattern.match(line.text)
+            text = line.text
+            if (
+                code
+                and text[:1] not in _NAME_START
+                and not text.lstrip().startswith(_DEFINITION_WORDS)
+            ):
+                continue  # cannot match: neither a name at column 0 nor a definition word
+            match = pattern.match(text)
             if match:
                 name = next(group for group in match.groups() if group)
                 names.extend(name.split("."))
