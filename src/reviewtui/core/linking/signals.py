@@ -128,6 +128,9 @@ class LinkContext:
     defined: dict[str, list[str]] = field(default_factory=dict)
     """Chunk id → the names it defines (filled by `name_evidence`, reused by structure rules)."""
     path_cache: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    path_details: dict[str, tuple[float, list[tuple[str, str]]]] = field(default_factory=dict)
+    """Path → the score and (section id, detail) of its path evidence."""
+    labels: dict[str, str] = field(default_factory=dict)
     chunk_tokens: dict[str, Counter[str]] = field(default_factory=dict)
     """Chunk id → the tokens of its changed lines and summary, counted (tokenised once)."""
     common: frozenset[str] = frozenset()
@@ -209,13 +212,20 @@ class LinkContext:
         return tokens
 
     def label(self, section_id: str) -> str:
-        section = self.spec.get(section_id)
-        if section is None:
-            return section_id
-        if section.task_id:
-            return f"task {section.task_id}"
-        title = section.title if len(section.title) <= 60 else section.title[:57] + "…"
-        return f"'{title}'"
+        """How evidence names a section (`task T012`, `'Embeddings'`), cached per section."""
+        label = self.labels.get(section_id)
+        if label is None:
+            label = self.labels[section_id] = _label(self.spec.get(section_id), section_id)
+        return label
+
+
+def _label(section: Section | None, section_id: str) -> str:
+    if section is None:
+        return section_id
+    if section.task_id:
+        return f"task {section.task_id}"
+    title = section.title if len(section.title) <= 60 else section.title[:57] + "…"
+    return f"'{title}'"
 
 
 def _base_weight(term: str) -> float:
@@ -375,14 +385,25 @@ def naming_sections(path: str, context: LinkContext) -> list[tuple[str, str]]:
 
 
 def path_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
-    named = naming_sections(chunk.path, context)
+    found = context.path_details.get(chunk.path)
+    if found is None:
+        found = context.path_details[chunk.path] = _path_details(chunk.path, context)
+    score, details = found
+    for section_id, detail in details:
+        _add(candidates, section_id, Evidence("path", detail, score))
+
+
+def _path_details(path: str, context: LinkContext) -> tuple[float, list[tuple[str, str]]]:
+    named = naming_sections(path, context)
     sections = {section_id for section_id, _ in named}
     score = PATH_ONE if len(sections) == 1 else PATH_MANY
-    if len(sections) == 1 and chunk.path.endswith(CONFIG_SUFFIXES):
+    if len(sections) == 1 and path.endswith(CONFIG_SUFFIXES):
         score = PATH_CONFIG
-    for section_id, path in named:
-        detail = f"path {path} named in {context.label(section_id)}"
-        _add(candidates, section_id, Evidence("path", detail, score))
+    details = [
+        (section_id, f"path {named_path} named in {context.label(section_id)}")
+        for section_id, named_path in named
+    ]
+    return score, details
 
 
 def name_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
