@@ -134,11 +134,16 @@ def _pool(candidates: Candidates, context: LinkContext) -> list[str]:
     """The candidate sections, plus the one task citing a section that explicit evidence names
     (`Spec: 1.1` and `T01 … (1.1)`: the task is the unit of work that implements 1.1)."""
     pool = list(candidates)
-    for section_id, evidence in candidates.items():
-        citing = context.cited_by.get(section_id, [])
-        if len(citing) == 1 and citing[0] not in candidates and _explicit(evidence):
-            pool.append(citing[0])
-    return list(dict.fromkeys(pool))
+    cited_by = context.cited_by
+    extra = [
+        citing[0]
+        for section_id, evidence in candidates.items()
+        if (citing := cited_by.get(section_id)) is not None
+        and len(citing) == 1
+        and citing[0] not in candidates
+        and _explicit(evidence)
+    ]
+    return list(dict.fromkeys(pool + extra)) if extra else pool
 
 
 def _explicit(evidence: list[Evidence]) -> list[Evidence]:
