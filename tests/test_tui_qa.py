@@ -192,3 +192,15 @@ async def test_chunk_list_title_leads_with_the_count(toy: Path) -> None:
         await pilot.press("o")
         title = str(screen_of(app).query_one("#chunks-title", Label).content)
         assert title == f"{len(app.session.chunks)} chunks · all, risk first"
+
+
+async def test_a_heading_implemented_through_a_citing_task_points_to_it(demo: Path) -> None:
+    async with review(demo, size=(140, 45)) as (app, pilot):
+        await pilot.pause()
+        outline = screen_of(app).query_one(SpecOutline)
+        labels = {sid: node.label.plain for sid, node in outline._section_nodes.items()}
+        assert labels["2-model"].endswith("→ T05")  # the model code is linked to T05, which cites 2
+        assert labels["4-evaluation"].endswith("→ T08")
+        assert "∅" not in labels["2-model"]
+        assert labels["13-splits"].endswith("missing")  # really not done in this phase
+        assert labels["T09"].endswith("∅")  # a later phase's task with no code

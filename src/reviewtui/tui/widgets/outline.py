@@ -1,7 +1,7 @@
 """Provides `SpecOutline`: the spec's section tree with per-section chunk counts and review marks.
 
 Each label reads `2.1 Source  3 ✓1 ×1`: chunks of the section and its subsections, approved,
-flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase, and
+flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase (`→ T05` when a task citing it has the code), and
 `!… missing` a section of the spec phase under review that has no code (from the session's coverage).
 A last entry, "Unlinked changes", holds the chunks that belong to no section.
 """
@@ -91,7 +91,9 @@ class SpecOutline(Tree[str]):
         for section in self.session.spec.sections:
             level = len(self.session.spec.ancestors(section.id)) + 1
             room = width - self.guide_depth * level - (2 if section.children else 0) - 1
-            label = self._label(section.title, totals[section.id], section.id in missing, room)
+            coverage = self.session.coverage.get(section.id)
+            via = coverage.via if coverage and coverage.status == "implemented" else []
+            label = self._label(section.title, totals[section.id], section.id in missing, room, via)
             self._section_nodes[section.id].set_label(label)
         room = width - self.guide_depth - 1
         self._section_nodes[UNLINKED].set_label(
@@ -117,12 +119,22 @@ class SpecOutline(Tree[str]):
         return totals
 
     @staticmethod
-    def _label(title: str, totals: Totals, missing: bool = False, room: int = 0) -> Text:
-        """`title  3 ✓1 ×1`, the title cut with `…` to leave the marks in `room` cells (0: no cut)."""
+    def _label(
+        title: str,
+        totals: Totals,
+        missing: bool = False,
+        room: int = 0,
+        via: list[str] | None = None,
+    ) -> Text:
+        """`title  3 ✓1 ×1`, the title cut with `…` to leave the marks in `room` cells (0: no cut).
+
+        A section with no code of its own that tasks citing it implement reads `title  → T05`."""
         head, tail = Text(), Text()
         if missing:  # the mark leads, so a long title cut by the sidebar still shows it
             head.append("! ", style="bold red")
             tail.append("  missing", style="bold red")
+        elif totals.chunks == 0 and via:
+            tail.append(f"  → {', '.join(via[:2])}{'…' if len(via) > 2 else ''}", style="dim")
         elif totals.chunks == 0:
             tail.append("  ∅", style="dim")
         else:
