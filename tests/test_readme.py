@@ -66,3 +66,13 @@ def test_every_setting_is_documented() -> None:
     config = README[README.index("## Configuration") :]
     for name in _setting_names(Settings()):
         assert f"`{name}`" in config, name
+
+
+def test_no_placeholder_is_left() -> None:
+    assert not re.search(r"\b[A-Z]+-(TABLE|SECTION|FIGURES)\b", README)
+
+
+def test_local_links_resolve() -> None:
+    root = Path(__file__).parent.parent
+    for target in re.findall(r"\]\(([^)#:]+)\)", README):
+        assert (root / target).exists(), target
