@@ -115,3 +115,7 @@ def _timed(chunks: list[Chunk], spec: Spec, commits: list[CommitInfo]) -> tuple[
     cpu, wall = time.process_time(), time.perf_counter()
     link_chunks(chunks, spec, commits, LinkSettings())
     return time.process_time() - cpu, time.perf_counter() - wall
+
+
+if __name__ == "__main__":
+    print(speed_benchmark())
