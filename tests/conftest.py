@@ -4,6 +4,7 @@ builder for real git repositories in `tmp_path`."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,22 @@ def isolated_env(
 def git_repo(tmp_path: Path) -> GitRepo:
     """An empty git repository (no commits yet) in `tmp_path / "repo"`."""
     return GitRepo.init(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo repo, built once per test session; tests that change it use `demo_copy`."""
+    from reviewtui.core.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("built") / "demo")
+
+
+@pytest.fixture
+def demo_copy(built_demo: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo repo for one test (decisions, requests and all)."""
+    target = tmp_path / "demo"
+    shutil.copytree(built_demo, target, symlinks=True)
+    return target
 
 
 def run_git(cwd: Path, *args: str) -> str:

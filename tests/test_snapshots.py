@@ -11,30 +11,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from reviewtui.core.demo import build_demo
 from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.screens.review import ReviewScreen
 
 SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo repo, built once for this module (each test works on its own copy)."""
-    return build_demo(tmp_path_factory.mktemp("built") / "demo")
-
-
-@pytest.fixture
-def demo_copy(demo: Path, tmp_path: Path) -> Path:
-    import shutil
-
-    target = tmp_path / "demo"
-    shutil.copytree(demo, target, symlinks=True)
-    return target
 
 
 def after_loading(then: Callable[[Pilot[Any]], Awaitable[None]] | None = None):

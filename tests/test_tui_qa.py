@@ -3,13 +3,11 @@ follows the chunk in both orders, keys that cannot work say why, the footer keep
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Label
 
-from reviewtui.core.demo import build_demo
 from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.draft import DraftScreen
@@ -22,16 +20,9 @@ from reviewtui.tui.widgets.requirement import requirement_content
 from tests.tui_support import build_toy_repo, review, screen_of, type_and_enter
 
 
-@pytest.fixture(scope="module")
-def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("built") / "demo")
-
-
 @pytest.fixture
-def demo(built_demo: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "demo"
-    shutil.copytree(built_demo, target, symlinks=True)
-    return target
+def demo(demo_copy: Path) -> Path:
+    return demo_copy
 
 
 @pytest.fixture
