@@ -21,7 +21,10 @@ from reviewtui.core.report import plural, visible_controls
 from reviewtui.errors import ReviewError
 
 if TYPE_CHECKING:
+    import git
+
     from reviewtui.core.session import ReviewSession
+    from reviewtui.core.state import ReviewState
 
 COMMANDS = ("status", "export", "requests", "checkpoint", "init", "demo")
 
@@ -296,17 +299,16 @@ def run_checkpoint(options: argparse.Namespace) -> int:
     return 0
 
 
-def _record_checkpoint(repo: object, root: Path, state: object) -> str:
+def _record_checkpoint(repo: git.Repo, root: Path, state: ReviewState) -> str:
     from reviewtui.core import gitrange
     from reviewtui.core.models import Checkpoint
-    from reviewtui.core.state import ReviewState, now_iso
+    from reviewtui.core.state import now_iso
 
-    assert isinstance(state, ReviewState)
-    sha = gitrange.snapshot_worktree(repo)  # type: ignore[arg-type]
+    sha = gitrange.snapshot_worktree(repo)
     last = state.last_checkpoint
     if last is not None and _tree(root, last.sha) == _tree(root, sha):
         return f"nothing changed since checkpoint {last.sha[:12]}; not recorded again"
-    head = gitrange.head_sha(repo) or sha  # type: ignore[arg-type]
+    head = gitrange.head_sha(repo) or sha
     label = "working tree" if sha != head else "HEAD"
     state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
     state.save()
