@@ -24,6 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
+"""The tuning set: fixtures the engine's rules were developed against."""
+HELDOUT = Path(__file__).parent / "heldout"
+"""The held-out set: fixtures written afterwards by someone who had not read the engine, measured
+as they were first written (see README.md)."""
+SETS = {"tuning": FIXTURES, "heldout": HELDOUT}
 MODES = ("content", "commits", "convention")
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\b")
 _COMMENT = {
@@ -68,12 +73,14 @@ class DefinitionSpan:
     definition: Definition
 
 
-def fixture_names() -> list[str]:
-    return sorted(p.name for p in FIXTURES.iterdir() if (p / "phase.txt").is_file())
+def fixture_names(root: Path = FIXTURES) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "phase.txt").is_file())
 
 
-def load_fixture(name: str) -> Fixture:
-    folder = FIXTURES / name
+def load_fixture(name: str, root: Path = FIXTURES) -> Fixture:
+    folder = root / name
     specs = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.md") if p.is_file())
     fixture = Fixture(name, folder, specs)
     path = ""
@@ -215,3 +222,47 @@ def _message(
     if mode == "convention":
         return f"{subject}\n\nSpec: {ref}\n"
     return subject
+
+
+def validate(root: Path, names: list[str] | None = None, show_sections: bool = False) -> list[str]:
+    """Check that every fixture parses and that every true section exists in its spec, without
+    linking anything (a fixture author can check their work without seeing the engine's results)."""
+    from reviewtui.core.spec import load_spec
+
+    problems: list[str] = []
+    for name in names or fixture_names(root):
+        fixture = load_fixture(name, root)
+        spec = load_spec(fixture.folder, fixture.spec_files)
+        kinds = [d.kind for d in fixture.definitions]
+        print(
+            f"{name}: {len(spec.sections)} sections in {len(fixture.spec_files)} spec file(s);"
+            f" {kinds.count('code')} code, {kinds.count('glue')} glue,"
+            f" {kinds.count('imports')} import definitions in {len(fixture.paths)} file(s)"
+        )
+        if show_sections:
+            for section in spec.sections:
+                print(f"    {section.id:<32} {section.kind:<8} {section.title}")
+        for definition in fixture.definitions:
+            if definition.truth is not None and definition.truth not in spec:
+                problems.append(
+                    f"{name}: {definition.path}: unknown section id {definition.truth!r}"
+                )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Validate linking fixtures (no linking is run).")
+    parser.add_argument("--set", choices=sorted(SETS), default="tuning", dest="fixture_set")
+    parser.add_argument("--sections", action="store_true", help="list every section id")
+    parser.add_argument("fixtures", nargs="*")
+    args = parser.parse_args(argv)
+    problems = validate(SETS[args.fixture_set], args.fixtures or None, args.sections)
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,6 +4,8 @@
     python bench/linking/run.py            # all fixtures, all modes, plus the speed benchmark
     python bench/linking/run.py -v         # also list every wrong or unlinked chunk
     python bench/linking/run.py --speed    # only the speed benchmark (3,000 chunks × 200 sections)
+    python bench/linking/run.py --set heldout   # the held-out fixtures (bench/linking/heldout/)
+    python bench/linking/fixture_repos.py --set heldout --sections   # validate fixtures, list section ids
 
 Figures (per fixture and mode, then totals per mode):
 - heading: top-1 accuracy at heading level over chunks with a true section (unlinked counts as wrong);
@@ -26,7 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixture_repos import MODES, DefinitionSpan, build_repo, fixture_names, load_fixture
+from fixture_repos import (
+    FIXTURES,
+    MODES,
+    SETS,
+    DefinitionSpan,
+    build_repo,
+    fixture_names,
+    load_fixture,
+)
 
 from reviewtui.config import ChunkSettings, LinkSettings
 from reviewtui.core.chunks import cut_chunks
@@ -128,9 +138,15 @@ def truth_of(chunk: Chunk, spans: dict[str, list[DefinitionSpan]]) -> Definition
     return file_spans[max(votes, key=lambda number: votes[number])]
 
 
-def run_case(name: str, mode: str, workdir: Path, settings: LinkSettings | None = None) -> Outcome:
+def run_case(
+    name: str,
+    mode: str,
+    workdir: Path,
+    settings: LinkSettings | None = None,
+    root: Path = FIXTURES,
+) -> Outcome:
     """Build one fixture in one mode, run the pipeline, judge every chunk."""
-    fixture = load_fixture(name)
+    fixture = load_fixture(name, root)
     root = workdir / f"{name}-{mode}"
     spec_for_refs = load_spec(fixture.folder, fixture.spec_files)
     sections = {s.id: (s.task_id, s.title) for s in spec_for_refs.sections}
@@ -194,11 +210,12 @@ def run_all(
     names: list[str] | None = None,
     modes: tuple[str, ...] = MODES,
     settings: LinkSettings | None = None,
+    root: Path = FIXTURES,
 ) -> list[Outcome]:
     return [
-        run_case(name, mode, workdir, settings)
+        run_case(name, mode, workdir, settings, root)
         for mode in modes
-        for name in (names or fixture_names())
+        for name in (names or fixture_names(root))
     ]
 
 
@@ -220,6 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threshold", type=float, default=None, help="override LinkSettings.threshold"
     )
+    parser.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="tuning",
+        dest="fixture_set",
+        help="which fixtures: the tuning set (default) or the held-out set",
+    )
     parser.add_argument("fixtures", nargs="*", help="fixture names (default: all)")
     args = parser.parse_args(argv)
     if not args.speed:
@@ -227,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             LinkSettings() if args.threshold is None else LinkSettings(threshold=args.threshold)
         )
         with tempfile.TemporaryDirectory() as folder:
-            outcomes = run_all(Path(folder), args.fixtures or None, settings=settings)
+            outcomes = run_all(
+                Path(folder), args.fixtures or None, settings=settings, root=SETS[args.fixture_set]
+            )
         print(HEADER)
         for outcome in outcomes:
             print(outcome.row())
