@@ -255,10 +255,12 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Validate linking fixtures (no linking is run).")
     parser.add_argument("--set", choices=sorted(SETS), default="tuning", dest="fixture_set")
+    parser.add_argument("--root", type=Path, help="a folder of fixtures outside the two sets")
     parser.add_argument("--sections", action="store_true", help="list every section id")
     parser.add_argument("fixtures", nargs="*")
     args = parser.parse_args(argv)
-    problems = validate(SETS[args.fixture_set], args.fixtures or None, args.sections)
+    root = args.root or SETS[args.fixture_set]
+    problems = validate(root, args.fixtures or None, args.sections)
     for problem in problems:
         print(problem)
     return 1 if problems else 0
