@@ -15,12 +15,36 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reviewtui.core.checks.context import FileContext
-from reviewtui.core.checks.names import call_name, dotted, field_default, last_part
-from reviewtui.core.checks.params import BY_NAME, Parameter, parameter_for_code, plausible
-from reviewtui.core.checks.values import Value, canonical_choice, parse_number
+from reviewtui.core.checks.names import (
+    COLLECTION_WORDS,
+    DEV_WORDS,
+    EVAL_DATA_WORDS,
+    LOG_CALLS,
+    NOT_COLLECTION_WORDS,
+    call_name,
+    dotted,
+    field_default,
+    last_part,
+    tokens,
+)
+from reviewtui.core.checks.params import (
+    BY_NAME,
+    Parameter,
+    code_key,
+    parameter_for_code,
+    plausible,
+)
+from reviewtui.core.checks.values import (
+    SPLIT_NAMES,
+    Value,
+    canonical_choice,
+    looks_like_model,
+    parse_number,
+)
 
 SettingKind = str
-"""How the code sets it: assignment, field, keyword, argparse, default, dict, call, yaml, json, toml, cli."""
+"""How the code sets it: assignment, field, keyword, argparse, default, dict, call, constant (a module
+constant a call reads), slice (`test_set[:500]` on an evaluation path), yaml, json, toml, cli."""
 
 
 @dataclass
@@ -155,16 +179,48 @@ def _setting(
     if isinstance(raw, ast.AST):
         raw = literal(raw)
     value = convert(parameter, raw)
-    if value is None or not plausible(parameter.name, value) or context.is_dev_guarded(node):
+    if value is None or not plausible(parameter.name, value) or not _named_well(key, value):
+        return None
+    if context.is_dev_guarded(node):
         return None
     line = getattr(node, "lineno", 1)
     text = _written(context, node, raw, kind)
     return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
 
 
+_LOOSE_MODEL_KEYS = frozenset(
+    {
+        "model",
+        "llm",
+        "llm_model",
+        "encoder_name",
+        "encoder_model",
+        "tokenizer_name",
+        "cross_encoder",
+    }
+)
+"""Keys that hold a model name only sometimes (`model="rbf"`): the value must look like one."""
+_DATASET_ID = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[\w.-]+)?")
+
+
+def _named_well(key: str, value: Value) -> bool:
+    """A loose key's value names what the parameter holds: `model="bge-base-en"` is a model,
+    `model="linear"` is not; a dataset is an id (`BeIR/fiqa`, `imdb`), not a path or a split."""
+    name = code_key(key)
+    if name in _LOOSE_MODEL_KEYS:
+        return isinstance(value, str) and looks_like_model(value)
+    if parameter_for_code(key) is BY_NAME["dataset_name"] and isinstance(value, str):
+        return (
+            _DATASET_ID.fullmatch(value) is not None
+            and value.lower() not in SPLIT_NAMES
+            and not _BAD_MODEL_VALUE.search(value)
+        )
+    return True
+
+
 def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind) -> str:
     """The value as the code writes it (`1e-4`, not `0.0001`); empty for a constructor call."""
-    if kind == "call" and not isinstance(node, ast.Constant):
+    if kind == "slice" or (kind == "call" and not isinstance(node, ast.Constant)):
         return ""
     if isinstance(node, ast.keyword | ast.Assign | ast.AnnAssign) and node.value is not None:
         node = field_default(node.value) or node.value
@@ -175,7 +231,13 @@ def _written(context: FileContext, node: ast.AST, raw: object, kind: SettingKind
 
 def _python_settings(context: FileContext) -> Iterator[CodeSetting]:
     for node in context.nodes(
-        ast.Assign, ast.AnnAssign, ast.Call, ast.Dict, ast.FunctionDef, ast.AsyncFunctionDef
+        ast.Assign,
+        ast.AnnAssign,
+        ast.Call,
+        ast.Dict,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Subscript,
     ):
         for setting in _node_settings(context, node):
             if setting is not None:
@@ -194,7 +256,10 @@ def _node_settings(context: FileContext, node: ast.AST) -> Iterator[CodeSetting 
     elif isinstance(node, ast.Dict):
         yield from _dict_settings(context, node)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        yield from _default_settings(context, node)
+        if not tokens(node.name) & DEV_WORDS:
+            yield from _default_settings(context, node)
+    elif isinstance(node, ast.Subscript):
+        yield _slice_setting(context, node)
 
 
 def _dict_settings(context: FileContext, node: ast.Dict) -> Iterator[CodeSetting | None]:
@@ -227,22 +292,195 @@ def _assign(
         yield _setting(context, target.slice.value, field_default(node.value), node, kind)
 
 
+_MODEL_LOADERS = frozenset(
+    {"from_pretrained", "pipeline", "SentenceTransformer", "CrossEncoder", "LLM", "AutoModel"}
+)
+_DATASET_LOADERS = frozenset({"load_dataset", "load_from_hub", "GenericDataLoader"})
+
+
 def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:
     name = last_part(call_name(node))
     if name == "add_argument":
         yield _argparse_setting(context, node)
         return
+    if tokens(call_name(node)) & DEV_WORDS:
+        return  # the arguments of `synthetic_corpus(n_passages=2_000)` are not the run's settings
+    retrieval = _is_retrieval_call(context, node)
     for keyword in node.keywords:
-        if keyword.arg:
+        if keyword.arg == "split":
+            yield _split_setting(context, node, keyword)
+        elif keyword.arg and retrieval and keyword.arg in _RETRIEVAL_KEYWORDS:
+            yield _setting(
+                context, keyword.arg, keyword.value, keyword, "keyword", BY_NAME["retrieval_top_k"]
+            )
+        elif keyword.arg:
             yield _setting(context, keyword.arg, keyword.value, keyword, "keyword")
-    if name in {"from_pretrained", "pipeline", "SentenceTransformer"} and node.args:
-        first = literal(node.args[0])
-        if isinstance(first, str):
-            yield _setting(context, f"{name}()", first, node.args[0], "call", BY_NAME["model_name"])
+    if name in _MODEL_LOADERS and node.args:
+        yield _first_argument(context, node, name, BY_NAME["model_name"])
+    if name in _DATASET_LOADERS and node.args:
+        yield _first_argument(context, node, name, BY_NAME["dataset_name"])
+    if name == "topk" and retrieval:
+        yield _topk_setting(context, node)
+    if name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
+        yield _subset_call_setting(context, node, name)
     choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
     if choice:
         parameter = BY_NAME["optimizer"] if name in _OPTIMIZERS else BY_NAME["lr_scheduler"]
         yield _setting(context, f"{name}()", choice, node, "call", parameter)
+
+
+_RETRIEVAL_WORDS = frozenset(
+    {"search", "retrieve", "retriever", "retrieval", "similarity", "knn", "topk", "rank", "query"}
+)
+_RETRIEVAL_KEYWORDS = frozenset(
+    {"k", "top_k", "topk", "n_results", "num_results", "similarity_top_k", "top_n", "n"}
+)
+
+
+def _is_retrieval_call(context: FileContext, node: ast.Call) -> bool:
+    """`index.search(q, k=10)`, `retriever.retrieve(q, top_k=20)`; a tensor's `.topk(k)` only on an
+    evaluation or retrieval path (not hard-negative mining in training)."""
+    words = tokens(call_name(node))
+    if not words & _RETRIEVAL_WORDS:
+        return False
+    if "topk" in words or "rank" in words:
+        return context.in_eval_path(node) or bool(context.function_words(node) & _RETRIEVAL_WORDS)
+    return True
+
+
+def _topk_setting(context: FileContext, node: ast.Call) -> CodeSetting | None:
+    """`scores.topk(20)`, `torch.topk(scores, 20)` (`k=` is read with the other keywords)."""
+    position = 1 if call_name(node) == "torch.topk" else 0
+    if len(node.args) <= position:
+        return None
+    argument = node.args[position]
+    return _setting(context, "topk()", argument, argument, "call", BY_NAME["retrieval_top_k"])
+
+
+def _first_argument(
+    context: FileContext, node: ast.Call, name: str, parameter: Parameter
+) -> CodeSetting | None:
+    """`from_pretrained("roberta-base")`, `load_dataset(BEIR_CORPUS)` with `BEIR_CORPUS = "BeIR/fiqa"`
+    at module level (then reported where the constant is written)."""
+    first = node.args[0]
+    value = literal(first)
+    if isinstance(value, str):
+        return _setting(context, f"{name}()", value, first, "call", parameter)
+    if isinstance(first, ast.Name):
+        constant = _module_constants(context).get(first.id)
+        if constant is not None and parameter_for_code(first.id) is None:
+            return _setting(context, first.id, constant.value, constant, "constant", parameter)
+    return None
+
+
+def _module_constants(context: FileContext) -> dict[str, ast.Assign]:
+    """Module-level `NAME = <literal>` assignments, by name (computed once per file)."""
+
+    def compute() -> dict[str, ast.Assign]:
+        found: dict[str, ast.Assign] = {}
+        for statement in context.tree.body if context.tree is not None else []:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Constant)
+            ):
+                found[statement.targets[0].id] = statement
+        return found
+
+    return context.once("ledger-module-constants", compute)
+
+
+def _split_setting(
+    context: FileContext, node: ast.Call, keyword: ast.keyword
+) -> CodeSetting | None:
+    """`load_dataset(..., split="train")` where evaluation data is loaded: the evaluation split."""
+    value = literal(keyword.value)
+    if (
+        not isinstance(value, str)
+        or SPLIT_NAMES.get(value.split("[", 1)[0].strip().lower()) is None
+    ):
+        return None
+    if not (context.in_eval_path(node) or _assigned_to_eval_data(context, node)):
+        return None
+    return _setting(context, "split", value, keyword, "keyword", BY_NAME["eval_split"])
+
+
+def _assigned_to_eval_data(context: FileContext, node: ast.AST) -> bool:
+    """`test_ds = load_dataset(..., split=...)`: the call's value lands in an evaluation name."""
+    parent = context.parents.get(node)
+    if isinstance(parent, ast.Assign):
+        return any(tokens(dotted(target)) & EVAL_DATA_WORDS for target in parent.targets)
+    return False
+
+
+def _slice_setting(context: FileContext, node: ast.Subscript) -> CodeSetting | None:
+    """`list(corpus.queries)[:500]` on an evaluation path: the number of evaluation samples."""
+    part = node.slice
+    if not isinstance(part, ast.Slice) or part.step is not None or isinstance(node.ctx, ast.Store):
+        return None
+    if part.lower is not None and literal(part.lower) != 0:
+        return None
+    count = literal(part.upper)
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+        return None
+    if not _evaluation_data(context, node, node.value):
+        return None
+    key = context.source_segment(node) or ast.unparse(node)
+    return _setting(context, key, count, node, "slice", BY_NAME["num_samples"])
+
+
+_SUBSET_METHODS = frozenset({"head", "take", "select", "sample"})
+
+
+def _subset_call_setting(context: FileContext, node: ast.Call, name: str) -> CodeSetting | None:
+    """`test_df.head(100)`, `ds["test"].select(range(1000))`, `test_df.sample(n=200)` on an
+    evaluation path: the number of evaluation samples."""
+    if name == "sample":
+        counts = [keyword.value for keyword in node.keywords if keyword.arg == "n"]
+        argument = counts[0] if counts else None
+    elif name == "select":
+        inner = node.args[0] if len(node.args) == 1 else None
+        ranged = isinstance(inner, ast.Call) and call_name(inner) == "range"
+        argument = inner.args[0] if ranged and len(inner.args) == 1 else None  # type: ignore[union-attr]
+    else:
+        argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
+    count = literal(argument)
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+        return None
+    if not _evaluation_data(context, node, node.func.value):  # type: ignore[attr-defined]
+        return None
+    key = context.source_segment(node) or ast.unparse(node)
+    return _setting(context, key, count, node, "slice", BY_NAME["num_samples"])
+
+
+def _evaluation_data(context: FileContext, node: ast.AST, receiver: ast.AST) -> bool:
+    """Whether `receiver` is a body of data evaluated here (not one shown in a log message)."""
+    words = tokens(_receiver(receiver))
+    if not words & COLLECTION_WORDS or words & NOT_COLLECTION_WORDS:
+        return False
+    if not (words & EVAL_DATA_WORDS or context.in_eval_path(node)):
+        return False
+    return not _shown_only(context, node)
+
+
+def _receiver(node: ast.AST) -> str:
+    """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers."""
+    if isinstance(node, ast.Call) and call_name(node) in {"list", "sorted", "tuple"} and node.args:
+        return dotted(node.args[0])
+    return dotted(node)
+
+
+def _shown_only(context: FileContext, node: ast.AST) -> bool:
+    """Inside an f-string or a print/log call: a preview shown to a human."""
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.JoinedStr):
+            return True
+        if isinstance(parent, ast.Call) and tokens(call_name(parent)) & LOG_CALLS:
+            return True
+        if isinstance(parent, ast.stmt):
+            return False
+    return False
 
 
 _SCHEDULE = re.compile(r"get_(\w+?)_schedule(?:_with_warmup)?")

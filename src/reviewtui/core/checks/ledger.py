@@ -22,7 +22,7 @@ from reviewtui.core.checks.code_values import CodeSetting, extract_code_settings
 from reviewtui.core.checks.context import FileContext, file_contexts
 from reviewtui.core.checks.params import BY_NAME
 from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
-from reviewtui.core.checks.values import values_agree
+from reviewtui.core.checks.values import model_role, values_agree
 from reviewtui.core.models import FileDiff, Spec
 
 LedgerStatus = Literal["agrees", "disagrees", "not set"]
@@ -103,12 +103,33 @@ def build_ledger(
     for context in contexts if entries else []:
         for setting in extract_code_settings(context):
             found = entries.get(setting.parameter)
-            if found is not None:
-                setting.agrees = any(
-                    values_agree(v.value, setting.value, found.kind) for v in found.spec_values
-                )
-                found.code_settings.append(setting)
+            if found is not None and not _known(found, setting):
+                _compare(found, setting)
     return Ledger(list(entries.values()))
+
+
+def _known(entry: LedgerEntry, setting: CodeSetting) -> bool:
+    """Whether the entry already holds this place (a constant two calls read)."""
+    return any(
+        (known.path, known.line, known.key) == (setting.path, setting.line, setting.key)
+        for known in entry.code_settings
+    )
+
+
+def _compare(entry: LedgerEntry, setting: CodeSetting) -> None:
+    """Add `setting` to `entry`, judged against the spec's values it can be compared with.
+
+    A model is compared with the spec's models of its role only: the LLM that writes the data
+    (`claude-haiku-4-5`) is not the encoder the spec names; when the spec names no model of that
+    role, the setting is not the spec's business and stays out of the ledger."""
+    stated = entry.spec_values
+    if entry.parameter == "model_name" and isinstance(setting.value, str):
+        role = model_role(setting.value)
+        stated = [v for v in stated if isinstance(v.value, str) and model_role(v.value) == role]
+        if not stated:
+            return
+    setting.agrees = any(values_agree(v.value, setting.value, entry.kind) for v in stated)
+    entry.code_settings.append(setting)
 
 
 def _same(a: SpecValue, b: SpecValue) -> bool:

@@ -120,6 +120,14 @@ COLLECTION_WORDS = DATA_WORDS | frozenset(
 )
 """Words naming a collection whose slice `[:N]` would be a subset of the data."""
 
+EVAL_DATA_WORDS = frozenset({"eval", "val", "valid", "validation", "test", "holdout", "benchmark"})
+"""Words in a data variable's name that make it evaluation data (`test_df`, `eval_set`)."""
+
+NOT_COLLECTION_WORDS = frozenset(
+    {"ids", "id", "tokens", "token", "text", "string", "str", "name", "path"}
+)
+"""Words naming one thing, not a body of data: `[:N]` of them is a truncation, not a subset."""
+
 LOG_CALLS = frozenset(
     {
         "print",

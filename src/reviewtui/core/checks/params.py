@@ -39,6 +39,22 @@ def _p(
     return Parameter(name, kind, split(prose), frozenset(split(code)), split(nouns), split(choices))
 
 
+def _count_names(nouns: str) -> str:
+    """Code names of a count: `n_passages`, `num_docs`, `max_hard_negatives`, `passages_count`..."""
+    words = [noun.strip("-").replace(" ", "_").replace("-", "_") for noun in nouns.split("|")]
+    words += [word.rstrip("s") for word in words if word.endswith("s")]
+    qualified = [
+        f"{qualifier}_{word}"
+        for word in words
+        for qualifier in ("n", "num", "number_of", "max", "total", "k")
+    ]
+    return "|".join([*qualified, *(f"{word}_count" for word in words)])
+
+
+COUNTS_PER_ITEM = frozenset({"num_passages", "num_queries"})
+"""Counts a sentence often states per item ("for each passage, 3 questions"): not read there."""
+
+
 PARAMETERS: tuple[Parameter, ...] = (
     _p(
         "learning_rate",
@@ -49,7 +65,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p(
         "batch_size",
         "int",
-        "batch size|batch-size|batch_size|mini-batch size|minibatch size",
+        "batch size|batch-size|batch_size|mini-batch size|minibatch size|batch of|batches of|"
+        "mini-batches of|minibatches of",
         "batch_size|bs|batchsize|train_batch_size|per_device_train_batch_size|per_device_batch_size",
     ),
     _p(
@@ -148,7 +165,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "model",
         "base model|pretrained model|model name|model_name|model|backbone|checkpoint|encoder|llm",
         "model_name|model_name_or_path|model_id|base_model|pretrained_model_name_or_path|"
-        "model_checkpoint|pretrained_model",
+        "model_checkpoint|pretrained_model|model|llm_model|llm|embedding_model|embedding_model_name|"
+        "embed_model|encoder_name|encoder_model|tokenizer_name|generator_model|teacher_model|"
+        "reranker_model|cross_encoder|retriever_model|judge_model",
     ),
     _p(
         "gradient_accumulation_steps",
@@ -213,6 +232,39 @@ PARAMETERS: tuple[Parameter, ...] = (
         "label_smoothing|label_smoothing_factor",
     ),
     _p("momentum", "number", "momentum", "momentum"),
+    _p(
+        "eval_split",
+        "choice",
+        "evaluation split|eval split|evaluation set|eval set",
+        "eval_split|eval_split_name|test_split_name|validation_split_name|eval_subset_name",
+        choices="validation|valid|val|dev|development|test|testing|training|train",
+    ),
+    _p(
+        "retrieval_top_k",
+        "int",
+        "retrieval depth|number of retrieved passages|number of retrieved documents",
+        "top_k_retrieval|retrieval_k|retrieve_k|k_retrieve|retrieval_top_k|num_retrieved|"
+        "n_retrieved|similarity_top_k|search_k|n_results|num_results|top_n|topk",
+    ),
+    _p(
+        "dataset_name",
+        "model",
+        "dataset|dataset name|benchmark",
+        "dataset_name|dataset_id|dataset|hf_dataset|dataset_repo|data_name",
+    ),
+    *(
+        _p(name, "int", f"number of {nouns.split('|')[0]}", _count_names(nouns), nouns)
+        for name, nouns in (
+            ("num_passages", "passages|documents|docs"),
+            ("num_queries", "queries|questions"),
+            ("num_negatives", "hard negatives|negatives"),
+            ("num_shots", "in-context examples|few-shot examples|demonstrations|-shot|shots"),
+            ("n_estimators", "trees|estimators"),
+            ("n_neighbors", "nearest neighbors|nearest neighbours|neighbors|neighbours"),
+            ("n_clusters", "clusters"),
+            ("n_components", "principal components|components"),
+        )
+    ),
 )
 
 FRACTIONS = frozenset(

@@ -9,9 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from reviewtui.core.checks.params import BY_NAME, PARAMETERS, Parameter, plausible
-from reviewtui.core.checks.values import NUMBER, Value, normalize_text, number_from_match
+from reviewtui.core.checks.params import (
+    BY_NAME,
+    COUNTS_PER_ITEM,
+    PARAMETERS,
+    Parameter,
+    plausible,
+)
+from reviewtui.core.checks.values import (
+    MODEL_FAMILIES,
+    NUMBER,
+    Value,
+    looks_like_model,
+    normalize_text,
+    number_from_match,
+)
 from reviewtui.core.models import Spec
 
 _FILLER = re.compile(
@@ -23,12 +37,7 @@ _FILLER = re.compile(
 _NOT_BEFORE_COUNT = frozenset(
     {"every", "each", "per", "after", "first", "last", "than", "within", "of", "top", "over"}
 )
-_MODEL = re.compile(
-    r"(?:[\w.-]+/[\w.-]+|(?:bert|roberta|distilbert|deberta|electra|albert|xlnet|xlm|bart|t5|flan-t5|gpt2|"
-    r"gpt-\w+|gpt-?j|gpt-neo\w*|llama|mistral|mixtral|qwen|gemma|phi|pythia|opt|falcon|mpt|bloom|vit|resnet|"
-    r"clip|whisper|claude|sentence-t5|all-minilm|minilm|e5|bge)[\w.-]*)",
-    re.IGNORECASE,
-)
+_MODEL = re.compile(r"(?:[\w.-]+/[\w.-]+|(?:" + MODEL_FAMILIES + r")[\w.-]*)", re.IGNORECASE)
 _SPLIT = re.compile(
     r"(?<![\w.])(\d{1,2}(?:\.\d+)?)\s*/\s*(\d{1,2}(?:\.\d+)?)(?:\s*/\s*(\d{1,2}(?:\.\d+)?))?\s*%?(?![\w/])"
 )
@@ -70,6 +79,7 @@ def extract_spec_values(spec: Spec) -> list[SpecValue]:
     """Every parameter value the spec states, in document order."""
     found: list[SpecValue] = []
     in_code_block = False
+    header: list[Parameter | None] = []
     for path, number, raw in spec_lines(spec):
         if raw.lstrip().startswith(("```", "~~~")):
             in_code_block = not in_code_block
@@ -77,10 +87,11 @@ def extract_spec_values(spec: Spec) -> list[SpecValue]:
         if in_code_block:
             continue
         line = normalize_text(raw).replace("`", "").replace("**", "")
-        for value in _line_values(line, path, number):
+        header = _table_header(line, header)
+        for value in _line_values(line, path, number, header):
             value.text = _as_written(raw, value.text)
             found.append(value)
-        found.extend(_quoted_models(raw, path, number))
+        found.extend(_quoted_names(raw, path, number))
     return [value for value in found if plausible(value.parameter, value.value)]
 
 
@@ -95,9 +106,11 @@ def _as_written(raw: str, text: str) -> str:
     return text
 
 
-def _line_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
+def _line_values(
+    line: str, path: str, number: int, header: list[Parameter | None]
+) -> Iterator[SpecValue]:
     if line.lstrip().startswith("|"):
-        yield from _table_values(line, path, number)
+        yield from _table_values(line, path, number, header)
         return
     taken: list[tuple[int, int]] = []
     for start, end, parameter in _name_matches(line):
@@ -109,24 +122,76 @@ def _line_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             yield _make(parameter, value, line[start:end], path, number)
     yield from _count_values(line, path, number)
     yield from _split_values(line, path, number)
+    yield from _phrase_values(line, path, number)
+    yield from _prose_models(line, path, number)
 
 
 _QUOTED = re.compile(r"`([^`\s]+)`")
-_MODEL_FAMILY = re.compile(_MODEL.pattern.split("|", 1)[1][:-1], re.IGNORECASE)
 _MODEL_CONTEXT = re.compile(
-    r"\b(model|fine-?tune|checkpoint|backbone|encoder|llm|pretrained|base)\b", re.I
+    r"\b(model|fine-?tune|checkpoint|backbone|encoder|llm|pretrained|base|embed\w*|initiali[sz]\w*)\b",
+    re.I,
+)
+_DATASET_CONTEXT = re.compile(r"\b(datasets?|corpus|corpora|benchmark|data|hub|qrels)\b", re.I)
+
+
+def _quoted_names(raw: str, path: str, number: int) -> Iterator[SpecValue]:
+    """A quoted hub id (`meta-llama/Llama-3.2-1B`) or model name (`distilbert-base-uncased`) is a
+    model name, even with no "model:" before it; a quoted hub id beside "dataset" or "benchmark"
+    (`BeIR/fiqa`) is a dataset."""
+    for match in _QUOTED.finditer(raw):
+        name = match.group(1).rstrip(".,;:")
+        before = raw[max(0, match.start() - 40) : match.start()]
+        if (
+            looks_like_model(name) and ("/" in name or "-" in name or _MODEL_CONTEXT.search(before))
+        ) or (_is_hub_id(name) and _MODEL_CONTEXT.search(before)):
+            yield _make(BY_NAME["model_name"], (name, name), "model", path, number)
+        elif _is_hub_id(name) and _DATASET_CONTEXT.search(raw):
+            yield _make(BY_NAME["dataset_name"], (name, name), "dataset", path, number)
+
+
+_PATH_LIKE = re.compile(
+    r"\.(?:py|json|ya?ml|toml|txt|csv|tsv|jsonl|md|pt|bin)$|^(?:src|data|tests?|configs?|scripts|"
+    r"outputs?|runs|results|checkpoints|models|logs)/|^[./~]",
+    re.IGNORECASE,
 )
 
 
-def _quoted_models(raw: str, path: str, number: int) -> Iterator[SpecValue]:
-    """A quoted hub id (`meta-llama/Llama-3.2-1B`) is a model name, even with no "model:" before it."""
-    for match in _QUOTED.finditer(raw):
-        name = match.group(1)
-        if "/" not in name or re.search(r"\.\w{1,5}$|^[./~]", name):
-            continue
-        family = _MODEL_FAMILY.match(name.split("/", 1)[1])
-        if family or _MODEL_CONTEXT.search(raw[max(0, match.start() - 40) : match.start()]):
+def _is_hub_id(name: str) -> bool:
+    """`org/name`, not a path (`data/generated/`, `src/dr/data.py`, `./x`)."""
+    return re.fullmatch(
+        r"[A-Za-z0-9][\w.-]*/[\w.-]*[A-Za-z0-9]", name
+    ) is not None and not _PATH_LIKE.search(name)
+
+
+_PROSE_MODEL = re.compile(
+    r"(?<![\w./-])((?:[\w.-]+/)?(?:" + MODEL_FAMILIES + r")[\w.]*(?:-[\w.]+)+)", re.IGNORECASE
+)
+_MODEL_VERBS = re.compile(
+    r"\b(model|fine-?tun\w*|checkpoint|backbone|encoder|embed\w*|initiali[sz]\w*|pretrained|"
+    r"llm|base|use|using|train|distil\w*|rerank\w*|retriever)\b",
+    re.I,
+)
+
+
+def _prose_models(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    """Model names written in prose, unquoted: "embed with bge-base", "fine-tune roberta-large"."""
+    if not _may_hold(line, _FAMILY_WORDS):
+        return
+    for match in _PROSE_MODEL.finditer(line):
+        name = match.group(1).rstrip(".,;:")
+        if looks_like_model(name) and _MODEL_VERBS.search(_sentence(line, match.start())):
             yield _make(BY_NAME["model_name"], (name, name), "model", path, number)
+
+
+_FAMILY_WORDS = frozenset(
+    {"o1", "o3", "o4"}
+    | {
+        match.group(0)
+        for match in (re.match(r"[a-z0-9]{2,}", word) for word in MODEL_FAMILIES.split("|"))
+        if match
+    }
+)
+"""A prefix of every model family: an ASCII line holding none of them names no model."""
 
 
 _PROSE_NAMES: tuple[tuple[re.Pattern[str], Parameter], ...] = tuple(
@@ -180,7 +245,10 @@ def _read_value(text: str, parameter: Parameter) -> tuple[Value, str] | None:
         return (match.group(1).lower(), match.group(0)) if match else None
     if parameter.kind == "model":
         match = _MODEL.match(text)
-        return (match.group(0).rstrip(".,;:"), match.group(0).rstrip(".,;:")) if match else None
+        name = match.group(0).rstrip(".,;:") if match else ""
+        if not name or (parameter.name == "dataset_name" and not _is_hub_id(name)):
+            return None
+        return None if _PATH_LIKE.search(name) else (name, name)
     if parameter.kind == "seeds":
         return _read_seeds(text)
     match = NUMBER.match(text)
@@ -224,20 +292,37 @@ _NOUN_WORDS = frozenset(noun.split()[0].lower() for _, _, noun in _COUNT_NOUNS)
 
 
 def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
-    """ "3 epochs", "500 warmup steps", "left padding", "AdamW optimizer"."""
+    """ "3 epochs", "500 warmup steps", "left padding", "AdamW optimizer", "10,000 passages"."""
     if not _may_hold(line, _NOUN_WORDS):
         return
+    counted: list[tuple[int, int]] = []
     for pattern, parameter, noun in _COUNT_NOUNS:
         for match in pattern.finditer(line):
             if _word_before(line, match.start()) in _NOT_BEFORE_COUNT:
                 continue
-            if parameter.name == "num_samples" and not _EVALUATION.search(
-                _sentence(line, match.start())
-            ):
+            if not _count_applies(line, match, parameter, counted):
                 continue
             value = _read_value(match.group("value"), parameter)
             if value is not None:
+                counted.append(match.span())
                 yield _make(parameter, value, noun, path, number)
+
+
+def _count_applies(
+    line: str, match: re.Match[str], parameter: Parameter, counted: list[tuple[int, int]]
+) -> bool:
+    """Evaluation sample counts need an evaluation sentence; a count of passages or queries is
+    not one stated per item ("for each passage, 3 questions") nor one already read as another."""
+    sentence = _sentence(line, match.start())
+    if parameter.name == "num_samples":
+        return _EVALUATION.search(sentence) is not None
+    if parameter.name in COUNTS_PER_ITEM and _PER_ITEM.search(sentence):
+        return False
+    start, end = match.span()
+    return not any(start < stop and end > begin for begin, stop in counted)
+
+
+_PER_ITEM = re.compile(r"\b(each|per|every)\b", re.IGNORECASE)
 
 
 _EVALUATION = re.compile(r"\b(evaluat\w*|test|validation|benchmark|held[- ]out|dev set)\b", re.I)
@@ -281,9 +366,32 @@ def _split_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             yield _make(BY_NAME["val_size"], (parts[1] / held_out, text), "split", path, number)
 
 
-def _table_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
-    """`| learning rate | 2e-5 |`: a cell that is a parameter's name, the next cell its value."""
-    cells = [cell.strip().strip("*_ ") for cell in line.strip().strip("|").split("|")]
+def _table_cells(line: str) -> list[str]:
+    return [cell.strip().strip("*_ ") for cell in line.strip().strip("|").split("|")]
+
+
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _table_header(line: str, header: list[Parameter | None]) -> list[Parameter | None]:
+    """The parameter named by each column of the table this line is in (`[]` outside tables).
+
+    A table's first row is its header; the header stays for the rows below it."""
+    if not line.lstrip().startswith("|"):
+        return []
+    if header or _SEPARATOR.match(line):
+        return header
+    return [_parameter_named(cell) for cell in _table_cells(line)]
+
+
+def _table_values(
+    line: str, path: str, number: int, header: list[Parameter | None]
+) -> Iterator[SpecValue]:
+    """`| learning rate | 2e-5 |`: a cell that is a parameter's name, the next cell its value; and
+    `| lr | batch size |` over `| 2e-5 | 32 |`: a column named by its header."""
+    if _SEPARATOR.match(line):
+        return
+    cells = _table_cells(line)
     for index, cell in enumerate(cells[:-1]):
         parameter = _parameter_named(cell)
         if parameter is None:
@@ -291,16 +399,126 @@ def _table_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
         value = _read_value(cells[index + 1], parameter)
         if value is not None:
             yield _make(parameter, value, cell, path, number)
+    for cell, parameter in zip(cells, header, strict=False):
+        value = _read_value(cell, parameter) if parameter is not None else None
+        if parameter is not None and value is not None and _read_whole(cell, value):
+            yield _make(parameter, value, parameter.prose[0], path, number)
 
 
+def _read_whole(cell: str, value: tuple[Value, str]) -> bool:
+    """Whether a table cell is its value and little more (`2e-5`, `32 (per device)`), not prose."""
+    return len(cell) <= len(value[1]) + 24
+
+
+@lru_cache(maxsize=1024)
 def _parameter_named(cell: str) -> Parameter | None:
-    wanted = re.sub(r"[\s_-]+", " ", cell.lower()).strip()
+    """The parameter a table cell names (`Learning rate (peak)` -> learning_rate), or None."""
+    cell = re.sub(r"\([^)]*\)|\[[^\]]*\]", "", cell)
+    wanted = re.sub(r"[\s_-]+", " ", cell.lower()).strip(" :")
+    if not wanted:
+        return None
     for parameter in PARAMETERS:
         if any(re.sub(r"[\s_-]+", " ", alias.lower()) == wanted for alias in parameter.prose):
             return parameter
         if wanted.replace(" ", "_") in parameter.code:
             return parameter
     return None
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+_WARMUP_SHARE = re.compile(
+    f"(?P<value>{_NUMBER_TEXT})\\s+of\\s+(?:the\\s+)?(?:(?:total|training|optimi[sz]ation|all)\\s+)*"
+    r"(?:training|steps|updates|iterations)\b",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TOKEN_LIMIT = re.compile(
+    r"\b(?:truncat\w*|at\s+most|up\s+to|maximum(?:\s+of)?|max|limit\w*|capped|no\s+(?:longer|more)\s+"
+    r"than)\s+(?:\w+\s+){0,3}?(?:to\s+|at\s+)?(?P<value>\d[\d,]*k?)\s+(?:\w+\s+)?tokens\b",
+    re.IGNORECASE,
+)
+_GENERATION = re.compile(
+    r"\b(generat\w*|new\s+tokens|outputs?|completions?|responses?|answers?|decod\w*)\b", re.I
+)
+_NOT_LENGTH = re.compile(r"\b(chunk\w*|window|stride|overlap|budget|vocab\w*)\b", re.IGNORECASE)
+_RETRIEVED = r"(?:passages|documents|docs|results|hits|chunks|candidates|contexts|neighbou?rs)"
+_TOP_K = re.compile(
+    r"\btop[\s-]?(?P<value>\d+)(?:\s+(?:retrieved|ranked|relevant|candidate|scoring|most))*\s+"
+    + _RETRIEVED
+    + r"\b|\bretriev\w*\s+(?:the\s+)?(?:top[\s-]?)?(?P<value2>\d+)\s+(?:\w+\s+)?"
+    + _RETRIEVED
+    + r"\b",
+    re.IGNORECASE,
+)
+_EVALUATE_VERB = re.compile(
+    r"\b(evaluat\w*|report\w*|measur\w*|scor\w*|benchmark\w*|tested|test\s+on)\b", re.IGNORECASE
+)
+_SPLIT_NAME = re.compile(
+    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?P<value>dev|development|validation|val|test|train|training)(?:\s+|-)(?:split|set|partition)\b",
+    re.IGNORECASE,
+)
+_HOLD_OUT = re.compile(
+    f"\\bhold(?:s|ing)?\\s+out\\s+(?P<value>{_NUMBER_TEXT})\\s+"
+    r"(?:of\s+(?:the\s+)?(?:[\w-]+\s+){1,3}?)?(?:as|for)\s+(?:a|the)\s+"
+    r"(?P<which>dev|development|validation|val|test|held-out\s+test)\s+(?:split|set)\b",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _phrase_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    """Values stated by a phrase rather than a name: "warm up over 10% of the steps", "truncate to
+    512 tokens", "the top-20 passages", "evaluate on the dev split", "hold out 10% as a dev split"."""
+    lower = line.lower()
+    if "warm" in lower:
+        yield from _warmup_shares(line, path, number)
+    if "token" in lower:
+        yield from _token_limits(line, path, number)
+    if "top" in lower or "retriev" in lower:
+        for match in _TOP_K.finditer(line):
+            text = match.group("value") or match.group("value2")
+            yield _make(BY_NAME["retrieval_top_k"], (float(text), text), "top", path, number)
+    if "split" in lower or "set" in lower or "partition" in lower:
+        yield from _split_names(line, path, number)
+    if "hold" in lower:
+        yield from _held_out(line, path, number)
+
+
+def _warmup_shares(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    for match in _WARMUP_SHARE.finditer(line):
+        value = _read_value(match.group("value"), BY_NAME["warmup_ratio"])
+        sentence = _sentence(line, match.start())
+        if value is not None and "%" in value[1] and re.search(r"warm[\s-]?up", sentence, re.I):
+            yield _make(BY_NAME["warmup_ratio"], value, "warmup", path, number)
+
+
+def _token_limits(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    for match in _TOKEN_LIMIT.finditer(line):
+        sentence = _sentence(line, match.start())
+        if _NOT_LENGTH.search(sentence):
+            continue
+        name = "max_new_tokens" if _GENERATION.search(sentence) else "max_length"
+        value = _read_value(match.group("value"), BY_NAME[name])
+        if value is not None:
+            yield _make(BY_NAME[name], value, "tokens", path, number)
+
+
+def _split_names(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    for match in _SPLIT_NAME.finditer(line):
+        if _EVALUATE_VERB.search(_sentence(line, match.start())):
+            text = match.group("value")
+            yield _make(
+                BY_NAME["eval_split"], (text.lower(), text), "evaluation split", path, number
+            )
+
+
+def _held_out(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    for match in _HOLD_OUT.finditer(line):
+        which = "test_size" if "test" in match.group("which").lower() else "val_size"
+        value = _read_value(match.group("value"), BY_NAME[which])
+        if value is not None:
+            yield _make(BY_NAME[which], value, "held out", path, number)
 
 
 def _make(

@@ -43,6 +43,36 @@ NUMBER = re.compile(
 )
 
 
+MODEL_FAMILIES = (
+    r"bert|roberta|distilbert|deberta|electra|albert|xlnet|xlm|bart|t5|flan-t5|gpt2|gpt-\w+|gpt-?j|"
+    r"gpt-neo\w*|llama|mistral|mixtral|qwen|gemma|phi|pythia|opt|falcon|mpt|bloom|vit|resnet|clip|"
+    r"whisper|claude|sentence-t5|all-minilm|all-mpnet|minilm|mpnet|e5|bge|gte|contriever|colbert|"
+    r"splade|dpr|msmarco|multi-qa|paraphrase|stella|nomic-embed|jina-embeddings|olmo|smollm|tinyllama|"
+    r"vicuna|zephyr|deepseek|yi|starcoder|codellama|gemini|o[134]|command-r"
+)
+"""Model families a name can start with (`bge-base-en-v1.5`, `distilbert-base-uncased`)."""
+_FAMILY_NAME = re.compile(r"(?:" + MODEL_FAMILIES + r")[\w.]*(?:-[\w.]+)*", re.IGNORECASE)
+_NOT_A_MODEL = re.compile(
+    r"-(?:style|like|based|sized|family|type|models?|encoders?|level|wise)$|^opt-(?:in|out)\b", re.I
+)
+
+
+def looks_like_model(name: str) -> bool:
+    """Whether a string names a model: a hub id (`org/name`) or a known family's name with a
+    variant (`distilbert-base-uncased`, `gpt2-xl`, `bge-base`), not `bert-style` or a file path."""
+    name = name.strip()
+    if re.search(
+        r"\.(?:py|json|ya?ml|toml|txt|csv|tsv|jsonl|pt|pth|bin|ckpt|safetensors|md)$", name
+    ):
+        return False
+    if name.startswith((".", "/", "~")) or _NOT_A_MODEL.search(name):
+        return False
+    last = name.rsplit("/", 1)[-1]
+    if _FAMILY_NAME.fullmatch(last) is None:
+        return False
+    return "-" in last or "/" in name or any(char.isdigit() for char in last)
+
+
 def normalize_text(text: str) -> str:
     """Turn typeset maths into plain text: superscripts to `^`, `\\times` to `×`, `−` to `-`."""
     text = _SUPER_RUN.sub(lambda m: "^" + "".join(_SUPERSCRIPT[c] for c in m.group(0)), text)
@@ -125,10 +155,57 @@ def _names_agree(spec: str, code: str, kind: str) -> bool:
     if spec == code:
         return True
     if kind == "model":
-        return code.endswith("/" + spec) or spec.endswith("/" + code)
+        return models_agree(spec, code)
     if kind == "choice":
         return canonical_choice(code) == canonical_choice(spec)
     return False
+
+
+_SIZE_WORD = re.compile(
+    r"(?:tiny|mini|small|base|medium|large|xl|xxl|huge|giant|\d+(?:\.\d+)?[bmk]|\d+x\d+[bm]?)$"
+)
+"""A name segment that picks a model size (`large`, `xl`, `7b`, `350m`): a different model."""
+
+
+def models_agree(spec: str, code: str) -> bool:
+    """`bert-base-uncased` is `google-bert/bert-base-uncased`; a spec's short name (`bge-base`) is
+    any model it begins, at a `-`, that adds no size (`bge-base-en-v1.5`, not `gpt2` -> `gpt2-xl`)."""
+    if code.endswith("/" + spec) or spec.endswith("/" + code):
+        return True
+    if "/" in spec:
+        return False
+    name = code.rsplit("/", 1)[-1]
+    if not name.startswith(spec + "-"):
+        return False
+    extra = re.split(r"[-_]", name[len(spec) + 1 :])
+    return not any(_SIZE_WORD.match(segment) for segment in extra)
+
+
+_API_MODEL = re.compile(
+    r"(?:claude|gpt-3\.5|gpt-4|gpt-5|chatgpt|o[1345](?:-|$)|gemini|command-|text-davinci|"
+    r"text-embedding|mistral-(?:large|medium|small)-latest)",
+    re.IGNORECASE,
+)
+
+
+def model_role(name: str) -> str:
+    """`api` for a model served behind an API (`claude-haiku-4-5`, `gpt-4o`), else `weights`
+    (`bert-base-uncased`): the spec's encoder is not the LLM that writes its training data."""
+    return "api" if _API_MODEL.match(name.rsplit("/", 1)[-1]) else "weights"
+
+
+SPLIT_NAMES = {
+    "dev": "validation",
+    "development": "validation",
+    "val": "validation",
+    "valid": "validation",
+    "validation": "validation",
+    "train": "train",
+    "training": "train",
+    "test": "test",
+    "testing": "test",
+}
+"""A dataset split as written -> its canonical name (`dev` and `val` are `validation`)."""
 
 
 CHOICE_PREFIXES = (
@@ -156,6 +233,9 @@ CHOICE_PREFIXES = (
 def canonical_choice(text: str) -> str:
     """`adamw_torch` -> `adamw`, `get_cosine_schedule_with_warmup` -> `cosine`, `AdamW` -> `adamw`."""
     lowered = normalize_name(text).removeprefix("get_")
+    split = SPLIT_NAMES.get(lowered.split("[", 1)[0].strip())
+    if split is not None:
+        return split
     for prefix in CHOICE_PREFIXES:
         if lowered.startswith(prefix):
             return prefix
