@@ -28,7 +28,6 @@ import fnmatch
 import gc
 import hashlib
 import re
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from pygments.lexers import get_all_lexers
 from reviewtui.config import ChunkSettings
 from reviewtui.core.diffparse import SYMLINK_MODE
 from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
+from reviewtui.core.pysource import SyntaxTrees, parse_python
 
 ID_LENGTH = 12
 """Hex digits of a chunk id (a duplicate within one phase gets a `-2`, `-3`… suffix)."""
@@ -76,16 +76,22 @@ def chunk_id(path: str, lines: Sequence[DiffLine]) -> str:
 
 
 def cut_chunks(
-    files: list[FileDiff], commits: list[CommitInfo], settings: ChunkSettings
+    files: list[FileDiff],
+    commits: list[CommitInfo],
+    settings: ChunkSettings,
+    *,
+    trees: SyntaxTrees | None = None,
 ) -> list[Chunk]:
-    """Cut every file of the phase into chunks, in file order then position; ids are unique."""
+    """Cut every file of the phase into chunks, in file order then position; ids are unique.
+
+    `trees` shares the parse of each Python file's new side with the checks (see `SyntaxTrees`)."""
     added_by_path = _added_by_path(commits)
     chunks: list[Chunk] = []
     with _collector_paused():
         for file in files:
             language = language_for(file.path)
             added = _added_to(file, added_by_path)
-            for piece in _file_pieces(file, settings):
+            for piece in _file_pieces(file, settings, trees):
                 chunks.append(_to_chunk(file, piece, language, added))
     _make_ids_unique(chunks)
     return chunks
@@ -218,13 +224,15 @@ def _make_ids_unique(chunks: list[Chunk]) -> None:
             chunk.id = f"{chunk.id}-{count}"
 
 
-def _file_pieces(file: FileDiff, settings: ChunkSettings) -> list[_Piece]:
+def _file_pieces(
+    file: FileDiff, settings: ChunkSettings, trees: SyntaxTrees | None = None
+) -> list[_Piece]:
     summary = _summary_piece(file, settings)
     if summary is not None:
         return [summary]
     new_lines = split_lines(file.new_text) if file.new_text is not None else None
     old_lines = rebuild_old_lines(file, new_lines) if file.removed else None
-    new_outline, old_outline = _outlines(file, new_lines, old_lines)
+    new_outline, old_outline = _outlines(file, new_lines, old_lines, trees)
     bridge_text = new_lines if new_outline is not None and new_outline.python else None
     max_lines = max(1, settings.max_lines)
     cutter = _Cutter(new_outline, old_outline, max_lines, max(0, settings.context))
@@ -465,12 +473,15 @@ class _Outline:
 
 
 def _outlines(
-    file: FileDiff, new_lines: list[str] | None, old_lines: list[str] | None
+    file: FileDiff,
+    new_lines: list[str] | None,
+    old_lines: list[str] | None,
+    trees: SyntaxTrees | None = None,
 ) -> tuple[_Outline | None, _Outline | None]:
     """Outlines of the new and old side; (None, None) means plain text rules."""
     suffix = PurePosixPath(file.path).suffix.lower()
     if suffix in PYTHON_SUFFIXES or language_for(file.path) == "python":
-        new = python_outline(new_lines) if new_lines is not None else None
+        new = python_outline(new_lines, trees) if new_lines is not None else None
         old = python_outline(old_lines) if old_lines is not None else None
         primary = old if file.change == "deleted" else new
         return (new, old) if primary is not None else (None, None)
@@ -481,21 +492,13 @@ def _outlines(
     return new, config_outline(kind, old_lines) if old_lines is not None else None
 
 
-def _parse_python(source: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-def python_outline(lines: list[str]) -> _Outline | None:
-    """The owners and symbols of a Python file's lines, or None when it does not parse."""
+def python_outline(lines: list[str], trees: SyntaxTrees | None = None) -> _Outline | None:
+    """The owners and symbols of a Python file's lines, or None when it does not parse (the parse
+    shared through `trees` when given)."""
     source = "\n".join(lines)
     if "\r" in source:
         source = source.replace("\r", " ")  # Python counts a lone CR as a line break; git does not
-    tree = _parse_python(source)
+    tree = trees.parse(source) if trees is not None else parse_python(source)
     if tree is None:
         return None
     outline = _Outline.empty(len(lines), python=True)

@@ -32,6 +32,7 @@ from reviewtui.core.models import (
     SectionLink,
     Spec,
 )
+from reviewtui.core.pysource import SyntaxTrees, collector_paused
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.core.state import ReviewState, now_iso
 from reviewtui.errors import ReviewError
@@ -179,17 +180,13 @@ class ReviewSession:
         if not phase.files:
             raise ReviewError(f"nothing to review in {phase.label}: {phase.rule}")
         _check_cancel(cancel)
-        report("cutting chunks", 0.5)
-        chunks = cut_chunks(phase.files, phase.commits, settings.chunks)
+        chunks, flags, ledger = _cut_and_check(phase, spec, settings, report, cancel)
         _check_cancel(cancel)
-        report("linking chunks to the spec", 0.7)
+        report("linking chunks to the spec", 0.8)
         file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
         links = link_chunks(
             chunks, spec, phase.commits, settings.links, state.manual_links, file_texts
         )
-        _check_cancel(cancel)
-        report("running checks", 0.85)
-        flags, ledger = check_phase(chunks, phase.files, spec, settings.checks)
         report("ready", 1.0)
         warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
         session = cls(
@@ -428,6 +425,28 @@ class ReviewSession:
         if not relative.startswith(".reviewtui/") and relative not in self.state.exports:
             self.state.exports.append(relative)
             self.state.save()
+
+
+def _cut_and_check(
+    phase: Phase,
+    spec: Spec,
+    settings: Settings,
+    report: ProgressCallback,
+    cancel: threading.Event | None,
+) -> tuple[list[Chunk], dict[str, list[Flag]], Ledger]:
+    """Cut the chunks and run the checks, sharing one parse of each Python file between them.
+
+    The trees live only meanwhile, and the cyclic garbage collector is paused over both (it would
+    otherwise walk the trees between the two stages); it resumes once they are dropped."""
+    with collector_paused():
+        trees = SyntaxTrees()
+        report("cutting chunks", 0.5)
+        chunks = cut_chunks(phase.files, phase.commits, settings.chunks, trees=trees)
+        _check_cancel(cancel)
+        report("running checks", 0.65)
+        flags, ledger = check_phase(chunks, phase.files, spec, settings.checks, trees=trees)
+        del trees
+    return chunks, flags, ledger
 
 
 def chunk_code(chunk: Chunk) -> str:

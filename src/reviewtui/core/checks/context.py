@@ -19,8 +19,9 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
-from reviewtui.core.checks.nodeindex import NodeIndex, gc_paused
+from reviewtui.core.checks.nodeindex import NodeIndex
 from reviewtui.core.models import FileDiff
+from reviewtui.core.pysource import SyntaxTrees, parse_python
 
 _LINE_COMMENT = re.compile(r"(?:^|(?<=\s))(?:#|//).*$")
 _SOURCE_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -107,6 +108,8 @@ class FileContext:
     text: str
     language: str = ""
     lines: list[str] = field(default_factory=list)
+    trees: SyntaxTrees | None = field(default=None, repr=False, compare=False)
+    """Parses shared with the chunk cutter (None: this context parses its own text)."""
     _owners: dict[ast.AST, FunctionNode | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -131,11 +134,9 @@ class FileContext:
         """The Python syntax tree, or None for other languages and files that do not parse."""
         if self.language != "python":
             return None
-        try:
-            with gc_paused():
-                return ast.parse(self.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+        if self.trees is not None:
+            return self.trees.parse(self.text)
+        return parse_python(self.text)
 
     @cached_property
     def index(self) -> NodeIndex:
@@ -453,10 +454,11 @@ def span_of(node: ast.AST) -> tuple[int, int]:
     return start, getattr(node, "end_lineno", None) or start
 
 
-def file_contexts(files: Sequence[FileDiff]) -> list[FileContext]:
-    """One parsed context per changed text file that still exists (test fixtures left out)."""
+def file_contexts(files: Sequence[FileDiff], trees: SyntaxTrees | None = None) -> list[FileContext]:
+    """One parsed context per changed text file that still exists (test fixtures left out);
+    `trees` shares the parses with the chunk cutter."""
     return [
-        FileContext(diff.path, diff.new_text)
+        FileContext(diff.path, diff.new_text, trees=trees)
         for diff in files
         if diff.new_text is not None
         and diff.change != "deleted"

@@ -20,6 +20,7 @@ from reviewtui.core.checks.facts import PhaseFacts, gather_facts
 from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
 from reviewtui.core.checks.nodeindex import gc_paused
 from reviewtui.core.models import SEVERITY_RANK, Chunk, FileDiff, Flag, Severity, Spec
+from reviewtui.core.pysource import SyntaxTrees
 from reviewtui.errors import ReviewError
 
 CheckFunction = Callable[[FileContext, PhaseFacts], Iterable[Finding]]
@@ -159,16 +160,22 @@ def run_checks(
 
 
 def check_phase(
-    chunks: list[Chunk], files: list[FileDiff], spec: Spec, settings: CheckSettings
+    chunks: list[Chunk],
+    files: list[FileDiff],
+    spec: Spec,
+    settings: CheckSettings,
+    *,
+    trees: SyntaxTrees | None = None,
 ) -> tuple[dict[str, list[Flag]], Ledger]:
-    """`run_checks` and the ledger together, sharing one parse of every file.
+    """`run_checks` and the ledger together, sharing one parse of every file (and with the chunk
+    cutter, through `trees`).
 
     The cyclic garbage collector is paused meanwhile (its previous state restored after): the syntax
     trees are hundreds of thousands of new objects that each collection would walk again; whatever
     cyclic garbage the checks leave is collected once it resumes."""
     rules = active_rules(settings)
     with gc_paused():
-        return _check_phase(chunks, files, spec, settings, rules)
+        return _check_phase(chunks, files, spec, settings, rules, trees)
 
 
 def _check_phase(
@@ -177,8 +184,9 @@ def _check_phase(
     spec: Spec,
     settings: CheckSettings,
     rules: list[tuple[Rule, Severity]],
+    trees: SyntaxTrees | None,
 ) -> tuple[dict[str, list[Flag]], Ledger]:
-    contexts = [c for c in file_contexts(files) if not excluded(c.path, settings.exclude)]
+    contexts = [c for c in file_contexts(files, trees) if not excluded(c.path, settings.exclude)]
     ledger = build_ledger(spec, files, contexts)
     facts = gather_facts(spec, contexts, ledger.spec_counts())
     facts.mismatches = _mismatch_findings(ledger)
