@@ -1,4 +1,5 @@
-"""Provides the session's outside views: `status_dict` (the `status --json` contract), `status_text`,
+"""Provides the session's outside views: `status_dict` (the `status --json` contract) and
+`status_json` (its text), `status_text`,
 `export_markdown`, and the request queue as markdown or as a prompt for the agent.
 
 All of them read one `ReviewSession`, so the app, `status` and `export` never disagree. Output is
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from reviewtui.core.agentdoc import SPEC_CONVENTION
+from reviewtui.core.jsontext import indented_json
 from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Request, Section
 
 if TYPE_CHECKING:
@@ -36,6 +38,12 @@ def status_dict(session: ReviewSession) -> dict[str, Any]:
         "ledger": [_ledger_dict(entry) for entry in session.ledger.entries],
         "warnings": list(session.warnings),
     }
+
+
+def status_json(session: ReviewSession) -> str:
+    """What `status --json` prints: `json.dumps(status_dict(session), indent=2, ensure_ascii=False)`
+    byte for byte, written several times faster (see `indented_json`)."""
+    return indented_json(status_dict(session))
 
 
 def _phase_dict(session: ReviewSession) -> dict[str, Any] | None:
