@@ -227,3 +227,14 @@ def test_terms_in_most_chunks_or_paths_are_common() -> None:
     assert common == {"corpus", "dr", "fi", "qa", "fi_qa"}
     few = common_terms(chunks[:3], paths[:2], terms.__getitem__, lambda p: ("dr",), set())
     assert few == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text", ["implements 1.1, and 1.2", "spec: and 1.2", "see section 1.1 / and 1.2"]
+)
+def test_a_marker_with_an_empty_part_between_separators_does_not_crash(
+    spec: Spec, text: str
+) -> None:
+    # `and 1.2` reads as one id and as a separator: splitting it leaves an empty part
+    found = SectionRefs.build(spec).in_text(text, bare=False)
+    assert section_of(spec, "1.2") in found

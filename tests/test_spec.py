@@ -699,3 +699,53 @@ def test_spec_module_imports_no_textual_or_rich() -> None:
         "assert not {'textual', 'rich'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _story(status_block: str, title: str) -> str:
+    return f"# Story {title}\n\n{status_block}\n\n## Tasks / Subtasks\n- [ ] Task 1: do it (AC: 1)\n"
+
+
+def test_bmad_stories_not_done_are_discovered(git_repo: GitRepo) -> None:
+    git_repo.write("docs/stories/1.1.story.md", _story("## Status\nDone", "1.1: Setup"))
+    git_repo.write("docs/stories/1.2.story.md", _story("## Status\n\nReview", "1.2: Borrow"))
+    git_repo.write("docs/stories/1.10.story.md", _story("## Status: Draft", "1.10: Later"))
+    git_repo.write("docs/stories/1.9.story.md", _story("**Status:** Done", "1.9: Old"))
+    git_repo.write("docs/prd.md", "# PRD\n")
+    git_repo.commit("stories")
+    assert discover_specs(git_repo.root, []) == [
+        "docs/stories/1.2.story.md",
+        "docs/stories/1.10.story.md",
+    ]
+
+
+def test_when_every_bmad_story_is_done_the_last_one_is_the_spec(git_repo: GitRepo) -> None:
+    for name in ("1.1.story.md", "1.10.story.md", "1.9.story.md"):
+        git_repo.write(f"docs/stories/{name}", _story("## Status\nDone", name))
+    git_repo.write("SPEC.md", "# Spec\n")
+    git_repo.commit("stories")
+    assert discover_specs(git_repo.root, []) == ["SPEC.md", "docs/stories/1.10.story.md"]
+
+
+def test_without_bmad_stories_nothing_changes(git_repo: GitRepo) -> None:
+    git_repo.write("docs/stories/notes.txt", "not a story\n")
+    git_repo.commit("no stories")
+    with pytest.raises(ReviewError, match="no spec found"):
+        discover_specs(git_repo.root, [])
+
+
+def test_a_task_written_over_several_lines_keeps_its_whole_title(git_repo: GitRepo) -> None:
+    spec = write_spec(
+        git_repo,
+        "# Plan\n\n## Tasks\n"
+        "- [ ] Add migration `003_loans.sql`: the `loans` table, plus a partial unique index so\n"
+        "      that a book can have only one active loan\n"
+        "  - [ ] T02 Sub-task on one line\n",
+    )
+    wrapped, single = [section for section in spec.sections if section.kind == "task"]
+    assert wrapped.title == (
+        "Add migration 003_loans.sql: the loans table, plus a partial unique index so"
+        " that a book can have only one active loan"
+    )
+    # the id stays the slug of the first line, so rewrapping the text keeps it
+    assert wrapped.id == "add-migration-003_loanssql-the-loans-table-plus-a-partial-unique-index-so"
+    assert (single.id, single.title, single.parent) == ("T02", "T02 Sub-task on one line", wrapped.id)

@@ -2,7 +2,8 @@
 
 - `slugify(text)`: the GitHub-style anchor slug of a heading (`2.1 Source` -> `21-source`).
 - `discover_specs(root, configured)`: the spec files to use, configured ones first, else discovered
-  (SPEC.md, spec-kit `specs/*/`, Kiro `.kiro/specs/*/`, TODO.md, PLAN.md).
+  (SPEC.md, spec-kit `specs/*/`, Kiro `.kiro/specs/*/`, TODO.md, PLAN.md, BMAD stories in
+  `docs/stories/` that are not done).
 - `load_spec(root, paths)`: parse the files with markdown-it-py into one `Spec`: headings and the task
   items inside them (spec-kit `T012`, Kiro `1.2`, numbered TODO items, plain checklists), in document
   order, with ids unique across all files, 1-based line spans, own text and back-links (`refs`).
@@ -41,6 +42,9 @@ DISCOVERY: tuple[tuple[str, str], ...] = (
     ("", "plan.md"),
 )
 """Where specs are looked for, in order: (directory glob, file name matched case-insensitively)."""
+BMAD_STORIES = "docs/stories"
+"""Where BMAD keeps its story files; the ones not yet done are specs (see `bmad_stories`)."""
+_STATUS_LINE = re.compile(r"^(?:#{1,6}\s*)?[*_]*Status[*_]*\s*:?[*_]*\s*(.*)$", re.IGNORECASE)
 
 _MARKDOWN = MarkdownIt("commonmark")
 
@@ -103,9 +107,45 @@ def discover_specs(root: Path, configured: list[str]) -> list[str]:
     if configured:
         return _dedupe(path for entry in configured for path in _expand_configured(root, entry))
     found = _dedupe(path for folder, name in DISCOVERY for path in _find(root, folder, name))
+    found.extend(path for path in bmad_stories(root) if path not in found)
     if not found:
         raise ReviewError(NO_SPEC_MESSAGE)
     return found
+
+
+def bmad_stories(root: Path) -> list[str]:
+    """The BMAD story files under review: the stories in `docs/stories/` whose status is not done
+    (Draft, Approved, InProgress, Review), else the last story; [] when there is no such folder."""
+    folder = root / BMAD_STORIES
+    stories = sorted(
+        (entry for entry in _entries(folder) if entry.lower().endswith(".md")), key=_natural_key
+    )
+    stories = [name for name in stories if (folder / name).is_file()]
+    open_ones = [name for name in stories if not _story_done(folder / name)]
+    chosen = open_ones or stories[-1:]
+    return [f"{BMAD_STORIES}/{name}" for name in chosen]
+
+
+def _natural_key(name: str) -> list[tuple[int, int | str]]:
+    """`1.10.story.md` after `1.9.story.md`."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name)]
+
+
+def _story_done(path: Path) -> bool:
+    """Whether a BMAD story says `Status: Done` (on the heading's line or the line after it)."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    for number, line in enumerate(lines):
+        found = _STATUS_LINE.match(line)
+        if found is None:
+            continue
+        value = found.group(1).strip()
+        if not value:
+            value = next((later.strip() for later in lines[number + 1 :] if later.strip()), "")
+        return value.strip("*_ ").lower().startswith(("done", "complete"))
+    return False
 
 
 def _expand_configured(root: Path, entry: str) -> list[str]:
@@ -291,15 +331,18 @@ class _FileParser:
         assert token.map is not None
         if index + 2 >= len(tokens) or tokens[index + 1].type != "paragraph_open":
             return None
-        first_line = _plain_text(tokens[index + 2]).split("\n", 1)[0].strip()
-        parsed = _parse_task_line(first_line)
+        first_line, _, wrapped = _plain_text(tokens[index + 2]).partition("\n")
+        parsed = _parse_task_line(first_line.strip())
         if parsed is None:
             return None
         title, task_id, checked = parsed
         parent = self._task_parent()
         level = parent.section.level + 1 if parent else 1
         base = task_id or slugify(title) or "task"
-        section = self._section(title, base, "task", level, token.map[0], parent)
+        # The id comes from the first line (stable when the text wraps differently); the title is
+        # the whole first paragraph, so a task written over two lines is not cut mid-sentence.
+        full_title = " ".join([title, *wrapped.split()]) if wrapped.strip() else title
+        section = self._section(full_title, base, "task", level, token.map[0], parent)
         if task_id and section.id != task_id:
             self.warnings.append(
                 f"{self.path}:{section.line}: task id {task_id} is used twice; renamed {section.id}"

@@ -99,7 +99,9 @@ class SectionRefs:
         found: list[str] = []
         for match in _markers(text):
             for part in _SPLIT_IDS.split(match.group(1)):
-                _append(found, self.resolve(part) or self.resolve(part.split()[-1]))
+                words = part.split()
+                if words:
+                    _append(found, self.resolve(part) or self.resolve(words[-1]))
         if bare:
             for match in BARE_ID.finditer(text):
                 _append(found, self.resolve(match.group()))
