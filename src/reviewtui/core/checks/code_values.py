@@ -292,9 +292,8 @@ def _assign(
         yield _setting(context, target.slice.value, field_default(node.value), node, kind)
 
 
-_MODEL_LOADERS = frozenset(
-    {"from_pretrained", "pipeline", "SentenceTransformer", "CrossEncoder", "LLM", "AutoModel"}
-)
+_MODEL_LOADERS = frozenset({"from_pretrained", "SentenceTransformer", "CrossEncoder", "LLM"})
+"""Calls whose first argument is a model name (`pipeline`'s first is its task: `model=` names it)."""
 _DATASET_LOADERS = frozenset({"load_dataset", "load_from_hub", "GenericDataLoader"})
 
 

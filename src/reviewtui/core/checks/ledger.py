@@ -161,7 +161,19 @@ def ledger_markdown(ledger: Ledger) -> str:
             rows.append(
                 _row(entry.parameter, entry.spec_text, spec_lines, code, setting.location, verdict)
             )
+    unset = [entry for entry in ledger.entries if not entry.code_settings]
+    if unset:
+        rows += ["", "Stated in the spec, set nowhere in this phase: " + _listed(unset) + "."]
     return "\n".join(rows) + "\n"
+
+
+def _listed(entries: list[LedgerEntry]) -> str:
+    """`val_size (5%, SPEC.md:11), num_samples (648, SPEC.md:17)`: markdown-safe."""
+    return ", ".join(
+        _cell(f"{entry.parameter} ({entry.spec_text}, {entry.spec_values[0].location})")
+        for entry in entries
+        if entry.spec_values
+    )
 
 
 def _row(*cells: str) -> str:

@@ -298,7 +298,9 @@ def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
     counted: list[tuple[int, int]] = []
     for pattern, parameter, noun in _COUNT_NOUNS:
         for match in pattern.finditer(line):
-            if _word_before(line, match.start()) in _NOT_BEFORE_COUNT:
+            if _word_before(line, match.start()) in _NOT_BEFORE_COUNT and not _set_of(
+                line, match.start()
+            ):
                 continue
             if not _count_applies(line, match, parameter, counted):
                 continue
@@ -306,6 +308,11 @@ def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             if value is not None:
                 counted.append(match.span())
                 yield _make(parameter, value, noun, path, number)
+
+
+def _set_of(line: str, position: int) -> bool:
+    """ "the test set of 2,000 examples": a count after "set of" or "split of" is the set's size."""
+    return re.search(r"\b(?:set|split|subset)\s+of\s*$", line[:position], re.IGNORECASE) is not None
 
 
 def _count_applies(
@@ -495,10 +502,11 @@ def _warmup_shares(line: str, path: str, number: int) -> Iterator[SpecValue]:
 
 def _token_limits(line: str, path: str, number: int) -> Iterator[SpecValue]:
     for match in _TOKEN_LIMIT.finditer(line):
-        sentence = _sentence(line, match.start())
-        if _NOT_LENGTH.search(sentence):
+        if _NOT_LENGTH.search(_sentence(line, match.start())):
             continue
-        name = "max_new_tokens" if _GENERATION.search(sentence) else "max_length"
+        near = line[max(0, match.start() - 40) : match.end()]
+        generated = _GENERATION.search(near) and not match.group(0).lower().startswith("truncat")
+        name = "max_new_tokens" if generated else "max_length"
         value = _read_value(match.group("value"), BY_NAME[name])
         if value is not None:
             yield _make(BY_NAME[name], value, "tokens", path, number)
