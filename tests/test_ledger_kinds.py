@@ -303,6 +303,13 @@ def test_unrelated_numbers_are_not_paired(
         pytest.param("For each passage, ask the LLM for 3 questions.\n", id="per-item-count"),
         pytest.param("Keep the test set apart from training.\n", id="test-set-without-evaluation"),
         pytest.param("Cache the files under `data/generated/`.\n", id="path"),
+        pytest.param("Accumulate gradients to an effective batch of 64.\n", id="effective-batch"),
+        pytest.param("Summaries are capped at 64 tokens.\n", id="token-cap-of-what"),
+        pytest.param(
+            "It may not fit in memory on the validation split: measure first.\n",
+            id="split-named-after-no-evaluation",
+        ),
+        pytest.param("Branch `agent/phase-1` holds the work.\n", id="branch-is-not-a-dataset"),
     ],
 )
 def test_look_alikes_state_nothing(git_repo: GitRepo, spec: str) -> None:

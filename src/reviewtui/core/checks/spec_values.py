@@ -34,6 +34,7 @@ _FILLER = re.compile(
     r"we|on|=)\b)*",
     re.IGNORECASE,
 )
+_NOT_PER_STEP = frozenset({"effective", "global", "total", "overall", "combined"})
 _NOT_BEFORE_COUNT = frozenset(
     {"every", "each", "per", "after", "first", "last", "than", "within", "of", "top", "over"}
 )
@@ -116,6 +117,8 @@ def _line_values(
     for start, end, parameter in _name_matches(line):
         if any(start < stop and end > begin for begin, stop in taken):
             continue
+        if parameter.name == "batch_size" and _word_before(line, start) in _NOT_PER_STEP:
+            continue  # "an effective batch of 64" is batch size x accumulation x devices
         value = _value_after(line, end, parameter)
         if value is not None:
             taken.append((start, end))
@@ -131,7 +134,7 @@ _MODEL_CONTEXT = re.compile(
     r"\b(model|fine-?tune|checkpoint|backbone|encoder|llm|pretrained|base|embed\w*|initiali[sz]\w*)\b",
     re.I,
 )
-_DATASET_CONTEXT = re.compile(r"\b(datasets?|corpus|corpora|benchmark|data|hub|qrels)\b", re.I)
+_DATASET_CONTEXT = re.compile(r"\b(datasets?|corpus|corpora|benchmark|hub|hugging\s?face)\b", re.I)
 
 
 def _quoted_names(raw: str, path: str, number: int) -> Iterator[SpecValue]:
@@ -446,7 +449,7 @@ _TOKEN_LIMIT = re.compile(
     re.IGNORECASE,
 )
 _GENERATION = re.compile(
-    r"\b(generat\w*|new\s+tokens|outputs?|completions?|responses?|answers?|decod\w*)\b", re.I
+    r"\b(generat\w*|new\s+tokens|outputs?|completions?|responses?|decod\w*)\b", re.I
 )
 _NOT_LENGTH = re.compile(r"\b(chunk\w*|window|stride|overlap|budget|vocab\w*)\b", re.IGNORECASE)
 _RETRIEVED = r"(?:passages|documents|docs|results|hits|chunks|candidates|contexts|neighbou?rs)"
@@ -458,9 +461,20 @@ _TOP_K = re.compile(
     + r"\b",
     re.IGNORECASE,
 )
-_EVALUATE_VERB = re.compile(
-    r"\b(evaluat\w*|report\w*|measur\w*|scor\w*|benchmark\w*|tested|test\s+on)\b", re.IGNORECASE
+_EVALUATE_BEFORE = re.compile(
+    r"\b(evaluat\w*|report\w*|scor\w*|benchmark\w*|tested|test\s+on|accuracy|f1|exact[\s-]match|"
+    r"bleu|rouge|ndcg\S*|recall\S*|precision|perplexity|auc|metrics?)\b",
+    re.IGNORECASE,
 )
+"""Words that, before "on the dev split" in its sentence, make the split the evaluation's."""
+
+
+def _before_in_sentence(line: str, position: int) -> str:
+    """The text of `line` from the start of the sentence holding `position` up to it (80 chars)."""
+    starts = [match.end() for match in _SENTENCE_END.finditer(line, 0, position)]
+    return line[max(starts[-1] if starts else 0, position - 80) : position]
+
+
 _SPLIT_NAME = re.compile(
     r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?P<value>dev|development|validation|val|test|train|training)(?:\s+|-)(?:split|set|partition)\b",
@@ -504,17 +518,32 @@ def _token_limits(line: str, path: str, number: int) -> Iterator[SpecValue]:
     for match in _TOKEN_LIMIT.finditer(line):
         if _NOT_LENGTH.search(_sentence(line, match.start())):
             continue
-        near = line[max(0, match.start() - 40) : match.end()]
-        generated = _GENERATION.search(near) and not match.group(0).lower().startswith("truncat")
-        name = "max_new_tokens" if generated else "max_length"
-        value = _read_value(match.group("value"), BY_NAME[name])
+        name = _limited(line, match)
+        value = _read_value(match.group("value"), BY_NAME[name]) if name else None
         if value is not None:
             yield _make(BY_NAME[name], value, "tokens", path, number)
 
 
+def _limited(line: str, match: re.Match[str]) -> str | None:
+    """What a token limit limits, by the words just before it: `max_length` for inputs ("inputs are
+    truncated to 512 tokens"), `max_new_tokens` for generations ("generate at most 64 tokens"),
+    None when it says neither ("summaries are capped at 64 tokens")."""
+    if match.group(0).lower().startswith("truncat"):
+        return "max_length"
+    near = line[max(0, match.start() - 40) : match.end()]
+    if _GENERATION.search(near):
+        return "max_new_tokens"
+    return "max_length" if _INPUTS.search(near) else None
+
+
+_INPUTS = re.compile(
+    r"\b(inputs?|prompts?|sequences?|passages?|documents?|contexts?|texts?|queries|query)\b", re.I
+)
+
+
 def _split_names(line: str, path: str, number: int) -> Iterator[SpecValue]:
     for match in _SPLIT_NAME.finditer(line):
-        if _EVALUATE_VERB.search(_sentence(line, match.start())):
+        if _EVALUATE_BEFORE.search(_before_in_sentence(line, match.start())):
             text = match.group("value")
             yield _make(
                 BY_NAME["eval_split"], (text.lower(), text), "evaluation split", path, number
