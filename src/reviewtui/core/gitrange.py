@@ -22,6 +22,7 @@ endings, huge untracked files left out, and a reversed `A..B`.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -405,7 +406,18 @@ def resolve_phase(
     commits = read_commits(root, base, last) if last else []
     report("done", 1.0)
     warnings += diff.warnings()
-    return Phase(base, head, diff.files, commits=commits, rule=bounds.rule, warnings=warnings)
+    digest = _phase_digest(diff.digest, base, head, last, context)
+    return Phase(
+        base, head, diff.files, commits=commits, rule=bounds.rule, warnings=warnings, digest=digest
+    )
+
+
+def _phase_digest(diff_digest: str, *revisions: object) -> str:
+    """The digest of a phase: its raw diff (blob ids included) and its revisions."""
+    digest = hashlib.sha256(diff_digest.encode())
+    for revision in revisions:
+        digest.update(b"\0" + str(revision).encode())
+    return digest.hexdigest()
 
 
 def _no_progress(message: str, fraction: float) -> None:
@@ -528,6 +540,8 @@ class TreeDiff:
     files: list[FileDiff]
     undecodable: list[str] = field(default_factory=list)
     """Paths of files with text that is not valid UTF-8 (shown with U+FFFD)."""
+    digest: str = ""
+    """sha256 of git's raw output (the file list with blob ids, and the patch) the files come from."""
 
     def warnings(self) -> list[str]:
         """The user-facing warning lines about these changes (empty when there is nothing to say)."""
@@ -600,7 +614,11 @@ def read_diff(
     files = pair_files(records, parse_patch(text))
     undecodable = {file.path for file in files if lossy and replace_undecodable(file)}
     undecodable.update(_add_blob_data(root, records, files, env))
-    return TreeDiff(files, [file.path for file in files if file.path in undecodable])
+    return TreeDiff(
+        files,
+        [file.path for file in files if file.path in undecodable],
+        digest=hashlib.sha256(output).hexdigest(),
+    )
 
 
 def _add_blob_data(

@@ -175,6 +175,9 @@ class Phase:
     """How the range was chosen, for humans: "checkpoint 3e1f…", "merge-base with main", …"""
     warnings: list[str] = field(default_factory=list)
     """Problems worth telling the user (e.g. huge untracked files left out of the phase)."""
+    digest: str = ""
+    """A hash of what git gave for this phase (the raw diff with its blob ids, the revisions): equal
+    digests mean equal files and commits. "" when unknown (then nothing is cached for the phase)."""
 
     @property
     def label(self) -> str:

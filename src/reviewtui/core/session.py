@@ -32,6 +32,7 @@ from reviewtui.core.models import (
     SectionLink,
     Spec,
 )
+from reviewtui.core.phasecache import PhaseCache, PhaseResults
 from reviewtui.core.pysource import SyntaxTrees, collector_paused
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.core.state import ReviewState, now_iso
@@ -180,12 +181,18 @@ class ReviewSession:
         if not phase.files:
             raise ReviewError(f"nothing to review in {phase.label}: {phase.rule}")
         _check_cancel(cancel)
-        chunks, flags, ledger = _cut_and_check(phase, spec, settings, report, cancel)
-        _check_cancel(cancel)
-        report("linking chunks to the spec", 0.8)
-        file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
-        links = link_chunks(
-            chunks, spec, phase.commits, settings.links, state.manual_links, file_texts
+        cache = PhaseCache()
+        key = cache.key(phase, spec, settings, state.manual_links, own_files)
+        results = _cached(cache, key, report)
+        if results is None:
+            results = _compute(phase, spec, settings, state.manual_links, report, cancel)
+            if key is not None:
+                cache.store(key, results)
+        chunks, flags, ledger, links = (
+            results.chunks,
+            results.flags,
+            results.ledger,
+            results.links,
         )
         report("ready", 1.0)
         warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
@@ -425,6 +432,32 @@ class ReviewSession:
         if not relative.startswith(".reviewtui/") and relative not in self.state.exports:
             self.state.exports.append(relative)
             self.state.save()
+
+
+def _cached(cache: PhaseCache, key: str | None, report: ProgressCallback) -> PhaseResults | None:
+    """The results an earlier opening of the same phase stored, or None."""
+    if key is None:
+        return None
+    report("reading the chunks of the last opening", 0.5)
+    with collector_paused():  # a hundred thousand objects at once: no collection meanwhile
+        return cache.load(key)
+
+
+def _compute(
+    phase: Phase,
+    spec: Spec,
+    settings: Settings,
+    manual_links: dict[str, str | None],
+    report: ProgressCallback,
+    cancel: threading.Event | None,
+) -> PhaseResults:
+    """Cut, check and link the phase."""
+    chunks, flags, ledger = _cut_and_check(phase, spec, settings, report, cancel)
+    _check_cancel(cancel)
+    report("linking chunks to the spec", 0.8)
+    file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
+    links = link_chunks(chunks, spec, phase.commits, settings.links, manual_links, file_texts)
+    return PhaseResults(chunks, flags, ledger, links)
 
 
 def _cut_and_check(
