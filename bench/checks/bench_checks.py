@@ -18,7 +18,6 @@ Exit code 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -27,8 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
-os.environ.setdefault("GIT_CONFIG_GLOBAL", os.devnull)
+sys.path.insert(0, str(ROOT / "bench"))
+from benchlib import isolate_git  # noqa: E402
+
+isolate_git()
 
 from tests.checks_fixture import FixtureRun, run_fixture  # noqa: E402
 
