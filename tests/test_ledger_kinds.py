@@ -155,6 +155,14 @@ DEVIATIONS = [
         id="count-of-negatives-vs-json",
     ),
     pytest.param(
+        "A learning rate from 1e-5 to 5e-5.\n",
+        "src/train.py",
+        "LEARNING_RATE = 1e-4\n",
+        "learning_rate",
+        "LEARNING_RATE = 1e-4",
+        id="outside-a-range",
+    ),
+    pytest.param(
         "Pad on the left.\n",
         "src/data.py",
         'def load(tok):\n    tok.padding_side = "right"\n    return tok\n',
@@ -219,6 +227,19 @@ AGREEMENTS = [
         id="1e-2==0.01",
     ),
     pytest.param("Seeds: 13, 42 and 87.\n", "src/a.py", "SEED = 42\n", id="one-of-the-seeds"),
+    pytest.param(
+        "A learning rate from 1e-5 to 5e-5 (tuned on dev).\n",
+        "src/a.py",
+        "LR = 3e-5\n",
+        id="inside-a-range",
+    ),
+    pytest.param("Train for 3-5 epochs.\n", "configs/a.yaml", "epochs: 4\n", id="3-5-epochs"),
+    pytest.param(
+        "Batch sizes of 16, 32 or 64.\n", "src/a.py", "BATCH_SIZE = 32\n", id="one-of-a-list"
+    ),
+    pytest.param(
+        "Dropout between 0.1 and 0.3.\n", "src/a.py", "dropout = 0.2\n", id="between-a-and-b"
+    ),
 ]
 
 

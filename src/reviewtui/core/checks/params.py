@@ -65,7 +65,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p(
         "batch_size",
         "int",
-        "batch size|batch-size|batch_size|mini-batch size|minibatch size|batch of|batches of|"
+        "batch size|batch sizes|batch-size|batch_size|mini-batch size|minibatch size|batch of|batches of|"
         "mini-batches of|minibatches of",
         "batch_size|bs|batchsize|train_batch_size|per_device_train_batch_size|per_device_batch_size",
     ),

@@ -21,6 +21,7 @@ from reviewtui.core.checks.params import (
 from reviewtui.core.checks.values import (
     MODEL_FAMILIES,
     NUMBER,
+    Span,
     Value,
     looks_like_model,
     normalize_text,
@@ -239,10 +240,16 @@ def _name_matches(line: str) -> list[tuple[int, int, Parameter]]:
 def _value_after(line: str, end: int, parameter: Parameter) -> tuple[Value, str] | None:
     filler = _FILLER.match(line, end)
     position = filler.end() if filler else end
+    between = _BETWEEN.match(line, position)
+    if between is not None:
+        return _read_value(line[between.end() : between.end() + 80], parameter, between=True)
     return _read_value(line[position : position + 80], parameter)
 
 
-def _read_value(text: str, parameter: Parameter) -> tuple[Value, str] | None:
+_BETWEEN = re.compile(r"(?:between|from|in\s+the\s+range(?:\s+of)?)\s+", re.IGNORECASE)
+
+
+def _read_value(text: str, parameter: Parameter, between: bool = False) -> tuple[Value, str] | None:
     if parameter.kind == "choice":
         match = re.match(r"(" + "|".join(parameter.choices) + r")\w*", text, re.IGNORECASE)
         return (match.group(1).lower(), match.group(0)) if match else None
@@ -255,12 +262,48 @@ def _read_value(text: str, parameter: Parameter) -> tuple[Value, str] | None:
     if parameter.kind == "seeds":
         return _read_seeds(text)
     match = NUMBER.match(text)
-    if match is None:
+    value = _number_of(match, parameter)
+    if match is None or value is None:
         return None
-    value = number_from_match(match)
+    more = _more_numbers(text, match, value, parameter, between)
+    if between:  # "between 0.1 and 0.3", "from 1e-5 to 5e-5": a range or nothing
+        return more if more is not None and isinstance(more[0], Span) else None
+    return more or (value, match.group(0).strip())
+
+
+def _number_of(match: re.Match[str] | None, parameter: Parameter) -> float | None:
+    """The number a `NUMBER` match states, if the parameter takes it (an int takes no `0.5`)."""
+    value = number_from_match(match) if match else None
     if value is None or (parameter.kind == "int" and value != int(value)):
         return None
-    return value, match.group(0).strip()
+    return value
+
+
+_RANGE_GLUE = re.compile(r"\s*(?:to|–|—|\.\.\.?|-|and)\s*(?=[-+.\d])", re.IGNORECASE)
+_LIST_GLUE = re.compile(r"\s*(?:,|/|\bor\b|\band\b)\s*", re.IGNORECASE)
+_ITEM_END = re.compile(r"(?=\s*(?:[,;:)\]}/]|$|\.(?!\d)|\s(?:or|and)\b|\s\())", re.IGNORECASE)
+
+
+def _more_numbers(
+    text: str, first: re.Match[str], value: float, parameter: Parameter, between: bool = False
+) -> tuple[Value, str] | None:
+    """A range ("1e-5 to 5e-5", "3-5") or a list ("16, 32 or 64") that starts with `first`."""
+    glue = _RANGE_GLUE.match(text, first.end())
+    second = NUMBER.match(text, glue.end()) if glue else None
+    high = _number_of(second, parameter)
+    ranged = glue is not None and ("and" not in glue.group(0).lower() or between)
+    if second is not None and high is not None and ranged:
+        low, high = sorted((value, high))
+        return Span(low, high), text[: second.end()].strip()
+    items, end = [value], first.end()
+    while _ITEM_END.match(text, end) and (glue := _LIST_GLUE.match(text, end)):
+        item = NUMBER.match(text, glue.end())
+        number = _number_of(item, parameter)
+        if item is None or number is None or not _ITEM_END.match(text, item.end()):
+            break
+        items.append(number)
+        end = item.end()
+    return (tuple(items), text[:end].strip()) if len(items) > 1 else None
 
 
 def _read_seeds(text: str) -> tuple[Value, str] | None:
@@ -310,7 +353,20 @@ def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             value = _read_value(match.group("value"), parameter)
             if value is not None:
                 counted.append(match.span())
-                yield _make(parameter, value, noun, path, number)
+                yield _make(parameter, _with_low_end(line, match, value), noun, path, number)
+
+
+_LOW_END = re.compile(f"(?P<low>{_NUMBER_TEXT})\\s*(?:to|–|—|-)\\s*$", re.IGNORECASE | re.VERBOSE)
+
+
+def _with_low_end(line: str, match: re.Match[str], value: tuple[Value, str]) -> tuple[Value, str]:
+    """ "3-5 epochs", "3 to 5 epochs": the count read before the noun is the top of a range."""
+    low = _LOW_END.search(line[max(0, match.start() - 40) : match.start()])
+    low_value = number_from_match(low) if low else None
+    if low is None or low_value is None or not isinstance(value[0], float):
+        return value
+    ends = sorted((low_value, value[0]))
+    return Span(ends[0], ends[1]), f"{low.group(0)}{value[1]}"
 
 
 def _set_of(line: str, position: int) -> bool:

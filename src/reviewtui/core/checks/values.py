@@ -9,9 +9,25 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
-Value = float | str | tuple[float, ...]
-"""A parsed value: a number, a normalized word or name, or a list of numbers (seeds)."""
+
+@dataclass(frozen=True)
+class Span:
+    """A range the spec allows ("1e-5 to 5e-5", "3-5 epochs", "between 0.1 and 0.3")."""
+
+    low: float
+    high: float
+
+    def holds(self, value: float) -> bool:
+        return self.low <= value <= self.high or any(
+            numbers_equal(value, end) for end in (self.low, self.high)
+        )
+
+
+Value = float | str | tuple[float, ...] | Span
+"""A parsed value: a number, a normalized word or name, a list of numbers (seeds, "16 or 32"), or a
+range."""
 
 _SUPERSCRIPT = {
     "⁰": "0",
@@ -129,6 +145,8 @@ def format_number(value: float) -> str:
 
 
 def format_value(value: Value) -> str:
+    if isinstance(value, Span):
+        return f"{format_number(value.low)} to {format_number(value.high)}"
     if isinstance(value, tuple):
         return ", ".join(format_number(item) for item in value)
     if isinstance(value, float):
@@ -145,8 +163,12 @@ def values_agree(spec: Value, code: Value, kind: str) -> bool:
     """Whether a value the code sets is the value the spec states (lists: membership)."""
     if isinstance(spec, str) or isinstance(code, str):
         return _names_agree(str(spec), str(code), kind)
-    spec_items = spec if isinstance(spec, tuple) else (spec,)
+    if isinstance(code, Span):
+        return spec == code
     code_items = code if isinstance(code, tuple) else (code,)
+    if isinstance(spec, Span):
+        return all(spec.holds(item) for item in code_items)
+    spec_items = spec if isinstance(spec, tuple) else (spec,)
     return all(any(numbers_equal(item, allowed) for allowed in spec_items) for item in code_items)
 
 
