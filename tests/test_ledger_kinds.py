@@ -51,6 +51,14 @@ DEVIATIONS = [
         id="eval-slice-vs-sample-count",
     ),
     pytest.param(
+        "Evaluate on all 648 test queries.\n",
+        "src/evaluate.py",
+        "MAX_QUERIES = 500\n\n\ndef evaluate(queries):\n    return list(queries)[:MAX_QUERIES]\n",
+        "num_samples",
+        "list(queries)[:MAX_QUERIES] = 500",
+        id="eval-slice-by-a-constant",
+    ),
+    pytest.param(
         "Evaluate on the test set of 2,000 examples.\n",
         "src/evaluate.py",
         "def evaluate_hf(dataset):\n    return dataset['test'].select(range(1000))\n",

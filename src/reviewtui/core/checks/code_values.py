@@ -420,13 +420,28 @@ def _slice_setting(context: FileContext, node: ast.Subscript) -> CodeSetting | N
         return None
     if part.lower is not None and literal(part.lower) != 0:
         return None
-    count = literal(part.upper)
+    return _subset_setting(context, node, node.value, part.upper)
+
+
+def _subset_setting(
+    context: FileContext, node: ast.expr, receiver: ast.AST, argument: ast.AST | None
+) -> CodeSetting | None:
+    """A subset of `receiver` of `argument` items, on an evaluation path: `[:500]`, `.head(100)`,
+    `[:MAX_QUERIES]` (a module constant; `[:N_EVAL_SAMPLES]`'s constant is read where it is set)."""
+    count, named = literal(argument), ""
+    samples = BY_NAME["num_samples"]
+    if isinstance(argument, ast.Name) and parameter_for_code(argument.id) is not samples:
+        constant = _module_constants(context).get(argument.id)
+        count, named = (literal(constant.value), argument.id) if constant else (None, "")
     if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
         return None
-    if not _evaluation_data(context, node, node.value):
+    if not _evaluation_data(context, node, receiver):
         return None
     key = context.source_segment(node) or ast.unparse(node)
-    return _setting(context, key, count, node, "slice", BY_NAME["num_samples"])
+    setting = _setting(context, key, count, node, "slice", samples)
+    if setting is not None and named:
+        setting.text = str(count)  # `queries[:N_EVAL] = 500`: the number the name stands for
+    return setting
 
 
 _SUBSET_METHODS = frozenset({"head", "take", "select", "sample"})
@@ -444,13 +459,7 @@ def _subset_call_setting(context: FileContext, node: ast.Call, name: str) -> Cod
         argument = inner.args[0] if ranged and len(inner.args) == 1 else None  # type: ignore[union-attr]
     else:
         argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
-    count = literal(argument)
-    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
-        return None
-    if not _evaluation_data(context, node, node.func.value):  # type: ignore[attr-defined]
-        return None
-    key = context.source_segment(node) or ast.unparse(node)
-    return _setting(context, key, count, node, "slice", BY_NAME["num_samples"])
+    return _subset_setting(context, node, node.func.value, argument)  # type: ignore[attr-defined]
 
 
 def _evaluation_data(context: FileContext, node: ast.AST, receiver: ast.AST) -> bool:

@@ -575,9 +575,10 @@ def _token_limits(line: str, path: str, number: int) -> Iterator[SpecValue]:
         if _NOT_LENGTH.search(_sentence(line, match.start())):
             continue
         name = _limited(line, match)
-        value = _read_value(match.group("value"), BY_NAME[name]) if name else None
-        if value is not None:
-            yield _make(BY_NAME[name], value, "tokens", path, number)
+        parameter = BY_NAME[name] if name else None
+        value = _read_value(match.group("value"), parameter) if parameter else None
+        if parameter is not None and value is not None:
+            yield _make(parameter, value, "tokens", path, number)
 
 
 def _limited(line: str, match: re.Match[str]) -> str | None:
