@@ -413,3 +413,19 @@ def test_the_export_says_what_the_code_never_sets(phase: FixtureRun) -> None:
     table = ledger_markdown(phase.ledger)
     assert "| val_size | 5% | SPEC.md:11 |  |  | not set |" in table
     assert "Stated in the spec, set nowhere in this phase: val_size (5%, SPEC.md:11)." in table
+
+
+def test_a_stand_in_is_named_when_the_stated_parameter_is_not_set(git_repo: GitRepo) -> None:
+    ledger, flags = review(
+        git_repo,
+        "Warm up over 10% of the steps and train for 3 epochs.\n",
+        {"src/train.py": "args = TrainingArguments(warmup_steps=500, max_steps=1000)\n"},
+    )
+    warmup, epochs = ledger.get("warmup_ratio"), ledger.get("epochs")
+    assert warmup is not None and warmup.status == "not set"
+    assert [s.code for s in warmup.related] == ["warmup_steps = 500"]
+    assert epochs is not None and [s.code for s in epochs.related] == ["max_steps = 1000"]
+    assert "warmup_ratio (10%, SPEC.md:1; the code sets warmup_steps = 500 at src/train.py:1" in (
+        ledger_markdown(ledger)
+    )
+    assert flags == []

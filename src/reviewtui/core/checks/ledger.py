@@ -42,6 +42,9 @@ class LedgerEntry:
     """What the spec states, in spec order (a parameter may be stated more than once)."""
     code_settings: list[CodeSetting] = field(default_factory=list)
     """Where the phase's changed files set it to a literal, each with `agrees` filled in."""
+    related: list[CodeSetting] = field(default_factory=list)
+    """When the code never sets it: where it sets a parameter that stands in for it (the spec's
+    warmup ratio, the code's `warmup_steps`; epochs and `max_steps`), left unjudged."""
 
     @property
     def status(self) -> LedgerStatus:
@@ -100,12 +103,29 @@ def build_ledger(
         )
         if not any(_same(value, known) for known in entry.spec_values):
             entry.spec_values.append(value)
+    stand_ins: dict[str, list[CodeSetting]] = {}
     for context in contexts if entries else []:
         for setting in extract_code_settings(context):
             found = entries.get(setting.parameter)
             if found is not None and not _known(found, setting):
                 _compare(found, setting)
+            elif found is None and setting.parameter in STAND_INS:
+                stand_ins.setdefault(setting.parameter, []).append(setting)
+    for entry in entries.values():
+        if not entry.code_settings:
+            entry.related = [
+                s for name in STAND_INS.get(entry.parameter, ()) for s in stand_ins.get(name, [])
+            ]
     return Ledger(list(entries.values()))
+
+
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "warmup_ratio": ("warmup_steps",),
+    "warmup_steps": ("warmup_ratio",),
+    "epochs": ("max_steps",),
+    "max_steps": ("epochs",),
+}
+"""Parameter -> the parameters code may set in its place (a ratio as steps, epochs as steps)."""
 
 
 def _known(entry: LedgerEntry, setting: CodeSetting) -> bool:
@@ -168,12 +188,22 @@ def ledger_markdown(ledger: Ledger) -> str:
 
 
 def _listed(entries: list[LedgerEntry]) -> str:
-    """`val_size (5%, SPEC.md:11), num_samples (648, SPEC.md:17)`: markdown-safe."""
+    """`val_size (5%, SPEC.md:11), warmup_ratio (10%, SPEC.md:53; the code sets warmup_steps = 500
+    at src/train.py:12 instead)`: markdown-safe."""
     return ", ".join(
-        _cell(f"{entry.parameter} ({entry.spec_text}, {entry.spec_values[0].location})")
+        _cell(
+            f"{entry.parameter} ({entry.spec_text}, {entry.spec_values[0].location}{_instead(entry)})"
+        )
         for entry in entries
         if entry.spec_values
     )
+
+
+def _instead(entry: LedgerEntry) -> str:
+    if not entry.related:
+        return ""
+    places = " and ".join(f"{s.code} at {s.location}" for s in entry.related[:3])
+    return f"; the code sets {places} instead"
 
 
 def _row(*cells: str) -> str:
