@@ -171,6 +171,14 @@ DEVIATIONS = [
         id="outside-a-range",
     ),
     pytest.param(
+        "Base model: `bert-base-uncased`.\n",
+        "configs/model.json",
+        '{\n  "model": {\n    "name": "roberta-base",\n    "layers": [1, 2]\n  }\n}\n',
+        "model_name",
+        'model.name = "roberta-base"',
+        id="nested-json-key",
+    ),
+    pytest.param(
         "Pad on the left.\n",
         "src/data.py",
         'def load(tok):\n    tok.padding_side = "right"\n    return tok\n',

@@ -607,14 +607,25 @@ def _toml_settings(context: FileContext) -> Iterator[CodeSetting]:
                 yield setting
 
 
+_JSON_TOKEN = re.compile(
+    r"\"(?P<open>[^\"]+)\"\s*:\s*\{|(?P<close>\})|\"(?:[^\"\\]|\\.)*\"(?!\s*:)|" + _JSON.pattern
+)
+
+
 def _json_settings(context: FileContext) -> Iterator[CodeSetting]:
+    """Keys with their parent objects' keys (`{"model": {"name": ...}}` sets `model_name`)."""
+    parents: list[str | None] = []
     for number, line in enumerate(context.lines, start=1):
-        for match in _JSON.finditer(line):
-            setting = _config_setting(
-                context, [match.group("key")], match.group("value"), number, "json"
-            )
-            if setting:
-                yield setting
+        for token in _JSON_TOKEN.finditer(line):
+            if token.group("open") is not None:
+                parents.append(token.group("open"))
+            elif token.group("close") is not None:
+                parents = parents[:-1]
+            elif token.group("key") is not None:
+                keys = [key for key in parents if key is not None] + [token.group("key")]
+                setting = _config_setting(context, keys, token.group("value"), number, "json")
+                if setting:
+                    yield setting
 
 
 def _shell_settings(context: FileContext) -> Iterator[CodeSetting]:
