@@ -112,6 +112,7 @@ def build_ledger(
             elif found is None and setting.parameter in STAND_INS:
                 stand_ins.setdefault(setting.parameter, []).append(setting)
     for entry in entries.values():
+        entry.code_settings.sort(key=lambda setting: (setting.path, setting.line))
         if not entry.code_settings:
             entry.related = [
                 s for name in STAND_INS.get(entry.parameter, ()) for s in stand_ins.get(name, [])
