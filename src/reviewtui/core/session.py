@@ -12,17 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from reviewtui.config import Settings, load_settings
+from reviewtui.config import CheckSettings, Settings, load_settings
 from reviewtui.core import gitrange
 from reviewtui.core.checks import Ledger, check_phase
+from reviewtui.core.checks.engine import active_rules
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.coverage import Coverage, coverage_for
+from reviewtui.core.forked import ForkedCall, ForkFailed
 from reviewtui.core.links import link_chunks
 from reviewtui.core.models import (
     SEVERITY_RANK,
     Chunk,
     Decision,
     Evidence,
+    FileDiff,
     Flag,
     Phase,
     Request,
@@ -451,35 +454,50 @@ def _compute(
     report: ProgressCallback,
     cancel: threading.Event | None,
 ) -> PhaseResults:
-    """Cut, check and link the phase."""
-    chunks, flags, ledger = _cut_and_check(phase, spec, settings, report, cancel)
-    _check_cancel(cancel)
-    report("linking chunks to the spec", 0.8)
-    file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
-    links = link_chunks(chunks, spec, phase.commits, settings.links, manual_links, file_texts)
-    return PhaseResults(chunks, flags, ledger, links)
+    """Cut the chunks, then check and link them (at the same time in a forked child where that is
+    safe, see `ForkedCall`).
 
-
-def _cut_and_check(
-    phase: Phase,
-    spec: Spec,
-    settings: Settings,
-    report: ProgressCallback,
-    cancel: threading.Event | None,
-) -> tuple[list[Chunk], dict[str, list[Flag]], Ledger]:
-    """Cut the chunks and run the checks, sharing one parse of each Python file between them.
-
-    The trees live only meanwhile, and the cyclic garbage collector is paused over both (it would
-    otherwise walk the trees between the two stages); it resumes once they are dropped."""
+    Each Python file is parsed once for the cutting and the checks (`SyntaxTrees`). The trees live
+    only meanwhile, and the cyclic garbage collector is paused throughout (it would otherwise walk
+    the trees again and again); it resumes once they are dropped."""
     with collector_paused():
         trees = SyntaxTrees()
         report("cutting chunks", 0.5)
         chunks = cut_chunks(phase.files, phase.commits, settings.chunks, trees=trees)
         _check_cancel(cancel)
-        report("running checks", 0.65)
-        flags, ledger = check_phase(chunks, phase.files, spec, settings.checks, trees=trees)
+        active_rules(settings.checks)  # a settings error is raised here, not in the child
+        arguments = (chunks, phase.files, spec, settings.checks)
+        checking = ForkedCall.start(check_phase, *arguments, trees=trees)
+        try:
+            report("linking chunks to the spec", 0.65)
+            file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
+            links = link_chunks(
+                chunks, spec, phase.commits, settings.links, manual_links, file_texts
+            )
+            _check_cancel(cancel)
+        except BaseException:
+            if checking is not None:
+                checking.abandon()
+            raise
+        report("running checks", 0.85)
+        flags, ledger = _checked(checking, arguments, trees)
         del trees
-    return chunks, flags, ledger
+    return PhaseResults(chunks, flags, ledger, links)
+
+
+def _checked(
+    checking: ForkedCall[tuple[dict[str, list[Flag]], Ledger]] | None,
+    arguments: tuple[list[Chunk], list[FileDiff], Spec, CheckSettings],
+    trees: SyntaxTrees,
+) -> tuple[dict[str, list[Flag]], Ledger]:
+    """The checks' flags and ledger: from the child when one runs them, else (or when it died
+    without a result) computed here."""
+    if checking is not None:
+        try:
+            return checking.result()
+        except ForkFailed:
+            pass  # run here instead: the same call, so a real error is raised here
+    return check_phase(*arguments, trees=trees)
 
 
 def chunk_code(chunk: Chunk) -> str:
