@@ -125,7 +125,13 @@ def test_requirements_are_implemented_through_task_backlinks(tmp_path: Path) -> 
 
 
 def test_every_status_reads_for_humans() -> None:
-    assert set(STATUS_TEXT) == {"implemented", "claimed-done", "not-implemented", "process"}
+    assert set(STATUS_TEXT) == {
+        "implemented",
+        "implemented-earlier",
+        "claimed-done",
+        "not-implemented",
+        "process",
+    }
 
 
 def test_headings_a_task_cites_are_implemented_through_it(tmp_path: Path) -> None:

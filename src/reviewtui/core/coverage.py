@@ -1,31 +1,43 @@
 """Provides `build_coverage`: the requirement → code view of a review.
 
 Per section (document order): its own chunks, the chunks of its whole subtree, and a status —
-`implemented` (code in the subtree), `claimed-done` (a task ticked `[x]` with no code anywhere in the
-phase), `not-implemented` (no code in this phase) or `process` (sections about the process, such as
-Phases, that no code is expected for). Sections that a task back-links to (`_Requirements: 1.2_`,
-`[US1]`) are implemented when that task is. With a `PhaseReport`, sections of the phase under review
-with no code are `missing`, and code for a later phase is `past_checkpoint`. Chunks with no section are
-`unrequested`.
+`implemented` (code in the subtree, or through a citation, see `phases.find_implemented`),
+`implemented-earlier` (no code in this round, code in a round reviewed before the last checkpoint),
+`claimed-done` (a task ticked `[x]` with no code anywhere in the phase), `not-implemented` (no code
+in this phase) or `process` (sections about the process, such as Phases, that no code is expected
+for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
+implemented when that task is, a task with no code of its own is implemented when all the sections it
+cites are, and a parent is implemented when a child is. With a `PhaseReport`, sections of the phase
+under review with no code are `missing`, and code for a later phase is `past_checkpoint`. Chunks with
+no section are `unrequested`.
 
-`coverage_for(spec, chunks, links, phase)` parses the phases, judges the phase under review and builds
-the coverage in one call.
+`coverage_for(spec, chunks, links, phase, earlier)` parses the phases, judges the phase under review
+and builds the coverage in one call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from reviewtui.core.linking.index import is_inert
-from reviewtui.core.linking.references import SectionRefs, backlinks
 from reviewtui.core.models import Chunk, SectionLink, Spec
-from reviewtui.core.phases import PhaseReport, parse_phases, review_phase
+from reviewtui.core.phases import (
+    Implemented,
+    PhaseReport,
+    find_implemented,
+    parse_phases,
+    review_phase,
+)
 
-CoverageStatus = Literal["implemented", "claimed-done", "not-implemented", "process"]
+CoverageStatus = Literal[
+    "implemented", "implemented-earlier", "claimed-done", "not-implemented", "process"
+]
 
 STATUS_TEXT: dict[str, str] = {
     "implemented": "implemented",
+    "implemented-earlier": "implemented before the last checkpoint",
     "claimed-done": "claimed done, no code seen",
     "not-implemented": "not implemented in this phase",
     "process": "no code expected",
@@ -44,7 +56,8 @@ class SectionCoverage:
     subtree_chunks: int = 0
     """Chunks linked to this section or any section below it."""
     via: list[str] = field(default_factory=list)
-    """For a requirement/story: the task ids whose code implements it through a back-link."""
+    """For a requirement/story/heading: the task ids whose code implements it through a back-link
+    or a citation; for a task with no code of its own: the sections it cites that have code."""
     phase: str | None = None
     """Number of the spec phase that covers this section, if the spec declares phases."""
     missing: bool = False
@@ -85,8 +98,12 @@ def build_coverage(
     chunks: list[Chunk],
     links: dict[str, SectionLink],
     phase_report: PhaseReport | None = None,
+    earlier: Iterable[str] = (),
 ) -> Coverage:
-    """The coverage of `spec` by the linked `chunks` (optionally judged against a phase)."""
+    """The coverage of `spec` by the linked `chunks` (optionally judged against a phase).
+
+    `earlier`: sections that had code in rounds reviewed before the last checkpoint (see
+    `rounds.sections_before`)."""
     own: dict[str, list[str]] = {}
     unrequested: list[str] = []
     for chunk in chunks:
@@ -96,16 +113,17 @@ def build_coverage(
         else:
             own.setdefault(link.section_id, []).append(chunk.id)
     subtree = _subtree_counts(spec, own)
-    via = _implemented_via(spec, subtree)
+    implemented = find_implemented(spec, {c: links[c] for ids in own.values() for c in ids})
+    before = set(earlier)
     missing = set(phase_report.missing) if phase_report else set()
     covered_by = phase_report.section_phase if phase_report else {}
     sections = [
         SectionCoverage(
             section_id=section.id,
-            status=_status(spec, section.id, subtree, via),
+            status=_status(spec, section.id, implemented, before),
             chunks=own.get(section.id, []),
             subtree_chunks=subtree.get(section.id, 0),
-            via=via.get(section.id, []),
+            via=implemented.via.get(section.id, []),
             phase=covered_by.get(section.id),
             missing=section.id in missing,
         )
@@ -117,12 +135,18 @@ def build_coverage(
 
 
 def coverage_for(
-    spec: Spec, chunks: list[Chunk], links: dict[str, SectionLink], phase: str | None = None
+    spec: Spec,
+    chunks: list[Chunk],
+    links: dict[str, SectionLink],
+    phase: str | None = None,
+    earlier: Iterable[str] = (),
 ) -> Coverage:
     """Coverage judged against the spec's phases in one call: `phase` is `--phase` or
-    `Settings.phase` (None: inferred from the code). ReviewError for a phase the spec lacks."""
-    report = review_phase(spec, parse_phases(spec), links, phase)
-    return build_coverage(spec, chunks, links, report)
+    `Settings.phase` (None: inferred from the code); `earlier` the sections with code before the
+    last checkpoint. ReviewError for a phase the spec lacks."""
+    before = set(earlier)
+    report = review_phase(spec, parse_phases(spec), links, phase, before)
+    return build_coverage(spec, chunks, links, report, before)
 
 
 def _subtree_counts(spec: Spec, own: dict[str, list[str]]) -> dict[str, int]:
@@ -133,27 +157,17 @@ def _subtree_counts(spec: Spec, own: dict[str, list[str]]) -> dict[str, int]:
     return counts
 
 
-def _implemented_via(spec: Spec, subtree: dict[str, int]) -> dict[str, list[str]]:
-    """Requirement id → the tasks with code that back-link to it."""
-    via: dict[str, list[str]] = {}
-    for source, targets in backlinks(spec, SectionRefs.build(spec)).items():
-        if subtree.get(source):
-            section = spec.get(source)
-            name = section.task_id if section and section.task_id else source
-            for target in targets:
-                via.setdefault(target, []).append(name)
-    return via
-
-
 def _status(
-    spec: Spec, section_id: str, subtree: dict[str, int], via: dict[str, list[str]]
+    spec: Spec, section_id: str, implemented: Implemented, earlier: set[str]
 ) -> CoverageStatus:
     section = spec.get(section_id)
     assert section is not None
-    if subtree.get(section_id) or via.get(section_id):
+    if section_id in implemented.sections:
         return "implemented"
     if is_inert(section):
         return "process"
+    if section_id in earlier:
+        return "implemented-earlier"
     if section.kind == "task" and section.checked:
         return "claimed-done"
     return "not-implemented"

@@ -3,7 +3,11 @@
 A spec declares phases either with phase headings (`## Phase 2: Training`, spec-kit's `## Phase 3:
 User Story 1`), whose subtree and whose text's references (`sections 2.1, 2.2`, `[Model](#2-model)`)
 are the sections of that phase, or with list items in a "Phases" section (`- Phase 1 (1.1–1.3):
-data pipeline. Checkpoint: tests pass`). A line mentioning "checkpoint" is the phase's checkpoint.
+data pipeline. Checkpoint: tests pass`). A phase heading's own title names sections too, in
+parentheses or after a word such as "sections"/"covers" (`### Phase 2: analysis (sections 3.3, 5.2)`,
+`## Phase 1 (§2–§4)`, `## Phase 1 — covers 2.1-2.3`). A number that is both a heading's number and a
+task's id means the heading, unless the text speaks of tasks. A line mentioning "checkpoint" is the
+phase's checkpoint.
 
 `parse_phases(spec)` → `list[SpecPhase]`; `review_phase(spec, phases, links, selected)` → `PhaseReport`:
 which phase is under review (the `--phase`/config choice, else inferred from the code), the sections of
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reviewtui.core.linking.references import SectionRefs, backlinks, normalize_ref
@@ -37,8 +42,20 @@ _REF_TOKEN = re.compile(r"#([\w-]+)|\b([A-Z]{1,4}-?\d{1,4}|\d+(?:\.\d+)*)\b")
 _STORY = re.compile(r"\buser\s+story\s*(\d+)", re.IGNORECASE)
 _ANCHOR = re.compile(r"\]\(#([\w-]+)\)")
 _RANGE = re.compile(
-    r"\b([A-Z]{0,4}\d+(?:\.\d+)*)\s*(?:–|—|-|\.\.|to)\s*([A-Z]{0,4}\d+(?:\.\d+)*)\b"
+    r"\b([A-Z]{0,4}\d+(?:\.\d+)*)\s*(?:–|—|-|\.\.|(?i:\bto\b|\bthrough\b|\bthru\b))\s*§?\s*"
+    r"([A-Z]{0,4}\d+(?:\.\d+)*)\b"
 )
+_SCOPE_WORDS = r"(?:\b(?:sections?|covers?|covering|implements?|specs?|tasks?|see)\b|§)"
+_TITLE_SCOPE = re.compile(
+    rf"\(\s*((?:{_SCOPE_WORDS}|\d|[A-Z]{{1,4}}-?\d)[^()]*)\)|({_SCOPE_WORDS}[^;()]*)",
+    re.IGNORECASE,
+)
+"""Where a phase heading's title names sections: a parenthesised list that starts with a section word
+or a number (`(sections 2.1–2.4, 3.1)`, `(§2–§4)`, `(2.1, 2.2)`; not `(Priority: P1)`), or the
+rest of the title after such a word (`— covers 2.1-2.3`)."""
+_TASK_WORDS = re.compile(r"\btasks?\b", re.IGNORECASE)
+_SECTION_WORDS = re.compile(r"\bsections?\b|§", re.IGNORECASE)
+_HEADING_NUMBER = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)*)\.?(?:\s|:|$)")
 INFER_SHARE = 0.25
 """The earliest phase holding at least this share of the phase-attributed linked chunks is the one
 under review (so an agent that ran past its checkpoint does not move the review to the later phase)."""
@@ -79,16 +96,45 @@ class PhaseReport:
     phases: list[SpecPhase] = field(default_factory=list)
     section_phase: dict[str, str] = field(default_factory=dict)
     """Section id → number of the phase that covers it (sections of no phase are absent)."""
+    earlier: list[str] = field(default_factory=list)
+    """Section ids of this phase with no code in this round but code in a round reviewed before
+    the last checkpoint (a fix round): not missing, document order."""
+
+
+@dataclass
+class _Names:
+    """How a phase's text names sections: heading numbers first (`2.1` is the heading `2.1 Source`
+    even when a task is also called `2.1`), unless the text speaks of tasks."""
+
+    spec: Spec
+    refs: SectionRefs
+    numbers: dict[str, str] = field(default_factory=dict)
+    """A heading's number (`2.1`, normalized) → the heading's id."""
+
+    @classmethod
+    def build(cls, spec: Spec) -> _Names:
+        names = cls(spec, SectionRefs.build(spec))
+        for section in spec.sections:
+            number = _HEADING_NUMBER.match(section.title) if section.kind == "heading" else None
+            if number:
+                names.numbers.setdefault(normalize_ref(number.group(1)), section.id)
+        return names
+
+    def resolve(self, token: str, tasks_first: bool) -> str | None:
+        key = normalize_ref(token).lstrip("§")
+        if not tasks_first and key in self.numbers:
+            return self.numbers[key]
+        return self.refs.resolve(key)
 
 
 def parse_phases(spec: Spec) -> list[SpecPhase]:
     """The phases the spec declares, in document order (empty when it declares none)."""
-    refs = SectionRefs.build(spec)
-    phases = [_heading_phase(spec, refs, s) for s in spec.sections if _is_phase_heading(s)]
+    names = _Names.build(spec)
+    phases = [_heading_phase(names, s) for s in spec.sections if _is_phase_heading(s)]
     if not phases:
         for section in spec.sections:
             if section.kind == "heading" and _PHASES_SECTION.match(section.title):
-                phases.extend(_list_phases(spec, refs, section))
+                phases.extend(_list_phases(names, section))
     return _dedupe(phases)
 
 
@@ -96,28 +142,34 @@ def _is_phase_heading(section: Section) -> bool:
     return section.kind == "heading" and bool(_PHASE.match(section.title))
 
 
-def _heading_phase(spec: Spec, refs: SectionRefs, section: Section) -> SpecPhase:
+def _heading_phase(names: _Names, section: Section) -> SpecPhase:
     match = _PHASE.match(section.title)
     assert match is not None
     phase = SpecPhase(match.group(1), section.title, section_id=section.id)
-    body = section.text.splitlines()[1:]
     phase.sections = [*section.children]
-    for line in body:
+    for scope in _title_scopes(match.group(2)):
+        _extend(phase.sections, _referenced(names, scope, exclude=section.id))
+    for line in section.text.splitlines()[1:]:
         checkpoint = _CHECKPOINT.search(line)
         if checkpoint and phase.checkpoint is None:
             phase.checkpoint = _clean(checkpoint.group(1)) or _clean(line)
         elif not line.lstrip().startswith(("- [", "* [")):
-            _extend(phase.sections, _referenced(spec, refs, line, exclude=section.id))
-    for descendant in _descendants(spec, section):
+            _extend(phase.sections, _referenced(names, line, exclude=section.id))
+    for descendant in _descendants(names.spec, section):
         checkpoint = _CHECKPOINT.search(descendant.text)
         if phase.checkpoint is None and checkpoint:
             phase.checkpoint = _clean(checkpoint.group(1)) or _clean(descendant.title)
-        _extend(phase.sections, [a for a in _ANCHOR.findall(descendant.text) if a in spec])
+        _extend(phase.sections, [a for a in _ANCHOR.findall(descendant.text) if a in names.spec])
     story = _STORY.search(section.title)
-    target = refs.resolve(f"us{story.group(1)}") if story else None
+    target = names.refs.resolve(f"us{story.group(1)}") if story else None
     if target is not None and target != section.id:
         _extend(phase.sections, [target])
     return phase
+
+
+def _title_scopes(rest: str) -> list[str]:
+    """The parts of a phase heading's title (after `Phase 2:`) that name sections."""
+    return [group or tail for group, tail in _TITLE_SCOPE.findall(rest)]
 
 
 def _descendants(spec: Spec, section: Section) -> list[Section]:
@@ -131,12 +183,12 @@ def _descendants(spec: Spec, section: Section) -> list[Section]:
     return found
 
 
-def _list_phases(spec: Spec, refs: SectionRefs, section: Section) -> list[SpecPhase]:
+def _list_phases(names: _Names, section: Section) -> list[SpecPhase]:
     phases: list[SpecPhase] = []
     for line in section.text.splitlines()[1:]:
         item = _LIST_PHASE.match(line)
         if item is not None:
-            phase = _list_item_phase(spec, refs, item.group(1))
+            phase = _list_item_phase(names, item.group(1))
             if phase is not None:
                 phases.append(phase)
                 continue
@@ -146,25 +198,30 @@ def _list_phases(spec: Spec, refs: SectionRefs, section: Section) -> list[SpecPh
     return phases
 
 
-def _list_item_phase(spec: Spec, refs: SectionRefs, text: str) -> SpecPhase | None:
+def _list_item_phase(names: _Names, text: str) -> SpecPhase | None:
     match = _PHASE.match(text.replace("**", "").replace("__", ""))
     if match is None:
         return None
     rest = match.group(2)
     checkpoint = _CHECKPOINT.search(rest)
     scope = rest[: checkpoint.start()] if checkpoint else rest
-    phase = SpecPhase(match.group(1), _clean(text), _referenced(spec, refs, scope, exclude=None))
+    phase = SpecPhase(match.group(1), _clean(text), _referenced(names, scope, exclude=None))
     phase.checkpoint = _clean(checkpoint.group(1)) if checkpoint else None
     return phase
 
 
-def _referenced(spec: Spec, refs: SectionRefs, text: str, exclude: str | None) -> list[str]:
+def _referenced(names: _Names, text: str, exclude: str | None) -> list[str]:
     """Section ids a line refers to: anchors, heading numbers, task ids, and ranges of them."""
+    tasks_first = bool(_TASK_WORDS.search(text)) and not _SECTION_WORDS.search(text)
     found: list[str] = []
     for start, end in _RANGE.findall(text):
-        _extend(found, _expand_range(spec, refs.resolve(start), refs.resolve(end)))
+        first, last = names.resolve(start, tasks_first), names.resolve(end, tasks_first)
+        _extend(found, _expand_range(names.spec, first, last))
     for anchor, token in _REF_TOKEN.findall(text):
-        section_id = anchor if anchor in spec else refs.resolve(token) if token else None
+        if anchor:
+            section_id = anchor if anchor in names.spec else None
+        else:
+            section_id = names.resolve(token, tasks_first)
         if section_id is not None and section_id != exclude:
             _extend(found, [section_id])
     return found
@@ -233,9 +290,16 @@ def find_phase(phases: list[SpecPhase], selected: str) -> SpecPhase:
 
 
 def review_phase(
-    spec: Spec, phases: list[SpecPhase], links: dict[str, SectionLink], selected: str | None = None
+    spec: Spec,
+    phases: list[SpecPhase],
+    links: dict[str, SectionLink],
+    selected: str | None = None,
+    earlier: Iterable[str] = (),
 ) -> PhaseReport:
-    """Judge the linked code against the phase under review (chosen by `selected`, else inferred)."""
+    """Judge the linked code against the phase under review (chosen by `selected`, else inferred).
+
+    `earlier`: the sections that had code in the rounds reviewed before the last checkpoint (see
+    `rounds.sections_before`); those of this phase are not missing when this round adds no code."""
     covered = section_phases(spec, phases)
     if not phases:
         if selected:
@@ -248,7 +312,7 @@ def review_phase(
         phase, reason = _infer(phases, links, covered)
     report = PhaseReport(phase, reason, phases=phases, section_phase=covered)
     if phase is not None:
-        report.missing = _missing(spec, phase, links, covered)
+        report.missing, report.earlier = _missing(spec, phase, links, covered, set(earlier))
         report.past_checkpoint = _past(phases, phase, links, covered)
     return report
 
@@ -272,28 +336,97 @@ def _infer(
     return best, f"inferred: {counts[best.number]} of {total} phase chunks are in {best.label}"
 
 
+@dataclass
+class Implemented:
+    """Which sections of the spec have code in a phase, and through what."""
+
+    sections: set[str] = field(default_factory=set)
+    """Sections with code: linked to, or below one that is; cited by a task with code; a task
+    whose cited sections all have code; and the ancestors of all of these."""
+    via: dict[str, list[str]] = field(default_factory=dict)
+    """Section id → names of what implements it through a citation: for a requirement or heading,
+    the tasks with code that cite it (`1.4`); for a task with no code of its own, the sections it
+    cites that have code (`5.2`)."""
+
+
+def citations(spec: Spec) -> dict[str, list[str]]:
+    """Section id → the sections it points to: its back-links (`_Requirements: 1.2_`, `[US1]`) and,
+    for a task, the headings its text cites (`(2.1, 2.2)`). A number that names both a heading and
+    a task (`2.1 Source` and the task `2.1 Early stopping`) means the heading."""
+    names = _Names.build(spec)
+    cited: dict[str, list[str]] = {}
+    for source, targets in backlinks(spec, names.refs).items():
+        found: list[str] = []
+        _extend(found, [_heading_first(names, target) for target in targets])
+        cited[source] = [target for target in found if target != source]
+    return cited
+
+
+def _heading_first(names: _Names, section_id: str) -> str:
+    section = names.spec.get(section_id)
+    if section is None or section.kind != "task" or not section.task_id:
+        return section_id
+    return names.numbers.get(normalize_ref(section.task_id), section_id)
+
+
+def find_implemented(spec: Spec, links: dict[str, SectionLink]) -> Implemented:
+    """The sections with code in a phase (see `Implemented`)."""
+    with_code: set[str] = set()
+    for link in links.values():
+        if link.section_id is not None and link.section_id in spec:
+            _add_with_ancestors(spec, with_code, link.section_id)
+    implemented = Implemented(set(with_code))
+    cited = citations(spec)
+    for source, targets in cited.items():
+        if source in with_code:
+            for target in targets:
+                implemented.via.setdefault(target, []).append(_name(spec, source))
+    for source, targets in cited.items():
+        section = spec.get(source)
+        if section is None or section.kind != "task" or source in with_code or not targets:
+            continue
+        if all(target in with_code for target in targets):
+            implemented.via.setdefault(source, []).extend(_name(spec, t) for t in targets)
+    for section_id in implemented.via:
+        _add_with_ancestors(spec, implemented.sections, section_id)
+    return implemented
+
+
+def _add_with_ancestors(spec: Spec, found: set[str], section_id: str) -> None:
+    found.add(section_id)
+    found.update(ancestor.id for ancestor in spec.ancestors(section_id))
+
+
+def _name(spec: Spec, section_id: str) -> str:
+    """How a section is named in a `via` list: a task's id, a heading's number, else its id."""
+    section = spec.get(section_id)
+    if section is None:
+        return section_id
+    if section.task_id:
+        return section.task_id
+    number = _HEADING_NUMBER.match(section.title) if section.kind == "heading" else None
+    return number.group(1) if number else section_id
+
+
 def implemented_sections(spec: Spec, links: dict[str, SectionLink]) -> set[str]:
-    """Sections with code: those chunks link to, their ancestors, and the sections that a task
-    with code cites or back-links to (`T01 … (1.1)` implements 1.1), with their ancestors."""
-    linked = {
-        link.section_id
-        for link in links.values()
-        if link.section_id is not None and link.section_id in spec
-    }
-    cited = backlinks(spec, SectionRefs.build(spec))
-    found: set[str] = set()
-    for section_id in linked:
-        for target in [section_id, *cited.get(section_id, [])]:
-            found.add(target)
-            found.update(ancestor.id for ancestor in spec.ancestors(target))
-    return found
+    """Sections with code: those chunks link to, their ancestors, the sections that a task with
+    code cites or back-links to (`T01 … (1.1)` implements 1.1), a task whose cited sections all
+    have code (`2.2 Error analysis (5.2)`), with their ancestors."""
+    return find_implemented(spec, links).sections
 
 
 def _missing(
-    spec: Spec, phase: SpecPhase, links: dict[str, SectionLink], covered: dict[str, str]
-) -> list[str]:
+    spec: Spec,
+    phase: SpecPhase,
+    links: dict[str, SectionLink],
+    covered: dict[str, str],
+    earlier: set[str],
+) -> tuple[list[str], list[str]]:
+    """The sections of `phase` with no code (largest uncovered subtrees), and those among them with
+    code reviewed before the last checkpoint (`earlier`), which are not missing."""
     with_code = implemented_sections(spec, links)
     missing: list[str] = []
+    before: list[str] = []
     inside_missing: set[str] = set()
     for section in spec.sections:
         if section.parent in inside_missing:
@@ -303,9 +436,12 @@ def _missing(
             continue
         if section.id == phase.section_id or _CHECKPOINT.search(section.title):
             continue
+        if section.id in earlier:
+            before.append(section.id)
+            continue
         missing.append(section.id)
         inside_missing.add(section.id)
-    return missing
+    return missing, before
 
 
 def _past(
