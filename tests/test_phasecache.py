@@ -134,6 +134,7 @@ def test_an_unreadable_entry_counts_as_absent_and_is_written_again(repo: GitRepo
     [entry] = _entries()
     entry.write_bytes(b"cut sho")
     assert status_json(_open(repo)) == expected
+    assert _entries() == [entry]  # (waits for a child writing it)
     with entry.open("rb") as handle:
         assert isinstance(pickle.load(handle), PhaseResults)
     entry.write_bytes(pickle.dumps({"not": "results"}))
@@ -153,9 +154,19 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path, repo: GitRepo) -> None
     cache = PhaseCache(tmp_path / "cache")
     results = PhaseResults(chunks=[], flags={}, ledger=_open(repo).ledger, links={})
     for number in range(MAX_ENTRIES + 3):
-        cache.store(f"{number:04d}", results)
+        cache.write(f"{number:04d}", results)
     kept = {path.stem for path in cache.entries()}
     assert len(kept) == MAX_ENTRIES
     assert f"{MAX_ENTRIES + 2:04d}" in kept
     assert cache.load(f"{MAX_ENTRIES + 2:04d}") == results
     assert cache.load("never-stored") is None
+
+
+def test_a_stored_entry_is_there_for_the_next_load_of_this_process(
+    tmp_path: Path, repo: GitRepo
+) -> None:
+    cache = PhaseCache(tmp_path / "cache")
+    results = PhaseResults(chunks=[], flags={}, ledger=_open(repo).ledger, links={})
+    cache.store("just-stored", results)  # maybe written by a forked child: load waits for it
+    assert cache.load("just-stored") == results
+    assert [path.stem for path in cache.entries()] == ["just-stored"]

@@ -10,6 +10,7 @@ runs the function itself.
 
 The child never returns into the caller's code: it sends the pickled result (or the exception) and
 ends with `os._exit`. A child that dies without a result raises `ForkFailed` in the parent.
+`run_detached` forks a child nobody waits for (the phase cache writes its entries so).
 """
 
 from __future__ import annotations
@@ -66,6 +67,27 @@ class ForkedCall(Generic[T]):
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]
+
+
+def run_detached(function: Callable[..., Any], *args: Any) -> int | None:
+    """Run `function(*args)` in a forked child the caller does not wait for (its standard streams
+    go to /dev/null, so a pipe reading the caller's output ends with the caller); returns the
+    child's pid, or None where forking is not safe (then the caller runs it itself). Reap the child
+    with `os.waitpid` when its work is needed."""
+    if not can_fork():
+        return None
+    pid = os.fork()
+    if pid != 0:
+        return pid
+    code = 1
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):
+            os.dup2(null, stream)
+        function(*args)
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def can_fork() -> bool:

@@ -9,7 +9,8 @@ Pygments versions). Any change gives a new key; the reviewer's decisions are not
 so approving a chunk keeps the entry. LLM links are merged on top afterwards, as without the cache.
 
 Entries live in the user's cache folder (`platformdirs`), never in the repository: a repository
-cannot plant one. The newest `MAX_ENTRIES` are kept. An entry that cannot be read (cut short,
+cannot plant one. The newest `MAX_ENTRIES` are kept. Where forking is safe a child process writes
+the entry, so `status` prints without waiting for it. An entry that cannot be read (cut short,
 written by another version) counts as absent and is written again.
 """
 
@@ -26,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewtui.core.forked import run_detached
 from reviewtui.core.models import Chunk, Flag, Phase, SectionLink, Spec
 
 if TYPE_CHECKING:
@@ -98,6 +100,7 @@ class PhaseCache:
 
     def load(self, key: str) -> PhaseResults | None:
         """The results stored under `key`, or None (absent or unreadable)."""
+        wait_for_writers()
         path = self._path(key)
         try:
             with path.open("rb") as handle:
@@ -110,8 +113,17 @@ class PhaseCache:
         return results
 
     def store(self, key: str, results: PhaseResults) -> None:
-        """Keep `results` under `key` (written atomically; a folder that cannot be written is skipped:
-        the cache only saves time)."""
+        """Keep `results` under `key`: written by a forked child where that is safe (the caller goes
+        on at once; this process's next `load` or `entries` waits for it), else here."""
+        pid = run_detached(self.write, key, results)
+        if pid is None:
+            self.write(key, results)
+        else:
+            _writers.append(pid)
+
+    def write(self, key: str, results: PhaseResults) -> None:
+        """Write `results` under `key` now (atomically; a folder that cannot be written is skipped:
+        the cache only saves time), keeping the newest `MAX_ENTRIES`."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
@@ -124,18 +136,35 @@ class PhaseCache:
 
     def entries(self) -> list[Path]:
         """The stored entries, least recently used first."""
+        wait_for_writers()
+        return self._stored()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+    def _prune(self) -> None:
+        for path in self._stored()[:-MAX_ENTRIES]:
+            path.unlink(missing_ok=True)
+
+    def _stored(self) -> list[Path]:
         try:
             paths = list(self.folder.glob("*.pickle"))
         except OSError:
             return []
         return sorted(paths, key=_mtime)
 
-    def _path(self, key: str) -> Path:
-        return self.folder / f"{key}.pickle"
 
-    def _prune(self) -> None:
-        for path in self.entries()[:-MAX_ENTRIES]:
-            path.unlink(missing_ok=True)
+_writers: list[int] = []
+"""Children of this process still writing entries."""
+
+
+def wait_for_writers() -> None:
+    """Wait until the entries this process handed to children are written."""
+    while _writers:
+        try:
+            os.waitpid(_writers.pop(), 0)
+        except ChildProcessError:
+            continue  # already reaped by someone else: its entry is written
 
 
 def default_folder() -> Path:
