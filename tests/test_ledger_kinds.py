@@ -179,6 +179,14 @@ DEVIATIONS = [
         id="nested-json-key",
     ),
     pytest.param(
+        "Fix the random seed to 42.\n",
+        "src/train.py",
+        "import torch\n\ntorch.manual_seed(0)\n",
+        "seed",
+        "torch.manual_seed() = 0",
+        id="seed-call",
+    ),
+    pytest.param(
         "Pad on the left.\n",
         "src/data.py",
         'def load(tok):\n    tok.padding_side = "right"\n    return tok\n',

@@ -295,6 +295,20 @@ def _assign(
 _MODEL_LOADERS = frozenset({"from_pretrained", "SentenceTransformer", "CrossEncoder", "LLM"})
 """Calls whose first argument is a model name (`pipeline`'s first is its task: `model=` names it)."""
 _DATASET_LOADERS = frozenset({"load_dataset", "load_from_hub", "GenericDataLoader"})
+_SEEDERS = frozenset(
+    {
+        "manual_seed",
+        "manual_seed_all",
+        "seed",
+        "set_seed",
+        "seed_everything",
+        "default_rng",
+        "RandomState",
+        "PRNGKey",
+        "set_random_seed",
+    }
+)
+"""Calls whose first argument is the seed: `torch.manual_seed(0)`, `np.random.default_rng(42)`."""
 
 
 def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:
@@ -320,6 +334,9 @@ def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting
         yield _first_argument(context, node, name, BY_NAME["dataset_name"])
     if name == "topk" and retrieval:
         yield _topk_setting(context, node)
+    if name in _SEEDERS and node.args and not isinstance(node.args[0], ast.Starred):
+        seeder = f"{call_name(node)}()"
+        yield _setting(context, seeder, node.args[0], node.args[0], "call", BY_NAME["seed"])
     if name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
         yield _subset_call_setting(context, node, name)
     choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
