@@ -177,6 +177,8 @@ def _prefer_task_candidate(
 ) -> tuple[tuple[float, int, str], list[Evidence]]:
     """When a heading that describes (not contains) a task wins, the task with enough evidence of its
     own takes the link, keeping the heading's evidence: tasks are the units of work and coverage.
+    From a heading the task does not cite, only the shared words come along: a path or the file's
+    other links name that heading, not the task (they would add confidence for another section).
     A heading that explicit evidence names (a `Spec: 1.1` trailer) only yields to a task that
     cites or back-links to it."""
     section = context.spec.get(best[2])
@@ -196,6 +198,8 @@ def _prefer_task_candidate(
     score, task_id = max(tasks)
     if score < TASK_CANDIDATE_SHARE * best[0]:
         return best, evidence
+    if not _related(task_id, best[2], context):
+        evidence = [item for item in evidence if item.kind == "lexical"]
     merged = _strongest_per_detail(candidates[task_id] + evidence)
     return (best[0], best[1], task_id), merged
 

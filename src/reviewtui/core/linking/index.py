@@ -129,8 +129,19 @@ def _boost(section: Section) -> float:
     return 1.0
 
 
+_THOUSANDS = re.compile(r"(?<![\d.,])([1-9]\d{0,2})((?:,\d{3})+)(?![\d,]*\d)")
+"""`2,000` and `67,349` in prose: one number each, as code writes them (`2000`)."""
+
+
+def plain_numbers(text: str) -> str:
+    """Prose with its thousands separators dropped (`every 2,000 steps` → `every 2000 steps`)."""
+    if "," not in text:
+        return text
+    return _THOUSANDS.sub(lambda match: match.group(1) + match.group(2).replace(",", ""), text)
+
+
 def _document(spec: Spec, section: Section, ref_titles: list[str]) -> Counter[str]:
-    parts = [section.text or section.title, section.title, *ref_titles]
+    parts = [plain_numbers(section.text or section.title), section.title, *ref_titles]
     parent = spec.get(section.parent)
     if parent is not None:
         parts.append(parent.title)

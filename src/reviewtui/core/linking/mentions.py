@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from reviewtui.core.linking.terms import STOP_WORDS, identifier_key
+from reviewtui.core.linking.terms import STOP_WORDS, identifier_key, terms_of, token_terms
 from reviewtui.core.models import Chunk, Spec
 
 _EXTENSIONS = (
@@ -66,6 +66,10 @@ class SpecMentions:
     """`identifier_key` → the name as the spec writes it."""
     section_paths: dict[str, list[str]] = field(default_factory=dict)
     """Section id → the paths its text names (the inverse of `paths`)."""
+    titles: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    """Every run of two or more consecutive terms of a short title (`GPT-4 win rate` → `(win,
+    rate)`, `(gpt, win, rate)`…) → the sections so titled: a definition named `win_rate` is what
+    that section is about."""
 
     @classmethod
     def build(cls, spec: Spec) -> SpecMentions:
@@ -77,6 +81,10 @@ class SpecMentions:
                 for path in paths:
                     mentions.paths.setdefault(path, []).append(section.id)
                     mentions.section_paths.setdefault(section.id, []).append(path)
+            for run in _title_runs(section.title):
+                titled = mentions.titles.setdefault(run, [])
+                if section.id not in titled:
+                    titled.append(section.id)
             for name in _names(text):
                 key = identifier_key(name)
                 mentions.spellings.setdefault(key, name)
@@ -98,6 +106,28 @@ class SpecMentions:
         if any("/" in named for _, named in found):
             found = [(section_id, named) for section_id, named in found if "/" in named]
         return found
+
+
+MAX_TITLE_TERMS = 6
+"""Titles with more terms than this are sentences (a task's text), not names."""
+
+
+def _title_runs(title: str) -> list[tuple[str, ...]]:
+    words = [term for term in terms_of(title) if not term[0].isdigit() and "_" not in term]
+    if len(words) < 2 or len(words) > MAX_TITLE_TERMS:
+        return []
+    return [
+        tuple(words[start:end])
+        for start in range(len(words) - 1)
+        for end in range(start + 2, len(words) + 1)
+    ]
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """The terms of a compound code name, in order (`win_rate` → `(win, rate)`), or `()` for a
+    single word."""
+    words = tuple(term for term in token_terms(name) if "_" not in term)
+    return words if len(words) >= 2 else ()
 
 
 def _unique(items: Iterable[str]) -> list[str]:

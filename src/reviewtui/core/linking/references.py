@@ -55,6 +55,11 @@ class SectionRefs:
     labelled: dict[str, str] = field(default_factory=dict)
     numbered: set[str] = field(default_factory=set)
     """Ids of the headings whose title starts with a number (`1.2 Preprocessing`)."""
+    headings: dict[str, str] = field(default_factory=dict)
+    """Heading number key (`2.1`) → the heading's id."""
+    twins: dict[str, str] = field(default_factory=dict)
+    """A task whose id is also a heading's number (`- [ ] 2.1 …` and `### 2.1 Source`) → that heading,
+    and the heading → the task: a reference to `2.1` names both, and content decides."""
 
     @classmethod
     def build(cls, spec: Spec) -> SectionRefs:
@@ -71,8 +76,13 @@ class SectionRefs:
     def _add_heading(self, section: Section) -> None:
         number = _NUMBERED_TITLE.match(section.title)
         if number:
-            self.keys.setdefault(normalize_ref(number.group(1)), section.id)
+            key = normalize_ref(number.group(1))
+            owner = self.keys.setdefault(key, section.id)
+            self.headings.setdefault(key, section.id)
             self.numbered.add(section.id)
+            if owner != section.id and self.headings[key] == section.id:
+                self.twins.setdefault(owner, section.id)
+                self.twins.setdefault(section.id, owner)
         for label, value in _LABELLED_TITLE.findall(section.title)[:1]:
             for key in _LABEL_KEYS[label.lower()]:
                 self.labelled.setdefault(f"{key}{value}", section.id)
@@ -81,6 +91,19 @@ class SectionRefs:
         """The section a reference names (`T012`, `2.1`, `21-source`, `US1`), or None."""
         key = normalize_ref(text)
         return self.keys.get(key) or self.labelled.get(key)
+
+    def resolve_all(self, text: str) -> list[str]:
+        """Every section a reference may name: one, or a task and the heading sharing its number."""
+        found = self.resolve(text)
+        if found is None:
+            return []
+        twin = self.twins.get(found)
+        return [found] if twin is None else [found, twin]
+
+    def resolve_cited(self, text: str) -> str | None:
+        """A section number cited in the spec's own text (`(2.1, 2.2)`, `section 3`): the heading
+        with that number wins over a task with the same id, since citations point at the spec."""
+        return self.headings.get(normalize_ref(text)) or self.resolve(text)
 
     def resolve_backlink(self, text: str) -> str | None:
         """A back-link of the spec (`_Requirements: 1.2_`, `[US1]`): labelled headings win."""
@@ -101,10 +124,12 @@ class SectionRefs:
             for part in _SPLIT_IDS.split(match.group(1)):
                 words = part.split()
                 if words:
-                    _append(found, self.resolve(part) or self.resolve(words[-1]))
+                    for section_id in self.resolve_all(part) or self.resolve_all(words[-1]):
+                        _append(found, section_id)
         if bare:
             for match in BARE_ID.finditer(text):
-                _append(found, self.resolve(match.group()))
+                for section_id in self.resolve_all(match.group()):
+                    _append(found, section_id)
         return found
 
     def in_subject(self, subject: str) -> list[str]:
@@ -112,7 +137,8 @@ class SectionRefs:
         found = self.in_text(subject)
         leading = _LEADING_NUMBER.match(subject)
         if leading:
-            _append(found, self.resolve(leading.group(1)))
+            for section_id in self.resolve_all(leading.group(1)):
+                _append(found, section_id)
         return found
 
 
@@ -172,8 +198,13 @@ def inline_refs(section: Section, refs: SectionRefs) -> list[str]:
     found: list[str] = []
     if section.kind != "task":
         return found
+    own = normalize_ref(section.task_id or "")
     for number, numbered, anchor, dotted in _INLINE_REF.findall(section.text or section.title):
-        target = refs.resolve(anchor or number or numbered or dotted)
+        if normalize_ref(number or numbered or dotted) == own:
+            continue  # the task's own id (`- [ ] 2.1 …`), not a citation
+        target = (
+            refs.resolve(anchor) if anchor else refs.resolve_cited(number or numbered or dotted)
+        )
         if dotted and target not in refs.numbered:
             continue
         if target is not None and target != section.id:

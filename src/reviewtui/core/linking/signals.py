@@ -21,7 +21,12 @@ from itertools import chain
 
 from reviewtui.core.linking.common import COMMON_WEIGHT, common_terms, project_keys
 from reviewtui.core.linking.index import SectionIndex
-from reviewtui.core.linking.mentions import CONFIG_SUFFIXES, SpecMentions, defined_names
+from reviewtui.core.linking.mentions import (
+    CONFIG_SUFFIXES,
+    SpecMentions,
+    defined_names,
+    name_words,
+)
 from reviewtui.core.linking.references import (
     BARE_ID,
     BARE_ID_HINT,
@@ -47,6 +52,8 @@ PATH_CONFIG = 0.6
 NAME_ONE = 0.7
 NAME_MANY = 0.45
 NAME_WORD = 0.6
+TITLE_NAME = 0.6
+"""A definition whose name is a section's title (`win_rate` ↔ `4.2 GPT-4 win rate`)."""
 """A single-word name (`train`, `lr`) is weaker evidence than a compound one (`mean_pool`)."""
 LEXICAL_HALF = 1.75
 """The BM25 score, in units of one rare term's idf, at which lexical strength is one half."""
@@ -261,8 +268,7 @@ def _commit_refs(commit: CommitInfo, context: LinkContext) -> CommitRefs:
             continue
         for value in values:
             for part in value.replace(";", ",").split(","):
-                section_id = refs.resolve(part)
-                if section_id is not None:
+                for section_id in refs.resolve_all(part):
                     found.trailer.append((section_id, key, value))
     named = {section_id for section_id, _, _ in found.trailer}
     message = refs.in_subject(commit.subject) + refs.in_text(commit.body)
@@ -313,7 +319,7 @@ def _comment_lines(chunk: Chunk, context: LinkContext, candidates: Candidates) -
             continue
         for section_id in context.refs.in_text(line.text, bare=_looks_like_comment(line.text)):
             where = f"{chunk.path}:{line.new_no or line.old_no}"
-            detail = f"comment at {where} names {context.label(section_id)}"
+            detail = f"comment at {where} names {context.label(section_id)}{_twin_note(section_id, context)}"
             _add(candidates, section_id, Evidence("comment", detail, COMMENT_IN_CHUNK))
 
 
@@ -326,7 +332,16 @@ def _comment_regions(chunk: Chunk, context: LinkContext, candidates: Candidates)
                 if section_id not in candidates:
                     where = f"{chunk.path}:{region.marker_line}"
                     detail = f"comment at {where} names {context.label(section_id)}"
+                    detail += _twin_note(section_id, context)
                     _add(candidates, section_id, Evidence("comment", detail, score))
+
+
+def _twin_note(section_id: str, context: LinkContext) -> str:
+    """For an id that is both a task's and a heading's number: says so, and that content decided."""
+    twin = context.refs.twins.get(section_id)
+    if twin is None:
+        return ""
+    return f" (the same number names {context.label(twin)}: the chunk's content decides)"
 
 
 def _looks_like_comment(text: str) -> bool:
@@ -346,11 +361,11 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
             continue
         share = _line_share(chunk, sha, context)
         for section_id, key, value in refs.trailer:
-            detail = f"commit {sha[:7]} trailer {key}: {value}"
+            detail = f"commit {sha[:7]} trailer {key}: {value}{_twin_note(section_id, context)}"
             _add(candidates, section_id, Evidence("commit", detail, round(TRAILER * share, 3)))
         score = round((COMMIT_ONE if len(refs.message) == 1 else COMMIT_MANY) * share, 3)
         for section_id in refs.message:
-            detail = f"commit {sha[:7]}: '{_short(refs.subject)}'"
+            detail = f"commit {sha[:7]}: '{_short(refs.subject)}'{_twin_note(section_id, context)}"
             _add(candidates, section_id, Evidence("commit", detail, score))
         if refs.subject_match is not None:
             section_id, confidence = refs.subject_match
@@ -418,6 +433,20 @@ def name_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) ->
         for section_id in sections:
             detail = f"defines `{spelling}`, named in {context.label(section_id)}"
             _add(candidates, section_id, Evidence("lexical", detail, score))
+        _title_evidence(name, context, candidates)
+
+
+def _title_evidence(name: str, context: LinkContext, candidates: Candidates) -> None:
+    """A compound name whose words run, in order, through one section's title (`dpo_loss` ↔ `DPO
+    loss`, `reward_accuracy` ↔ `4.3 Held-out reward accuracy`)."""
+    words = name_words(name)
+    sections = context.mentions.titles.get(words) if words else None
+    if not sections or len(sections) > 2:
+        return
+    score = TITLE_NAME if len(sections) == 1 else TITLE_NAME * NAME_WORD
+    for section_id in sections:
+        detail = f"defines `{name}`, as titled {context.label(section_id)}"
+        _add(candidates, section_id, Evidence("lexical", detail, score))
 
 
 _LOG_WEIGHT = [0.0] + [1.0 + math.log(count) for count in range(1, 64)]

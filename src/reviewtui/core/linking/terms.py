@@ -26,7 +26,7 @@ _STOP_TEXT = """
     def class return import self cls none true false pass raise try except finally lambda yield async
     await global nonlocal del assert break continue print str int float bool list dict set tuple len
     range isinstance type object args kwargs init main new get make value values item items result
-    results tmp foo bar src py md txt yaml yml json toml cfg ini lib test tests util utils
+    results tmp foo bar src py md txt json cfg ini lib test tests util utils
     todo note notes see e g ie eg etc x y n k v t f s
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
