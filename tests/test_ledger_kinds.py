@@ -355,6 +355,8 @@ def test_unrelated_numbers_are_not_paired(
             id="split-named-after-no-evaluation",
         ),
         pytest.param("Branch `agent/phase-1` holds the work.\n", id="branch-is-not-a-dataset"),
+        pytest.param("Score summaries with `bert-score`.\n", id="a-metric-named-after-a-model"),
+        pytest.param("Use the gpt-generated queries as they are.\n", id="gpt-generated"),
     ],
 )
 def test_look_alikes_state_nothing(git_repo: GitRepo, spec: str) -> None:

@@ -69,7 +69,10 @@ MODEL_FAMILIES = (
 """Model families a name can start with (`bge-base-en-v1.5`, `distilbert-base-uncased`)."""
 _FAMILY_NAME = re.compile(r"(?:" + MODEL_FAMILIES + r")[\w.]*(?:-[\w.]+)*", re.IGNORECASE)
 _NOT_A_MODEL = re.compile(
-    r"-(?:style|like|based|sized|family|type|models?|encoders?|level|wise)$|^opt-(?:in|out)\b", re.I
+    r"-(?:style|like|based|sized|family|type|models?|encoders?|level|wise|generated|written|"
+    r"produced|labell?ed|annotated|scores?|scoring|tokenizers?|tokenization|vocab|compatible|"
+    r"specific|only|free|friendly|series|variants?)$|^opt-(?:in|out)\b",
+    re.I,
 )
 
 
