@@ -23,7 +23,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchlib import git
@@ -31,6 +35,9 @@ from benchlib import git
 from reviewtui.core.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.screens.review import ReviewScreen
+
+sys.path.insert(0, str(Path(__file__).parent))
+from press_trace import PressTrace
 
 FRAME_BUDGET_MS = 16.0
 
@@ -88,29 +95,96 @@ def session_time(repo: Path) -> float:
     return time.perf_counter() - start
 
 
-async def measure(repo: Path, presses: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class Move:
+    """A move timed by the benchmark: `key` pressed `count(presses)` times."""
+
+    name: str
+    label: str
+    key: str
+    count: Callable[[int], int]
+    before: Callable[[Any], Awaitable[None]] | None = None
+    """Runs once, untimed, before the first press."""
+    each: Callable[[Any], Awaitable[None]] | None = None
+    """Runs untimed before every press."""
+
+
+async def measure(
+    repo: Path, presses: int, moves: list[Move], trace: PressTrace | None = None
+) -> dict[str, Any]:
+    """Launch the app on `repo`, then time each move in turn."""
     start = time.perf_counter()
     app = ReviewApp(repo, no_llm=True)
+    result: dict[str, Any] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while not isinstance(app.screen, ReviewScreen):
             await pilot.pause(0.005)
         await pilot.pause()
-        launch = time.perf_counter() - start
-        chunks = len(app.session.chunks)
-        next_chunk = await timed_presses(pilot, "j", presses)
-        next_section = await timed_presses(pilot, "J", max(presses // 5, 10))
-    return {
-        "chunks": chunks,
-        "launch_s": launch,
-        "j_median_ms": statistics.median(next_chunk),
-        "j_p95_ms": percentile(next_chunk, 0.95),
-        "J_median_ms": statistics.median(next_section),
-        "J_p95_ms": percentile(next_section, 0.95),
-    }
+        result["launch_s"] = time.perf_counter() - start
+        result["chunks"] = len(app.session.chunks)
+        with trace.active(app.screen) if trace else nullcontext():
+            for move in moves:
+                if move.before is not None:
+                    await move.before(pilot)
+                count = move.count(presses)
+                if trace:
+                    trace.clear()
+                result[move.name] = await timed_presses(pilot, move.key, count, move.each)
+                if trace:
+                    trace.report(move.label, count)
+    return result
 
 
-async def timed_presses(pilot, key: str, count: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """Milliseconds from sending `key` to the first screen update written after it, `count` times.
+async def to_last_section(pilot: Any) -> None:
+    """Show the last section, so each `K` from there shows a section not shown before."""
+    await _show_group(pilot, -1)
+
+
+async def to_first_section(pilot: Any) -> None:
+    await _show_group(pilot, 0)
+
+
+async def _show_group(pilot: Any, index: int) -> None:
+    screen = pilot.app.screen
+    screen.navigator.select_group(screen.navigator.groups[index])
+    screen.redraw()
+    await pilot.pause()
+
+
+async def open_filter(pilot: Any) -> None:
+    """`/` and a path pattern typed in the dialog (the timed key is the Enter that applies it)."""
+    await pilot.press("slash")
+    await pilot.press(*"mod_1")
+    await pilot.pause()
+
+
+async def apply_filter(pilot: Any) -> None:
+    """A filter applied (the timed key is the Escape that clears it)."""
+    await open_filter(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def _sections(presses: int) -> int:
+    return max(presses // 5, 10)
+
+
+MOVES = [
+    Move("j", "next chunk (j)", "j", lambda presses: presses),
+    Move("J", "next section (J)", "J", _sections),
+    Move("K", "previous section (K)", "K", _sections, before=to_last_section),
+    Move("a", "approve and move on (a)", "a", _sections, before=to_first_section),
+    Move("o", "order spec / risk first (o)", "o", lambda presses: 10),
+    Move("filter", "apply a filter (/ … Enter)", "enter", lambda presses: 5, each=open_filter),
+    Move("clear", "clear the filter (Esc)", "escape", lambda presses: 5, each=apply_filter),
+]
+
+
+async def timed_presses(
+    pilot: Any, key: str, count: int, each: Callable[[Any], Awaitable[None]] | None = None
+) -> list[float]:
+    """Milliseconds from sending `key` to the first screen update written after it, `count` times
+    (`each`, when given, runs untimed before every press).
 
     The app's `_display` (where Textual hands a compositor update to the terminal driver) is
     wrapped to stamp each update, so Pilot's own waiting is not counted.
@@ -124,18 +198,20 @@ async def timed_presses(pilot, key: str, count: int) -> list[float]:  # type: ig
             stamps.append(time.perf_counter())
         display(screen, renderable)
 
-    app._display = stamped
     samples = []
-    try:
-        for _ in range(count):
+    for _ in range(count):
+        if each is not None:
+            await each(pilot)
+        app._display = stamped
+        try:
             seen = len(stamps)
             began = time.perf_counter()
             await pilot.press(key)
             await pilot.pause()
             if len(stamps) > seen:
                 samples.append((stamps[seen] - began) * 1000)
-    finally:
-        app._display = display
+        finally:
+            app._display = display
     return samples
 
 
@@ -144,28 +220,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=150)
     parser.add_argument("--functions", type=int, default=20)
     parser.add_argument("--presses", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=1, help="fresh app launches; figures per run")
+    parser.add_argument(
+        "--moves", default=",".join(move.name for move in MOVES), help="which moves, e.g. j,J"
+    )
+    parser.add_argument("--trace", action="store_true", help="print what one press costs")
     parser.add_argument("--keep", type=Path, help="build the repo here and keep it")
     options = parser.parse_args(argv)
+    chosen = options.moves.split(",")
+    moves = [move for move in MOVES if move.name in chosen]
     folder = Path(tempfile.mkdtemp(prefix="reviewtui-bench-")) if options.keep is None else None
     root = options.keep or (folder / "repo")  # type: ignore[operator]
+    runs = []
     try:
         if not (root / ".git").exists():
             build_repo(root, options.files, options.functions)
-        result = asyncio.run(measure(root, options.presses))
-        result["session_s"] = session_time(root)
+        for _ in range(options.runs):
+            shutil.rmtree(root / ".reviewtui", ignore_errors=True)  # every run starts unreviewed
+            trace = PressTrace() if options.trace else None
+            runs.append(asyncio.run(measure(root, options.presses, moves, trace)))
+        session_s = session_time(root)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-    print(f"phase: {result['chunks']:.0f} chunks")
-    print(f"launch to interactive: {result['launch_s']:.2f} s")
-    print(f"  of which the session alone (git, chunks, links, checks): {result['session_s']:.2f} s")
-    for key, name in (("j", "next chunk (j)"), ("J", "next section (J)")):
-        median, p95 = result[f"{key}_median_ms"], result[f"{key}_p95_ms"]
+    print_figures(runs, moves, session_s)
+    return 0
+
+
+def print_figures(runs: list[dict[str, Any]], moves: list[Move], session_s: float) -> None:
+    print(f"phase: {runs[0]['chunks']:.0f} chunks")
+    launches = ", ".join(f"{run['launch_s']:.2f}" for run in runs)
+    print(f"launch to interactive: {launches} s")
+    print(f"  of which the session alone (git, chunks, links, checks): {session_s:.2f} s")
+    for move in moves:
+        figures = [
+            (statistics.median(run[move.name]), percentile(run[move.name], 0.95)) for run in runs
+        ]
+        shown = "; ".join(f"{median:.1f} / {p95:.1f}" for median, p95 in figures)
+        presses = len(runs[0][move.name])
+        p95 = statistics.median(p95 for _, p95 in figures)
         verdict = "within" if p95 <= FRAME_BUDGET_MS else "over"
         print(
-            f"{name}: median {median:.1f} ms, p95 {p95:.1f} ms ({verdict} the {FRAME_BUDGET_MS:.0f} ms budget at p95)"
+            f"{move.label}: median / p95 {shown} ms "
+            f"({verdict} the {FRAME_BUDGET_MS:.0f} ms budget at p95, {presses} presses)"
         )
-    return 0
 
 
 if __name__ == "__main__":

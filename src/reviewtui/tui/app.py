@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from reviewtui.errors import ReviewError
+from reviewtui.tui.collector import LongLivedObjects
 from reviewtui.tui.screens.help import key_label
 from reviewtui.tui.screens.loading import LoadingScreen
 from reviewtui.tui.text import clean_line
@@ -79,6 +80,8 @@ class ReviewApp(App[int]):
         self.session: ReviewSession | None = None
         self.error: str | None = None
         self._cancel = threading.Event()
+        self._long_lived = LongLivedObjects()
+        """The session's objects, kept out of the garbage collector's full passes."""
 
     def on_mount(self) -> None:
         self.push_screen(LoadingScreen())
@@ -107,6 +110,7 @@ class ReviewApp(App[int]):
         except ReviewError as error:
             self.post_message(self.LoadFailed(str(error)))
             return
+        self._long_lived.freeze()  # here, while the progress bar is still up
         if self._cancel.is_set() or not self.post_message(self.SessionLoaded(session)):
             session.close()
 
@@ -126,6 +130,7 @@ class ReviewApp(App[int]):
         from reviewtui.tui.screens.review import ReviewScreen
 
         self.switch_screen(ReviewScreen(event.session))
+        self.call_after_refresh(self._long_lived.freeze, collect=False)  # and the screen's widgets
 
     @on(LoadFailed)
     def _failed(self, event: LoadFailed) -> None:
@@ -135,6 +140,7 @@ class ReviewApp(App[int]):
     def on_unmount(self) -> None:
         self._cancel.set()
         self.close_session()
+        self._long_lived.release()
 
     def close_session(self) -> None:
         """Release the session's lock (safe to call twice)."""

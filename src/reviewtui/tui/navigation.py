@@ -220,6 +220,11 @@ class ReviewNavigator:
         self.select_group(neighbour)
         return True
 
+    def neighbour_groups(self) -> list[str]:
+        """The groups a move shows next from here: after (`J`, `j` at the end), then before."""
+        groups = [self._neighbour_group(1, include_all=True), self._neighbour_group(-1, True)]
+        return [group for group in groups if group is not None and group != self.group]
+
     def next_pending(self) -> Chunk | None:
         """The first pending chunk after the one in view (wrapping around), or None."""
         sequence = self._sequence()

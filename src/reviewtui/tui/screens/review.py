@@ -98,6 +98,8 @@ class ReviewScreen(Screen[None]):
         """What each panel shows now, as a comparable key."""
         self._link_cancel = threading.Event()
         """Set when the screen goes away: the LLM linking help stops sending."""
+        self._preparing = 0
+        """Bumped on each redraw: drawing ahead for an older position stops."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -190,6 +192,24 @@ class ReviewScreen(Screen[None]):
             self.query_one(SpecOutline).show_section(section)
         self._show_chunk(navigator.chunk)
         self._show_status()
+        self._prepare_neighbours()
+
+    def _prepare_neighbours(self) -> None:
+        """Once the screen is drawn and the app idle, draw the chunk lists of the sections a move
+        shows next, one section per idle moment (a key press waits for one section at most)."""
+        self._preparing += 1
+        groups = self.navigator.neighbour_groups()
+        if groups:
+            self.call_after_refresh(self._prepare_group, self._preparing, groups)
+
+    def _prepare_group(self, generation: int, groups: list[str]) -> None:
+        if generation != self._preparing or not self.is_current:
+            return  # the reviewer moved on meanwhile
+        group, *rest = groups
+        chunks = self.navigator.chunks_of(group)
+        self.query_one(ChunkList).prepare(self.session, chunks, chunks[0].id if chunks else None)
+        if rest:
+            self.call_after_refresh(self._prepare_group, generation, rest)
 
     def _show_status(self) -> None:
         """Redraw the status line when what it says changed (progress, order, filter)."""
