@@ -76,3 +76,40 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert settings.llm.auto_explain is True and settings.llm.prefetch == 3
     with pytest.raises(ConfigError, match="REVIEWTUI_PREFETCH"):
         load_settings(tmp_path, environ={"REVIEWTUI_PREFETCH": "many"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[tool.reviewtui.links]\nthreshold = 5\n",
+            "tool.reviewtui.links.threshold must be at most 1.0, not 5.0",
+        ),
+        ("[tool.reviewtui.links]\nthreshold = -0.1\n", "threshold must be at least 0.0, not -0.1"),
+        (
+            "[tool.reviewtui.chunks]\nmax_lines = 0\n",
+            "tool.reviewtui.chunks.max_lines must be at least 1, not 0",
+        ),
+        ('[tool.reviewtui.chunks]\nmax_lines = "ten"\n', "max_lines must be an integer, not 'ten'"),
+        ("[tool.reviewtui.llm]\nauto_explain = 3\n", "auto_explain must be true or false, not 3"),
+        (
+            '[tool.reviewtui]\nspec = "SPEC.md"\n',
+            "tool.reviewtui.spec must be a list of strings, not 'SPEC.md'",
+        ),
+    ],
+)
+def test_bad_values_say_what_is_expected(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(tmp_path, environ={})
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_phase_number_may_be_written_as_an_integer(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.reviewtui]\nphase = 2\n")
+    assert load_settings(tmp_path, environ={}).phase == "2"
+
+
+def test_environment_values_are_bounded_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="REVIEWTUI_LLM_CONCURRENCY must be at least 1, not 0"):
+        load_settings(tmp_path, environ={"REVIEWTUI_LLM_CONCURRENCY": "0"})

@@ -22,19 +22,19 @@ class ConfigError(ReviewError):
 
 @dataclass
 class ChunkSettings:
-    max_lines: int = 40
+    max_lines: int = field(default=40, metadata={"min": 1})
     """Largest number of changed lines in one chunk before it is split further."""
-    context: int = 3
+    context: int = field(default=3, metadata={"min": 0})
     """Lines of unchanged context kept around the changes of a chunk."""
-    huge_file_lines: int = 5000
+    huge_file_lines: int = field(default=5000, metadata={"min": 1})
     """A file with more changed lines than this becomes one summarized chunk."""
-    minified_line_length: int = 500
+    minified_line_length: int = field(default=500, metadata={"min": 1})
     """A text file whose average line is longer than this is treated as minified (one chunk)."""
 
 
 @dataclass
 class LinkSettings:
-    threshold: float = 0.35
+    threshold: float = field(default=0.35, metadata={"min": 0.0, "max": 1.0})
     """Below this confidence a chunk stays unlinked ("Unlinked changes")."""
 
 
@@ -54,31 +54,31 @@ class LLMSettings:
     """False sends nothing to the LLM (what `--no-llm` sets)."""
     model: str = "claude-sonnet-5-5"
     """The Anthropic model id used for explanations, linking help and drafted fixes."""
-    max_tokens: int = 1024
+    max_tokens: int = field(default=1024, metadata={"min": 1})
     """Largest answer, in tokens, for one request."""
     auto_explain: bool = False
     """Explain the chunk in view automatically (otherwise only on `e`)."""
-    prefetch: int = 0
+    prefetch: int = field(default=0, metadata={"min": 0})
     """How many of the next chunks to explain in the background (0: none)."""
-    concurrency: int = 2
+    concurrency: int = field(default=2, metadata={"min": 1})
     """Most LLM requests in flight at once."""
-    budget_tokens: int = 200_000
+    budget_tokens: int = field(default=200_000, metadata={"min": 0})
     """Per-session token budget for background work (prefetch, linking help)."""
-    timeout: float = 60.0
+    timeout: float = field(default=60.0, metadata={"min": 0.001})
     """Seconds before an LLM request is given up."""
     ignore: list[str] = field(
         default_factory=lambda: [".env*", "*.pem", "*.key", "*credentials*", "*secret*"]
     )
     """Glob patterns of files whose content is never sent to the LLM."""
-    max_retries: int = 2
+    max_retries: int = field(default=2, metadata={"min": 0})
     """How often the SDK retries a failed request (429, 5xx, connection errors) before giving up."""
     link_help: bool = True
     """Ask the LLM to link chunks the lexical linker left unlinked or below the threshold."""
-    link_score: float = 0.6
+    link_score: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
     """Confidence given to a section the LLM picked for a chunk."""
-    price_input: float = 0.0
+    price_input: float = field(default=0.0, metadata={"min": 0.0})
     """USD per million input tokens, to show a cost for models not in the built-in table (0: built-in)."""
-    price_output: float = 0.0
+    price_output: float = field(default=0.0, metadata={"min": 0.0})
     """USD per million output tokens (see `price_input`)."""
 
 
@@ -127,7 +127,7 @@ def load_settings(repo_root: Path, environ: dict[str, str] | None = None) -> Set
 
 def _apply(target: Any, table: dict[str, Any], where: str, warnings: list[str]) -> None:
     hints = get_type_hints(type(target))
-    known = {f.name for f in fields(target) if f.name != "warnings"}
+    known = {f.name: f for f in fields(target) if f.name != "warnings"}
     for key, value in table.items():
         name = key.replace("-", "_")
         if name not in known:
@@ -139,7 +139,18 @@ def _apply(target: Any, table: dict[str, Any], where: str, warnings: list[str]) 
                 raise ConfigError(f"{where}.{key} must be a table")
             _apply(current, value, f"{where}.{key}", warnings)
         else:
-            setattr(target, name, _coerce(value, hints[name], f"{where}.{key}"))
+            coerced = _coerce(value, hints[name], f"{where}.{key}")
+            _check_bounds(coerced, known[name].metadata, f"{where}.{key}")
+            setattr(target, name, coerced)
+
+
+def _check_bounds(value: Any, metadata: Any, where: str) -> None:
+    """A number outside its field's `min`/`max` (a confidence above 1, a negative count) is an error."""
+    low, high = metadata.get("min"), metadata.get("max")
+    if low is not None and value < low:
+        raise ConfigError(f"{where} must be at least {low}, not {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where} must be at most {high}, not {value!r}")
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -173,6 +184,9 @@ def _to_str(value: Any) -> Any:
 
 
 def _to_optional_str(value: Any) -> Any:
+    """A name or number (`phase = 2` means the same as `phase = "2"`), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return None if value is None else _to_str(value)
 
 
@@ -187,6 +201,17 @@ def _to_str_dict(value: Any) -> Any:
         raise TypeError
     return dict(value)
 
+
+_EXPECTED = {
+    "bool": "true or false",
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "str | None": "a string",
+    "list[str]": "a list of strings",
+    "dict[str, str]": "a table of strings",
+}
+"""What a type asks for, in the words of an error message."""
 
 _COERCERS: dict[str, Any] = {
     "bool": _to_bool,
@@ -208,7 +233,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     try:
         return coerce(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where} has the wrong type: {value!r}") from None
+        expected = _EXPECTED.get(name or "", str(hint))
+        raise ConfigError(f"{where} must be {expected}, not {value!r}") from None
 
 
 def _apply_env(settings: Settings, environ: Any) -> None:
@@ -216,4 +242,10 @@ def _apply_env(settings: Settings, environ: Any) -> None:
         if variable in environ:
             target = getattr(settings, table)
             hint = get_type_hints(type(target))[name]
-            setattr(target, name, _coerce(environ[variable], hint, variable))
+            value = _coerce(environ[variable], hint, variable)
+            _check_bounds(value, _field(target, name).metadata, variable)
+            setattr(target, name, value)
+
+
+def _field(target: Any, name: str) -> Any:
+    return next(f for f in fields(target) if f.name == name)
