@@ -312,6 +312,7 @@ _SEEDERS = frozenset(
 
 
 def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:
+    """The settings a call makes: its keywords, and what its name says its arguments are."""
     name = last_part(call_name(node))
     if name == "add_argument":
         yield _argparse_setting(context, node)
@@ -319,15 +320,33 @@ def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting
     if tokens(call_name(node)) & DEV_WORDS:
         return  # the arguments of `synthetic_corpus(n_passages=2_000)` are not the run's settings
     retrieval = _is_retrieval_call(context, node)
+    yield from _keyword_settings(context, node, retrieval)
+    yield from _argument_settings(context, node, name, retrieval)
+    choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
+    if choice:
+        parameter = BY_NAME["optimizer"] if name in _OPTIMIZERS else BY_NAME["lr_scheduler"]
+        yield _setting(context, f"{name}()", choice, node, "call", parameter)
+
+
+def _keyword_settings(
+    context: FileContext, node: ast.Call, retrieval: bool
+) -> Iterator[CodeSetting | None]:
+    """`lr=2e-5`; `split="test"` where evaluation data is loaded; `k=10` in a retrieval call."""
     for keyword in node.keywords:
         if keyword.arg == "split":
             yield _split_setting(context, node, keyword)
         elif keyword.arg and retrieval and keyword.arg in _RETRIEVAL_KEYWORDS:
-            yield _setting(
-                context, keyword.arg, keyword.value, keyword, "keyword", BY_NAME["retrieval_top_k"]
-            )
+            top_k = BY_NAME["retrieval_top_k"]
+            yield _setting(context, keyword.arg, keyword.value, keyword, "keyword", top_k)
         elif keyword.arg:
             yield _setting(context, keyword.arg, keyword.value, keyword, "keyword")
+
+
+def _argument_settings(
+    context: FileContext, node: ast.Call, name: str, retrieval: bool
+) -> Iterator[CodeSetting | None]:
+    """Positional arguments a call's name gives a meaning: a model or dataset to load, a seed, a
+    retrieval depth, an evaluation subset's size."""
     if name in _MODEL_LOADERS and node.args:
         yield _first_argument(context, node, name, BY_NAME["model_name"])
     if name in _DATASET_LOADERS and node.args:
@@ -339,10 +358,6 @@ def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting
         yield _setting(context, seeder, node.args[0], node.args[0], "call", BY_NAME["seed"])
     if name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
         yield _subset_call_setting(context, node, name)
-    choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
-    if choice:
-        parameter = BY_NAME["optimizer"] if name in _OPTIMIZERS else BY_NAME["lr_scheduler"]
-        yield _setting(context, f"{name}()", choice, node, "call", parameter)
 
 
 _RETRIEVAL_WORDS = frozenset(

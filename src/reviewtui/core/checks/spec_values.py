@@ -111,6 +111,8 @@ def _as_written(raw: str, text: str) -> str:
 def _line_values(
     line: str, path: str, number: int, header: list[Parameter | None]
 ) -> Iterator[SpecValue]:
+    """Every value one spec line states: after a parameter's name, before a noun, in a phrase, a
+    split notation, a model name; a table row by its cells and its table's header."""
     if line.lstrip().startswith("|"):
         yield from _table_values(line, path, number, header)
         return
@@ -250,6 +252,8 @@ _BETWEEN = re.compile(r"(?:between|from|in\s+the\s+range(?:\s+of)?)\s+", re.IGNO
 
 
 def _read_value(text: str, parameter: Parameter, between: bool = False) -> tuple[Value, str] | None:
+    """The parameter's value at the start of `text` and how it is written, or None: a choice word,
+    a model name, seeds, a number, a list of numbers or (`between`: only) a range."""
     if parameter.kind == "choice":
         match = re.match(r"(" + "|".join(parameter.choices) + r")\w*", text, re.IGNORECASE)
         return (match.group(1).lower(), match.group(0)) if match else None
