@@ -159,3 +159,63 @@ def test_coverage_for_judges_the_phase_in_one_call(spec: Spec) -> None:
     assert coverage.past_checkpoint == {"b": "2"}
     assert coverage.unrequested == ["c"]
     assert coverage_for(spec, chunks, links, "2").phase == "2"
+
+
+CITING = """\
+# R
+
+## 3 Method
+
+### 3.1 Model
+
+### 3.2 Training
+
+## 5 Evaluation
+
+### 5.1 Metrics
+
+### 5.2 Errors
+
+## 6 Phases
+
+- [x] 1.4 Train the baseline (3.1, 3.2)
+- [ ] 2.2 Error analysis (5.2)
+- [x] 2.3 Report (5.1, 5.2)
+- [x] 2.4 Log the runs
+"""
+
+
+@pytest.fixture
+def citing(tmp_path: Path) -> Spec:
+    (tmp_path / "SPEC.md").write_text(CITING, encoding="utf-8")
+    return load_spec(tmp_path, ["SPEC.md"])
+
+
+def test_a_parent_of_sections_implemented_through_a_task_is_implemented(citing: Spec) -> None:
+    chunks, links = setup({"a": "1.4"})
+    coverage = build_coverage(citing, chunks, links)
+    assert coverage.get("31-model").status == "implemented"
+    assert coverage.get("3-method").status == "implemented"
+    assert coverage.get("3-method").subtree_chunks == 0
+    assert coverage.get("5-evaluation").status == "not-implemented"
+
+
+def test_a_task_is_implemented_when_the_sections_it_cites_have_code(citing: Spec) -> None:
+    chunks, links = setup({"a": "52-errors"})
+    coverage = build_coverage(citing, chunks, links)
+    assert coverage.get("2.2").status == "implemented"
+    assert coverage.get("2.2").via == ["5.2"]
+    # 2.3 cites 5.1 too, which has no code: still a claim with no code
+    assert coverage.get("2.3").status == "claimed-done"
+
+
+def test_sections_implemented_before_the_last_checkpoint(citing: Spec) -> None:
+    chunks, links = setup({"a": "51-metrics"})
+    earlier = {"1.4", "31-model", "32-training", "3-method", "2.4"}
+    coverage = build_coverage(citing, chunks, links, earlier=earlier)
+    assert coverage.get("1.4").status == "implemented-earlier"
+    assert coverage.get("1.4").status_text == "implemented before the last checkpoint"
+    assert coverage.get("2.4").status == "implemented-earlier"  # ticked, its code came earlier
+    assert coverage.get("51-metrics").status == "implemented"
+    assert coverage.get("52-errors").status == "not-implemented"
+    assert build_coverage(citing, chunks, links).get("2.4").status == "claimed-done"

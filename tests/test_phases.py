@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from reviewtui.core.models import SectionLink, Spec
-from reviewtui.core.phases import find_phase, parse_phases, review_phase, section_phases
+from reviewtui.core.phases import (
+    find_phase,
+    implemented_sections,
+    parse_phases,
+    review_phase,
+    section_phases,
+)
 from reviewtui.core.spec import load_spec
 from reviewtui.errors import ReviewError
 
@@ -256,3 +262,123 @@ def test_a_section_cited_by_a_task_with_code_is_not_missing(tmp_path: Path) -> N
 def test_a_numbered_checkpoint_keeps_only_its_text(tmp_path: Path) -> None:
     phases = parse_phases(parse(tmp_path, CITED_STYLE))
     assert phases[0].checkpoint == "stop here"
+
+
+REPLICATION = """\
+# SST-2
+
+## 2. Data
+
+### 2.1 Source
+
+### 2.2 Tokenization
+
+### 2.3 Augmentation
+
+### 2.4 Splits
+
+## 3. Method
+
+### 3.1 Model
+
+### 3.2 Training loop
+
+### 3.3 Early stopping
+
+## 5. Evaluation
+
+### 5.1 Metrics
+
+### 5.2 Error analysis
+
+### 5.3 Calibration
+
+## 6. Phases
+
+### Phase 1: Data and baseline (sections 2.1–2.4, 3.1, 3.2, 5.1)
+
+- [x] 1.1 Load and tokenize (2.1, 2.2)
+- [ ] 1.2 Dev split (2.4)
+
+Checkpoint: stop after phase 1.
+
+### Phase 2: Selection and analysis (sections 3.3, 5.2, 5.3)
+
+- [ ] 2.1 Early stopping (3.3)
+- [ ] 2.2 Error analysis (5.2)
+- [ ] 2.3 Calibration (5.3)
+"""
+
+
+def test_a_phase_heading_names_its_sections_in_its_title(tmp_path: Path) -> None:
+    first, second = parse_phases(parse(tmp_path, REPLICATION))
+    # `2.1` is both a heading's number and a phase-2 task's id: the heading is meant
+    assert first.sections == [
+        "1.1",
+        "1.2",
+        "21-source",
+        "22-tokenization",
+        "23-augmentation",
+        "24-splits",
+        "31-model",
+        "32-training-loop",
+        "51-metrics",
+    ]
+    assert second.sections == [
+        "2.1",
+        "2.2",
+        "2.3",
+        "33-early-stopping",
+        "52-error-analysis",
+        "53-calibration",
+    ]
+    assert first.checkpoint == "stop after phase 1"
+
+
+def test_code_for_a_section_the_later_phase_heading_names_is_past_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    spec = parse(tmp_path, REPLICATION)
+    links = links_to("1.1", "1.1", "31-model", "51-metrics", "52-error-analysis", "53-calibration")
+    report = review_phase(spec, parse_phases(spec), links)
+    assert report.phase is not None and report.phase.number == "1"
+    assert report.past_checkpoint == {"c4": "2", "c5": "2"}
+    # 2.1 and 2.2 are implemented through task 1.1, which cites them; 2.3 and 3.2 have no code
+    assert report.missing == ["23-augmentation", "24-splits", "32-training-loop", "1.2"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("## Phase 1 (§2–§4)", ["2-data", "3-model", "4-training"]),
+        ("## Phase 1: data — covers 2.1-2.3", ["21-source", "22-tokens", "23-splits"]),
+        ("## Phase 1: data (sections 2.1 to 2.3)", ["21-source", "22-tokens", "23-splits"]),
+        ("## Phase 1: data (2.1, 2.3)", ["21-source", "23-splits"]),
+        ("## Phase 1: data, sections 2.2 and 3", ["22-tokens", "3-model"]),
+        ("## Phase 1: 3 datasets and 2 models", []),
+        ("## Phase 1: setup (Priority: P1)", []),
+        ("## Phase 1 (tasks 2.1–2.2)", ["2.1", "2.2"]),
+    ],
+)
+def test_forms_of_a_phase_title_naming_sections(
+    tmp_path: Path, title: str, expected: list[str]
+) -> None:
+    text = (
+        "# Plan\n\n## 2 Data\n\n### 2.1 Source\n\n### 2.2 Tokens\n\n### 2.3 Splits\n\n"
+        "## 3 Model\n\n## 4 Training\n\n## 5 Tasks\n\n- [ ] 2.1 Loader\n- [ ] 2.2 Tokenizer\n\n"
+        f"{title}\n\nDo the work.\n"
+    )
+    (phase,) = parse_phases(parse(tmp_path, text))
+    assert phase.sections == expected
+
+
+def test_sections_implemented_before_the_checkpoint_are_not_missing(tmp_path: Path) -> None:
+    spec = parse(tmp_path, REPLICATION)
+    phases = parse_phases(spec)
+    # a fix round: only the dev split is new; the rest was reviewed before the checkpoint
+    earlier = implemented_sections(spec, links_to("1.1", "31-model", "32-training-loop"))
+    report = review_phase(spec, phases, links_to("24-splits"), selected="1", earlier=earlier)
+    assert report.missing == ["23-augmentation", "51-metrics"]
+    assert report.earlier == ["21-source", "22-tokenization", "31-model", "32-training-loop", "1.1"]
+    without = review_phase(spec, phases, links_to("24-splits"), selected="1")
+    assert "1.1" in without.missing and without.earlier == []
