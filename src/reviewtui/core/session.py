@@ -12,14 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from reviewtui.config import CheckSettings, Settings, load_settings
+from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase
-from reviewtui.core.checks.engine import active_rules
-from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.coverage import Coverage, coverage_for
-from reviewtui.core.forked import ForkedCall, ForkFailed
-from reviewtui.core.links import link_chunks
 from reviewtui.core.models import (
     SEVERITY_RANK,
     Chunk,
@@ -36,13 +31,17 @@ from reviewtui.core.models import (
     Spec,
 )
 from reviewtui.core.phasecache import PhaseCache, PhaseResults
-from reviewtui.core.pysource import SyntaxTrees, collector_paused
+from reviewtui.core.pysource import collector_paused
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.core.state import ReviewState, now_iso
 from reviewtui.errors import ReviewError
 
 if TYPE_CHECKING:
+    from reviewtui.config import CheckSettings
+    from reviewtui.core.checks import Ledger
+    from reviewtui.core.forked import ForkedCall
     from reviewtui.core.llm.linking import LinkHelp
+    from reviewtui.core.pysource import SyntaxTrees
 
 ProgressCallback = Callable[[str, float], None]
 Order = Literal["spec", "risk"]
@@ -100,7 +99,7 @@ class ReviewSession:
         self.spec = spec
         self.links = links
         self.flags = flags
-        self.ledger = ledger or Ledger()
+        self.ledger = ledger or _empty_ledger()
         """The spec's numbers against the values the phase's code sets."""
         self.state = state
         self.settings = settings
@@ -460,6 +459,13 @@ def _compute(
     Each Python file is parsed once for the cutting and the checks (`SyntaxTrees`). The trees live
     only meanwhile, and the cyclic garbage collector is paused throughout (it would otherwise walk
     the trees again and again); it resumes once they are dropped."""
+    from reviewtui.core.checks import check_phase  # the pipeline's imports: not needed when
+    from reviewtui.core.checks.engine import active_rules  # the phase cache has the results
+    from reviewtui.core.chunks import cut_chunks
+    from reviewtui.core.forked import ForkedCall
+    from reviewtui.core.links import link_chunks
+    from reviewtui.core.pysource import SyntaxTrees
+
     with collector_paused():
         trees = SyntaxTrees()
         report("cutting chunks", 0.5)
@@ -492,12 +498,21 @@ def _checked(
 ) -> tuple[dict[str, list[Flag]], Ledger]:
     """The checks' flags and ledger: from the child when one runs them, else (or when it died
     without a result) computed here."""
+    from reviewtui.core.checks import check_phase
+    from reviewtui.core.forked import ForkFailed
+
     if checking is not None:
         try:
             return checking.result()
         except ForkFailed:
             pass  # run here instead: the same call, so a real error is raised here
     return check_phase(*arguments, trees=trees)
+
+
+def _empty_ledger() -> Ledger:
+    from reviewtui.core.checks import Ledger
+
+    return Ledger()
 
 
 def chunk_code(chunk: Chunk) -> str:
