@@ -264,6 +264,12 @@ AGREEMENTS = [
     pytest.param(
         "Dropout between 0.1 and 0.3.\n", "src/a.py", "dropout = 0.2\n", id="between-a-and-b"
     ),
+    pytest.param(
+        "Evaluate on 500 or 1,000 test examples.\n",
+        "src/evaluate.py",
+        "def evaluate(test_set):\n    return test_set[:500]\n",
+        id="a-count-of-a-list",
+    ),
 ]
 
 

@@ -80,11 +80,13 @@ class Ledger:
     def spec_counts(self) -> set[float]:
         """Sample counts the spec states (`num_samples`), for the eval-subset rule."""
         entry = self.get("num_samples")
-        return (
-            {value.value for value in entry.spec_values if isinstance(value.value, float)}
-            if entry
-            else set()
-        )
+        counts: set[float] = set()
+        for value in entry.spec_values if entry else []:
+            if isinstance(value.value, float):
+                counts.add(value.value)
+            elif isinstance(value.value, tuple):  # "500 or 1,000 examples"
+                counts.update(value.value)
+        return counts
 
 
 def build_ledger(

@@ -364,13 +364,29 @@ _LOW_END = re.compile(f"(?P<low>{_NUMBER_TEXT})\\s*(?:to|–|—|-)\\s*$", re.IG
 
 
 def _with_low_end(line: str, match: re.Match[str], value: tuple[Value, str]) -> tuple[Value, str]:
-    """ "3-5 epochs", "3 to 5 epochs": the count read before the noun is the top of a range."""
-    low = _LOW_END.search(line[max(0, match.start() - 40) : match.start()])
+    """ "3-5 epochs", "3 to 5 epochs": the count read before the noun is the top of a range;
+    "500 or 1,000 examples", "16, 32 and 64 examples": the last of a list."""
+    before = line[max(0, match.start() - 60) : match.start()]
+    low = _LOW_END.search(before)
     low_value = number_from_match(low) if low else None
-    if low is None or low_value is None or not isinstance(value[0], float):
+    if not isinstance(value[0], float):
         return value
-    ends = sorted((low_value, value[0]))
-    return Span(ends[0], ends[1]), f"{low.group(0)}{value[1]}"
+    if low is not None and low_value is not None:
+        ends = sorted((low_value, value[0]))
+        return Span(ends[0], ends[1]), f"{low.group(0)}{value[1]}"
+    items, text = [value[0]], value[1]
+    while (item := _LIST_ITEM_BEFORE.search(before)) and (number := number_from_match(item)):
+        if len(items) == 1 and not re.search(r"\b(?:or|and)\s*$", item.group(0)):
+            break  # "In 2023, 500 examples" is no list: one ends with "or"/"and"
+        items.insert(0, number)
+        text, before = item.group(0) + text, before[: item.start()]
+    return (tuple(items), text) if len(items) > 1 else value
+
+
+_LIST_ITEM_BEFORE = re.compile(
+    f"(?<![\\w.])(?P<item>{_NUMBER_TEXT})\\s*(?:,\\s*(?:or|and)?|or|and)\\s*$",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 def _set_of(line: str, position: int) -> bool:
