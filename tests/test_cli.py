@@ -487,3 +487,35 @@ def test_export_and_requests_never_carry_raw_escapes(
     )  # the location is not repeated
     code, out, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
     assert "\x1b" not in out
+
+
+def test_demo_refuses_to_open_without_a_terminal_before_building(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pytest's stdin is no terminal: the app would draw escape codes into a pipe and hang
+    err = one_line_error(capsys, "demo", str(tmp_path / "demo"))
+    assert "needs a terminal" in err
+    assert not (tmp_path / "demo").exists()
+
+
+def test_a_repeated_checkpoint_writes_no_commit_and_no_ref(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("notes.txt", "uncommitted work\n")
+    assert run(capsys, "checkpoint", "--repo", str(repo.root))[0] == 0
+    refs = repo.git("for-each-ref", "refs/reviewtui/")
+    objects = repo.git("count-objects", "-v")
+    code, out, _ = run(capsys, "checkpoint", "--repo", str(repo.root))
+    assert code == 0 and "not recorded again" in out
+    assert repo.git("for-each-ref", "refs/reviewtui/") == refs
+    assert repo.git("count-objects", "-v") == objects
+
+
+def test_init_says_whether_it_created_or_updated_the_file(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "init", "--repo", str(repo.root))
+    assert code == 0 and out.startswith("created ") and out.strip().endswith("CLAUDE.md")
+    assert run(capsys, "init", "--repo", str(repo.root))[1].startswith("already up to date: ")
+    (repo.root / "CLAUDE.md").write_text("# Notes for agents\n", encoding="utf-8")
+    assert run(capsys, "init", "--repo", str(repo.root))[1].startswith("updated ")

@@ -89,6 +89,10 @@ def _preflight(parser: argparse.ArgumentParser, options: argparse.Namespace) -> 
             if close:
                 parser.error(f"unknown command {options.range!r} (did you mean {close[0]!r}?)")
             raise
+    _require_terminal()
+
+
+def _require_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise ReviewError(
             "the review app needs a terminal; in scripts use `reviewtui status` or `reviewtui export`"
@@ -304,10 +308,11 @@ def _record_checkpoint(repo: git.Repo, root: Path, state: ReviewState) -> str:
     from reviewtui.core.models import Checkpoint
     from reviewtui.core.state import now_iso
 
-    sha = gitrange.snapshot_worktree(repo)
     last = state.last_checkpoint
-    if last is not None and _tree(root, last.sha) == _tree(root, sha):
+    # compare trees before snapshotting: a snapshot is a new commit (and ref) even when nothing changed
+    if last is not None and _tree(root, last.sha) == gitrange.worktree_tree(root)[0]:
         return f"nothing changed since checkpoint {last.sha[:12]}; not recorded again"
+    sha = gitrange.snapshot_worktree(repo)
     head = gitrange.head_sha(repo) or sha
     label = "working tree" if sha != head else "HEAD"
     state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
@@ -345,19 +350,28 @@ def _warn_pending(options: argparse.Namespace) -> None:
 
 def run_init(options: argparse.Namespace) -> int:
     from reviewtui.core import gitrange
-    from reviewtui.core.agentdoc import init_agent_instructions
+    from reviewtui.core.agentdoc import init_agent_instructions, instructions_path
 
     repo = gitrange.open_repo(options.repo)
-    path, changed = init_agent_instructions(Path(repo.working_tree_dir or options.repo))
-    print(terminal_safe(f"{'updated' if changed else 'already up to date:'} {path}"))
+    root = Path(repo.working_tree_dir or options.repo)
+    existed = instructions_path(root).exists()
+    path, changed = init_agent_instructions(root)
+    if not changed:
+        print(terminal_safe(f"already up to date: {path}"))
+    else:
+        print(terminal_safe(f"{'updated' if existed else 'created'} {path}"))
     return 0
 
 
 def run_demo(options: argparse.Namespace) -> int:
     from reviewtui.core.demo import default_demo_dir, open_demo
 
+    if not options.no_open:
+        _require_terminal()
     target, built = open_demo(options.dir or default_demo_dir(), fresh=options.fresh)
-    if not built:
+    if built:
+        _note(f"built the demo in {target}; run the other commands there (cd {target})")
+    else:
         _note(f"reopening the demo in {target} as you left it; --fresh rebuilds it")
     if options.no_open:
         print(target)
