@@ -19,6 +19,7 @@ from reviewtui.core.linking.signals import (
     commit_evidence,
     lexical_evidence,
     lexical_shares,
+    literal_path_evidence,
     name_evidence,
     path_evidence,
 )
@@ -91,6 +92,7 @@ def _signals(chunk: Chunk, context: LinkContext) -> tuple[Candidates, dict[str, 
     comment_evidence(chunk, context, candidates)
     commit_evidence(chunk, context, candidates)
     path_evidence(chunk, context, candidates)
+    literal_path_evidence(chunk, context, candidates)
     name_evidence(chunk, context, candidates)
     scores = lexical_evidence(chunk, context, candidates)
     return candidates, lexical_shares(scores, candidates, context)

@@ -17,6 +17,10 @@ _EXTENSIONS = (
     "sql|r|jl|scala|swift|php|lua|html|css|scss|proto"
 )
 _PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?![\w/])")
+_QUOTED_PATH = re.compile(
+    rf"""["'](?:\./)?((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))["']"""
+)
+"""A file path written as a string literal in code (`"results/metrics.json"`)."""
 _BACKTICK = re.compile(r"`([^`\n]{2,80})`")
 _FILE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z0-9]{1,5}")
 """`train.tsv`, `access.log.2.gz`: a file name, whose parts are not code names."""
@@ -128,6 +132,15 @@ def name_words(name: str) -> tuple[str, ...]:
     single word."""
     words = tuple(term for term in token_terms(name) if "_" not in term)
     return words if len(words) >= 2 else ()
+
+
+def quoted_paths(lines: Iterable[str]) -> list[str]:
+    """File paths that code lines write as string literals, in order, no repeats."""
+    found: list[str] = []
+    for line in lines:
+        if "." in line and ('"' in line or "'" in line):
+            found.extend(match.group(1) for match in _QUOTED_PATH.finditer(line))
+    return _unique(found)
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -26,6 +26,7 @@ from reviewtui.core.linking.mentions import (
     SpecMentions,
     defined_names,
     name_words,
+    quoted_paths,
 )
 from reviewtui.core.linking.references import (
     BARE_ID,
@@ -47,6 +48,10 @@ COMMIT_ONE = 0.85
 COMMIT_MANY = 0.6
 PATH_ONE = 0.3
 PATH_MANY = 0.2
+LITERAL_ONE = 0.5
+LITERAL_MANY = 0.3
+"""Code that reads or writes a file the spec names (`"results/metrics.json"`): the section naming it
+(one section, or each of two) describes that code."""
 PATH_CONFIG = 0.6
 """A config file named by one section follows it (config keys follow the section that names them)."""
 NAME_ONE = 0.7
@@ -406,6 +411,22 @@ def path_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) ->
     score, details = found
     for section_id, detail in details:
         _add(candidates, section_id, Evidence("path", detail, score))
+
+
+def literal_path_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
+    """The files the chunk's added lines name in string literals, when one or two sections name
+    them too (the chunk's own file aside: `path_evidence` covers it)."""
+    texts = [line.text for line in chunk.lines if line.kind == "+"]
+    for literal in quoted_paths(texts):
+        if literal == chunk.path:
+            continue
+        sections = {section_id for section_id, _ in naming_sections(literal, context)}
+        if not sections or len(sections) > 2:
+            continue
+        score = LITERAL_ONE if len(sections) == 1 else LITERAL_MANY
+        for section_id in sections:
+            detail = f"uses `{literal}`, named in {context.label(section_id)}"
+            _add(candidates, section_id, Evidence("path", detail, score))
 
 
 def _path_details(path: str, context: LinkContext) -> tuple[float, list[tuple[str, str]]]:
