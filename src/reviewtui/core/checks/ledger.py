@@ -140,19 +140,24 @@ def _known(entry: LedgerEntry, setting: CodeSetting) -> bool:
 
 
 def _compare(entry: LedgerEntry, setting: CodeSetting) -> None:
-    """Add `setting` to `entry`, judged against the spec's values it can be compared with.
-
-    A model is compared with the spec's models of its role only: the LLM that writes the data
-    (`claude-haiku-4-5`) is not the encoder the spec names; when the spec names no model of that
-    role, the setting is not the spec's business and stays out of the ledger."""
-    stated = entry.spec_values
-    if entry.parameter == "model_name" and isinstance(setting.value, str):
-        role = model_role(setting.value)
-        stated = [v for v in stated if isinstance(v.value, str) and model_role(v.value) == role]
-        if not stated:
-            return
+    """Add `setting` to `entry`, judged against the spec's values it can be compared with; a model
+    the spec names none of its role for stays out of the ledger (see `comparable`)."""
+    stated = comparable(entry, setting)
+    if not stated:
+        return
     setting.agrees = any(values_agree(v.value, setting.value, entry.kind) for v in stated)
     entry.code_settings.append(setting)
+
+
+def comparable(entry: LedgerEntry, setting: CodeSetting) -> list[SpecValue]:
+    """The spec's values `setting` is judged against: all of them, but for a model only those of
+    its role: the LLM that writes the data (`claude-haiku-4-5`) is not the encoder the spec names."""
+    if entry.parameter != "model_name" or not isinstance(setting.value, str):
+        return entry.spec_values
+    role = model_role(setting.value)
+    return [
+        v for v in entry.spec_values if isinstance(v.value, str) and model_role(v.value) == role
+    ]
 
 
 def _same(a: SpecValue, b: SpecValue) -> bool:
@@ -161,8 +166,9 @@ def _same(a: SpecValue, b: SpecValue) -> bool:
 
 def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
     """`spec says learning rate = 2 × 10⁻⁵ (SPEC.md:14); code sets lr = 1e-4`."""
-    stated = "; ".join(f"{value.text} ({value.location})" for value in entry.spec_values[:3])
-    label = entry.spec_values[0].label if entry.spec_values else entry.parameter
+    values = comparable(entry, setting) or entry.spec_values
+    stated = "; ".join(f"{value.text} ({value.location})" for value in values[:3])
+    label = values[0].label if values else entry.parameter
     return f"spec says {label} = {stated}; code sets {setting.code}"
 
 

@@ -575,7 +575,9 @@ def _phrase_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
     if "top" in lower or "retriev" in lower:
         for match in _TOP_K.finditer(line):
             text = match.group("value") or match.group("value2")
-            yield _make(BY_NAME["retrieval_top_k"], (float(text), text), "top", path, number)
+            yield _make(
+                BY_NAME["retrieval_top_k"], (float(text), text), "top-k retrieved", path, number
+            )
     if "split" in lower or "set" in lower or "partition" in lower:
         yield from _split_names(line, path, number)
     if "hold" in lower:
@@ -598,7 +600,7 @@ def _token_limits(line: str, path: str, number: int) -> Iterator[SpecValue]:
         parameter = BY_NAME[name] if name else None
         value = _read_value(match.group("value"), parameter) if parameter else None
         if parameter is not None and value is not None:
-            yield _make(parameter, value, "tokens", path, number)
+            yield _make(parameter, value, parameter.prose[0], path, number)
 
 
 def _limited(line: str, match: re.Match[str]) -> str | None:
