@@ -265,6 +265,12 @@ AGREEMENTS = [
         "Dropout between 0.1 and 0.3.\n", "src/a.py", "dropout = 0.2\n", id="between-a-and-b"
     ),
     pytest.param(
+        "Report F1 on both the dev and test sets.\n",
+        "src/evaluate.py",
+        'def evaluate():\n    return load_dataset("squad", split="test")\n',
+        id="one-of-two-evaluation-splits",
+    ),
+    pytest.param(
         "Evaluate on 500 or 1,000 test examples.\n",
         "src/evaluate.py",
         "def evaluate(test_set):\n    return test_set[:500]\n",

@@ -551,9 +551,11 @@ def _before_in_sentence(line: str, position: int) -> str:
     return line[max(starts[-1] if starts else 0, position - 80) : position]
 
 
+_SPLIT_WORD = r"(?:dev|development|validation|val|test|train|training)"
 _SPLIT_NAME = re.compile(
-    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?P<value>dev|development|validation|val|test|train|training)(?:\s+|-)(?:split|set|partition)\b",
+    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+|both\s+)?(?:[\w-]+\s+){0,2}?"
+    f"(?P<value>{_SPLIT_WORD}(?:\\s*(?:,|and|or|/)\\s*{_SPLIT_WORD})*)"
+    r"(?:\s+|-)(?:splits?|sets?|partitions?)\b",
     re.IGNORECASE,
 )
 _HOLD_OUT = re.compile(
@@ -623,10 +625,9 @@ _INPUTS = re.compile(
 def _split_names(line: str, path: str, number: int) -> Iterator[SpecValue]:
     for match in _SPLIT_NAME.finditer(line):
         if _EVALUATE_BEFORE.search(_before_in_sentence(line, match.start())):
-            text = match.group("value")
-            yield _make(
-                BY_NAME["eval_split"], (text.lower(), text), "evaluation split", path, number
-            )
+            for text in re.findall(_SPLIT_WORD, match.group("value"), re.IGNORECASE):
+                value = (text.lower(), text)
+                yield _make(BY_NAME["eval_split"], value, "evaluation split", path, number)
 
 
 def _held_out(line: str, path: str, number: int) -> Iterator[SpecValue]:
