@@ -129,7 +129,7 @@ async def measure(
                 count = move.count(presses)
                 if trace:
                     trace.clear()
-                result[move.name] = await timed_presses(pilot, move.key, count, move.each)
+                result[move.name] = await timed_presses(pilot, move.key, count, move.each, trace)
                 if trace:
                     trace.report(move.label, count)
     return result
@@ -181,7 +181,11 @@ MOVES = [
 
 
 async def timed_presses(
-    pilot: Any, key: str, count: int, each: Callable[[Any], Awaitable[None]] | None = None
+    pilot: Any,
+    key: str,
+    count: int,
+    each: Callable[[Any], Awaitable[None]] | None = None,
+    trace: PressTrace | None = None,
 ) -> list[float]:
     """Milliseconds from sending `key` to the first screen update written after it, `count` times
     (`each`, when given, runs untimed before every press).
@@ -201,7 +205,11 @@ async def timed_presses(
     samples = []
     for _ in range(count):
         if each is not None:
+            if trace:
+                trace.recording = False
             await each(pilot)
+            if trace:
+                trace.recording = True
         app._display = stamped
         try:
             seen = len(stamps)

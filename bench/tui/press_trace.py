@@ -37,8 +37,12 @@ class PressTrace:
         self.calls: dict[str, int] = defaultdict(int)
         self._depth = 0
         self._gc_start = 0.0
+        self.recording = True
+        """False while untimed set-up work runs (opening the filter dialog before an Enter)."""
 
     def add(self, label: str, seconds: float) -> None:
+        if not self.recording:
+            return
         self.seconds[label] += seconds
         self.calls[label] += 1
 

@@ -278,7 +278,7 @@ class ReviewScreen(Screen[None]):
             self.rebuild()
         self._decisions += 1
         self.query_one(ChunkList).refresh_chunk(self.session, chunk)
-        self.query_one(SpecOutline).refresh_counts()
+        self.query_one(SpecOutline).refresh_counts(chunk)
         self._show_findings(self.chunk)
         self._show_status()
 

@@ -40,7 +40,11 @@ class FindingsPanel(Static):
     """The reviewer's decision and note, and the checks' flags, for the chunk in view."""
 
     def show_chunk(self, session: ReviewSession, chunk: Chunk | None) -> None:
+        """Show the chunk's findings; the screen is laid out again only when the height changes."""
         if chunk is None:
             self.update("")
             return
-        self.update(findings_content(session.decision(chunk.id), session.flags_of(chunk.id)))
+        content = findings_content(session.decision(chunk.id), session.flags_of(chunk.id))
+        width = self.content_size.width
+        same_height = bool(width) and len(content.wrap(width)) == self.content_size.height
+        self.update(content, layout=not same_height)

@@ -4,11 +4,16 @@ Each label reads `2.1 Source  3 ✓1 ×1`: chunks of the section and its subsect
 flagged. `✔` marks a section whose chunks are all approved, `∅` one with no code in this phase (`→ T05` when a task citing it has the code), and
 `!… missing` a section of the spec phase under review that has no code (from the session's coverage).
 A last entry, "Unlinked changes", holds the chunks that belong to no section.
+
+A decision changes the counts of one section and its ancestors: `refresh_counts(chunk)` recounts
+that section only and relabels the nodes whose label changed (relabelling all 300 nodes of a big
+spec cost more than the rest of an approval).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,6 +25,7 @@ from reviewtui.tui.navigation import UNLINKED
 from reviewtui.tui.text import clean_line
 
 if TYPE_CHECKING:
+    from reviewtui.core.models import Chunk
     from reviewtui.core.session import ReviewSession
 
 
@@ -57,6 +63,12 @@ class SpecOutline(Tree[str]):
         self._section_nodes: dict[str, TreeNode[str]] = {}
         self._width = 0
         """The width the labels were cut for."""
+        self._members: dict[str, list[str]] = {}
+        """The chunk ids of each section (its own, not its subsections'), or `UNLINKED`."""
+        self._own: dict[str, Totals] = {}
+        """Each section's own counts (not its subsections')."""
+        self._labelled: dict[str, Hashable] = {}
+        """What each node's label was drawn from."""
 
     def on_mount(self) -> None:
         self.build()
@@ -65,6 +77,7 @@ class SpecOutline(Tree[str]):
         """(Re)create every node from the session's spec."""
         self.clear()
         self._section_nodes = {}
+        self._labelled = {}
         for section in self.session.spec.sections:
             parent = self._section_nodes.get(section.parent or "", self.root)
             if section.children:
@@ -79,12 +92,21 @@ class SpecOutline(Tree[str]):
         """Labels are plain text: section titles never go through markup."""
         return label if isinstance(label, Text) else Text(clean_line(label), no_wrap=True)
 
-    def refresh_counts(self) -> None:
-        """Recompute every label's counts and marks from the session.
+    def refresh_counts(self, chunk: Chunk | None = None) -> None:
+        """Recompute the labels' counts and marks from the session: of `chunk`'s section (its
+        decision changed), or of every section (None: links may have changed too).
 
         Titles are cut (ending in `…`) to the outline's width, so the counts and marks after them
         always show."""
-        totals = self._totals()
+        section_id = self._section_of(chunk.id) if chunk is not None else None
+        if section_id is None or section_id not in self._members:
+            self._count_all()
+        else:
+            self._own[section_id] = self._count(self._members[section_id])
+        self._relabel(self._totals())
+
+    def _relabel(self, totals: dict[str, Totals]) -> None:
+        """Set the label of each node whose title, counts, marks or room changed."""
         missing = {item.section_id for item in self.session.coverage.missing}
         width = self.scrollable_content_region.width
         self._width = width
@@ -93,26 +115,42 @@ class SpecOutline(Tree[str]):
             room = width - self.guide_depth * level - (2 if section.children else 0) - 1
             coverage = self.session.coverage.get(section.id)
             via = coverage.via if coverage and coverage.status == "implemented" else []
-            label = self._label(section.title, totals[section.id], section.id in missing, room, via)
-            self._section_nodes[section.id].set_label(label)
+            drawn = (section.title, totals[section.id], section.id in missing, room, tuple(via))
+            if self._labelled.get(section.id) != drawn:
+                self._labelled[section.id] = drawn
+                label = self._label(section.title, totals[section.id], drawn[2], room, via)
+                self._section_nodes[section.id].set_label(label)
         room = width - self.guide_depth - 1
-        self._section_nodes[UNLINKED].set_label(
-            self._label("Unlinked changes", totals[UNLINKED], room=room)
-        )
+        if self._labelled.get(UNLINKED) != (totals[UNLINKED], room):
+            self._labelled[UNLINKED] = (totals[UNLINKED], room)
+            self._section_nodes[UNLINKED].set_label(
+                self._label("Unlinked changes", totals[UNLINKED], room=room)
+            )
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._width and self._section_nodes:
-            self.refresh_counts()
+            self._relabel(self._totals())
+
+    def _section_of(self, chunk_id: str) -> str:
+        section_id = self.session.link(chunk_id).section_id
+        return section_id if section_id in self._own else UNLINKED
+
+    def _count_all(self) -> None:
+        """Group the chunks by section (links may have changed) and count each section's own."""
+        self._members = {section.id: [] for section in self.session.spec.sections}
+        self._members[UNLINKED] = []
+        self._own = {section_id: Totals() for section_id in self._members}
+        for chunk in self.session.chunks:
+            self._members[self._section_of(chunk.id)].append(chunk.id)
+        self._own = {section_id: self._count(ids) for section_id, ids in self._members.items()}
+
+    def _count(self, chunk_ids: list[str]) -> Totals:
+        statuses = [self.session.decision(chunk_id).status for chunk_id in chunk_ids]
+        return Totals(len(statuses), statuses.count("approved"), statuses.count("flagged"))
 
     def _totals(self) -> dict[str, Totals]:
-        """Counts per section including subsections, in one pass over the chunks."""
-        totals = {section.id: Totals() for section in self.session.spec.sections}
-        totals[UNLINKED] = Totals()
-        for chunk in self.session.chunks:
-            section_id = self.session.link(chunk.id).section_id
-            own = totals.get(section_id or UNLINKED, totals[UNLINKED])
-            status = self.session.decision(chunk.id).status
-            own.add(Totals(1, int(status == "approved"), int(status == "flagged")))
+        """Counts per section including subsections, from the sections' own counts."""
+        totals = {section_id: replace(own) for section_id, own in self._own.items()}
         for section in reversed(self.session.spec.sections):
             if section.parent in totals:
                 totals[section.parent].add(totals[section.id])

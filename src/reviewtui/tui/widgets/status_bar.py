@@ -35,16 +35,20 @@ def spec_phase_text(session: ReviewSession) -> str | None:
 
 
 def status_content(
-    session: ReviewSession, navigator: ReviewNavigator, *, with_phase: bool = True
+    session: ReviewSession,
+    navigator: ReviewNavigator,
+    *,
+    with_phase: bool = True,
+    progress: str | None = None,
 ) -> Content:
-    """The whole status line."""
+    """The whole status line (`progress`: `progress_text(session)` when already computed)."""
     parts: list[str | tuple[str, str]] = [
         ("reviewtui ", "bold $accent"),
         (clean_line(session.root.name), "bold"),
         " ",
         (session.phase.label, "$text-muted"),
         "  ",
-        (progress_text(session), "bold"),
+        (progress if progress is not None else progress_text(session), "bold"),
     ]
     spec_phase = spec_phase_text(session) if with_phase else None
     if spec_phase is not None:
@@ -65,8 +69,10 @@ class StatusBar(Static):
         """The line with and without the spec phase."""
 
     def show(self, session: ReviewSession, navigator: ReviewNavigator) -> None:
-        full = status_content(session, navigator)
-        self._lines = (full, status_content(session, navigator, with_phase=False))
+        progress = progress_text(session)  # counts every chunk's decision: once, not per line
+        full = status_content(session, navigator, progress=progress)
+        short = status_content(session, navigator, with_phase=False, progress=progress)
+        self._lines = (full, short)
         self._fit()
 
     def on_resize(self, _event: Resize) -> None:
