@@ -23,7 +23,7 @@ from reviewtui.core.linking.signals import (
     name_evidence,
     path_evidence,
 )
-from reviewtui.core.linking.structure import Decided, structure_evidence
+from reviewtui.core.linking.structure import SAME_FILE, Decided, structure_evidence
 from reviewtui.core.models import Chunk, CommitInfo, Evidence, SectionLink, Spec
 
 TIE_BREAK = 0.02
@@ -117,7 +117,7 @@ def _decide(
     best_evidence: list[Evidence] = []
     for section_id in _pool(candidates, context):
         own = candidates.get(section_id, [])
-        inherited = _inherited(section_id, candidates, context)
+        inherited = _inherited(section_id, candidates, context) if _own_signal(own) else []
         evidence = _strongest_per_detail(own + inherited) if inherited or len(own) > 1 else own
         confidence = noisy_or([e.score for e in evidence])
         depth = len(context.ancestors.get(section_id, []))
@@ -130,6 +130,13 @@ def _decide(
     confidence = round(min(noisy_or([e.score for e in best_evidence]), 1.0), 3)
     ordered = sorted(best_evidence, key=lambda e: -e.score)
     return SectionLink(chunk_id, best[2], confidence, ordered)
+
+
+def _own_signal(own: list[Evidence]) -> bool:
+    """Whether a section has evidence of its own beyond the weak nudge of its file's other links: a
+    nudge alone must not lift a section above its ancestor by inheriting the ancestor's evidence
+    (`load_comparisons` matching '1. Data' stays there, not in '1. Data > Prompt format')."""
+    return not own or any(item.kind != "structure" or item.score > SAME_FILE for item in own)
 
 
 def _pool(candidates: Candidates, context: LinkContext) -> list[str]:

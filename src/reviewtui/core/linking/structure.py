@@ -13,14 +13,17 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from reviewtui.core.linking.mentions import defined_names
-from reviewtui.core.linking.terms import identifier_key, terms_of, token_terms
+from reviewtui.core.linking.mentions import CONFIG_SUFFIXES, defined_names
+from reviewtui.core.linking.terms import GENERIC_TERMS, identifier_key, terms_of, token_terms
 from reviewtui.core.models import Chunk, Evidence
 
 SAME_DEFINITION = 0.6
 SAME_CLASS = 0.35
 TESTED_NAME = 0.6
 TESTED_MODULE = 0.4
+CALLS_LOCAL = 0.5
+"""Module-level code (`if __name__ == "__main__": main()`) that calls definitions of its own file
+follows them."""
 SAME_FILE = 0.15
 FILE_AGREEMENT = 0.6
 """Share of a file's confident chunks that must agree before the file nudges its other chunks."""
@@ -29,6 +32,7 @@ _TEST_PATH = re.compile(
     r"(^|/)(tests?|spec|__tests__)/|(^|/)test_[^/]+$|_test\.\w+$|\.(test|spec)\.\w+$"
 )
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 Decided = dict[str, tuple[str | None, float]]
 """Chunk id → (section id, confidence) of the first pass (confident links only)."""
@@ -55,6 +59,7 @@ def structure_evidence(
     confident = [chunk for chunk in chunks if decided.get(chunk.id, (None, 0.0))[0] is not None]
     _definitions(chunks, confident, decided, label, found)
     _tests(chunks, confident, decided, label, found, defined)
+    _local_calls(chunks, confident, decided, label, found, defined)
     _files(chunks, confident, decided, label, found)
     return found
 
@@ -111,8 +116,12 @@ def _tests(
     for chunk in confident:
         if is_test_path(chunk.path):
             continue
-        for name in defined_by.get(chunk.id) or defined_names(chunk):
-            defined.setdefault(identifier_key(name), _section(decided, chunk))
+        if not chunk.path.endswith(
+            CONFIG_SUFFIXES
+        ):  # a config key (`data:`) is not code a test calls
+            for name in defined_by.get(chunk.id) or defined_names(chunk):
+                if identifier_key(name) not in GENERIC_TERMS:
+                    defined.setdefault(identifier_key(name), _section(decided, chunk))
         stem = chunk.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         modules.setdefault(stem, []).append(_section(decided, chunk))
     for chunk in chunks:
@@ -150,6 +159,39 @@ def _test_chunk(
         found.setdefault(chunk.id, []).append(
             (target, Evidence("structure", detail, TESTED_MODULE))
         )
+
+
+def _local_calls(
+    chunks: list[Chunk],
+    confident: list[Chunk],
+    decided: Decided,
+    label: Labeler,
+    found: dict,
+    defined_by: dict[str, list[str]],
+) -> None:
+    """Module-level chunks (no enclosing definition) calling names that confident chunks of the same
+    file define follow the section those definitions are linked to."""
+    local: dict[str, dict[str, str]] = {}
+    for chunk in confident:
+        symbol = [chunk.symbol.split(".")[0]] if chunk.symbol else []
+        for name in [*symbol, *(defined_by.get(chunk.id) or defined_names(chunk))]:
+            local.setdefault(chunk.path, {}).setdefault(name, _section(decided, chunk))
+    for chunk in chunks:
+        names = local.get(chunk.path)
+        if chunk.symbol or not names or is_test_path(chunk.path):
+            continue
+        own = set(defined_by.get(chunk.id) or ())
+        if own:
+            continue  # it defines names of its own: not glue code calling the file's definitions
+        text = "\n".join(line.text for line in chunk.lines if line.kind == "+")
+        called = [n for n in dict.fromkeys(_CALL.findall(text)) if n in names and n not in own]
+        target = _majority([names[name] for name in called], FILE_AGREEMENT)
+        if target is not None:
+            name = next(n for n in called if names[n] == target)
+            detail = f"calls `{name}`, defined in this file and linked to {label(target)}"
+            found.setdefault(chunk.id, []).append(
+                (target, Evidence("structure", detail, CALLS_LOCAL))
+            )
 
 
 def _files(
