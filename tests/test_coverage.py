@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from reviewtui.core.coverage import STATUS_TEXT, build_coverage, coverage_for
+from reviewtui.core.coverage import STATUS_TEXT, build_coverage, coverage_for, settled_sections
 from reviewtui.core.models import Chunk, DiffLine, SectionLink, Spec
 from reviewtui.core.phases import parse_phases, review_phase
+from reviewtui.core.session import ReviewSession
 from reviewtui.core.spec import load_spec
+from tests.gitrepo import GitRepo
 
 SPEC = """\
 # Plan
@@ -219,3 +221,44 @@ def test_sections_implemented_before_the_last_checkpoint(citing: Spec) -> None:
     assert coverage.get("51-metrics").status == "implemented"
     assert coverage.get("52-errors").status == "not-implemented"
     assert build_coverage(citing, chunks, links).get("2.4").status == "claimed-done"
+
+
+NUMBERS = """\
+# Plan
+
+## 1 Training
+
+Train the model with `train` from `src/train.py`.
+
+## 2 Hyper-parameters
+
+- learning rate: 3e-5
+- batch size: 32
+
+## 3 Schedule
+
+- epochs: 3
+- warmup ratio: 6%
+"""
+
+CONFIG = "learning_rate: 3.0e-5\nbatch_size: 16\n"
+
+
+def test_a_section_whose_numbers_the_code_sets_is_implemented(git_repo: GitRepo) -> None:
+    git_repo.write("SPEC.md", NUMBERS)
+    git_repo.commit("spec")
+    git_repo.git("checkout", "-q", "-b", "agent")
+    git_repo.write("configs/train.yaml", CONFIG)
+    git_repo.write("src/train.py", "def train(model):\n    return model.fit()\n")
+    git_repo.commit("Train\n\nSpec: 1")
+    session = ReviewSession.open(git_repo.root, no_llm=True)
+    assert session.ledger.get("batch_size") is not None
+    settled = settled_sections(session.spec, session.ledger)
+    # both numbers of 2 are set (one disagrees: the ledger says so); 3's are not set at all
+    assert settled == {"2-hyper-parameters"}
+    coverage = coverage_for(session.spec, session.chunks, session.links, ledger=session.ledger)
+    item = coverage.get("2-hyper-parameters")
+    assert item.status == "implemented" and item.settled and item.subtree_chunks == 0
+    assert coverage.get("3-schedule").status == "not-implemented"
+    without = coverage_for(session.spec, session.chunks, session.links)
+    assert without.get("2-hyper-parameters").status == "not-implemented"

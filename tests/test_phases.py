@@ -10,6 +10,7 @@ import pytest
 
 from reviewtui.core.models import SectionLink, Spec
 from reviewtui.core.phases import (
+    cited_sections,
     find_phase,
     implemented_sections,
     parse_phases,
@@ -382,3 +383,12 @@ def test_sections_implemented_before_the_checkpoint_are_not_missing(tmp_path: Pa
     assert report.earlier == ["21-source", "22-tokenization", "31-model", "32-training-loop", "1.1"]
     without = review_phase(spec, phases, links_to("24-splits"), selected="1")
     assert "1.1" in without.missing and without.earlier == []
+
+
+def test_a_task_stands_for_the_headings_it_cites(tmp_path: Path) -> None:
+    spec = parse(tmp_path, REPLICATION)
+    assert [s.id for s in cited_sections(spec, "1.2")] == ["24-splits"]
+    # `(2.1, 2.2)` are the headings 2.1 and 2.2, not the phase-2 tasks with those ids
+    assert [s.id for s in cited_sections(spec, "1.1")] == ["21-source", "22-tokenization"]
+    assert [s.id for s in cited_sections(spec, "2.2")] == ["52-error-analysis"]
+    assert cited_sections(spec, "21-source") == []

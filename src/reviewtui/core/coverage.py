@@ -7,19 +7,21 @@ Per section (document order): its own chunks, the chunks of its whole subtree, a
 in this phase) or `process` (sections about the process, such as Phases, that no code is expected
 for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
 implemented when that task is, a task with no code of its own is implemented when all the sections it
-cites are, and a parent is implemented when a child is. With a `PhaseReport`, sections of the phase
+cites are, and a parent is implemented when a child is. A section whose every number (as the
+numbers ledger reads them: `batch size: 32`) is set by the code is implemented too, agreeing or not
+(`settled_sections`). With a `PhaseReport`, sections of the phase
 under review with no code are `missing`, and code for a later phase is `past_checkpoint`. Chunks with
 no section are `unrequested`.
 
-`coverage_for(spec, chunks, links, phase, earlier)` parses the phases, judges the phase under review
-and builds the coverage in one call.
+`coverage_for(spec, chunks, links, phase, earlier, ledger)` parses the phases, judges the phase under
+review and builds the coverage in one call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from reviewtui.core.linking.index import is_inert
 from reviewtui.core.models import Chunk, SectionLink, Spec
@@ -30,6 +32,9 @@ from reviewtui.core.phases import (
     parse_phases,
     review_phase,
 )
+
+if TYPE_CHECKING:
+    from reviewtui.core.checks import Ledger
 
 CoverageStatus = Literal[
     "implemented", "implemented-earlier", "claimed-done", "not-implemented", "process"
@@ -62,6 +67,9 @@ class SectionCoverage:
     """Number of the spec phase that covers this section, if the spec declares phases."""
     missing: bool = False
     """True when this section belongs to the phase under review and has no code."""
+    settled: bool = False
+    """True when the code sets every number the spec states in this section (the numbers ledger),
+    whether or not a chunk is linked to it."""
 
     @property
     def status_text(self) -> str:
@@ -99,11 +107,12 @@ def build_coverage(
     links: dict[str, SectionLink],
     phase_report: PhaseReport | None = None,
     earlier: Iterable[str] = (),
+    settled: Iterable[str] = (),
 ) -> Coverage:
     """The coverage of `spec` by the linked `chunks` (optionally judged against a phase).
 
     `earlier`: sections that had code in rounds reviewed before the last checkpoint (see
-    `rounds.sections_before`)."""
+    `rounds.sections_before`); `settled`: sections whose numbers the code sets (`settled_sections`)."""
     own: dict[str, list[str]] = {}
     unrequested: list[str] = []
     for chunk in chunks:
@@ -113,7 +122,9 @@ def build_coverage(
         else:
             own.setdefault(link.section_id, []).append(chunk.id)
     subtree = _subtree_counts(spec, own)
-    implemented = find_implemented(spec, {c: links[c] for ids in own.values() for c in ids})
+    by_values = set(settled)
+    linked = {c: links[c] for ids in own.values() for c in ids}
+    implemented = find_implemented(spec, linked, by_values)
     before = set(earlier)
     missing = set(phase_report.missing) if phase_report else set()
     covered_by = phase_report.section_phase if phase_report else {}
@@ -126,6 +137,7 @@ def build_coverage(
             via=implemented.via.get(section.id, []),
             phase=covered_by.get(section.id),
             missing=section.id in missing,
+            settled=section.id in by_values,
         )
         for section in spec.sections
     ]
@@ -140,13 +152,39 @@ def coverage_for(
     links: dict[str, SectionLink],
     phase: str | None = None,
     earlier: Iterable[str] = (),
+    ledger: Ledger | None = None,
 ) -> Coverage:
     """Coverage judged against the spec's phases in one call: `phase` is `--phase` or
     `Settings.phase` (None: inferred from the code); `earlier` the sections with code before the
-    last checkpoint. ReviewError for a phase the spec lacks."""
+    last checkpoint; `ledger` the spec's numbers against the code's. ReviewError for a phase the
+    spec lacks."""
     before = set(earlier)
-    report = review_phase(spec, parse_phases(spec), links, phase, before)
-    return build_coverage(spec, chunks, links, report, before)
+    settled = settled_sections(spec, ledger)
+    report = review_phase(spec, parse_phases(spec), links, phase, before, settled)
+    return build_coverage(spec, chunks, links, report, before, settled)
+
+
+def settled_sections(spec: Spec, ledger: Ledger | None) -> set[str]:
+    """Sections that state numbers the ledger reads, every one of which the code sets (agreeing
+    or not: a disagreement is the ledger's and the checks' business, not a gap in coverage)."""
+    if ledger is None:
+        return set()
+    stated: dict[str, bool] = {}
+    for entry in ledger.entries:
+        for value in entry.spec_values:
+            section_id = _section_at(spec, value.spec, value.line)
+            if section_id is not None:
+                stated[section_id] = stated.get(section_id, True) and bool(entry.code_settings)
+    return {section_id for section_id, all_set in stated.items() if all_set}
+
+
+def _section_at(spec: Spec, path: str, line: int) -> str | None:
+    """The section whose own span holds `path:line` (the innermost, when spans nest)."""
+    found = None
+    for section in spec.sections:
+        if section.spec == path and section.line <= line <= section.end_line:
+            found = section.id
+    return found
 
 
 def _subtree_counts(spec: Spec, own: dict[str, list[str]]) -> dict[str, int]:

@@ -295,11 +295,14 @@ def review_phase(
     links: dict[str, SectionLink],
     selected: str | None = None,
     earlier: Iterable[str] = (),
+    settled: Iterable[str] = (),
 ) -> PhaseReport:
     """Judge the linked code against the phase under review (chosen by `selected`, else inferred).
 
     `earlier`: the sections that had code in the rounds reviewed before the last checkpoint (see
-    `rounds.sections_before`); those of this phase are not missing when this round adds no code."""
+    `rounds.sections_before`); those of this phase are not missing when this round adds no code.
+    `settled`: the sections whose every stated number the code sets (see `coverage.settled_sections`),
+    implemented even when no chunk is linked to them."""
     covered = section_phases(spec, phases)
     if not phases:
         if selected:
@@ -312,7 +315,8 @@ def review_phase(
         phase, reason = _infer(phases, links, covered)
     report = PhaseReport(phase, reason, phases=phases, section_phase=covered)
     if phase is not None:
-        report.missing, report.earlier = _missing(spec, phase, links, covered, set(earlier))
+        with_code = implemented_sections(spec, links, settled)
+        report.missing, report.earlier = _missing(spec, phase, with_code, covered, set(earlier))
         report.past_checkpoint = _past(phases, phase, links, covered)
     return report
 
@@ -341,8 +345,9 @@ class Implemented:
     """Which sections of the spec have code in a phase, and through what."""
 
     sections: set[str] = field(default_factory=set)
-    """Sections with code: linked to, or below one that is; cited by a task with code; a task
-    whose cited sections all have code; and the ancestors of all of these."""
+    """Sections with code: linked to, or below one that is (or whose numbers the code sets, when
+    asked); cited by a task with code; a task whose cited sections all have code; and the
+    ancestors of all of these."""
     via: dict[str, list[str]] = field(default_factory=dict)
     """Section id → names of what implements it through a citation: for a requirement or heading,
     the tasks with code that cite it (`1.4`); for a task with no code of its own, the sections it
@@ -362,6 +367,13 @@ def citations(spec: Spec) -> dict[str, list[str]]:
     return cited
 
 
+def cited_sections(spec: Spec, section_id: str) -> list[Section]:
+    """The sections `section_id` cites or back-links to (see `citations`), in order: what a task
+    with no text of its own stands for (`- [ ] 1.3 Dev split (2.4)` → `2.4 Splits`)."""
+    found = (spec.get(target) for target in citations(spec).get(section_id, []))
+    return [section for section in found if section is not None]
+
+
 def _heading_first(names: _Names, section_id: str) -> str:
     section = names.spec.get(section_id)
     if section is None or section.kind != "task" or not section.task_id:
@@ -369,12 +381,16 @@ def _heading_first(names: _Names, section_id: str) -> str:
     return names.numbers.get(normalize_ref(section.task_id), section_id)
 
 
-def find_implemented(spec: Spec, links: dict[str, SectionLink]) -> Implemented:
-    """The sections with code in a phase (see `Implemented`)."""
+def find_implemented(
+    spec: Spec, links: dict[str, SectionLink], settled: Iterable[str] = ()
+) -> Implemented:
+    """The sections with code in a phase (see `Implemented`); `settled` sections (their numbers
+    set by the code) count as having code."""
     with_code: set[str] = set()
-    for link in links.values():
-        if link.section_id is not None and link.section_id in spec:
-            _add_with_ancestors(spec, with_code, link.section_id)
+    linked = (link.section_id for link in links.values())
+    for section_id in [*linked, *settled]:
+        if section_id is not None and section_id in spec:
+            _add_with_ancestors(spec, with_code, section_id)
     implemented = Implemented(set(with_code))
     cited = citations(spec)
     for source, targets in cited.items():
@@ -408,23 +424,24 @@ def _name(spec: Spec, section_id: str) -> str:
     return number.group(1) if number else section_id
 
 
-def implemented_sections(spec: Spec, links: dict[str, SectionLink]) -> set[str]:
+def implemented_sections(
+    spec: Spec, links: dict[str, SectionLink], settled: Iterable[str] = ()
+) -> set[str]:
     """Sections with code: those chunks link to, their ancestors, the sections that a task with
     code cites or back-links to (`T01 … (1.1)` implements 1.1), a task whose cited sections all
-    have code (`2.2 Error analysis (5.2)`), with their ancestors."""
-    return find_implemented(spec, links).sections
+    have code (`2.2 Error analysis (5.2)`), the `settled` sections, with their ancestors."""
+    return find_implemented(spec, links, settled).sections
 
 
 def _missing(
     spec: Spec,
     phase: SpecPhase,
-    links: dict[str, SectionLink],
+    with_code: set[str],
     covered: dict[str, str],
     earlier: set[str],
 ) -> tuple[list[str], list[str]]:
-    """The sections of `phase` with no code (largest uncovered subtrees), and those among them with
+    """The sections of `phase` without code (largest uncovered subtrees), and those among them with
     code reviewed before the last checkpoint (`earlier`), which are not missing."""
-    with_code = implemented_sections(spec, links)
     missing: list[str] = []
     before: list[str] = []
     inside_missing: set[str] = set()
