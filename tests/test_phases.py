@@ -359,6 +359,12 @@ def test_code_for_a_section_the_later_phase_heading_names_is_past_the_checkpoint
         ("## Phase 1: 3 datasets and 2 models", []),
         ("## Phase 1: setup (Priority: P1)", []),
         ("## Phase 1 (tasks 2.1–2.2)", ["2.1", "2.2"]),
+        ("## Phase 1: data [sections 2.1-2.3]", ["21-source", "22-tokens", "23-splits"]),
+        ("## Phase 1: data (covers sections 2.2 and 3)", ["22-tokens", "3-model"]),
+        ("## Phase 1 — §2 through §3: data and model", ["2-data", "3-model"]),
+        ("## Phase 1: data (2 weeks)", []),
+        ("## Phase 1: covering 3 datasets", []),
+        ("## Phase 1 (weeks 1-2): sections 4", ["4-training"]),
     ],
 )
 def test_forms_of_a_phase_title_naming_sections(

@@ -45,14 +45,17 @@ _RANGE = re.compile(
     r"\b([A-Z]{0,4}\d+(?:\.\d+)*)\s*(?:–|—|-|\.\.|(?i:\bto\b|\bthrough\b|\bthru\b))\s*§?\s*"
     r"([A-Z]{0,4}\d+(?:\.\d+)*)\b"
 )
-_SCOPE_WORDS = r"(?:\b(?:sections?|covers?|covering|implements?|specs?|tasks?|see)\b|§)"
+_SCOPE_WORD = r"\b(?i:sections?|covers?|covering|implements?|specs?|tasks?|see)\b|§"
+_LISTED_REF = r"§?\s*(?:[A-Z]{1,4}-?\d+(?:\.\d+)*|\d+(?:\.\d+)*)\b"
+_REF_SEPARATOR = r"[\s,;&/–—-]|\.\.|\b(?i:and|to|through|thru|or)\b"
 _TITLE_SCOPE = re.compile(
-    rf"\(\s*((?:{_SCOPE_WORDS}|\d|[A-Z]{{1,4}}-?\d)[^()]*)\)|({_SCOPE_WORDS}[^;()]*)",
-    re.IGNORECASE,
+    rf"[(\[]\s*((?:{_SCOPE_WORD}|{_LISTED_REF}|{_REF_SEPARATOR}|:)+)[)\]]"
+    rf"|(?:{_SCOPE_WORD})\s*:?\s*((?:{_LISTED_REF}|{_REF_SEPARATOR})+)(?=\s*(?:$|[;,.:()\[\]—–]))"
 )
-"""Where a phase heading's title names sections: a parenthesised list that starts with a section word
-or a number (`(sections 2.1–2.4, 3.1)`, `(§2–§4)`, `(2.1, 2.2)`; not `(Priority: P1)`), or the
-rest of the title after such a word (`— covers 2.1-2.3`)."""
+"""Where a phase heading's title names sections: a parenthesised (or bracketed) list made only of
+section words and references (`(sections 2.1–2.4, 3.1)`, `(§2–§4)`, `[2.1, 2.2]`; not `(2 weeks)`
+or `(Priority: P1)`), or a list of references after such a word that ends the title or a clause
+(`— covers 2.1-2.3`; not `covering 3 datasets`)."""
 _TASK_WORDS = re.compile(r"\btasks?\b", re.IGNORECASE)
 _SECTION_WORDS = re.compile(r"\bsections?\b|§", re.IGNORECASE)
 _HEADING_NUMBER = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)*)\.?(?:\s|:|$)")
