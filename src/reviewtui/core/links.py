@@ -22,6 +22,7 @@ from reviewtui.core.linking.signals import (
     literal_path_evidence,
     name_evidence,
     path_evidence,
+    value_evidence,
 )
 from reviewtui.core.linking.structure import SAME_FILE, Decided, structure_evidence
 from reviewtui.core.models import Chunk, CommitInfo, Evidence, SectionLink, Spec
@@ -94,6 +95,7 @@ def _signals(chunk: Chunk, context: LinkContext) -> tuple[Candidates, dict[str, 
     path_evidence(chunk, context, candidates)
     literal_path_evidence(chunk, context, candidates)
     name_evidence(chunk, context, candidates)
+    value_evidence(chunk, context, candidates)
     scores = lexical_evidence(chunk, context, candidates)
     return candidates, lexical_shares(scores, candidates, context)
 

@@ -70,6 +70,9 @@ class SpecMentions:
     """`identifier_key` → the name as the spec writes it."""
     section_paths: dict[str, list[str]] = field(default_factory=dict)
     """Section id → the paths its text names (the inverse of `paths`)."""
+    arguments: dict[str, set[str]] = field(default_factory=dict)
+    """Normalized path → the sections that name it only as a command's argument (`python -m app.run
+    --config configs/bench.yaml`): they say how to run with the file, not what it holds."""
     titles: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     """Every run of two or more consecutive terms of a short title (`GPT-4 win rate` → `(win,
     rate)`, `(gpt, win, rate)`…) → the sections so titled: a definition named `win_rate` is what
@@ -81,6 +84,8 @@ class SpecMentions:
         for section in spec.sections:
             text = section.text or section.title
             paths = _unique(match.group(1).lstrip("./") for match in _PATH.finditer(text))
+            for path in _unique(_argument_paths(text)):
+                mentions.arguments.setdefault(path, set()).add(section.id)
             if len(paths) <= MAX_PATHS_PER_SECTION:
                 for path in paths:
                     mentions.paths.setdefault(path, []).append(section.id)
@@ -132,6 +137,16 @@ def name_words(name: str) -> tuple[str, ...]:
     single word."""
     words = tuple(term for term in token_terms(name) if "_" not in term)
     return words if len(words) >= 2 else ()
+
+
+_ARGUMENT_PATH = re.compile(
+    rf"(?:^|\s)--?[\w-]+(?:=|\s+)(?:\./)?((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?![\w/])"
+)
+
+
+def _argument_paths(text: str) -> list[str]:
+    """Paths a text names as a command-line option's value (`--config configs/bench.yaml`)."""
+    return [match.group(1) for match in _ARGUMENT_PATH.finditer(text)]
 
 
 def quoted_paths(lines: Iterable[str]) -> list[str]:

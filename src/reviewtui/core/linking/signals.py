@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from reviewtui.core.linking.common import COMMON_WEIGHT, common_terms, project_keys
-from reviewtui.core.linking.index import SectionIndex
+from reviewtui.core.linking.index import SectionIndex, is_inert
 from reviewtui.core.linking.mentions import (
     CONFIG_SUFFIXES,
     SpecMentions,
@@ -38,6 +38,7 @@ from reviewtui.core.linking.references import (
 )
 from reviewtui.core.linking.regions import MarkerRegion, marker_regions
 from reviewtui.core.linking.terms import GENERIC_TERMS, TOKEN, identifier_key, terms_of, token_terms
+from reviewtui.core.linking.values import SpecValues, value_pairs
 from reviewtui.core.models import Chunk, CommitInfo, Evidence, Section, Spec
 
 COMMENT_IN_CHUNK = 0.95
@@ -57,6 +58,8 @@ PATH_CONFIG = 0.6
 NAME_ONE = 0.7
 NAME_MANY = 0.45
 NAME_WORD = 0.6
+VALUE_SCORES = (0.0, 0.35, 0.55, 0.7)
+"""Score of value evidence by the number of (name, value) pairs a section states (3 or more: last)."""
 TITLE_NAME = 0.6
 """A definition whose name is a section's title (`win_rate` ↔ `4.2 GPT-4 win rate`)."""
 """A single-word name (`train`, `lr`) is weaker evidence than a compound one (`mean_pool`)."""
@@ -125,6 +128,7 @@ class LinkContext:
     refs: SectionRefs
     index: SectionIndex
     mentions: SpecMentions
+    values: SpecValues
     commits: dict[str, CommitRefs]
     regions: dict[str, list[MarkerRegion]]
     position: dict[str, int]
@@ -184,6 +188,7 @@ class LinkContext:
             refs=refs,
             index=SectionIndex.build(spec, backlink_titles(spec, refs)),
             mentions=SpecMentions.build(spec),
+            values=SpecValues.build(spec, {s.id for s in spec.sections if is_inert(s)}),
             commits={},
             regions={path: marker_regions(text, refs) for path, text in file_texts.items()},
             position={section.id: number for number, section in enumerate(spec.sections)},
@@ -429,11 +434,18 @@ def literal_path_evidence(chunk: Chunk, context: LinkContext, candidates: Candid
             _add(candidates, section_id, Evidence("path", detail, score))
 
 
+def _run_with(named: list[tuple[str, str]], context: LinkContext) -> bool:
+    """Whether the one section naming a config file names it as a command's option value only:
+    that section is about running the code, the file follows the section stating its values."""
+    arguments = context.mentions.arguments
+    return all(section_id in arguments.get(path, ()) for section_id, path in named)
+
+
 def _path_details(path: str, context: LinkContext) -> tuple[float, list[tuple[str, str]]]:
     named = naming_sections(path, context)
     sections = {section_id for section_id, _ in named}
     score = PATH_ONE if len(sections) == 1 else PATH_MANY
-    if len(sections) == 1 and path.endswith(CONFIG_SUFFIXES):
+    if len(sections) == 1 and path.endswith(CONFIG_SUFFIXES) and not _run_with(named, context):
         score = PATH_CONFIG
     details = [
         (section_id, f"path {named_path} named in {context.label(section_id)}")
@@ -444,8 +456,11 @@ def _path_details(path: str, context: LinkContext) -> tuple[float, list[tuple[st
 
 def name_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
     names = context.defined[chunk.id] = defined_names(chunk)
+    config = chunk.path.endswith(CONFIG_SUFFIXES)
     for name in names:
         key = identifier_key(name)
+        if config and not _is_compound(name):
+            continue  # a config key like `data:` or `feeds` is a heading word, not a quoted name
         sections = context.mentions.names.get(key, [])
         score = NAME_ONE if len(sections) == 1 else NAME_MANY
         if not _is_compound(name):
@@ -455,6 +470,29 @@ def name_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) ->
             detail = f"defines `{spelling}`, named in {context.label(section_id)}"
             _add(candidates, section_id, Evidence("lexical", detail, score))
         _title_evidence(name, context, candidates)
+
+
+def value_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) -> None:
+    """Sections stating the values the chunk sets under a matching name (`lr: 1.0e-6` ↔ `| optimiser
+    | RMSprop, lr 1e-6 |`): one pair is moderate evidence, several strong. Not for a config file
+    that one section names as its home (`_owned_config`)."""
+    if chunk.added == 0 or not context.values.stated or _owned_config(chunk.path, context):
+        return
+    lines = [line.text for line in chunk.lines if line.kind == "+"]
+    for section_id, pairs in value_pairs(lines, context.values).items():
+        score = VALUE_SCORES[min(len(pairs), len(VALUE_SCORES) - 1)]
+        shown = ", ".join(f"`{word}` = {number}" for word, number in pairs[:3])
+        detail = f"sets {shown}, as {context.label(section_id)} states"
+        _add(candidates, section_id, Evidence("lexical", detail, score))
+
+
+def _owned_config(path: str, context: LinkContext) -> bool:
+    """Whether a config file follows the one section that names it (`All hyper-parameters live in
+    configs/run.yaml`): its values then point at the sections they configure, not at its owner."""
+    found = context.path_details.get(path)
+    if found is None:
+        found = context.path_details[path] = _path_details(path, context)
+    return found[0] == PATH_CONFIG
 
 
 def _title_evidence(name: str, context: LinkContext, candidates: Candidates) -> None:
