@@ -18,6 +18,7 @@ checkpoint*).
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -360,14 +361,24 @@ class Implemented:
 def citations(spec: Spec) -> dict[str, list[str]]:
     """Section id → the sections it points to: its back-links (`_Requirements: 1.2_`, `[US1]`) and,
     for a task, the headings its text cites (`(2.1, 2.2)`). A number that names both a heading and
-    a task (`2.1 Source` and the task `2.1 Early stopping`) means the heading."""
+    a task (`2.1 Source` and the task `2.1 Early stopping`) means the heading.
+
+    The answer for the last spec asked about is kept (a spec does not change once loaded), so the
+    app can ask on every chunk it shows."""
+    global _last_citations
+    if _last_citations is not None and _last_citations[0]() is spec:
+        return {source: list(targets) for source, targets in _last_citations[1].items()}
     names = _Names.build(spec)
     cited: dict[str, list[str]] = {}
     for source, targets in backlinks(spec, names.refs).items():
         found: list[str] = []
         _extend(found, [_heading_first(names, target) for target in targets])
         cited[source] = [target for target in found if target != source]
-    return cited
+    _last_citations = (weakref.ref(spec), cited)
+    return {source: list(targets) for source, targets in cited.items()}
+
+
+_last_citations: tuple[weakref.ref[Spec], dict[str, list[str]]] | None = None
 
 
 def cited_sections(spec: Spec, section_id: str) -> list[Section]:
