@@ -35,11 +35,16 @@ MARKER = re.compile(
 MARKER_WORDS = ("spec", "section", "task", "ref", "implement", "requirement", "§")
 """Cheap substrings that must be present before `MARKER` is worth running."""
 _SPLIT_IDS = re.compile(r"\s*(?:,|/|&|\band\b)\s*", re.IGNORECASE)
-BARE_ID = re.compile(r"\b[A-Z]{1,4}-?\d{1,4}\b")
+BARE_ID = re.compile(r"\b[A-Z]{1,4}-?\d{1,4}(?:\.\d{1,4})*\b")
 BARE_ID_HINT = re.compile(r"[A-Z]-?\d")
 """What every `BARE_ID` match contains; a text without it needs no `BARE_ID` search (3× faster)."""
 _LEADING_NUMBER = re.compile(r"^\s*[\[(]?(\d+(?:\.\d+)+|[A-Z]{1,4}-?\d{1,4})[\])]?(?:\s*[:\-–]|\s)")
 _REQUIREMENT_ONLY = ("requirement", "userstory")
+_STATED_ID = re.compile(
+    r"^\s*(?:[-*]\s+)?(?:\*\*)?([A-Z]{1,4}-?\d{1,4}(?:\.\d{1,4})*)(?:\*\*)?[.:)]?\s", re.MULTILINE
+)
+"""An id opening a line of a section's text (`R2.2 Chronological, never shuffled.`, `- **FR-003**
+…`): a requirement stated inside that section, named by commits and comments like a task id."""
 
 
 def normalize_ref(text: str) -> str:
@@ -71,6 +76,8 @@ class SectionRefs:
             refs.keys.setdefault(normalize_ref(section.id), section.id)
             if section.kind == "heading":
                 refs._add_heading(section)
+        for stated, section_id in _stated_ids(spec):
+            refs.keys.setdefault(normalize_ref(stated), section_id)
         return refs
 
     def _add_heading(self, section: Section) -> None:
@@ -140,6 +147,24 @@ class SectionRefs:
             for section_id in self.resolve_all(leading.group(1)):
                 _append(found, section_id)
         return found
+
+
+def _stated_ids(spec: Spec) -> list[tuple[str, str]]:
+    """(id, heading id) for the ids opening lines of headings' text, when their prefix (`R`, `FR-`)
+    opens lines in at least two headings: a numbering scheme, not a name like `GPT-4`."""
+    found: list[tuple[str, str, str]] = []
+    for section in spec.sections:
+        if section.kind == "heading":
+            for stated in _STATED_ID.findall(section.text):
+                found.append((stated, section.id, re.sub(r"[\d.]+$", "", stated)))
+    sections_per_prefix: dict[str, set[str]] = {}
+    for _, section_id, prefix in found:
+        sections_per_prefix.setdefault(prefix, set()).add(section_id)
+    return [
+        (stated, section_id)
+        for stated, section_id, prefix in found
+        if len(sections_per_prefix[prefix]) >= 2
+    ]
 
 
 def _markers(text: str) -> list[re.Match[str]]:
