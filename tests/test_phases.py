@@ -398,3 +398,36 @@ def test_a_task_stands_for_the_headings_it_cites(tmp_path: Path) -> None:
     assert [s.id for s in cited_sections(spec, "1.1")] == ["21-source", "22-tokenization"]
     assert [s.id for s in cited_sections(spec, "2.2")] == ["52-error-analysis"]
     assert cited_sections(spec, "21-source") == []
+
+
+PROSE = """\
+# DPO
+
+## 2. Model
+
+## 3. Training
+
+## Phases
+
+### Phase 1 — SFT baseline (done)
+
+Pythia-410m SFT on the filtered set, ROUGE sanity-checked against the numbers. Checkpoint
+`ckpt/sft-410m` exists.
+
+### Phase 2 — full run
+
+Pythia-2.8B SFT then DPO on 8 GPUs, 2-3 days. Covers sections 2 and 3.
+"""
+
+
+def test_plain_numbers_in_a_phase_text_need_a_naming_word(tmp_path: Path) -> None:
+    first, second = parse_phases(parse(tmp_path, PROSE))
+    assert first.sections == []  # `(done)` is no list of sections
+    assert second.sections == ["2-model", "3-training"]  # from "sections 2 and 3" only
+    prose_only = PROSE.replace(" Covers sections 2 and 3.", "")
+    assert parse_phases(parse(tmp_path, prose_only))[1].sections == []
+
+
+def test_a_checkpoint_goes_on_over_the_next_line(tmp_path: Path) -> None:
+    first, _ = parse_phases(parse(tmp_path, PROSE))
+    assert first.checkpoint == "`ckpt/sft-410m` exists"

@@ -38,7 +38,7 @@ _LIST_PHASE = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s*)?(?:\*\*|__)?\s*((?:phase|milestone|stage)\b.*)$",
     re.IGNORECASE,
 )
-_CHECKPOINT = re.compile(r"check\s*-?point(?:\s*\d+[a-z]?\b)?\W*(.*)$", re.IGNORECASE)
+_CHECKPOINT = re.compile(r"check\s*-?point(?:\s*\d+[a-z]?\b)?[^\w`'\"(\[]*(.*)$", re.IGNORECASE)
 _REF_TOKEN = re.compile(r"#([\w-]+)|\b([A-Z]{1,4}-?\d{1,4}|\d+(?:\.\d+)*)\b")
 _STORY = re.compile(r"\buser\s+story\s*(\d+)", re.IGNORECASE)
 _ANCHOR = re.compile(r"\]\(#([\w-]+)\)")
@@ -59,6 +59,12 @@ or `(Priority: P1)`), or a list of references after such a word that ends the ti
 (`— covers 2.1-2.3`; not `covering 3 datasets`)."""
 _TASK_WORDS = re.compile(r"\btasks?\b", re.IGNORECASE)
 _SECTION_WORDS = re.compile(r"\bsections?\b|§", re.IGNORECASE)
+_NAMING_WORDS = re.compile(
+    r"\b(?:sections?|covers?|covering|implements?|chapters?)\b|§", re.IGNORECASE
+)
+"""Words that make the plain numbers of a phase's text section numbers (`Covers sections 1 and 2`);
+without them `8 GPUs` or `2-3 days` name nothing (dotted numbers, task ids and links always count)."""
+_BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)")
 _HEADING_NUMBER = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)*)\.?(?:\s|:|$)")
 INFER_SHARE = 0.25
 """The earliest phase holding at least this share of the phase-attributed linked chunks is the one
@@ -152,13 +158,13 @@ def _heading_phase(names: _Names, section: Section) -> SpecPhase:
     phase = SpecPhase(match.group(1), section.title, section_id=section.id)
     phase.sections = [*section.children]
     for scope in _title_scopes(match.group(2)):
-        _extend(phase.sections, _referenced(names, scope, exclude=section.id))
-    for line in section.text.splitlines()[1:]:
-        checkpoint = _CHECKPOINT.search(line)
+        _extend(phase.sections, _referenced(names, scope, section.id, loose=True))
+    for paragraph in _paragraphs(section.text.splitlines()[1:]):
+        checkpoint = _CHECKPOINT.search(paragraph)
         if checkpoint and phase.checkpoint is None:
-            phase.checkpoint = _clean(checkpoint.group(1)) or _clean(line)
-        elif not line.lstrip().startswith(("- [", "* [")):
-            _extend(phase.sections, _referenced(names, line, exclude=section.id))
+            phase.checkpoint = _clean(checkpoint.group(1)) or _clean(paragraph)
+        elif not paragraph.lstrip().startswith(("- [", "* [")):
+            _extend(phase.sections, _named_sections(names, paragraph, section.id))
     for descendant in _descendants(names.spec, section):
         checkpoint = _CHECKPOINT.search(descendant.text)
         if phase.checkpoint is None and checkpoint:
@@ -174,6 +180,30 @@ def _heading_phase(names: _Names, section: Section) -> SpecPhase:
 def _title_scopes(rest: str) -> list[str]:
     """The parts of a phase heading's title (after `Phase 2:`) that name sections."""
     return [group or tail for group, tail in _TITLE_SCOPE.findall(rest)]
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """The lines of a phase's text joined into paragraphs and list items (a checkpoint's text may
+    go on over the next lines)."""
+    paragraphs: list[str] = []
+    joinable = False
+    for line in lines:
+        if joinable and line.strip() and not _BLOCK_START.match(line):
+            paragraphs[-1] = f"{paragraphs[-1].rstrip()} {line.strip()}"
+        elif line.strip():
+            paragraphs.append(line)
+        joinable = bool(line.strip())
+    return paragraphs
+
+
+def _named_sections(names: _Names, text: str, exclude: str | None) -> list[str]:
+    """Section ids a paragraph of a phase's text names: the lists a title would name, then its
+    references (plain numbers only next to a word such as "sections")."""
+    found: list[str] = []
+    for scope in _title_scopes(text):
+        _extend(found, _referenced(names, scope, exclude, loose=True))
+    _extend(found, _referenced(names, text, exclude, loose=False))
+    return found
 
 
 def _descendants(spec: Spec, section: Section) -> list[Section]:
@@ -209,21 +239,27 @@ def _list_item_phase(names: _Names, text: str) -> SpecPhase | None:
     rest = match.group(2)
     checkpoint = _CHECKPOINT.search(rest)
     scope = rest[: checkpoint.start()] if checkpoint else rest
-    phase = SpecPhase(match.group(1), _clean(text), _referenced(names, scope, exclude=None))
+    phase = SpecPhase(match.group(1), _clean(text), _named_sections(names, scope, None))
     phase.checkpoint = _clean(checkpoint.group(1)) if checkpoint else None
     return phase
 
 
-def _referenced(names: _Names, text: str, exclude: str | None) -> list[str]:
-    """Section ids a line refers to: anchors, heading numbers, task ids, and ranges of them."""
+def _referenced(names: _Names, text: str, exclude: str | None, *, loose: bool) -> list[str]:
+    """Section ids a text refers to: anchors, heading numbers, task ids, and ranges of them. Plain
+    numbers (`2`, `2-3`) count when `loose` or when the text has a naming word (`sections 2, 3`)."""
     tasks_first = bool(_TASK_WORDS.search(text)) and not _SECTION_WORDS.search(text)
+    plain = loose or bool(_NAMING_WORDS.search(text))
     found: list[str] = []
     for start, end in _RANGE.findall(text):
+        if not plain and start.isdigit() and end.isdigit():
+            continue
         first, last = names.resolve(start, tasks_first), names.resolve(end, tasks_first)
         _extend(found, _expand_range(names.spec, first, last))
     for anchor, token in _REF_TOKEN.findall(text):
         if anchor:
             section_id = anchor if anchor in names.spec else None
+        elif not plain and token.isdigit():
+            continue
         else:
             section_id = names.resolve(token, tasks_first)
         if section_id is not None and section_id != exclude:
