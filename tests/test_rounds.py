@@ -56,10 +56,8 @@ class FactorModel:
 '''
 
 
-@pytest.fixture
-def repo(git_repo: GitRepo) -> GitRepo:
-    """The agent's first round (data and model) on a branch, checkpointed, then a fix round that
-    only touches the data loader."""
+def first_round(git_repo: GitRepo) -> GitRepo:
+    """The agent's first round (data and model) on a branch, checkpointed."""
     git_repo.write("SPEC.md", SPEC)
     git_repo.commit("spec")
     git_repo.git("checkout", "-q", "-b", "agent")
@@ -67,6 +65,13 @@ def repo(git_repo: GitRepo) -> GitRepo:
     git_repo.commit("Load ratings\n\nSpec: 1")
     git_repo.write("src/model.py", MODEL)  # uncommitted: the checkpoint snapshots the worktree
     assert main(["checkpoint", "--repo", str(git_repo.root)]) == 0
+    return git_repo
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    """The first round, then a fix round that only touches the data loader."""
+    first_round(git_repo)
     git_repo.write("src/data.py", DATA.replace("line.split", "line.strip().split"))
     git_repo.commit("Strip the lines\n\nSpec: 1")
     return git_repo
@@ -138,3 +143,19 @@ def test_the_first_round_started_at_the_merge_base_or_the_empty_tree(git_repo: G
     agent = git_repo.commit("agent")
     on_branch = Checkpoint(sha=agent, head=agent, created="")
     assert first_round_base(git_repo.root, on_branch) == spec_commit
+
+
+def test_a_fix_round_with_no_linked_code_is_judged_against_the_earlier_phase(
+    git_repo: GitRepo,
+) -> None:
+    repo = first_round(git_repo)
+    repo.write("README.md", "How to run it.\n")
+    repo.commit("Readme")
+    coverage = fix_round(repo.root, earlier=True)
+    report = coverage.phase_report
+    assert report is not None and report.phase is not None and report.phase.number == "1"
+    assert report.reason.startswith("inferred from the rounds before the checkpoint:")
+    assert report.missing == ["3-splits"]
+    assert report.earlier == ["1-data", "2-model"]
+    without = fix_round(repo.root, earlier=False).phase_report
+    assert without is not None and without.phase is None

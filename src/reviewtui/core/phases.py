@@ -348,15 +348,18 @@ def review_phase(
         if selected:
             raise ReviewError(f"unknown phase: {selected} (the spec declares no phases)")
         return PhaseReport(None, "the spec declares no phases")
+    before = set(earlier)
     phase: SpecPhase | None
     if selected:
         phase, reason = find_phase(phases, selected), f"chosen: phase {selected}"
     else:
         phase, reason = _infer(phases, links, covered)
+        if phase is None and before:
+            phase, reason = _infer_from_earlier(phases, before, covered) or (phase, reason)
     report = PhaseReport(phase, reason, phases=phases, section_phase=covered)
     if phase is not None:
         with_code = implemented_sections(spec, links, settled)
-        report.missing, report.earlier = _missing(spec, phase, with_code, covered, set(earlier))
+        report.missing, report.earlier = _missing(spec, phase, with_code, covered, before)
         report.past_checkpoint = _past(phases, phase, links, covered)
     return report
 
@@ -378,6 +381,22 @@ def _infer(
             )
     best = max(phases, key=lambda phase: counts[phase.number])
     return best, f"inferred: {counts[best.number]} of {total} phase chunks are in {best.label}"
+
+
+def _infer_from_earlier(
+    phases: list[SpecPhase], earlier: set[str], covered: dict[str, str]
+) -> tuple[SpecPhase, str] | None:
+    """When this round's code falls in no phase (a fix round of config values, say): the phase of
+    the rounds before the checkpoint, by the same rule over their sections with code."""
+    counts = Counter(covered[section_id] for section_id in earlier if section_id in covered)
+    total = sum(counts.values())
+    phase = next((p for p in phases if total and counts[p.number] >= INFER_SHARE * total), None)
+    if phase is None:
+        return None
+    return phase, (
+        f"inferred from the rounds before the checkpoint: {counts[phase.number]} of {total}"
+        f" sections with code are in {phase.label}"
+    )
 
 
 @dataclass
