@@ -181,11 +181,18 @@ def _setting(
     value = convert(parameter, raw)
     if value is None or not plausible(parameter.name, value) or not _named_well(key, value):
         return None
-    if context.is_dev_guarded(node):
+    if context.is_dev_guarded(node) or _dev_call_argument(context, node):
         return None
     line = getattr(node, "lineno", 1)
     text = _written(context, node, raw, kind)
     return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
+
+
+def _dev_call_argument(context: FileContext, node: ast.AST) -> bool:
+    """An argument of a synthetic or dev generator: `synthetic_corpus(n_passages=2_000)` sets
+    nothing of the run (a dev-named function's own defaults are dev-guarded already)."""
+    parent = context.parents.get(node)
+    return isinstance(parent, ast.Call) and bool(tokens(call_name(parent)) & DEV_WORDS)
 
 
 _LOOSE_MODEL_KEYS = frozenset(
@@ -256,8 +263,7 @@ def _node_settings(context: FileContext, node: ast.AST) -> Iterator[CodeSetting 
     elif isinstance(node, ast.Dict):
         yield from _dict_settings(context, node)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        if not tokens(node.name) & DEV_WORDS:
-            yield from _default_settings(context, node)
+        yield from _default_settings(context, node)
     elif isinstance(node, ast.Subscript):
         yield _slice_setting(context, node)
 
@@ -309,54 +315,57 @@ _SEEDERS = frozenset(
     }
 )
 """Calls whose first argument is the seed: `torch.manual_seed(0)`, `np.random.default_rng(42)`."""
+_SUBSET_METHODS = frozenset({"head", "take", "select", "sample"})
+_NAMED_ARGUMENTS = _MODEL_LOADERS | _DATASET_LOADERS | _SEEDERS | _SUBSET_METHODS | {"topk"}
+"""Call names whose positional arguments the ledger reads."""
 
 
 def _call_settings(context: FileContext, node: ast.Call) -> Iterator[CodeSetting | None]:
     """The settings a call makes: its keywords, and what its name says its arguments are."""
-    name = last_part(call_name(node))
+    full = call_name(node)
+    name = last_part(full)
     if name == "add_argument":
         yield _argparse_setting(context, node)
         return
-    if tokens(call_name(node)) & DEV_WORDS:
-        return  # the arguments of `synthetic_corpus(n_passages=2_000)` are not the run's settings
-    retrieval = _is_retrieval_call(context, node)
-    yield from _keyword_settings(context, node, retrieval)
-    yield from _argument_settings(context, node, name, retrieval)
+    for keyword in node.keywords:
+        yield _keyword_setting(context, node, keyword)
+    if name in _NAMED_ARGUMENTS:
+        yield from _argument_settings(context, node, name)
     choice = _OPTIMIZERS.get(name) or _SCHEDULERS.get(name) or _schedule_name(name)
     if choice:
         parameter = BY_NAME["optimizer"] if name in _OPTIMIZERS else BY_NAME["lr_scheduler"]
         yield _setting(context, f"{name}()", choice, node, "call", parameter)
 
 
-def _keyword_settings(
-    context: FileContext, node: ast.Call, retrieval: bool
-) -> Iterator[CodeSetting | None]:
+def _keyword_setting(
+    context: FileContext, node: ast.Call, keyword: ast.keyword
+) -> CodeSetting | None:
     """`lr=2e-5`; `split="test"` where evaluation data is loaded; `k=10` in a retrieval call."""
-    for keyword in node.keywords:
-        if keyword.arg == "split":
-            yield _split_setting(context, node, keyword)
-        elif keyword.arg and retrieval and keyword.arg in _RETRIEVAL_KEYWORDS:
-            top_k = BY_NAME["retrieval_top_k"]
-            yield _setting(context, keyword.arg, keyword.value, keyword, "keyword", top_k)
-        elif keyword.arg:
-            yield _setting(context, keyword.arg, keyword.value, keyword, "keyword")
+    if not keyword.arg:
+        return None
+    if keyword.arg == "split":
+        return _split_setting(context, node, keyword)
+    if keyword.arg in _RETRIEVAL_KEYWORDS and _is_retrieval_call(context, node):
+        top_k = BY_NAME["retrieval_top_k"]
+        return _setting(context, keyword.arg, keyword.value, keyword, "keyword", top_k)
+    return _setting(context, keyword.arg, keyword.value, keyword, "keyword")
 
 
 def _argument_settings(
-    context: FileContext, node: ast.Call, name: str, retrieval: bool
+    context: FileContext, node: ast.Call, name: str
 ) -> Iterator[CodeSetting | None]:
     """Positional arguments a call's name gives a meaning: a model or dataset to load, a seed, a
     retrieval depth, an evaluation subset's size."""
     if name in _MODEL_LOADERS and node.args:
         yield _first_argument(context, node, name, BY_NAME["model_name"])
-    if name in _DATASET_LOADERS and node.args:
+    elif name in _DATASET_LOADERS and node.args:
         yield _first_argument(context, node, name, BY_NAME["dataset_name"])
-    if name == "topk" and retrieval:
+    elif name == "topk" and _is_retrieval_call(context, node):
         yield _topk_setting(context, node)
-    if name in _SEEDERS and node.args and not isinstance(node.args[0], ast.Starred):
+    elif name in _SEEDERS and node.args and not isinstance(node.args[0], ast.Starred):
         seeder = f"{call_name(node)}()"
         yield _setting(context, seeder, node.args[0], node.args[0], "call", BY_NAME["seed"])
-    if name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
+    elif name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
         yield _subset_call_setting(context, node, name)
 
 
@@ -474,9 +483,6 @@ def _subset_setting(
     if setting is not None and named:
         setting.text = str(count)  # `queries[:N_EVAL] = 500`: the number the name stands for
     return setting
-
-
-_SUBSET_METHODS = frozenset({"head", "take", "select", "sample"})
 
 
 def _subset_call_setting(context: FileContext, node: ast.Call, name: str) -> CodeSetting | None:
