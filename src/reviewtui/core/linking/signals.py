@@ -643,9 +643,11 @@ def lexical_evidence(
         return {}
     best, confidence, _ = found
     shared = shared_terms(query, context, best)
-    if not matched_content_terms(chunk, context, shared):
-        confidence *= PATH_ONLY_FACTOR
     section_id = context.index.sections[best].id
+    if not matched_content_terms(chunk, context, shared):
+        if any(item.kind == "path" for item in candidates.get(section_id, ())):
+            return scores  # the section names the file: its path words would count twice
+        confidence *= PATH_ONLY_FACTOR
     if _names_other_file(chunk.path, section_id, context):
         confidence *= OTHER_FILE_FACTOR
     if chunk.path.lower().endswith(DOC_SUFFIXES):
