@@ -196,21 +196,27 @@ class ReviewNavigator:
 
     def step_chunk(self, delta: int) -> bool:
         """Move to the next (`delta=1`) or previous chunk, crossing into the next group at the end."""
-        chunks = self.chunks_of(self.group)
-        index = self._index_in(chunks)
-        target = index + delta
-        if 0 <= target < len(chunks):
-            self.chunk_id = chunks[target].id
-            return True
-        if self.group == ALL:
+        target = self.peek_chunk(delta)
+        if target is None:
             return False
+        if self.group != ALL:
+            self.group = self.group_of(target)
+        self.chunk_id = target.id
+        return True
+
+    def peek_chunk(self, delta: int) -> Chunk | None:
+        """The chunk `step_chunk(delta)` would show (None: it would not move), without moving."""
+        chunks = self.chunks_of(self.group)
+        target = self._index_in(chunks) + delta
+        if 0 <= target < len(chunks):
+            return chunks[target]
+        if self.group == ALL:
+            return None
         neighbour = self._neighbour_group(delta)
         if neighbour is None:
-            return False
+            return None
         chunks = self.chunks_of(neighbour)
-        self.group = neighbour
-        self.chunk_id = (chunks[0] if delta > 0 else chunks[-1]).id
-        return True
+        return chunks[0] if delta > 0 else chunks[-1]
 
     def step_group(self, delta: int) -> bool:
         """Move to the first chunk of the next (`delta=1`) or previous group."""

@@ -195,21 +195,35 @@ class ReviewScreen(Screen[None]):
         self._prepare_neighbours()
 
     def _prepare_neighbours(self) -> None:
-        """Once the screen is drawn and the app idle, draw the chunk lists of the sections a move
-        shows next, one section per idle moment (a key press waits for one section at most)."""
+        """Once the screen is drawn and the app idle, draw ahead what the next moves show: the
+        next chunk's diff, then the chunk lists (and first diffs) of the sections before and
+        after, one piece per idle moment (a key press waits for one piece at most)."""
         self._preparing += 1
-        groups = self.navigator.neighbour_groups()
-        if groups:
-            self.call_after_refresh(self._prepare_group, self._preparing, groups)
+        navigator = self.navigator
+        pieces: list[str | Chunk] = []
+        following = navigator.peek_chunk(1)
+        if following is not None:
+            pieces.append(following)
+        for group in navigator.neighbour_groups():
+            pieces.append(group)
+            chunks = navigator.chunks_of(group)
+            if chunks and chunks[0] is not following:
+                pieces.append(chunks[0])
+        if pieces:
+            self.call_after_refresh(self._prepare_piece, self._preparing, pieces)
 
-    def _prepare_group(self, generation: int, groups: list[str]) -> None:
+    def _prepare_piece(self, generation: int, pieces: list[str | Chunk]) -> None:
         if generation != self._preparing or not self.is_current:
             return  # the reviewer moved on meanwhile
-        group, *rest = groups
-        chunks = self.navigator.chunks_of(group)
-        self.query_one(ChunkList).prepare(self.session, chunks, chunks[0].id if chunks else None)
+        piece, *rest = pieces
+        if isinstance(piece, str):
+            chunks = self.navigator.chunks_of(piece)
+            first = chunks[0].id if chunks else None
+            self.query_one(ChunkList).prepare(self.session, chunks, first)
+        else:
+            self.query_one(DiffView).prepare(piece, self.session.flags_of(piece.id))
         if rest:
-            self.call_after_refresh(self._prepare_group, generation, rest)
+            self.call_after_refresh(self._prepare_piece, generation, rest)
 
     def _show_status(self) -> None:
         """Redraw the status line when what it says changed (progress, order, filter)."""

@@ -4,6 +4,10 @@ Each row shows the old and new line numbers, the `+`/`-` marker, the code with p
 colours, and, on changed lines, the words that differ from the paired line in a stronger colour.
 A `▲` in the gutter marks a line a check flagged. Untrusted text is drawn as plain segments: it is
 never parsed as markup, and control characters were already made visible by `highlight_chunk`.
+
+Drawn rows are kept by chunk (id, highlighted or not, row, scroll, width), across chunks, so moving
+back to a chunk redraws nothing; `prepare` highlights a chunk and draws its first screen ahead of
+time, which the review screen does for the next chunks while the app is idle.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ MIN_NUMBER_WIDTH = 3
 HIGHLIGHT_NOW_LINES = 300
 """Chunks up to this many lines are highlighted at once; bigger ones in a worker thread."""
 HIGHLIGHT_CACHE = 64
+STRIP_CACHE = 4000
+"""Drawn rows kept (about a hundred screens of diff)."""
 MARKERS = {"+": "+", "-": "-", " ": " "}
 CLIPPED_RIGHT = "→"
 """Drawn at the right edge of a code line that goes on past it (`→` scrolls sideways)."""
@@ -75,7 +81,11 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._flag_lines: set[int] = set()
         self._summary: str | None = None
         self._theme = PygmentsSyntaxTheme("monokai")
-        self._cache: dict[tuple[int, int, int], Strip] = {}
+        self._cache: dict[tuple[str, bool, tuple[int, ...], int, int, int], Strip] = {}
+        """Drawn rows by (chunk id, highlighted, flagged lines, row, scroll x, width), oldest first."""
+        self._flags_key: tuple[int, ...] = ()
+        self._blanks: dict[int, Strip] = {}
+        """A blank row by width."""
         self._number_width = MIN_NUMBER_WIDTH
         self._styles: Palette | None = None
         self._token_styles: dict[object, Style] = {}
@@ -92,14 +102,32 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows = self._rows_now(chunk) if chunk is not None else []
         self._summary = chunk.summary if chunk is not None and not chunk.lines else None
         self._flag_lines = {flag.line for flag in flags or [] if flag.line is not None}
-        self._cache.clear()
-        numbers = [n for row in self.rows for n in (row.old_no, row.new_no) if n is not None]
-        self._number_width = max(MIN_NUMBER_WIDTH, len(str(max(numbers, default=0))))
+        self._flags_key = tuple(sorted(self._flag_lines))
+        self._number_width = number_width(self.rows)
         width = max((len(row.text) for row in self.rows), default=0) + self._gutter_width() + 1
         height = len(self.rows) + (1 if self._summary else 0)
         self.virtual_size = Size(width, height)
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
+
+    def prepare(self, chunk: Chunk, flags: list[Flag]) -> None:
+        """Highlight a (small) chunk and draw its first screen ahead of `show_chunk(chunk, flags)`."""
+        if len(chunk.lines) > HIGHLIGHT_NOW_LINES and chunk.id not in self._highlighted:
+            return  # too big to highlight in an idle moment: its worker does it when shown
+        shown = (self.chunk, self.rows, self._summary, self._flag_lines, self._number_width)
+        flags_key = self._flags_key
+        self.chunk, self.rows = chunk, self._rows_now(chunk)
+        self._summary = chunk.summary if not chunk.lines else None
+        self._flag_lines = {flag.line for flag in flags if flag.line is not None}
+        self._flags_key = tuple(sorted(self._flag_lines))
+        self._number_width = number_width(self.rows)
+        try:
+            width = self.scrollable_content_region.width
+            for index in range(min(len(self.rows), self.scrollable_content_region.height)):
+                self._row_strip(index, 0, width)
+        finally:
+            self.chunk, self.rows, self._summary, self._flag_lines, self._number_width = shown
+            self._flags_key = flags_key
 
     def _rows_now(self, chunk: Chunk) -> list[DiffRow]:
         cached = self._highlighted.get(chunk.id)
@@ -125,8 +153,7 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
     def _highlight_ready(self, chunk_id: str, rows: list[DiffRow]) -> None:
         self._remember(chunk_id, rows)
         if self.chunk is not None and self.chunk.id == chunk_id:
-            self.rows = rows
-            self._cache.clear()
+            self.rows = rows  # drawn anew: the cache keys say whether the rows are highlighted
             self.refresh()
 
     def notify_style_update(self) -> None:
@@ -136,6 +163,7 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._token_styles.clear()
         self._styles = None
         self._cache.clear()
+        self._blanks.clear()
 
     def _gutter_width(self) -> int:
         return 2 * self._number_width + 5
@@ -144,14 +172,27 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        key = (y + scroll_y, scroll_x, width)
+        return self._row_strip(y + scroll_y, scroll_x, self.scrollable_content_region.width)
+
+    def _row_strip(self, index: int, scroll_x: int, width: int) -> Strip:
+        """Row `index` of the chunk in `self.chunk`, drawn or from the cache."""
+        if self._summary is None and not 0 <= index < len(self.rows):
+            return self._blank(width)  # below the last row: the same for every chunk
+        chunk_id = self.chunk.id if self.chunk is not None else ""
+        highlighted = self._highlighted.get(chunk_id) is self.rows
+        key = (chunk_id, highlighted, self._flags_key, index, scroll_x, width)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(y + scroll_y, scroll_x, width)
-            if len(self._cache) > 500:
-                self._cache.clear()
+            strip = self._render_row(index, scroll_x, width)
+            if len(self._cache) >= STRIP_CACHE:
+                del self._cache[next(iter(self._cache))]
             self._cache[key] = strip
+        return strip
+
+    def _blank(self, width: int) -> Strip:
+        strip = self._blanks.get(width)
+        if strip is None:
+            strip = self._blanks[width] = Strip.blank(width, self._palette().base)
         return strip
 
     def _render_row(self, index: int, scroll_x: int, width: int) -> Strip:
@@ -234,6 +275,12 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
                 style = Style(color=found.color, bold=found.bold, italic=found.italic)
             self._token_styles[token_type] = style
         return style
+
+
+def number_width(rows: list[DiffRow]) -> int:
+    """Cells for the widest line number of the rows."""
+    numbers = [n for row in rows for n in (row.old_no, row.new_no) if n is not None]
+    return max(MIN_NUMBER_WIDTH, len(str(max(numbers, default=0))))
 
 
 @dataclass(frozen=True)
