@@ -341,6 +341,18 @@ CASES = [
         [5],
         id="error-to-zero",
     ),
+    pytest.param(
+        "error-default",
+        """\
+        def load(path):
+            try:
+                return read(path)
+            except Exception:
+                return
+        """,
+        [5],
+        id="bare-return-is-none",
+    ),
     # ------------------------------------------------------------------ stub-code / todo-comment
     pytest.param(
         "stub-code",

@@ -112,7 +112,8 @@ def check_error_defaults(context: FileContext, facts: PhaseFacts) -> Iterator[Fi
             and _handler_kind(node) == "error-default"
         ):
             start, end = span_of(node)
-            value = ast.unparse(node.body[-1].value)  # type: ignore[attr-defined]
+            returned = node.body[-1].value  # type: ignore[attr-defined]
+            value = "None" if returned is None else ast.unparse(returned)  # a bare `return`
             yield Finding(
                 "error-default",
                 node.body[-1].lineno,
