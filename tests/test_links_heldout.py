@@ -82,6 +82,24 @@ def test_a_definition_named_as_a_section_title_follows_that_section(git_repo: Gi
     assert "defines `win_rate`, as titled '4.2 GPT-4 win rate'" in details(link)
 
 
+def test_a_definition_named_as_the_opening_words_of_a_long_task_follows_it(
+    git_repo: GitRepo,
+) -> None:
+    spec = (
+        "# Feeds\n\n## Storage\n\n"
+        "- [ ] upsert entries by id: a re-fetched entry updates title/summary but keeps its "
+        "first-seen time and its feed\n"
+        "- [ ] tables: entries, feeds and reads with the entry title, summary and time\n"
+    )
+    code = (
+        "def upsert_entries(conn, rows):\n"
+        "    conn.executemany('INSERT INTO entries VALUES (?, ?) ON CONFLICT DO UPDATE', rows)\n"
+    )
+    link = link_phase(git_repo, spec, {"app/store.py": code}).of("app/store.py", "upsert_entries")
+    assert "defines `upsert_entries`, as titled" in details(link)
+    assert link.section_id is not None and link.section_id.startswith("upsert-entries")
+
+
 CONFIG_SPEC = """\
 # DPO replication
 

@@ -119,7 +119,9 @@ def _decide(
     best_evidence: list[Evidence] = []
     for section_id in _pool(candidates, context):
         own = candidates.get(section_id, [])
-        inherited = _inherited(section_id, candidates, context) if _own_signal(own) else []
+        inherited = _inherited(section_id, candidates, context)
+        if inherited and not _own_signal(own):
+            inherited = []
         evidence = _strongest_per_detail(own + inherited) if inherited or len(own) > 1 else own
         confidence = noisy_or([e.score for e in evidence])
         depth = len(context.ancestors.get(section_id, []))
@@ -138,7 +140,10 @@ def _own_signal(own: list[Evidence]) -> bool:
     """Whether a section has evidence of its own beyond the weak nudge of its file's other links: a
     nudge alone must not lift a section above its ancestor by inheriting the ancestor's evidence
     (`load_comparisons` matching '1. Data' stays there, not in '1. Data > Prompt format')."""
-    return not own or any(item.kind != "structure" or item.score > SAME_FILE for item in own)
+    for item in own:
+        if item.kind != "structure" or item.score > SAME_FILE:
+            return True
+    return not own
 
 
 def _pool(candidates: Candidates, context: LinkContext) -> list[str]:

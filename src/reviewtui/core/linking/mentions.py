@@ -118,13 +118,16 @@ class SpecMentions:
 
 
 MAX_TITLE_TERMS = 6
-"""Titles with more terms than this are sentences (a task's text), not names."""
+"""Titles with more terms than this are sentences (a task's text): only their opening two or three
+words (`upsert entries by id — …`) name the work."""
 
 
 def _title_runs(title: str) -> list[tuple[str, ...]]:
     words = [term for term in terms_of(title) if not term[0].isdigit() and "_" not in term]
-    if len(words) < 2 or len(words) > MAX_TITLE_TERMS:
+    if len(words) < 2:
         return []
+    if len(words) > MAX_TITLE_TERMS:  # a sentence: only its opening words name the work
+        return [tuple(words[:2]), tuple(words[:3])]
     return [
         tuple(words[start:end])
         for start in range(len(words) - 1)
