@@ -123,6 +123,22 @@ DEVIATIONS = [
         id="retrieval-top-k",
     ),
     pytest.param(
+        "Answer from the top-5 retrieved chunks.\n",
+        "src/rag.py",
+        "def build(store):\n    return store.as_retriever(search_kwargs={'k': 4})\n",
+        "retrieval_top_k",
+        "k = 4",
+        id="retriever-search-options",
+    ),
+    pytest.param(
+        "Evaluate 5-shot on the test set.\n",
+        "configs/eval.yaml",
+        "num_fewshot: 0\n",
+        "num_shots",
+        "num_fewshot = 0",
+        id="few-shot-count",
+    ),
+    pytest.param(
         "Inputs are truncated to 512 tokens.\n",
         "src/data.py",
         "def encode(tok, texts):\n    return tok(texts, truncation=True, max_length=256)\n",

@@ -272,14 +272,25 @@ def _dict_settings(context: FileContext, node: ast.Dict) -> Iterator[CodeSetting
     """`{"lr": 2e-5}`; a zero in an optimizer parameter group (`{"params": ..., "weight_decay": 0.0}`)
     is the usual no-decay group, not a setting of the run."""
     keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
+    search = _search_options(context, node)
     for key, value in zip(node.keys, node.values, strict=True):
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if search and key.value in _RETRIEVAL_KEYWORDS:
+                top_k = BY_NAME["retrieval_top_k"]
+                yield _setting(context, key.value, value, value, "dict", top_k)
+                continue
             if parameter_for_code(key.value) is None:
                 continue
             raw = literal(value)
             if "params" in keys and raw == 0:
                 continue
             yield _setting(context, key.value, raw, value, "dict")
+
+
+def _search_options(context: FileContext, node: ast.Dict) -> bool:
+    """`as_retriever(search_kwargs={"k": 4})`: the dict holds a retriever's search options."""
+    parent = context.parents.get(node)
+    return isinstance(parent, ast.keyword) and parent.arg in {"search_kwargs", "retriever_kwargs"}
 
 
 def _assign(

@@ -253,16 +253,20 @@ PARAMETERS: tuple[Parameter, ...] = (
         "dataset_name|dataset_id|dataset|hf_dataset|dataset_repo|data_name",
     ),
     *(
-        _p(name, "int", f"number of {nouns.split('|')[0]}", _count_names(nouns), nouns)
-        for name, nouns in (
-            ("num_passages", "passages|documents|docs"),
-            ("num_queries", "queries|questions"),
-            ("num_negatives", "hard negatives|negatives"),
-            ("num_shots", "in-context examples|few-shot examples|demonstrations|-shot|shots"),
-            ("n_estimators", "trees|estimators"),
-            ("n_neighbors", "nearest neighbors|nearest neighbours|neighbors|neighbours"),
-            ("n_clusters", "clusters"),
-            ("n_components", "principal components|components"),
+        _p(name, "int", f"number of {nouns.split('|')[0]}", _count_names(nouns) + extra, nouns)
+        for name, nouns, extra in (
+            ("num_passages", "passages|documents|docs", ""),
+            ("num_queries", "queries|questions", ""),
+            ("num_negatives", "hard negatives|negatives", ""),
+            (
+                "num_shots",
+                "in-context examples|few-shot examples|demonstrations|-shot|shots",
+                "|num_fewshot|n_fewshot|fewshot|k_shot",
+            ),
+            ("n_estimators", "trees|estimators", ""),
+            ("n_neighbors", "nearest neighbors|nearest neighbours|neighbors|neighbours", ""),
+            ("n_clusters", "clusters", ""),
+            ("n_components", "principal components|components", ""),
         )
     ),
 )
