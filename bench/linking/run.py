@@ -5,6 +5,7 @@
     python bench/linking/run.py -v         # also list every wrong or unlinked chunk
     python bench/linking/run.py --speed    # only the speed benchmark (3,000 chunks × 200 sections)
     python bench/linking/run.py --set heldout   # the held-out fixtures (bench/linking/heldout/)
+    python bench/linking/run.py --no-speed      # accuracy only
     python bench/linking/fixture_repos.py --set heldout --sections   # validate fixtures, list section ids
 
 Figures (per fixture and mode, then totals per mode):
@@ -235,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--speed", action="store_true", help="run only the speed benchmark")
     parser.add_argument(
+        "--no-speed", action="store_true", help="skip the speed benchmark (accuracy only)"
+    )
+    parser.add_argument(
         "--threshold", type=float, default=None, help="override LinkSettings.threshold"
     )
     parser.add_argument(
@@ -263,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for outcome in totals(outcomes).values():
             print(outcome.row())
+    if args.no_speed:
+        return 0
     from link_speed import speed_benchmark
 
     print()
