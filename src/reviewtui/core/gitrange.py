@@ -4,6 +4,7 @@
   `ReviewError` with git's message on failure. Every git call of reviewtui goes through it.
 - `open_repo(path)`: the non-bare repository containing `path`. A repository without commits is
   accepted: its working tree is reviewed from the empty tree (nothing there: "no commits yet").
+  `find_root(path)`: its working tree's top directory, without loading GitPython (faster start).
 - `resolve_phase(repo, range_text, checkpoint)`: a `Phase` with its `FileDiff`s and `CommitInfo`s.
 - `snapshot_worktree(repo)`: a commit of the working tree, kept alive by `refs/reviewtui/checkpoints/<n>`.
 
@@ -31,8 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from reviewtui.core.diffparse import (
     GITLINK_MODE,
@@ -46,6 +46,9 @@ from reviewtui.core.diffparse import (
 )
 from reviewtui.core.models import WORKTREE, CommitInfo, FileDiff, Phase
 from reviewtui.errors import ReviewError
+
+if TYPE_CHECKING:
+    import git
 
 Progress = Callable[[str, float], None]
 
@@ -170,6 +173,8 @@ def _optional(root: Path, *args: str) -> str | None:
 
 def open_repo(path: Path) -> git.Repo:
     """The non-bare repository containing `path` (parent directories are searched)."""
+    import git  # GitPython: imported here, for callers that want a `git.Repo`
+
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except git.NoSuchPathError:
@@ -181,8 +186,24 @@ def open_repo(path: Path) -> git.Repo:
     return repo
 
 
-def repo_root(repo: git.Repo) -> Path:
-    """The top directory of the repository's working tree."""
+def find_root(path: Path) -> Path:
+    """The top directory of the working tree of the non-bare repository containing `path`: what
+    `repo_root(open_repo(path))` gives, without loading GitPython where git itself answers (one
+    `git rev-parse`). Where it does not (no repository, a bare one, inside `.git`, `GIT_DIR` set),
+    `open_repo` decides, with its errors."""
+    folder = path if path.is_dir() else path.parent
+    if folder.is_dir() and not {"GIT_DIR", "GIT_WORK_TREE"} & set(os.environ):
+        result = _run(folder, ("rev-parse", "--is-bare-repository", "--show-toplevel"))
+        answer = result.stdout.decode("utf-8", "surrogateescape").split("\n")
+        if result.returncode == 0 and len(answer) >= 2 and answer[0] == "false" and answer[1]:
+            return Path(os.fsdecode(answer[1].encode("utf-8", "surrogateescape")))
+    return repo_root(open_repo(path))
+
+
+def repo_root(repo: git.Repo | Path) -> Path:
+    """The top directory of the repository's working tree (a `Path` is taken as that directory)."""
+    if isinstance(repo, Path):
+        return repo
     if repo.working_tree_dir is None:
         raise ReviewError(f"{repo.git_dir} is a bare repository")
     return Path(repo.working_tree_dir)
@@ -371,7 +392,7 @@ def _keep_alive(root: Path, sha: str) -> None:
 
 
 def resolve_phase(
-    repo: git.Repo,
+    repo: git.Repo | Path,
     range_text: str | None,
     checkpoint: str | None,
     progress: Progress | None = None,
@@ -379,6 +400,7 @@ def resolve_phase(
     context: int = 3,
 ) -> Phase:
     """Resolve RANGE (`A..B`, `A...B`, `A` = A..working tree, None = default rule) into a Phase.
+    `repo` is a `git.Repo`, or the top directory of its working tree (`find_root`).
 
     Writes nothing into the repository (see `worktree_view`).
     """

@@ -137,8 +137,7 @@ class ReviewSession:
         inferred from the code)."""
         report = progress or (lambda _step, _fraction: None)
         report("opening the repository", 0.0)
-        git_repo = gitrange.open_repo(repo)
-        root = Path(git_repo.working_tree_dir or repo).resolve()
+        root = gitrange.find_root(repo).resolve()
         settings = load_settings(root)
         state = ReviewState.load(root)
         if lock:
@@ -146,9 +145,7 @@ class ReviewSession:
         try:
             if spec_phase is not None:
                 settings.phase = spec_phase
-            return cls._assemble(
-                git_repo, root, settings, state, range_text, specs, no_llm, report, cancel
-            )
+            return cls._assemble(root, settings, state, range_text, specs, no_llm, report, cancel)
         except BaseException:
             state.release_lock()
             raise
@@ -156,7 +153,6 @@ class ReviewSession:
     @classmethod
     def _assemble(
         cls,
-        git_repo: object,
         root: Path,
         settings: Settings,
         state: ReviewState,
@@ -173,7 +169,7 @@ class ReviewSession:
         report("reading the phase", 0.2)
         checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
         phase = gitrange.resolve_phase(
-            git_repo,  # type: ignore[arg-type]
+            root,
             range_text,
             checkpoint,
             progress=lambda step, fraction: report(step, 0.2 + 0.3 * fraction),
