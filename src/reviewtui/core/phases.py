@@ -5,14 +5,17 @@ User Story 1`), whose subtree and whose text's references (`sections 2.1, 2.2`, 
 are the sections of that phase, or with list items in a "Phases" section (`- Phase 1 (1.1–1.3):
 data pipeline. Checkpoint: tests pass`). A phase heading's own title names sections too, in
 parentheses or after a word such as "sections"/"covers" (`### Phase 2: analysis (sections 3.3, 5.2)`,
-`## Phase 1 (§2–§4)`, `## Phase 1 — covers 2.1-2.3`). A number that is both a heading's number and a
-task's id means the heading, unless the text speaks of tasks. A line mentioning "checkpoint" is the
-phase's checkpoint.
+`## Phase 1 (§2–§4)`, `## Phase 1 — covers 2.1-2.3`). In a phase's text a plain number names a
+section only next to such a word (`on 8 GPUs` names nothing). A number that is both a heading's
+number and a task's id means the heading, unless the text speaks of tasks. The paragraph mentioning
+"checkpoint" is the phase's checkpoint.
 
-`parse_phases(spec)` → `list[SpecPhase]`; `review_phase(spec, phases, links, selected)` → `PhaseReport`:
-which phase is under review (the `--phase`/config choice, else inferred from the code), the sections of
-that phase with no code (*missing*) and the chunks linked to sections of a later phase (*past the
-checkpoint*).
+`parse_phases(spec)` → `list[SpecPhase]`; `review_phase(spec, phases, links, selected, earlier,
+settled)` → `PhaseReport`: which phase is under review (the `--phase`/config choice, else inferred
+from the code), the sections of that phase with no code (*missing*; not those implemented before the
+checkpoint a fix round starts from, `earlier`), and the chunks linked to sections of a later phase
+(*past the checkpoint*). `find_implemented(spec, links)` says which sections have code, directly or
+through the citations between tasks and headings (`citations`, `cited_sections`).
 """
 
 from __future__ import annotations
