@@ -9,9 +9,8 @@ for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]
 implemented when that task is, a task with no code of its own is implemented when all the sections it
 cites are, and a parent is implemented when a child is. A section whose every number (as the
 numbers ledger reads them: `batch size: 32`) is set by the code is implemented too, agreeing or not
-(`settled_sections`). With a `PhaseReport`, sections of the phase
-under review with no code are `missing`, and code for a later phase is `past_checkpoint`. Chunks with
-no section are `unrequested`.
+(`settled_sections`). With a `PhaseReport`, sections of the phase under review with no code are
+`missing`, and code for a later phase is `past_checkpoint`. Chunks with no section are `unrequested`.
 
 `coverage_for(spec, chunks, links, phase, earlier, ledger)` parses the phases, judges the phase under
 review and builds the coverage in one call.
