@@ -2,9 +2,17 @@
 
 The state lives in `.reviewtui/state.json` at the repo root. It is versioned JSON, written atomically
 (temp file, fsync, rename, fsync of the folder) on every change, so no decision is lost even on
-`kill -9`. A corrupt file is moved aside and reported, never silently dropped; a file written by a newer
-reviewtui is refused rather than overwritten. One process at a time may write: `acquire_lock` takes an
-exclusive `flock` on `.reviewtui/lock` and names the holder's pid in the error a second writer gets.
+`kill -9`. Every field is checked on load (types and the allowed values of statuses and kinds); a file
+that fails, like one that is not JSON, is moved aside and reported, never silently dropped; a file
+written by a newer reviewtui is refused rather than overwritten.
+
+One process at a time may write `state.json`: `acquire_lock` (or `load(root, lock=True)`, or the
+`locked(root)` context) takes an exclusive `flock` on `.reviewtui/lock` and names the holder's pid in
+the error a second writer gets; a `save` without the lock takes it for the write, so a stale copy can
+never overwrite the decisions of a running app. Exports are the one thing another process records
+while the app runs: `record_export` adds them to `.reviewtui/exports.json` (its own short lock, atomic
+write), which never touches decisions and which `load` merges with the older `exports` of
+`state.json`.
 """
 
 from __future__ import annotations
@@ -14,19 +22,31 @@ import fcntl
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+import time
+import types
+from collections.abc import Iterator
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from reviewtui.core.models import Checkpoint, Decision, Request
 from reviewtui.errors import ReviewError
 
 STATE_DIR = ".reviewtui"
 STATE_FILE = "state.json"
+EXPORTS_FILE = "exports.json"
 LOCK_FILE = "lock"
+EXPORTS_LOCK_FILE = "exports.lock"
 STATE_VERSION = 1
-GITIGNORE = "# Written by reviewtui: the cache and the lock are not worth committing.\ncache/\nlock\n*.corrupt-*\n"
+EXPORTS_VERSION = 1
+GITIGNORE_HEADER = "# Written by reviewtui"
+GITIGNORE = (
+    f"{GITIGNORE_HEADER}: the cache and the locks are not worth committing.\n"
+    "cache/\nlock\nexports.lock\n*.corrupt-*\n"
+)
+EXPORTS_LOCK_TIMEOUT = 10.0
+"""Seconds `record_export` waits for another process recording an export (a write of a few bytes)."""
 
 
 def now_iso() -> str:
@@ -60,6 +80,10 @@ class ReviewState:
         return self.folder / STATE_FILE
 
     @property
+    def exports_path(self) -> Path:
+        return self.folder / EXPORTS_FILE
+
+    @property
     def cache_dir(self) -> Path:
         return self.folder / "cache"
 
@@ -67,65 +91,101 @@ class ReviewState:
     def last_checkpoint(self) -> Checkpoint | None:
         return self.checkpoints[-1] if self.checkpoints else None
 
-    # ------------------------------------------------------------------ load / save
+    @property
+    def locked_by_me(self) -> bool:
+        """True while this object holds the writer's lock."""
+        return self._lock_handle is not None
+
+    # ------------------------------------------------------------------ load
 
     @classmethod
-    def load(cls, root: Path) -> ReviewState:
-        """Read the state of the repo at `root`; a missing file is an empty state."""
+    def load(cls, root: Path, *, lock: bool = False) -> ReviewState:
+        """Read the state of the repo at `root`; a missing file is an empty state.
+
+        With `lock=True` the writer's lock is taken *before* the file is read, so what is read is
+        what this process will overwrite (ReviewError naming the holder if another process has it)."""
         state = cls(root=root)
+        if lock:
+            state.acquire_lock()
         try:
-            raw = state.path.read_bytes()
-        except FileNotFoundError:
-            return state
-        except OSError as error:
-            raise ReviewError(f"cannot read {state.path}: {error.strerror}") from None
-        try:
-            data = json.loads(raw.decode("utf-8"))
-            state._read(data)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            aside = state._move_aside()
-            state.decisions, state.requests, state.manual_links = {}, [], {}
-            state.checkpoints, state.exports = [], []
-            state.warnings.append(
-                f"the review state was corrupt ({_one_line(error)}); kept aside as {aside.name}, starting afresh"
-            )
+            state._load_state_file()
+            state._merge_exports(state._load_exports_file())
+        except BaseException:
+            state.release_lock()
+            raise
         return state
 
+    @classmethod
+    @contextlib.contextmanager
+    def locked(cls, root: Path) -> Iterator[ReviewState]:
+        """`with ReviewState.locked(root) as state:` lock, then load; the lock is released on exit."""
+        state = cls.load(root, lock=True)
+        try:
+            yield state
+        finally:
+            state.release_lock()
+
+    def _load_state_file(self) -> None:
+        raw = _read_bytes(self.path)
+        if raw is None:
+            return
+        try:
+            self._read(json.loads(raw.decode("utf-8")))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            aside = _move_aside(self.path)
+            self.decisions, self.requests, self.manual_links = {}, [], {}
+            self.checkpoints, self.exports = [], []
+            self.warnings.append(
+                f"the review state was corrupt ({_one_line(error)}); kept aside as {aside.name}, starting afresh"
+            )
+
     def _read(self, data: Any) -> None:
+        """Fill the state from the parsed JSON; ValueError on any field of the wrong type or value."""
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         version = data.get("version")
-        if not isinstance(version, int):
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise ValueError("no version")
         if version > STATE_VERSION:
             raise ReviewError(
                 f"{self.path} was written by a newer reviewtui (state version {version}); upgrade reviewtui"
             )
+        decisions = _mapping(data, "decisions")
         self.decisions = {
-            key: _build(Decision, value) for key, value in data.get("decisions", {}).items()
+            key: _build(Decision, value, f"decisions[{key!r}]") for key, value in decisions.items()
         }
-        self.requests = [_build(Request, value) for value in data.get("requests", [])]
-        self.manual_links = {
-            str(key): (None if value is None else str(value))
-            for key, value in data.get("manual_links", {}).items()
-        }
-        self.checkpoints = [_build(Checkpoint, value) for value in data.get("checkpoints", [])]
-        self.exports = [str(path) for path in data.get("exports", [])]
+        _check_decision_keys(self.decisions)
+        self.requests = [
+            _build(Request, value, f"requests[{index}]")
+            for index, value in enumerate(_sequence(data, "requests"))
+        ]
+        self.manual_links = _manual_links(_mapping(data, "manual_links"))
+        self.checkpoints = [
+            _build(Checkpoint, value, f"checkpoints[{index}]")
+            for index, value in enumerate(_sequence(data, "checkpoints"))
+        ]
+        self.exports = _paths(_sequence(data, "exports"), "exports")
 
-    def _move_aside(self) -> Path:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}")
-        counter = 1
-        while aside.exists():
-            aside = self.path.with_name(f"{STATE_FILE}.corrupt-{stamp}-{counter}")
-            counter += 1
+    def _load_exports_file(self) -> list[str]:
+        """The paths in `exports.json`; a corrupt file is kept aside and reported."""
+        raw = _read_bytes(self.exports_path)
+        if raw is None:
+            return []
         try:
-            os.replace(self.path, aside)
-        except OSError as error:
-            raise ReviewError(
-                f"the review state {self.path} is corrupt and cannot be moved aside: {error.strerror}"
-            ) from None
-        return aside
+            return _read_exports(json.loads(raw.decode("utf-8")), self.exports_path)
+        except (ValueError, TypeError) as error:
+            aside = _move_aside(self.exports_path)
+            self.warnings.append(
+                f"the list of exports was corrupt ({_one_line(error)}); kept aside as {aside.name}"
+            )
+            return []
+
+    def _merge_exports(self, paths: list[str]) -> None:
+        for path in paths:
+            if path not in self.exports:
+                self.exports.append(path)
+
+    # ------------------------------------------------------------------ save
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -138,33 +198,77 @@ class ReviewState:
         }
 
     def save(self) -> None:
-        """Write the state atomically: temp file, fsync, rename, fsync of the folder."""
-        self.ensure_folder()
-        payload = json.dumps(self.to_json(), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-        handle, temp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.folder)
+        """Write the state atomically: temp file, fsync, rename, fsync of the folder.
+
+        Without the writer's lock, the lock is taken for the write (ReviewError naming the holder when
+        another process, such as the open app, has it): a stale copy never overwrites its decisions."""
+        if self._lock_handle is not None:
+            self._write_state()
+            return
+        self.acquire_lock()
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(payload)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temp, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise ReviewError(
-                f"cannot save the review state to {self.path}: {error.strerror}"
-            ) from None
-        _fsync_dir(self.folder)
+            self._write_state()
+        finally:
+            self.release_lock()
+
+    def _write_state(self) -> None:
+        payload = json.dumps(self.to_json(), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+        _write_atomic(self.path, payload, ".state-", "the review state")
 
     def ensure_folder(self) -> None:
-        """Create `.reviewtui/` with its `.gitignore` (cache and lock stay out of git)."""
+        """Create `.reviewtui/` with its `.gitignore` (cache and locks stay out of git)."""
         try:
             self.folder.mkdir(exist_ok=True)
             ignore = self.folder / ".gitignore"
-            if not ignore.exists():
+            if not ignore.exists() or _stale_gitignore(ignore):
                 ignore.write_text(GITIGNORE, encoding="utf-8")
         except OSError as error:
             raise ReviewError(f"cannot create {self.folder}: {error.strerror}") from None
+
+    # ------------------------------------------------------------------ exports
+
+    def record_export(self, target: Path) -> str | None:
+        """Remember that the review was exported to `target`, so it never shows up in a phase.
+
+        Safe from any process, with or without the writer's lock and while the app runs: the path goes
+        to `exports.json` (re-read and rewritten atomically under its own short lock), never to the
+        decisions. Returns the repo-relative path recorded, or None for a file outside the repo or
+        inside `.reviewtui/` (neither can show up in a phase)."""
+        relative = self._repo_relative(target)
+        if relative is None:
+            return None
+        self.ensure_folder()
+        with self._exports_lock():
+            recorded = self._load_exports_file()
+            if relative not in recorded:
+                payload = {"version": EXPORTS_VERSION, "exports": [*recorded, relative]}
+                data = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+                _write_atomic(self.exports_path, data, ".exports-", "the list of exports")
+        self._merge_exports([relative])
+        return relative
+
+    def _repo_relative(self, target: Path) -> str | None:
+        path = target if target.is_absolute() else self.root / target
+        try:
+            relative = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return None
+        if relative == STATE_DIR or relative.startswith(f"{STATE_DIR}/") or relative == ".":
+            return None
+        return relative
+
+    @contextlib.contextmanager
+    def _exports_lock(self) -> Iterator[None]:
+        lock_path = self.folder / EXPORTS_LOCK_FILE
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as error:
+            raise ReviewError(f"cannot open {lock_path}: {error.strerror}") from None
+        try:
+            _flock_within(handle, EXPORTS_LOCK_TIMEOUT, lock_path)
+            yield
+        finally:
+            handle.close()  # closing drops the flock
 
     # ------------------------------------------------------------------ lock
 
@@ -174,7 +278,10 @@ class ReviewState:
             return
         self.ensure_folder()
         lock_path = self.folder / LOCK_FILE
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the session
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the session
+        except OSError as error:
+            raise ReviewError(f"cannot open the lock {lock_path}: {error.strerror}") from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -189,6 +296,7 @@ class ReviewState:
         handle.write(str(os.getpid()))
         handle.flush()
         self._lock_handle = handle
+        _remove_stale_temps(self.folder, ".state-")
 
     def release_lock(self) -> None:
         if self._lock_handle is None:
@@ -201,12 +309,178 @@ class ReviewState:
         self._lock_handle = None
 
 
-def _build(cls: type[Any], value: Any) -> Any:
-    """Make a dataclass from a JSON object, ignoring keys a later version may have added."""
+# --------------------------------------------------------------------------- validation
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ValueError(f"{cls.__name__} is not an object")
-    names = {f.name for f in fields(cls)}
-    return cls(**{key: item for key, item in value.items() if key in names})
+        raise ValueError(f"{key} is not an object")
+    return value
+
+
+def _sequence(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"{key} is not a list")
+    return value
+
+
+def _paths(values: list[Any], where: str) -> list[str]:
+    if not all(isinstance(value, str) and value for value in values):
+        raise ValueError(f"{where} must be a list of paths")
+    return list(values)
+
+
+def _manual_links(values: dict[str, Any]) -> dict[str, str | None]:
+    for key, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"manual_links[{key!r}] must be a section id or null, not {value!r}")
+    return dict(values)
+
+
+def _check_decision_keys(decisions: dict[str, Decision]) -> None:
+    for key, decision in decisions.items():
+        if decision.chunk_id != key:
+            raise ValueError(f"decisions[{key!r}] is about chunk {decision.chunk_id!r}")
+
+
+def _read_exports(data: Any, path: Path) -> list[str]:
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError("no version")
+    if version > EXPORTS_VERSION:
+        raise ReviewError(
+            f"{path} was written by a newer reviewtui (version {version}); upgrade reviewtui"
+        )
+    return _paths(_sequence(data, "exports"), "exports")
+
+
+def _build(cls: type[Any], value: Any, where: str) -> Any:
+    """Make a dataclass from a JSON object whose every field has its declared type.
+
+    Keys a later version may have added are ignored; a missing required field, a value of the wrong
+    type or outside a `Literal`'s allowed set raises ValueError naming the field."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} is not an object")
+    hints = get_type_hints(cls)
+    known: dict[str, Any] = {}
+    for item in fields(cls):
+        if item.name in value:
+            _check_type(value[item.name], hints[item.name], f"{where}.{item.name}")
+            known[item.name] = value[item.name]
+        elif item.default is MISSING and item.default_factory is MISSING:
+            raise ValueError(f"{where} has no {item.name}")
+    return cls(**known)
+
+
+def _check_type(value: Any, hint: Any, where: str) -> None:
+    if not _fits(value, hint):
+        raise ValueError(f"{where} must be {_describe(hint)}, not {value!r}"[:200])
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value fits one of the simple annotations the state's dataclasses use."""
+    origin = get_origin(hint)
+    if origin is Literal:
+        return any(type(value) is type(choice) and value == choice for choice in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    raise TypeError(f"the state cannot check a field of type {hint}")
+
+
+def _describe(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(str(choice) for choice in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in get_args(hint))
+    names = {type(None): "null", str: "a string", int: "an integer", float: "a number"}
+    return names.get(hint, "true or false" if hint is bool else str(hint))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ReviewError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _write_atomic(path: Path, payload: bytes, prefix: str, what: str) -> None:
+    """Temp file in the same folder, fsync, rename over `path`, fsync of the folder."""
+    handle, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise ReviewError(f"cannot save {what} to {path}: {error.strerror}") from None
+    _fsync_dir(path.parent)
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+    try:
+        os.replace(path, aside)
+    except OSError as error:
+        raise ReviewError(
+            f"{path} is corrupt and cannot be moved aside: {error.strerror}"
+        ) from None
+    return aside
+
+
+def _remove_stale_temps(folder: Path, prefix: str) -> None:
+    """Temp files a killed writer left behind (only the lock holder writes them, so none is live)."""
+    for temp in folder.glob(f"{prefix}*.tmp"):
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+def _stale_gitignore(ignore: Path) -> bool:
+    """A `.gitignore` an older reviewtui wrote, missing lines this one needs."""
+    text = ignore.read_text(encoding="utf-8", errors="replace")
+    return text.startswith(GITIGNORE_HEADER) and text != GITIGNORE
+
+
+def _flock_within(handle: IO[str], timeout: float, lock_path: Path) -> None:
+    """Take an exclusive flock on `handle`, retrying for up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise ReviewError(f"{lock_path} stayed locked by another process") from None
+            time.sleep(0.02)
+        except OSError as error:
+            raise ReviewError(f"cannot lock {lock_path}: {error.strerror}") from None
 
 
 def _fsync_dir(folder: Path) -> None:
