@@ -107,7 +107,7 @@ class LLMServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> LLMServer:
         self._thread.start()
@@ -202,8 +202,8 @@ def stream_events(reply: Reply, model: str) -> Iterator[bytes]:
         )
     yield sse("content_block_stop", {"type": "content_block_stop", "index": 0})
     usage = {"output_tokens": reply.usage["output_tokens"]}
-    delta = {"stop_reason": "end_turn", "stop_sequence": None}
-    yield sse("message_delta", {"type": "message_delta", "delta": delta, "usage": usage})
+    stop = {"stop_reason": "end_turn", "stop_sequence": None}
+    yield sse("message_delta", {"type": "message_delta", "delta": stop, "usage": usage})
     yield sse("message_stop", {"type": "message_stop"})
 
 

@@ -3,7 +3,9 @@
 The key is the sha256 of the model id and the whole prompt (which holds the code and the spec), so
 reopening a review, or a later phase where a chunk is unchanged, costs nothing. Only complete answers
 are stored; an entry holds the text, the token usage and the time, never a key or a header.
-A corrupt entry is treated as a miss and overwritten by the next answer.
+A corrupt entry is treated as a miss and overwritten by the next answer. Writing is best-effort for
+callers: `put` raises `OSError` (disk full, read-only folder, a file where the folder should be) and
+leaves no temp file behind; `LLMClient` turns that into a one-line warning, never a lost answer.
 """
 
 from __future__ import annotations
@@ -47,7 +49,11 @@ class AnswerCache:
             return None
 
     def put(self, key: str, text: str, usage: Usage, *, model: str, kind: str) -> None:
-        """Store a complete answer atomically (write a temp file, then rename)."""
+        """Store a complete answer atomically (write a temp file, then rename).
+
+        Raises `OSError` when the entry cannot be written (text that cannot be encoded counts as
+        such); the temp file is removed whatever happens.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         self._ensure_ignored()
         entry = {
@@ -58,11 +64,24 @@ class AnswerCache:
             "text": text,
         }
         handle, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(entry, file, ensure_ascii=False)
-        os.replace(temp, self.path(key))
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(entry, file, ensure_ascii=False)
+            os.replace(temp, self.path(key))
+        except UnicodeError as error:
+            raise OSError(f"cannot encode the answer: {error}") from error
+        finally:
+            _remove(temp)
 
     def _ensure_ignored(self) -> None:
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
+
+
+def _remove(path: str) -> None:
+    """Delete `path` if it is still there (a temp file left by a failed write)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return

@@ -5,6 +5,8 @@
   and returns an `Answer` (text, usage, partial flag, one-line error) instead of raising.
 - `complete(prompt)`: the same without streaming (linking help, drafted fixes).
 - Complete answers are cached on disk (`AnswerCache`); the key never enters the cache or any message.
+  Caching is best-effort: an answer whose cache write fails is still returned, and the first such
+  failure of a session comes back once as `Answer.warning` (it stays in `LLMClient.cache_problem`).
 - Background work (prefetch, linking) stops at the per-session token budget, with at most
   `llm.concurrency` background requests in flight; what the reviewer asks for (`e`, `d`) never waits.
 """
@@ -60,6 +62,9 @@ class Answer:
     """True when the answer came from the disk cache (nothing was sent)."""
     redactions: list[str] = field(default_factory=list)
     """Kinds of secrets removed from the prompt before it was sent."""
+    warning: str | None = None
+    """One line about a problem that did not spoil the answer: it could not be cached. Set on the
+    first such answer of a session only (`LLMClient.cache_problem` keeps the line)."""
 
     @property
     def ok(self) -> bool:
@@ -89,6 +94,8 @@ class LLMClient:
         """Tokens actually sent and received this session (cache hits cost nothing)."""
         self.background_usage = Usage()
         """The part of `usage` spent on background work, counted against `llm.budget_tokens`."""
+        self.cache_problem: str | None = None
+        """Why answers are not being cached (the latest failed write), or None while all is well."""
         self._api_key = env.get("ANTHROPIC_API_KEY") or None
         self._auth_token = None if self._api_key else (env.get("ANTHROPIC_AUTH_TOKEN") or None)
         self._base_url = env.get("ANTHROPIC_BASE_URL") or None
@@ -193,7 +200,12 @@ class LLMClient:
                     on_text(piece)
 
         def send() -> None:
-            result.append(self._send(prompt, forward, cancel, background=background, stream=stream))
+            try:
+                answer = self._send(prompt, forward, cancel, background=background, stream=stream)
+            except Exception as error:  # an internal failure is reported, never taken for a cancel
+                text = "".join(seen)
+                answer = Answer(text, error=self.describe_error(error), partial=bool(text))
+            result.append(answer)
 
         sender = threading.Thread(target=send, name="reviewtui-llm", daemon=True)
         sender.start()
@@ -229,14 +241,26 @@ class LLMClient:
         answer.partial = bool(answer.error and answer.text)
         self._account(answer.usage, background)
         if answer.ok:
-            self.cache.put(
-                self.key_for(prompt),
-                answer.text,
-                answer.usage,
-                model=self.settings.model,
-                kind=prompt.kind,
-            )
+            key = self.key_for(prompt)
+            answer.warning = self.store(key, answer.text, answer.usage, kind=prompt.kind)
         return answer
+
+    def store(self, key: str, text: str, usage: Usage, *, kind: str) -> str | None:
+        """Cache an answer, best-effort: None when stored (or when the failure was already
+        reported), else a one-line warning; a failed write never loses the answer in hand."""
+        try:
+            self.cache.put(key, text, usage, model=self.settings.model, kind=kind)
+        except OSError as error:
+            return self._cache_failed(error)
+        return None
+
+    def _cache_failed(self, error: OSError) -> str | None:
+        reason = f"{error.strerror}: {error.filename}" if error.strerror else str(error)
+        line = " ".join(f"LLM cache not written ({reason}): answers are asked again".split())
+        with self._lock:
+            first = self.cache_problem is None
+            self.cache_problem = line[:300]
+        return self.cache_problem if first else None
 
     def _check_allowed(self, background: bool) -> None:
         reason = self.unavailable_reason()

@@ -39,6 +39,8 @@ class DraftPatch:
     message: str = ""
     """One line: why it was refused, or that it applies."""
     usage: Usage = field(default_factory=Usage)
+    warning: str | None = None
+    """A problem that lost nothing (the answer could not be cached), reported once per session."""
 
 
 def draft_fix(
@@ -69,10 +71,11 @@ def draft_fix(
         return DraftPatch(message=answer.error or "LLM: failed", usage=answer.usage)
     patch = extract_diff(answer.text)
     if patch is None:
-        return DraftPatch(message="refused: the answer holds no unified diff", usage=answer.usage)
+        message = "refused: the answer holds no unified diff"
+        return DraftPatch(message=message, usage=answer.usage, warning=answer.warning)
     problem = patch_problem(session.root, patch, chunk.path)
     message = problem or "the patch applies cleanly (git apply --check)"
-    return DraftPatch(patch, problem is None, message, answer.usage)
+    return DraftPatch(patch, problem is None, message, answer.usage, answer.warning)
 
 
 def _chunk_of(session: SessionLike, request: Request) -> Chunk:

@@ -39,6 +39,8 @@ class LinkHelp:
     """One line per answer that was refused (unknown section or chunk id, bad shape)."""
     errors: list[str] = field(default_factory=list)
     """One line per batch that failed (no key, HTTP error, unreadable JSON, ...)."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems that lost nothing (the picks could not be cached), each reported once per session."""
     usage: Usage = field(default_factory=Usage)
     asked: int = 0
     """How many chunks were sent."""
@@ -94,9 +96,11 @@ def suggest_links(
         answer = client.complete(prompt, cancel, background=True, force=force)
         help_.asked += len(batch)
         picks = _merge(help_, answer, session.spec, batch, score)
+        warnings = [answer.warning]
         for chunk in batch:
             if chunk.id in picks:
-                _store_pick(client, session.spec, chunk, picks[chunk.id])
+                warnings.append(_store_pick(client, session.spec, chunk, picks[chunk.id]))
+        help_.warnings.extend(filter(None, warnings))
     return help_
 
 
@@ -125,10 +129,10 @@ def _use_cached_pick(
     return True
 
 
-def _store_pick(client: LLMClient, spec: Spec, chunk: Chunk, link: SectionLink) -> None:
+def _store_pick(client: LLMClient, spec: Spec, chunk: Chunk, link: SectionLink) -> str | None:
+    """Cache one pick (best-effort); the cache warning when this is the session's first failure."""
     text = json.dumps({"section": link.section_id, "detail": link.evidence[0].detail})
-    key = _pick_key(client, spec, chunk)
-    client.cache.put(key, text, Usage(), model=client.settings.model, kind="link")
+    return client.store(_pick_key(client, spec, chunk), text, Usage(), kind="link")
 
 
 def _merge(
