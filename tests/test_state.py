@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from reviewtui.cli import main
-from reviewtui.core.models import Checkpoint, Decision, Request
-from reviewtui.core.state import STATE_VERSION, ReviewState
+from reviewtui.core.models import Checkpoint, Decision, Request, Severity
+from reviewtui.core.state import STATE_VERSION, ReviewState, _fits
 from reviewtui.errors import ReviewError
 from tests.gitrepo import GitRepo
 
@@ -507,3 +507,28 @@ def test_the_gitignore_an_older_reviewtui_wrote_gains_the_exports_lock(tmp_path:
     user_owned.write_text("my own rules\n")
     ReviewState.load(tmp_path).ensure_folder()
     assert user_owned.read_text() == "my own rules\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "hint", "fits"),
+    [
+        (["a", "b"], list[str], True),
+        (["a", 1], list[str], False),
+        ({"k": 1.5}, dict[str, float], True),
+        ({"k": True}, dict[str, float], False),
+        (3, int | None, True),
+        (False, int | None, False),
+        ("high", Severity, True),
+        ("urgent", Severity, False),
+    ],
+)
+def test_field_checks_cover_the_types_a_later_field_may_have(
+    value: object, hint: object, fits: bool
+) -> None:
+    assert _fits(value, hint) is fits
+
+
+def test_a_field_type_the_check_does_not_know_is_a_loud_programming_error() -> None:
+    """Never mistaken for a corrupt file (which would move the reviewer's state aside)."""
+    with pytest.raises(NotImplementedError):
+        _fits({1, 2}, set[int])

@@ -398,7 +398,14 @@ def _fits(value: Any, hint: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if hint is str:
         return isinstance(value, str)
-    raise TypeError(f"the state cannot check a field of type {hint}")
+    if origin is list:
+        (item,) = get_args(hint)
+        return isinstance(value, list) and all(_fits(entry, item) for entry in value)
+    if origin is dict:
+        _, item = get_args(hint)
+        return isinstance(value, dict) and all(_fits(entry, item) for entry in value.values())
+    # a programming error, not a corrupt file: never caught by the move-aside path
+    raise NotImplementedError(f"the state cannot check a field of type {hint}")
 
 
 def _describe(hint: Any) -> str:
@@ -407,6 +414,8 @@ def _describe(hint: Any) -> str:
         return "one of " + ", ".join(str(choice) for choice in get_args(hint))
     if origin in (Union, types.UnionType):
         return " or ".join(_describe(arg) for arg in get_args(hint))
+    if origin in (list, dict):
+        return f"a {origin.__name__} of {_describe(get_args(hint)[-1])}"
     names = {type(None): "null", str: "a string", int: "an integer", float: "a number"}
     return names.get(hint, "true or false" if hint is bool else str(hint))
 
