@@ -69,9 +69,9 @@ def chunk_id(path: str, lines: Sequence[DiffLine]) -> str:
     """A short hex id from the path and the changed lines' kinds and texts (context and numbers ignored)."""
     digest = hashlib.sha1(usedforsecurity=False)
     digest.update(path.encode("utf-8", "replace"))
-    for line in lines:
-        if line.kind != " ":
-            digest.update(b"\0" + line.kind.encode("ascii") + line.text.encode("utf-8", "replace"))
+    # one encode of the joined lines: UTF-8 is stateless, so the bytes are those of line by line
+    changed = "".join(["\0" + line.kind + line.text for line in lines if line.kind != " "])
+    digest.update(changed.encode("utf-8", "replace"))
     return digest.hexdigest()[:ID_LENGTH]
 
 
@@ -548,18 +548,44 @@ def _attach_comments(outline: _Outline, start: int, owner: str, lines: list[str]
 
 def _assign_symbols(outline: _Outline, body: list[ast.stmt], prefix: str) -> None:
     """Mark statement starts and give each line the dotted name of its deepest definition."""
+    starts, symbols = outline.starts, outline.symbols
+    last = len(symbols) - 2
     for statement in body:
-        start, end = _statement_range(statement)
-        if 0 < start < len(outline.starts):
-            outline.starts[start] = True
         if isinstance(statement, _DEFINITIONS):
+            start, end = _statement_range(statement)
             name = prefix + statement.name
-            for number in range(max(1, start), min(end, len(outline.symbols) - 2) + 1):
-                outline.symbols[number] = name
+            first, final = max(1, start), min(end, last)
+            if first <= final:
+                symbols[first : final + 1] = [name] * (final - first + 1)
             _assign_symbols(outline, statement.body, name + ".")
         else:
+            start = statement.lineno
             if isinstance(statement, _COMPOUND):
-                _assign_symbols(outline, list(_child_statements(statement)), prefix)
+                _assign_symbols(outline, _statements_in(statement), prefix)
+        if 0 < start < len(starts):
+            starts[start] = True
+
+
+_STATEMENT_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+"""The fields of a compound statement that can hold statements (or handlers and cases holding them)."""
+_FIELDS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _statements_in(node: ast.AST) -> list[ast.stmt]:
+    """The statements nested in a compound statement (bodies, else, finally, handlers, cases), in
+    field order, reading only the fields that can hold them."""
+    kind = type(node)
+    fields = _FIELDS_OF.get(kind)
+    if fields is None:
+        fields = _FIELDS_OF[kind] = tuple(f for f in kind._fields if f in _STATEMENT_FIELDS)
+    found: list[ast.stmt] = []
+    for name in fields:
+        for item in getattr(node, name, None) or ():
+            if isinstance(item, ast.stmt):
+                found.append(item)
+            elif isinstance(item, ast.excepthandler | ast.match_case):
+                found.extend(_statements_in(item))
+    return found
 
 
 _COMPOUND = (
@@ -575,20 +601,6 @@ _COMPOUND = (
     ast.excepthandler,
     ast.match_case,
 )
-
-
-def _child_statements(node: ast.AST) -> Iterator[ast.stmt]:
-    """The statements nested in a compound statement (bodies, else, finally, handlers, cases)."""
-    if not isinstance(node, _COMPOUND):
-        return
-    for _, value in ast.iter_fields(node):
-        if not isinstance(value, list):
-            continue
-        for item in value:
-            if isinstance(item, ast.stmt):
-                yield item
-            elif isinstance(item, ast.excepthandler | ast.match_case):
-                yield from _child_statements(item)
 
 
 _YAML_KEY = re.compile(r"""^(?![#\-\s])("[^"]*"|'[^']*'|[^:#]+?)\s*:(?:\s|$)""")
@@ -850,11 +862,12 @@ class _Cutter:
         self, lines: list[DiffLine], owners: list[str | None], first: int, last: int
     ) -> str | None:
         """The deepest definition enclosing the changes (added lines first, else removed ones)."""
-        for kind in ("+", "-"):
+        for kind, outline in (("+", self.new), ("-", self.old)):
             symbols: set[str | None] = set()
             for i in range(first, last + 1):
-                if lines[i].kind == kind and owners[i] is not None:
-                    outline, number = self._side(lines[i])
+                line = lines[i]
+                if line.kind == kind and owners[i] is not None:
+                    number = line.new_no if kind == "+" else line.old_no
                     symbols.add(outline.symbol(number) if outline is not None else None)
             if symbols:
                 return common_symbol(symbols)
@@ -900,14 +913,19 @@ def _resolve_gaps(lines: list[DiffLine], owners: list[str | None]) -> list[str]:
         after_run[i], after_all[i] = run, seen
         if owners[i] is not None:
             run = seen = owners[i]
-    return [
-        _first_set(owners[i], after_run[i], before_run[i], before_all[i], after_all[i])
-        for i in range(count)
-    ]
-
-
-def _first_set(*values: str | None) -> str:
-    return next((value for value in values if value is not None), "")
+    resolved: list[str] = []
+    for i in range(count):  # the first that is set of: own, next in run, previous in run, ...
+        owner = owners[i]
+        if owner is None:
+            owner = after_run[i]
+            if owner is None:
+                owner = before_run[i]
+                if owner is None:
+                    owner = before_all[i]
+                    if owner is None:
+                        owner = after_all[i]
+        resolved.append("" if owner is None else owner)
+    return resolved
 
 
 def _groups(lines: list[DiffLine], owners: list[str]) -> list[tuple[int, int]]:
