@@ -19,6 +19,7 @@ from reviewtui.core.checks.names import (
     COLLECTION_WORDS,
     DEV_WORDS,
     EVAL_DATA_WORDS,
+    EVAL_WORDS,
     LOG_CALLS,
     NOT_COLLECTION_WORDS,
     call_name,
@@ -178,6 +179,9 @@ def _setting(
         return None
     if isinstance(raw, ast.AST):
         raw = literal(raw)
+    if parameter is BY_NAME["mixed_precision"]:
+        raw = precision_flag(key, raw)
+    parameter = _in_context(context, node, parameter)
     value = convert(parameter, raw)
     if value is None or not plausible(parameter.name, value) or not _named_well(key, value):
         return None
@@ -186,6 +190,102 @@ def _setting(
     line = getattr(node, "lineno", 1)
     text = _written(context, node, raw, kind)
     return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
+
+
+_PRECISION_FLAGS = frozenset({"fp16", "bf16", "tf32", "use_fp16", "use_bf16"})
+
+
+def precision_flag(key: str, raw: object) -> object:
+    """`fp16=True` sets the precision `fp16` (`fp16=False` states none); other keys as they are."""
+    name = code_key(key)
+    if name not in _PRECISION_FLAGS:
+        return raw
+    on = raw is True or (isinstance(raw, str) and raw.strip().lower() in {"true", "yes", "1"})
+    return name.removeprefix("use_") if on else None
+
+
+def _in_context(context: FileContext, node: ast.AST, parameter: Parameter) -> Parameter:
+    """The parameter a setting sets where it is: a batch size where evaluation data is loaded is the
+    evaluation batch size; a temperature of a loss is the loss's, not the sampling temperature."""
+    if parameter is BY_NAME["batch_size"] and _evaluation_batch(context, node):
+        return BY_NAME["eval_batch_size"]
+    if parameter is BY_NAME["temperature"] and _of_a_loss(context, node):
+        return BY_NAME["loss_temperature"]
+    return parameter
+
+
+_EVAL_LOADING = (EVAL_WORDS | {"dev", "heldout"}) - {"score", "scoring"}
+_TRAINING = frozenset({"train", "training", "fit", "finetune"})
+
+
+def _evaluation_batch(context: FileContext, node: ast.AST) -> bool:
+    """`DataLoader(data["validation"], batch_size=64)`, `val_loader = DataLoader(..., batch_size=64)`,
+    a batch size in `evaluate()` or under `torch.no_grad()`: evaluation data, not the training batch."""
+    if context.in_eval_path(node) or _under_no_grad(context, node):
+        return True
+    call = context.parents.get(node)
+    if not (isinstance(node, ast.keyword) and isinstance(call, ast.Call)):
+        return False
+    data = [*call.args[:1], *(k.value for k in call.keywords if k.arg in {"dataset", "data"})]
+    words: set[str] = set()
+    for argument in data:
+        words |= tokens(context.source_segment(argument) or "")
+    target = context.parents.get(call)
+    if isinstance(target, ast.Assign):
+        for name in target.targets:
+            words |= tokens(dotted(name))
+    return bool(words & _EVAL_LOADING) and not words & _TRAINING
+
+
+_NO_GRAD = frozenset({"no_grad", "inference_mode"})
+
+
+def _under_no_grad(context: FileContext, node: ast.AST) -> bool:
+    """Inside `with torch.no_grad():` or a function decorated with it."""
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.With | ast.AsyncWith):
+            items = [item.context_expr for item in parent.items]
+        elif isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+            items = parent.decorator_list
+        else:
+            continue
+        if any(
+            last_part(call_name(item) if isinstance(item, ast.Call) else dotted(item)) in _NO_GRAD
+            for item in items
+        ):
+            return True
+    return False
+
+
+_LOSS_WORDS = frozenset(
+    {
+        "loss",
+        "contrastive",
+        "infonce",
+        "ntxent",
+        "distill",
+        "distillation",
+        "kd",
+        "simcse",
+        "calibrate",
+        "calibration",
+        "scaling",
+        "criterion",
+        "similarity",
+        "softmax",
+    }
+)
+
+
+def _of_a_loss(context: FileContext, node: ast.AST) -> bool:
+    """A temperature given to a loss (`InfoNCELoss(temperature=0.05)`) or set in a loss's class or
+    function (`class ContrastiveLoss: def __init__(self, temperature=0.05)`)."""
+    call = context.parents.get(node)
+    words = tokens(call_name(call)) if isinstance(call, ast.Call) else set()
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            words |= tokens(parent.name)
+    return bool(words & _LOSS_WORDS)
 
 
 def _dev_call_argument(context: FileContext, node: ast.AST) -> bool:
@@ -327,7 +427,11 @@ _SEEDERS = frozenset(
 )
 """Calls whose first argument is the seed: `torch.manual_seed(0)`, `np.random.default_rng(42)`."""
 _SUBSET_METHODS = frozenset({"head", "take", "select", "sample"})
-_NAMED_ARGUMENTS = _MODEL_LOADERS | _DATASET_LOADERS | _SEEDERS | _SUBSET_METHODS | {"topk"}
+_CLIPPERS = frozenset({"clip_grad_norm_", "clip_grad_norm"})
+"""Calls whose second argument is the gradient norm: `clip_grad_norm_(params, 1.0)`."""
+_NAMED_ARGUMENTS = (
+    _MODEL_LOADERS | _DATASET_LOADERS | _SEEDERS | _SUBSET_METHODS | _CLIPPERS | {"topk"}
+)
 """Call names whose positional arguments the ledger reads."""
 
 
@@ -356,10 +460,26 @@ def _keyword_setting(
         return None
     if keyword.arg == "split":
         return _split_setting(context, node, keyword)
+    if keyword.arg == "test_size" and _splits_off_dev(context, node):
+        dev = BY_NAME["val_size"]
+        return _setting(context, keyword.arg, keyword.value, keyword, "keyword", dev)
     if keyword.arg in _RETRIEVAL_KEYWORDS and _is_retrieval_call(context, node):
         top_k = BY_NAME["retrieval_top_k"]
         return _setting(context, keyword.arg, keyword.value, keyword, "keyword", top_k)
     return _setting(context, keyword.arg, keyword.value, keyword, "keyword")
+
+
+_DEV_SPLIT = frozenset({"dev", "val", "valid", "validation", "development"})
+
+
+def _splits_off_dev(context: FileContext, node: ast.Call) -> bool:
+    """`train, dev = train_test_split(..., test_size=0.05)`: the "test" part is the dev split."""
+    target = context.parents.get(node)
+    if last_part(call_name(node)) != "train_test_split" or not isinstance(target, ast.Assign):
+        return False
+    names = target.targets[0]
+    last = names.elts[-1] if isinstance(names, ast.Tuple | ast.List) and names.elts else None
+    return last is not None and bool(tokens(dotted(last)) & _DEV_SPLIT)
 
 
 def _argument_settings(
@@ -378,6 +498,9 @@ def _argument_settings(
         yield _setting(context, seeder, node.args[0], node.args[0], "call", BY_NAME["seed"])
     elif name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
         yield _subset_call_setting(context, node, name)
+    elif name in _CLIPPERS and len(node.args) >= 2:
+        clip = BY_NAME["max_grad_norm"]
+        yield _setting(context, f"{name}()", node.args[1], node.args[1], "call", clip)
 
 
 _RETRIEVAL_WORDS = frozenset(
@@ -521,10 +644,22 @@ def _evaluation_data(context: FileContext, node: ast.AST, receiver: ast.AST) -> 
     return not _shown_only(context, node)
 
 
+_ORDERS = frozenset({"shuffle", "sort", "filter", "sort_values", "reset_index"})
+"""Methods that reorder or filter data without cutting it: a subset after them is of the data."""
+
+
 def _receiver(node: ast.AST) -> str:
     """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers."""
     if isinstance(node, ast.Call) and call_name(node) in {"list", "sorted", "tuple"} and node.args:
         return dotted(node.args[0])
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _ORDERS
+    ):
+        return _receiver(node.func.value)  # `ds["test"].shuffle(seed=0).select(range(500))`
+    if isinstance(node, ast.Subscript) and isinstance(key := literal(node.slice), str):
+        return f"{_receiver(node.value)}.{key}"  # `raw["validation"]`
     return dotted(node)
 
 
@@ -616,7 +751,12 @@ def _config_setting(
     candidates = [keys[-1]] + (["_".join(keys[-2:])] if len(keys) > 1 else [])
     for key in candidates:
         parameter = parameter_for_code(key)
-        converted = convert(parameter, _scalar(value)) if parameter else None
+        if parameter is BY_NAME["batch_size"] and any(tokens(k) & _EVAL_LOADING for k in keys[:-1]):
+            parameter = BY_NAME["eval_batch_size"]  # `eval: {batch_size: 64}`
+        raw = _scalar(value)
+        if parameter is BY_NAME["mixed_precision"]:
+            raw = precision_flag(key, raw)
+        converted = convert(parameter, raw) if parameter else None
         if parameter and converted is not None and plausible(parameter.name, converted):
             return CodeSetting(
                 parameter.name, converted, value.strip(), ".".join(keys), context.path, line, kind

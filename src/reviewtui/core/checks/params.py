@@ -70,6 +70,14 @@ PARAMETERS: tuple[Parameter, ...] = (
         "batch_size|bs|batchsize|train_batch_size|per_device_train_batch_size|per_device_batch_size",
     ),
     _p(
+        "eval_batch_size",
+        "int",
+        "evaluation batch size|eval batch size|inference batch size|test batch size|eval_batch_size|"
+        "per_device_eval_batch_size",
+        "eval_batch_size|per_device_eval_batch_size|test_batch_size|val_batch_size|valid_batch_size|"
+        "inference_batch_size|predict_batch_size|eval_bs",
+    ),
+    _p(
         "epochs",
         "int",
         "epochs|number of epochs|num_epochs|num_train_epochs|training epochs",
@@ -84,7 +92,13 @@ PARAMETERS: tuple[Parameter, ...] = (
         "training steps|optimization steps|total steps",
     ),
     _p("temperature", "number", "temperature|sampling temperature", "temperature|temp"),
-    _p("top_p", "number", "top-p|top_p|top p|nucleus sampling", "top_p"),
+    _p(
+        "loss_temperature",
+        "number",
+        "loss temperature|softmax temperature|contrastive temperature|distillation temperature",
+        "loss_temperature|tau|softmax_temperature|distillation_temperature|kd_temperature",
+    ),
+    _p("top_p", "number", "top-p|top_p|top p|nucleus sampling with p|nucleus sampling", "top_p"),
     _p("top_k", "int", "top-k|top_k|top k", "top_k"),
     _p(
         "max_new_tokens",
@@ -158,7 +172,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "number of samples|num_samples|sample size|evaluation samples|eval samples|number of examples|max_samples",
         "max_eval_samples|num_eval_samples|eval_samples|n_eval|eval_size|num_test_samples|"
         "max_test_samples|test_samples|num_eval_examples|max_eval_examples",
-        "samples|examples|questions|problems|instances|queries|test examples|test queries|evaluation examples",
+        "samples|examples|questions|problems|instances|queries|test examples|test queries|evaluation examples|"
+        "sentences|validation sentences|test sentences|dev sentences|validation examples|dev examples|"
+        "test images|validation images|test pairs",
     ),
     _p(
         "model_name",
@@ -172,13 +188,35 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p(
         "gradient_accumulation_steps",
         "int",
-        "gradient accumulation steps|gradient accumulation|grad accumulation|gradient_accumulation_steps",
+        "gradient accumulation steps|gradient accumulation|grad accumulation|gradient_accumulation_steps|"
+        "accumulate gradients over|accumulate gradients for|accumulating gradients over",
         "gradient_accumulation_steps|grad_accum_steps|accumulation_steps|grad_accum|accum_steps",
+        "gradient accumulation steps|accumulation steps",
+    ),
+    _p(
+        "mixed_precision",
+        "choice",
+        "mixed precision|mixed-precision|precision|amp dtype",
+        "mixed_precision|precision|amp_dtype|autocast_dtype|fp16|bf16|use_fp16|use_bf16",
+        "mixed precision|mixed-precision|precision|training|autocast",
+        choices="bf16|fp16|fp32|tf32|bfloat16|float16",
+    ),
+    _p(
+        "num_gpus",
+        "int",
+        "number of GPUs|num_gpus|number of devices",
+        "num_gpus|n_gpu|n_gpus|gpus|nproc_per_node|num_devices|devices",
+        "GPUs|GPU|A100s|H100s|V100s",
     ),
     _p(
         "max_grad_norm",
         "number",
-        "max grad norm|max_grad_norm|gradient clipping|gradient norm clipping|clip norm|clip gradients at",
+        "max grad norm|max_grad_norm|gradient clipping|gradient norm clipping|clip norm|clip gradients at|"
+        "clip gradients to a norm of|clip gradients to a max norm of|clip gradients to a maximum norm of|"
+        "clip gradients to|clip the gradients to|clip the gradients at|clip the gradient norm to|"
+        "clip the gradient norm at|clip gradient norm to|clip gradient norm at|gradients clipped to|"
+        "gradients are clipped to|gradient norm clipped to|gradient norm is clipped to|max gradient norm|"
+        "maximum gradient norm|clip_grad_norm",
         "max_grad_norm|clip_grad_norm|grad_clip|clip_norm|gradient_clip_val|max_norm",
     ),
     _p(
@@ -194,7 +232,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "choice",
         "learning rate schedule|lr schedule|lr scheduler|scheduler|schedule",
         "lr_scheduler_type|lr_scheduler|scheduler|schedule|scheduler_type",
-        "schedule|scheduler|decay|annealing|learning rate schedule",
+        "schedule|scheduler|decay|decayed|decaying|annealing|learning rate schedule",
         choices="cosine_with_restarts|constant_with_warmup|linear|cosine|constant|polynomial|exponential",
     ),
     _p(

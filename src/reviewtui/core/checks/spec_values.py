@@ -7,6 +7,7 @@ Values are read from prose ("a learning rate of 2 × 10⁻⁵", "train for 3 epo
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,24 +78,81 @@ def spec_lines(spec: Spec) -> Iterator[tuple[str, int, str]]:
                 yield section.spec, section.line + offset, text
 
 
+@dataclass
+class _ReadLine:
+    """One spec line read: where it is, its text raw and normalized, and the values it states."""
+
+    path: str
+    number: int
+    raw: str
+    line: str
+    values: list[SpecValue]
+
+
 def extract_spec_values(spec: Spec) -> list[SpecValue]:
-    """Every parameter value the spec states, in document order."""
+    """Every parameter value the spec states, in document order; a value a paragraph wraps onto its
+    next line ("temperature" / "0.7)") is read across the break."""
     found: list[SpecValue] = []
     in_code_block = False
     header: list[Parameter | None] = []
+    previous: _ReadLine | None = None
     for path, number, raw in spec_lines(spec):
         if raw.lstrip().startswith(("```", "~~~")):
-            in_code_block = not in_code_block
+            in_code_block, previous = not in_code_block, None
             continue
         if in_code_block:
             continue
         line = normalize_text(raw).replace("`", "").replace("**", "")
         header = _table_header(line, header)
-        for value in _line_values(line, path, number, header):
+        read = _ReadLine(path, number, raw, line, list(_line_values(line, path, number, header)))
+        wrapped = _wrapped_values(previous, read) if previous and _continues(previous, read) else []
+        for value in read.values:
             value.text = _as_written(raw, value.text)
-            found.append(value)
+        found.extend([*read.values, *wrapped])
         found.extend(_quoted_names(raw, path, number))
+        previous = read if _is_prose(raw) else None
     return [value for value in found if plausible(value.parameter, value.value)]
+
+
+_NOT_PROSE = re.compile(r"^\s*(?:$|#|\||```|~~~|<)")
+_ITEM_START = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _is_prose(raw: str) -> bool:
+    """A line of running text (a list item's too), not a heading, table row, blank or fence."""
+    return _NOT_PROSE.match(raw) is None
+
+
+def _continues(previous: _ReadLine, read: _ReadLine) -> bool:
+    """Whether `read` goes on with the paragraph (or list item) of the line before it."""
+    return (
+        read.path == previous.path
+        and read.number == previous.number + 1
+        and _is_prose(read.raw)
+        and _ITEM_START.match(read.raw) is None
+    )
+
+
+def _value_key(value: SpecValue) -> tuple[str, str, str]:
+    return value.parameter, repr(value.value), value.text
+
+
+def _wrapped_values(previous: _ReadLine, read: _ReadLine) -> list[SpecValue]:
+    """Values only the two lines together state: a name or noun on one, its value on the other
+    (given the line holding the value, as written there)."""
+    joined = f"{previous.line} {read.line}"
+    alone = Counter(_value_key(value) for value in (*previous.values, *read.values))
+    wrapped: list[SpecValue] = []
+    for value in _line_values(joined, read.path, read.number, []):
+        key = _value_key(value)
+        if alone[key] > 0:
+            alone[key] -= 1
+            continue
+        on_next = value.text in read.line or value.text not in previous.line
+        source = read if on_next else previous
+        value.line, value.text = source.number, _as_written(source.raw, value.text)
+        wrapped.append(value)
+    return wrapped
 
 
 def _as_written(raw: str, text: str) -> str:
@@ -108,7 +166,7 @@ def _as_written(raw: str, text: str) -> str:
     return text
 
 
-def _line_values(
+def _stated_values(
     line: str, path: str, number: int, header: list[Parameter | None]
 ) -> Iterator[SpecValue]:
     """Every value one spec line states: after a parameter's name, before a noun, in a phrase, a
@@ -130,6 +188,43 @@ def _line_values(
     yield from _split_values(line, path, number)
     yield from _phrase_values(line, path, number)
     yield from _prose_models(line, path, number)
+    yield from _optimizer_names(line, path, number)
+
+
+def _line_values(
+    line: str, path: str, number: int, header: list[Parameter | None]
+) -> Iterator[SpecValue]:
+    """Every value one spec line states (see `_stated_values`); a temperature in a sentence about
+    a loss ("InfoNCE with a temperature of 0.05") is the loss's, not the sampling temperature."""
+    for value in _stated_values(line, path, number, header):
+        if value.parameter == "temperature" and _LOSS_WORDS.search(line):
+            value.parameter = "loss_temperature"
+        yield value
+
+
+_LOSS_WORDS = re.compile(
+    r"\b(loss|contrastive|info-?nce|nt-?xent|softmax|distil\w*|logits?|similarit\w*|calibrat\w*)\b",
+    re.IGNORECASE,
+)
+_OPTIMIZER_NAME = re.compile(
+    r"(?<![\w.-])(AdamW|Adam|SGD|Adafactor|RMSprop|RMSProp|Adagrad)(?![\w-])(?!\s+[A-Z][a-z])"
+)
+_OPTIMIZING = re.compile(
+    r"\b(optimi[sz]\w*|train\w*|fine-?tun\w*|learning\s+rate|lr|weight\s+decay|momentum|betas?|"
+    r"schedul\w*|warm-?up|gradients?|updates?)\b",
+    re.IGNORECASE,
+)
+
+
+def _optimizer_names(line: str, path: str, number: int) -> Iterator[SpecValue]:
+    """ "AdamW with weight decay 0.01", "train with SGD": an optimizer named as such (its own
+    capitalization) in a sentence about training, with no "optimizer" word needed."""
+    if "ad" not in line.lower() and "SGD" not in line and "RMS" not in line:
+        return
+    for match in _OPTIMIZER_NAME.finditer(line):
+        if _OPTIMIZING.search(_sentence(line, match.start())):
+            name = match.group(1)
+            yield _make(BY_NAME["optimizer"], (name.lower(), name), "optimizer", path, number)
 
 
 _QUOTED = re.compile(r"`([^`\s]+)`")
@@ -559,7 +654,8 @@ _SPLIT_NAME = re.compile(
     re.IGNORECASE,
 )
 _HOLD_OUT = re.compile(
-    f"\\bhold(?:s|ing)?\\s+out\\s+(?P<value>{_NUMBER_TEXT})\\s+"
+    f"\\b(?:hold(?:s|ing)?\\s+out|set\\s+aside|reserve|split\\s+off|carve\\s+out|use|keep)\\s+"
+    f"(?P<value>{_NUMBER_TEXT})\\s+"
     r"(?:of\s+(?:the\s+)?(?:[\w-]+\s+){1,3}?)?(?:as|for)\s+(?:a|the)\s+"
     r"(?P<which>dev|development|validation|val|test|held-out\s+test)\s+(?:split|set)\b",
     re.IGNORECASE | re.VERBOSE,
@@ -582,8 +678,15 @@ def _phrase_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             )
     if "split" in lower or "set" in lower or "partition" in lower:
         yield from _split_names(line, path, number)
-    if "hold" in lower:
+    if "%" in line or "hold" in lower or "aside" in lower:
         yield from _held_out(line, path, number)
+
+
+_PERCENT_SPLIT = re.compile(
+    r"(?<![\w.])(?P<value>\d{1,2}(?:\.\d+)?\s*%)\s+(?:(?:stratified|random|held[\s-]out)\s+)?"
+    r"(?P<which>dev|development|validation|val|test|held[\s-]out\s+test)\s+(?:split|set|subset)\b",
+    re.IGNORECASE,
+)
 
 
 def _warmup_shares(line: str, path: str, number: int) -> Iterator[SpecValue]:
@@ -631,7 +734,12 @@ def _split_names(line: str, path: str, number: int) -> Iterator[SpecValue]:
 
 
 def _held_out(line: str, path: str, number: int) -> Iterator[SpecValue]:
-    for match in _HOLD_OUT.finditer(line):
+    """ "hold out 10% as a dev split", "set aside 5% of the training set for the dev set", "a 5%
+    dev split"."""
+    matches = [*_HOLD_OUT.finditer(line)]
+    spans = [match.span("value") for match in matches]
+    matches += [m for m in _PERCENT_SPLIT.finditer(line) if m.span("value") not in spans]
+    for match in matches:
         which = "test_size" if "test" in match.group("which").lower() else "val_size"
         value = _read_value(match.group("value"), BY_NAME[which])
         if value is not None:

@@ -233,7 +233,23 @@ SPLIT_NAMES = {
 """A dataset split as written -> its canonical name (`dev` and `val` are `validation`)."""
 
 
+PRECISIONS = {
+    "bfloat16": "bf16",
+    "bf16_mixed": "bf16",
+    "float16": "fp16",
+    "half": "fp16",
+    "16": "fp16",
+    "16_mixed": "fp16",
+    "float32": "fp32",
+    "32": "fp32",
+}
+"""Ways code and specs write a precision (`torch.bfloat16`, Lightning's `"16-mixed"`) -> its name."""
+
 CHOICE_PREFIXES = (
+    "bf16",
+    "fp16",
+    "fp32",
+    "tf32",
     "cosine_with_restarts",
     "constant_with_warmup",
     "adamw",
@@ -256,8 +272,12 @@ CHOICE_PREFIXES = (
 
 
 def canonical_choice(text: str) -> str:
-    """`adamw_torch` -> `adamw`, `get_cosine_schedule_with_warmup` -> `cosine`, `AdamW` -> `adamw`."""
+    """`adamw_torch` -> `adamw`, `get_cosine_schedule_with_warmup` -> `cosine`, `AdamW` -> `adamw`,
+    `torch.bfloat16` / `"bf16-mixed"` -> `bf16`."""
     lowered = normalize_name(text).removeprefix("get_")
+    precision = PRECISIONS.get(lowered.removeprefix("torch.").replace("-", "_"))
+    if precision is not None:
+        return precision
     split = SPLIT_NAMES.get(lowered.split("[", 1)[0].strip())
     if split is not None:
         return split
