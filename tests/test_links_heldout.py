@@ -360,3 +360,59 @@ def test_ids_opening_lines_in_a_numbering_scheme_name_their_heading(git_repo: Gi
     refs = SectionRefs.build(linked.spec)
     assert refs.resolve("R2.3") == "23-scaling"
     assert refs.resolve("GPT-4") is None  # one line in one section is not a numbering scheme
+
+
+HELPERS_SPEC = """\
+# SST-2
+
+## 1. Overview
+
+All randomness is seeded with seed 13 (`random`, `numpy`, `torch`).
+
+## 2. Data
+
+### 2.3 Paraphrase augmentation
+
+Ask the LLM for one paraphrase of every training sentence; cache the answers.
+
+## 6. Phases
+
+- [x] 1.2 Paraphrase augmentation with the LLM (2.3)
+"""
+
+
+def test_a_commit_subject_describing_work_speaks_less_for_helpers_committed_with_it(
+    git_repo: GitRepo,
+) -> None:
+    files = {
+        "src/augment.py": (
+            "def paraphrase(sentence, cache):\n"
+            "    if sentence not in cache:\n"
+            "        cache[sentence] = ask_llm('Paraphrase: ' + sentence)\n"
+            "    return cache[sentence]\n"
+        ),
+        "src/utils.py": (
+            "def human_bytes(n):\n"
+            "    for unit in ['B', 'KiB', 'MiB']:\n"
+            "        if n < 1024:\n"
+            "            return f'{n:.0f} {unit}'\n"
+            "        n /= 1024\n"
+            "    return f'{n:.1f} GiB'\n\n\n"
+            "def set_seed(seed):\n"
+            "    random.seed(seed)\n    numpy.random.seed(seed)\n    torch.manual_seed(seed)\n"
+        ),
+    }
+    linked = link_phase(
+        git_repo, HELPERS_SPEC, files, commit="Add paraphrase augmentation and helpers"
+    )
+    assert linked.of("src/augment.py", "paraphrase").section_id in {
+        "1.2",
+        "23-paraphrase-augmentation",
+    }
+    helper = linked.of("src/utils.py", "human_bytes")
+    assert helper.section_id is None
+    assert all(e.score < 0.35 for e in helper.evidence if e.kind == "commit")
+    seeding = linked.of("src/utils.py", "set_seed")
+    assert (
+        seeding.section_id != "1.2"
+    )  # the commit alone does not carry '1. Overview''s words to 1.2

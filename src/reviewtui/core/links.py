@@ -196,7 +196,8 @@ def _prefer_task_candidate(
     From a heading the task does not cite, only the shared words come along: a path or the file's
     other links name that heading, not the task (they would add confidence for another section).
     A heading that explicit evidence names (a `Spec: 1.1` trailer) only yields to a task that
-    cites or back-links to it."""
+    cites or back-links to it; a heading the task does not cite only yields to a task whose own
+    evidence is about the content (words, names, paths), not merely the commit that wrote it."""
     section = context.spec.get(best[2])
     if section is None or section.kind == "task":
         return best, evidence
@@ -208,6 +209,7 @@ def _prefer_task_candidate(
         and task.kind == "task"
         and best[2] not in context.ancestors.get(section_id, [])
         and (not named or _related(section_id, best[2], context))
+        and (_describes(own) or _related(section_id, best[2], context))
     ]
     if not tasks:
         return best, evidence
@@ -218,6 +220,10 @@ def _prefer_task_candidate(
         evidence = [item for item in evidence if item.kind == "lexical"]
     merged = _strongest_per_detail(candidates[task_id] + evidence)
     return (best[0], best[1], task_id), merged
+
+
+def _describes(evidence: list[Evidence]) -> bool:
+    return any(item.kind in ("lexical", "path") for item in evidence)
 
 
 def _related(task_id: str, heading_id: str, context: LinkContext) -> bool:
