@@ -282,14 +282,13 @@ def run_requests(options: argparse.Namespace) -> int:
 
 def run_checkpoint(options: argparse.Namespace) -> int:
     from reviewtui.core import gitrange
-    from reviewtui.core.state import ReviewState
+    from reviewtui.core.state import STATE_DIR, ReviewState
 
     repo = gitrange.open_repo(options.repo)
     root = gitrange.repo_root(repo)
-    state = ReviewState.load(root)
+    fresh_folder = not (root / STATE_DIR).exists()
+    state = ReviewState.load(root, lock=True)  # lock, then read: a concurrent checkpoint is never lost
     _warn_all(state.warnings)
-    fresh_folder = not state.folder.exists()
-    state.acquire_lock()
     try:
         _warn_pending(options)
         message = _record_checkpoint(repo, root, state)
