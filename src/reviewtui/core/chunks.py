@@ -467,9 +467,14 @@ class _Outline:
         return number is not None and 0 < number < len(self.starts) and self.starts[number]
 
     def fill(self, start: int, end: int, owner: str, lines: list[str], keep_blank: bool) -> None:
-        for number in range(max(1, start), min(end, len(lines)) + 1):
-            blank = not lines[number - 1].strip()
-            self.owners[number] = owner if keep_blank or not blank else None
+        first, last = max(1, start), min(end, len(lines))
+        if first > last:
+            return
+        if keep_blank:
+            self.owners[first : last + 1] = [owner] * (last - first + 1)
+        else:
+            texts = lines[first - 1 : last]
+            self.owners[first : last + 1] = [owner if text.strip() else None for text in texts]
 
 
 def _outlines(
@@ -763,7 +768,7 @@ class _Cutter:
 
     def cut(self, segment: _Segment) -> list[_Piece]:
         lines = segment.lines
-        owners = [self._owner(line) for line in lines]
+        owners = self._owners(lines)
         self._adopt_new_owners(lines, owners)
         resolved = _resolve_gaps(lines, owners)
         positions = _positions(segment)
@@ -779,14 +784,21 @@ class _Cutter:
     def _side(self, line: DiffLine) -> tuple[_Outline | None, int | None]:
         return (self.old, line.old_no) if line.kind == "-" else (self.new, line.new_no)
 
-    def _owner(self, line: DiffLine) -> str | None:
-        """The line's unit; a line of a side without outline is a gap when the other side has one."""
-        outline, number = self._side(line)
-        if outline is not None:
-            return outline.owner(number)
-        if self.new is not None or self.old is not None:
-            return None
-        return "" if line.text.strip() else None
+    def _owners(self, lines: list[DiffLine]) -> list[str | None]:
+        """Each line's unit; a line of a side without outline is a gap when the other side has
+        one (looked up inline: this runs once per diff line)."""
+        if self.new is None and self.old is None:
+            return ["" if line.text.strip() else None for line in lines]
+        new = self.new.owners if self.new is not None else None
+        old = self.old.owners if self.old is not None else None
+        found: list[str | None] = []
+        for line in lines:
+            owners, number = (old, line.old_no) if line.kind == "-" else (new, line.new_no)
+            if owners is None or number is None or not 0 < number < len(owners):
+                found.append(None)
+            else:
+                found.append(owners[number])
+        return found
 
     def _adopt_new_owners(self, lines: list[DiffLine], owners: list[str | None]) -> None:
         """Removed lines of a unit that no longer exists (a rename) join the unit that replaced them."""
@@ -852,7 +864,7 @@ class _Cutter:
         shown = lines[begin : end + 1]
         changed = [line for line in lines[first : last + 1] if line.kind != " "]
         piece = _Piece(lines=shown, key=changed, symbol=self._symbol(lines, owners, first, last))
-        piece.added = sum(1 for line in changed if line.kind == "+")
+        piece.added = [line.kind for line in changed].count("+")
         piece.removed = len(changed) - piece.added
         piece.new_start, piece.new_lines = _side_span(shown, positions[0][begin], new=True)
         piece.old_start, piece.old_lines = _side_span(shown, positions[1][begin], new=False)
@@ -1028,8 +1040,10 @@ def _positions(segment: _Segment) -> tuple[list[int], list[int]]:
 
 def _side_span(lines: list[DiffLine], before: int, new: bool) -> tuple[int, int]:
     """(start, count) of one side of the lines; an empty side starts at the line before it."""
-    numbers = [line.new_no if new else line.old_no for line in lines]
-    present = [number for number in numbers if number is not None]
+    if new:
+        present = [line.new_no for line in lines if line.new_no is not None]
+    else:
+        present = [line.old_no for line in lines if line.old_no is not None]
     if not present:
         return before, 0
     return present[0], len(present)
