@@ -458,7 +458,10 @@ def test_a_module_constant_a_loader_reads_is_its_setting(phase: FixtureRun) -> N
 def test_the_export_says_what_the_code_never_sets(phase: FixtureRun) -> None:
     table = ledger_markdown(phase.ledger)
     assert "| val_size | 5% | SPEC.md:11 |  |  | not set |" in table
-    assert "Stated in the spec, set nowhere in this phase: val_size (5%, SPEC.md:11)." in table
+    assert (
+        "Stated in the spec, set nowhere in this phase: val_size (5%, SPEC.md:11; "
+        "the code sets test_size = 0.05 at src/data.py:24 instead)." in table
+    )
 
 
 def test_a_stand_in_is_named_when_the_stated_parameter_is_not_set(git_repo: GitRepo) -> None:

@@ -128,6 +128,16 @@ def _ledger_dict(entry: LedgerEntry) -> dict[str, Any]:
             }
             for setting in entry.code_settings
         ],
+        "related": [
+            {
+                "parameter": setting.parameter,
+                "text": setting.text or setting.key,
+                "code": setting.code,
+                "path": setting.path,
+                "line": setting.line,
+            }
+            for setting in entry.related
+        ],
     }
 
 

@@ -102,7 +102,12 @@ def convert(parameter: Parameter, raw: object) -> Value | None:
             return None
         if parameter.kind == "model" and _BAD_MODEL_VALUE.search(raw.strip()):
             return None
-        return canonical_choice(raw) if parameter.kind == "choice" else raw.strip()
+        if parameter.kind == "model":
+            return raw.strip()
+        choice = canonical_choice(raw)
+        if parameter.name == "mixed_precision" and choice not in parameter.choices:
+            return None  # `precision = "macro"` is a metric's averaging, not a precision
+        return choice
     if parameter.kind == "seeds" and isinstance(raw, list | tuple):
         numbers = [convert(parameter, item) for item in raw]
         return (
@@ -257,23 +262,8 @@ def _under_no_grad(context: FileContext, node: ast.AST) -> bool:
     return False
 
 
-_LOSS_WORDS = frozenset(
-    {
-        "loss",
-        "contrastive",
-        "infonce",
-        "ntxent",
-        "distill",
-        "distillation",
-        "kd",
-        "simcse",
-        "calibrate",
-        "calibration",
-        "scaling",
-        "criterion",
-        "similarity",
-        "softmax",
-    }
+_LOSS_NAME = re.compile(
+    r"loss|contrastive|info_?nce|nt_?xent|distil|simcse|criterion|calibrat|similarity|softmax|(?:^|_)kd(?:_|$)"
 )
 
 
@@ -281,11 +271,11 @@ def _of_a_loss(context: FileContext, node: ast.AST) -> bool:
     """A temperature given to a loss (`InfoNCELoss(temperature=0.05)`) or set in a loss's class or
     function (`class ContrastiveLoss: def __init__(self, temperature=0.05)`)."""
     call = context.parents.get(node)
-    words = tokens(call_name(call)) if isinstance(call, ast.Call) else set()
+    names = [call_name(call)] if isinstance(call, ast.Call) else []
     for parent in context.ancestors(node):
         if isinstance(parent, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            words |= tokens(parent.name)
-    return bool(words & _LOSS_WORDS)
+            names.append(parent.name)
+    return any(_LOSS_NAME.search(name.lower()) for name in names)
 
 
 def _dev_call_argument(context: FileContext, node: ast.AST) -> bool:

@@ -44,7 +44,8 @@ class LedgerEntry:
     """Where the phase's changed files set it to a literal, each with `agrees` filled in."""
     related: list[CodeSetting] = field(default_factory=list)
     """When the code never sets it: where it sets a parameter that stands in for it (the spec's
-    warmup ratio, the code's `warmup_steps`; epochs and `max_steps`), left unjudged."""
+    warmup ratio, the code's `warmup_steps`; epochs and `max_steps`; a dev share and the code's
+    `test_size`), left unjudged."""
 
     @property
     def status(self) -> LedgerStatus:
@@ -111,7 +112,7 @@ def build_ledger(
             found = entries.get(setting.parameter)
             if found is not None and not _known(found, setting):
                 _compare(found, setting)
-            elif found is None and setting.parameter in STAND_INS:
+            elif found is None and setting.parameter in _STANDING_IN:
                 stand_ins.setdefault(setting.parameter, []).append(setting)
     for entry in entries.values():
         entry.code_settings.sort(key=lambda setting: (setting.path, setting.line))
@@ -127,8 +128,10 @@ STAND_INS: dict[str, tuple[str, ...]] = {
     "warmup_steps": ("warmup_ratio",),
     "epochs": ("max_steps",),
     "max_steps": ("epochs",),
+    "val_size": ("test_size",),
 }
 """Parameter -> the parameters code may set in its place (a ratio as steps, epochs as steps)."""
+_STANDING_IN = frozenset(name for names in STAND_INS.values() for name in names)
 
 
 def _known(entry: LedgerEntry, setting: CodeSetting) -> bool:

@@ -252,7 +252,7 @@ def _quoted_names(raw: str, path: str, number: int) -> Iterator[SpecValue]:
 
 _PATH_LIKE = re.compile(
     r"\.(?:py|json|ya?ml|toml|txt|csv|tsv|jsonl|md|pt|bin)$|^(?:src|data|tests?|configs?|scripts|"
-    r"outputs?|runs|results|checkpoints|models|logs)/|^[./~]",
+    r"outputs?|runs|results|checkpoints|ckpts?|models|logs|weights)/|^[./~]",
     re.IGNORECASE,
 )
 
