@@ -111,14 +111,21 @@ async def test_outline_counts_follow_decisions_in_a_section_and_its_parent(toy: 
 async def test_the_next_section_is_drawn_ahead_while_idle(toy: Path) -> None:
     async with review(toy) as (app, pilot):
         screen = screen_of(app)
-        await pilot.pause()
-        chunk_list = screen.query_one(ChunkList)
+        chunk_list, diff = screen.query_one(ChunkList), screen.query_one(DiffView)
         following = screen.navigator.chunks_of("T01")
-        drawn = {key[0] for key in chunk_list._rendered}
-        assert {chunk.id for chunk in following} <= drawn
-        diff = screen.query_one(DiffView)
         ahead = screen.navigator.peek_chunk(1)
-        assert ahead is not None and any(key[0] == ahead.id for key in diff._cache)
+        assert ahead is not None
+
+        def drawn_ahead() -> bool:
+            drawn = {key[0] for key in chunk_list._rendered}
+            diffs = {key[0] for key in diff._cache}
+            return {chunk.id for chunk in following} <= drawn and ahead.id in diffs
+
+        for _ in range(100):  # one piece per idle moment: a few pauses
+            if drawn_ahead():
+                break
+            await pilot.pause()
+        assert drawn_ahead()
         await pilot.press("J")
         await pilot.pause()
         assert screen.navigator.chunk_id == following[0].id

@@ -110,7 +110,7 @@ class Move:
 
 
 async def measure(
-    repo: Path, presses: int, moves: list[Move], trace: PressTrace | None = None
+    repo: Path, presses: int, moves: list[Move], trace: PressTrace | None = None, gap: float = 0.0
 ) -> dict[str, Any]:
     """Launch the app on `repo`, then time each move in turn."""
     start = time.perf_counter()
@@ -129,7 +129,9 @@ async def measure(
                 count = move.count(presses)
                 if trace:
                     trace.clear()
-                result[move.name] = await timed_presses(pilot, move.key, count, move.each, trace)
+                result[move.name] = await timed_presses(
+                    pilot, move.key, count, move.each, trace, gap
+                )
                 if trace:
                     trace.report(move.label, count)
     return result
@@ -186,9 +188,10 @@ async def timed_presses(
     count: int,
     each: Callable[[Any], Awaitable[None]] | None = None,
     trace: PressTrace | None = None,
+    gap: float = 0.0,
 ) -> list[float]:
     """Milliseconds from sending `key` to the first screen update written after it, `count` times
-    (`each`, when given, runs untimed before every press).
+    (`each`, when given, runs untimed before every press; `gap` seconds pass between presses).
 
     The app's `_display` (where Textual hands a compositor update to the terminal driver) is
     wrapped to stamp each update, so Pilot's own waiting is not counted.
@@ -204,6 +207,8 @@ async def timed_presses(
 
     samples = []
     for _ in range(count):
+        if gap:
+            await pilot.pause(gap)
         if each is not None:
             if trace:
                 trace.recording = False
@@ -233,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         "--moves", default=",".join(move.name for move in MOVES), help="which moves, e.g. j,J"
     )
     parser.add_argument("--trace", action="store_true", help="print what one press costs")
+    parser.add_argument(
+        "--gap", type=float, default=0.0, help="milliseconds between presses (0: back to back)"
+    )
     parser.add_argument("--keep", type=Path, help="build the repo here and keep it")
     options = parser.parse_args(argv)
     chosen = options.moves.split(",")
@@ -246,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(options.runs):
             shutil.rmtree(root / ".reviewtui", ignore_errors=True)  # every run starts unreviewed
             trace = PressTrace() if options.trace else None
-            runs.append(asyncio.run(measure(root, options.presses, moves, trace)))
+            gap = options.gap / 1000
+            runs.append(asyncio.run(measure(root, options.presses, moves, trace, gap)))
         session_s = session_time(root)
     finally:
         if folder is not None:

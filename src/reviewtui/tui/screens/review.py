@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from reviewtui.core.session import ReviewSession
 
 
+PREPARED_LINES = 4
+"""Chunk-list lines drawn ahead per idle moment (about a millisecond)."""
+
+
 class ReviewScreen(Screen[None]):
     """The main screen: review a phase chunk by chunk."""
 
@@ -196,30 +200,31 @@ class ReviewScreen(Screen[None]):
 
     def _prepare_neighbours(self) -> None:
         """Once the screen is drawn and the app idle, draw ahead what the next moves show: the
-        next chunk's diff, then the chunk lists (and first diffs) of the sections before and
-        after, one piece per idle moment (a key press waits for one piece at most)."""
+        next chunk's diff, then the chunk lists (and first diffs) of the sections after and
+        before, a few lines per idle moment (a key press waits a millisecond or so at most)."""
         self._preparing += 1
         navigator = self.navigator
-        pieces: list[str | Chunk] = []
+        pieces: list[tuple[str, int] | Chunk] = []
         following = navigator.peek_chunk(1)
         if following is not None:
             pieces.append(following)
         for group in navigator.neighbour_groups():
-            pieces.append(group)
             chunks = navigator.chunks_of(group)
+            pieces += [(group, start) for start in range(0, len(chunks), PREPARED_LINES)]
             if chunks and chunks[0] is not following:
                 pieces.append(chunks[0])
         if pieces:
             self.call_after_refresh(self._prepare_piece, self._preparing, pieces)
 
-    def _prepare_piece(self, generation: int, pieces: list[str | Chunk]) -> None:
+    def _prepare_piece(self, generation: int, pieces: list[tuple[str, int] | Chunk]) -> None:
         if generation != self._preparing or not self.is_current:
             return  # the reviewer moved on meanwhile
         piece, *rest = pieces
-        if isinstance(piece, str):
-            chunks = self.navigator.chunks_of(piece)
-            first = chunks[0].id if chunks else None
-            self.query_one(ChunkList).prepare(self.session, chunks, first)
+        if isinstance(piece, tuple):
+            group, start = piece
+            chunks = self.navigator.chunks_of(group)
+            batch = chunks[start : start + PREPARED_LINES]
+            self.query_one(ChunkList).prepare(self.session, batch, chunks[0].id, start)
         else:
             self.query_one(DiffView).prepare(piece, self.session.flags_of(piece.id))
         if rest:

@@ -157,13 +157,16 @@ class ChunkList(OptionList):
 
     # ------------------------------------------------------------------ drawing
 
-    def prepare(self, session: ReviewSession, chunks: list[Chunk], current: str | None) -> None:
-        """Draw the lines `show(session, chunks, current)` would draw, ahead of time."""
+    def prepare(
+        self, session: ReviewSession, chunks: list[Chunk], current: str | None, start: int = 0
+    ) -> None:
+        """Draw ahead of time the lines `show(session, every_chunk, current)` would draw for
+        `chunks`, which are `every_chunk[start:start + len(chunks)]`."""
         normal = self.get_visual_style("option-list--option")
         highlighted = self.get_visual_style(
             "option-list--option", "option-list--option-highlighted"
         )
-        for index, chunk in enumerate(chunks):
+        for index, chunk in enumerate(chunks, start):
             style = highlighted if chunk.id == current else normal
             self._render_option(self.option_of(session, chunk), style, index)
 
