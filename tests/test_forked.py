@@ -33,6 +33,10 @@ def _die() -> None:
     os._exit(3)
 
 
+def _unpicklable() -> object:
+    return lambda: None
+
+
 def test_the_call_runs_in_a_child_and_returns_its_result() -> None:
     _forked()
     call = ForkedCall.start(_add, 2, 3, times=4)
@@ -53,6 +57,14 @@ def test_the_childs_exception_is_raised_in_the_parent() -> None:
 def test_a_child_that_dies_without_a_result_is_reported() -> None:
     _forked()
     call = ForkedCall.start(_die)
+    assert call is not None
+    with pytest.raises(ForkFailed):
+        call.result()
+
+
+def test_a_result_that_cannot_be_sent_is_reported() -> None:
+    _forked()
+    call = ForkedCall.start(_unpicklable)
     assert call is not None
     with pytest.raises(ForkFailed):
         call.result()

@@ -107,9 +107,11 @@ def _run_child(
     code = 1
     try:
         try:
-            payload = pickle.dumps((True, function(*args, **kwargs)), pickle.HIGHEST_PROTOCOL)
+            outcome = (True, function(*args, **kwargs))
         except Exception as error:  # sent to the parent, which raises it
-            payload = pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
+            outcome = (False, error)
+        # what cannot be pickled ends the child without a result: the parent then runs the call
+        payload = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
         with os.fdopen(writer, "wb") as stream:
             stream.write(payload)
         code = 0

@@ -127,10 +127,14 @@ class PhaseCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
+        except OSError:
+            return
+        try:
             with os.fdopen(handle, "wb") as stream:
                 pickle.dump(results, stream, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self._path(key))
-        except OSError:
+        except (OSError, pickle.PicklingError):  # a full disk, say: no entry, nothing half-written
+            Path(temporary).unlink(missing_ok=True)
             return
         self._prune()
 
