@@ -741,13 +741,15 @@ def _config_setting(
     candidates = [keys[-1]] + (["_".join(keys[-2:])] if len(keys) > 1 else [])
     for key in candidates:
         parameter = parameter_for_code(key)
+        if parameter is None:
+            continue
         if parameter is BY_NAME["batch_size"] and any(tokens(k) & _EVAL_LOADING for k in keys[:-1]):
             parameter = BY_NAME["eval_batch_size"]  # `eval: {batch_size: 64}`
         raw = _scalar(value)
         if parameter is BY_NAME["mixed_precision"]:
             raw = precision_flag(key, raw)
-        converted = convert(parameter, raw) if parameter else None
-        if parameter and converted is not None and plausible(parameter.name, converted):
+        converted = convert(parameter, raw)
+        if converted is not None and plausible(parameter.name, converted):
             return CodeSetting(
                 parameter.name, converted, value.strip(), ".".join(keys), context.path, line, kind
             )
