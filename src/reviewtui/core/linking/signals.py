@@ -382,7 +382,9 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
             detail = (
                 f"commit {sha[:7]}: '{_short(refs.subject)}' describes {context.label(section_id)}"
             )
-            if not _shares_specific_term(chunk, section_id, context):
+            if len(context.commit_lines.get(sha, ())) > 1 and not _shares_specific_term(
+                chunk, section_id, context
+            ):
                 confidence *= PATH_ONLY_FACTOR
             evidence = Evidence("commit", detail, round(COMMIT_SUBJECT * confidence * share, 3))
             _add(candidates, section_id, evidence)
@@ -391,7 +393,8 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
 def _shares_specific_term(chunk: Chunk, section_id: str, context: LinkContext) -> bool:
     """Whether the chunk's own lines or name share a specific word with a section: a subject that
     describes the section ("Add paraphrase augmentation and helpers") speaks for the code about it
-    more than for the helpers committed alongside."""
+    more than for the helpers committed alongside in other files (a commit touching one file is
+    all about what its subject says)."""
     position = context.index.positions.get(section_id)
     postings = context.index.postings
     for term in _own_terms(chunk, context):
