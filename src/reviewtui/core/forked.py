@@ -66,7 +66,7 @@ class ForkedCall(Generic[T]):
         ok, value = pickle.loads(data)
         if not ok:
             raise value
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 def run_detached(function: Callable[..., Any], *args: Any) -> int | None:
