@@ -295,8 +295,36 @@ _FAMILY_WORDS = frozenset(
 """A prefix of every model family: an ASCII line holding none of them names no model."""
 
 
-_PROSE_NAMES: tuple[tuple[re.Pattern[str], Parameter], ...] = tuple(
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _first_run(word: str) -> str:
+    """The first run of letters of a name's first word (`-shot` -> `shot`, `top-p` -> `top`)."""
+    match = _LETTERS.search(word.lower())
+    return match.group(0) if match else word.lower()
+
+
+def _by_first_run(firsts: list[str]) -> dict[str, tuple[int, ...]]:
+    """Run of letters -> the indices (in order) of the patterns whose first word starts with it."""
+    found: dict[str, list[int]] = {}
+    for index, first in enumerate(firsts):
+        found.setdefault(_first_run(first), []).append(index)
+    return {run: tuple(indices) for run, indices in found.items()}
+
+
+def _candidates(line: str, index: dict[str, tuple[int, ...]], count: int) -> list[int]:
+    """The patterns (indices, in order) that can match `line`: those whose first run of letters is
+    a whole run of letters of the line, since every name starts and ends at a non-letter. All of
+    them for a non-ASCII line (`re.IGNORECASE` lets `k` match the Kelvin sign)."""
+    if not line.isascii():
+        return list(range(count))
+    runs = set(_LETTERS.findall(line.lower())) & index.keys()
+    return sorted(position for run in runs for position in index[run])
+
+
+_PROSE_NAMES: tuple[tuple[str, re.Pattern[str], Parameter], ...] = tuple(
     (
+        alias.split()[0].lower(),
         re.compile(
             r"(?<![\w-])" + re.escape(alias).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])",
             re.IGNORECASE,
@@ -306,11 +334,10 @@ _PROSE_NAMES: tuple[tuple[re.Pattern[str], Parameter], ...] = tuple(
     for parameter in PARAMETERS
     for alias in parameter.prose
 )
-"""Every prose name of every parameter, compiled once, in `PARAMETERS` order."""
-_PROSE_WORDS = frozenset(
-    alias.split()[0].lower() for parameter in PARAMETERS for alias in parameter.prose
-)
-"""The first word of every prose name: an ASCII line holding none of them names no parameter."""
+"""(first word, pattern, parameter) of every prose name of every parameter, compiled once, in
+`PARAMETERS` order."""
+_PROSE_INDEX = _by_first_run([first for first, _, _ in _PROSE_NAMES])
+"""The prose names by the first run of letters of their first word (see `_candidates`)."""
 
 
 def _may_hold(line: str, words: frozenset[str]) -> bool:
@@ -326,9 +353,8 @@ def _may_hold(line: str, words: frozenset[str]) -> bool:
 def _name_matches(line: str) -> list[tuple[int, int, Parameter]]:
     """Every prose name of every parameter in the line, longest first at each position."""
     matches: list[tuple[int, int, Parameter]] = []
-    if not _may_hold(line, _PROSE_WORDS):
-        return matches
-    for pattern, parameter in _PROSE_NAMES:
+    for position in _candidates(line, _PROSE_INDEX, len(_PROSE_NAMES)):
+        _first, pattern, parameter = _PROSE_NAMES[position]
         for match in pattern.finditer(line):
             matches.append((match.start(), match.end(), parameter))
     return sorted(matches, key=lambda item: (-(item[1] - item[0]), item[0]))
@@ -426,22 +452,22 @@ def _count_pattern(parameter: Parameter, noun: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
 
 
-_COUNT_NOUNS: tuple[tuple[re.Pattern[str], Parameter, str], ...] = tuple(
-    (_count_pattern(parameter, noun), parameter, noun)
+_COUNT_NOUNS: tuple[tuple[re.Pattern[str], Parameter, str, str], ...] = tuple(
+    (_count_pattern(parameter, noun), parameter, noun, noun.split()[0].lower())
     for parameter in PARAMETERS
     for noun in parameter.nouns
 )
 """A value followed by each noun of each parameter ("3 epochs"), compiled once, in order."""
-_NOUN_WORDS = frozenset(noun.split()[0].lower() for _, _, noun in _COUNT_NOUNS)
-"""The first word of every noun: an ASCII line holding none of them states no count."""
+_NOUN_INDEX = _by_first_run([first for _, _, _, first in _COUNT_NOUNS])
+"""The nouns by the first run of letters of their first word: a line holding none of them as a
+whole run of letters states no count with them."""
 
 
 def _count_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
     """ "3 epochs", "500 warmup steps", "left padding", "AdamW optimizer", "10,000 passages"."""
-    if not _may_hold(line, _NOUN_WORDS):
-        return
     counted: list[tuple[int, int]] = []
-    for pattern, parameter, noun in _COUNT_NOUNS:
+    for position in _candidates(line, _NOUN_INDEX, len(_COUNT_NOUNS)):
+        pattern, parameter, noun, _first = _COUNT_NOUNS[position]
         for match in pattern.finditer(line):
             if _word_before(line, match.start()) in _NOT_BEFORE_COUNT and not _set_of(
                 line, match.start()
