@@ -12,6 +12,7 @@ import json
 import pytest
 
 from reviewtui.cli import main
+from tests.checks_fixture import FixtureRun, run_fixture
 from tests.gitrepo import GitRepo
 from tests.test_ledger_kinds import review, settings_of
 
@@ -438,3 +439,79 @@ def test_status_json_shows_the_stand_ins_under_an_added_related_key(
         }
     ]
     assert batch["status"] == "agrees" and batch["related"] == []
+
+
+# --------------------------------------------------------------------------- a QA review's phase
+
+
+@pytest.fixture(scope="module")
+def sst2(tmp_path_factory: pytest.TempPathFactory) -> FixtureRun:
+    """`ledger_sst2`: an agent's phase 1 of a DistilBERT SST-2 replication, from a QA review (its
+    spec wraps "temperature" / "0.7)" and "gradient" / "clipping at 1.0" over two lines)."""
+    return run_fixture("ledger_sst2", tmp_path_factory.mktemp("sst2") / "repo")
+
+
+SST2_EXPECTED = {
+    "model_name": "agrees",
+    "seed": "agrees",
+    "num_samples": "disagrees",
+    "max_length": "agrees",
+    "padding_side": "disagrees",
+    "temperature": "not set",
+    "val_size": "not set",
+    "dropout": "agrees",
+    "weight_decay": "agrees",
+    "lr_scheduler": "agrees",
+    "warmup_ratio": "disagrees",
+    "optimizer": "agrees",
+    "mixed_precision": "agrees",
+    "max_grad_norm": "agrees",
+    "eval_split": "not set",
+    "patience": "agrees",
+    "learning_rate": "disagrees",
+    "batch_size": "disagrees",
+    "epochs": "agrees",
+}
+
+
+def test_the_qa_phase_states_every_value_the_spec_writes(sst2: FixtureRun) -> None:
+    """F17: AdamW, clipping at 1.0, temperature 0.7, the 872 validation sentences, the 5% dev
+    split and fp16 all have a row."""
+    assert {entry.parameter: entry.status for entry in sst2.ledger.entries} == SST2_EXPECTED
+    spec_lines = {
+        entry.parameter: [(value.text, value.line) for value in entry.spec_values]
+        for entry in sst2.ledger.entries
+    }
+    assert spec_lines["temperature"] == [("0.7", 28)]
+    assert spec_lines["max_grad_norm"] == [("1.0", 47)]
+    assert spec_lines["optimizer"] == [("AdamW", 46)]
+    assert spec_lines["num_samples"] == [("872", 16), ("872", 73)]
+    assert spec_lines["val_size"] == [("5%", 34)]
+
+
+def test_the_qa_phase_flags_no_evaluation_loader(sst2: FixtureRun) -> None:
+    """F8: `DataLoader(data["validation"], batch_size=64)` (train.py:75) and the loader of
+    `evaluate()` (evaluate.py:44) are not the training batch size of 32."""
+    by_id = {chunk.id: chunk for chunk in sst2.chunks}
+    mismatches = {
+        (by_id[chunk_id].path, flag.line)
+        for chunk_id, found in sst2.flags.items()
+        for flag in found
+        if flag.rule == "spec-mismatch"
+    }
+    assert ("src/sst2/train.py", 75) not in mismatches
+    assert ("src/sst2/evaluate.py", 44) not in mismatches
+    assert mismatches == {
+        ("configs/baseline.yaml", 8),
+        ("configs/baseline.yaml", 13),
+        ("configs/baseline.yaml", 14),
+        ("configs/baseline.yaml", 16),
+        ("scripts/run_baseline.sh", 6),
+        ("src/sst2/config.py", 20),
+        ("src/sst2/config.py", 27),
+        ("src/sst2/config.py", 28),
+        ("src/sst2/config.py", 30),
+        ("src/sst2/data.py", 42),
+        ("src/sst2/evaluate.py", 40),
+        ("src/sst2/train.py", 124),
+    }
