@@ -176,6 +176,19 @@ DEVIATIONS = [
 ]
 
 
+DEVIATIONS += [
+    pytest.param(
+        "Batch size: 32.\n",
+        "src/train.py",
+        "from torch.utils.data import DataLoader\n\n\n"
+        "def train_and_evaluate(train_set):\n    return DataLoader(train_set, batch_size=16)\n",
+        "batch_size",
+        "batch_size = 16",
+        id="training-batch-in-train-and-evaluate",
+    ),
+]
+
+
 @pytest.mark.parametrize(("spec", "path", "code", "parameter", "written"), DEVIATIONS)
 def test_a_deviation_is_paired_and_flagged(
     git_repo: GitRepo, spec: str, path: str, code: str, parameter: str, written: str
@@ -219,6 +232,12 @@ AGREEMENTS = [
         "configs/train.yaml",
         "training:\n  fp16: true\n",
         id="fp16==fp16-true",
+    ),
+    pytest.param(
+        "Train with 16-bit mixed precision (fp16).\n",
+        "src/train.py",
+        "import lightning as L\n\nTRAINER = L.Trainer(precision=16)\n",
+        id="fp16==lightning-precision-16",
     ),
     pytest.param(
         "Number of GPUs: 4.\n",
@@ -304,6 +323,10 @@ EVALUATION_LOADERS = [
         "def predict_all(ds):\n    batch_size = 128\n    return DataLoader(ds, batch_size=batch_size)\n",
         id="assigned-in-a-predict-function",
     ),
+    pytest.param(
+        "class EvalConfig:\n    batch_size: int = 64\n",
+        id="field-of-an-evaluation-config",
+    ),
 ]
 
 
@@ -380,6 +403,8 @@ def test_unrelated_settings_are_not_paired(
         pytest.param("The training set has 67,349 sentences.\n", id="training-sentences"),
         pytest.param("Checkpoint\n`ckpt/sft-410m` exists.\n", id="a-checkpoint-path-wrapped"),
         pytest.param("- batch size\n- 32 workers\n", id="list-items-are-not-joined"),
+        pytest.param("Training takes about 8 GPU hours.\n", id="gpu-hours"),
+        pytest.param("Fine-tune on GPT-4-judged pairs only.\n", id="gpt-4-judged"),
     ],
 )
 def test_look_alikes_state_nothing(git_repo: GitRepo, spec: str) -> None:

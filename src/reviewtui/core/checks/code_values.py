@@ -201,8 +201,11 @@ _PRECISION_FLAGS = frozenset({"fp16", "bf16", "tf32", "use_fp16", "use_bf16"})
 
 
 def precision_flag(key: str, raw: object) -> object:
-    """`fp16=True` sets the precision `fp16` (`fp16=False` states none); other keys as they are."""
+    """`fp16=True` sets the precision `fp16` (`fp16=False` states none), Lightning's `precision=16`
+    is `"16"` (fp16); other keys as they are."""
     name = code_key(key)
+    if name == "precision" and isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)  # Lightning's `precision=16`
     if name not in _PRECISION_FLAGS:
         return raw
     on = raw is True or (isinstance(raw, str) and raw.strip().lower() in {"true", "yes", "1"})
@@ -226,7 +229,7 @@ _TRAINING = frozenset({"train", "training", "fit", "finetune"})
 def _evaluation_batch(context: FileContext, node: ast.AST) -> bool:
     """`DataLoader(data["validation"], batch_size=64)`, `val_loader = DataLoader(..., batch_size=64)`,
     a batch size in `evaluate()` or under `torch.no_grad()`: evaluation data, not the training batch."""
-    if context.in_eval_path(node) or _under_no_grad(context, node):
+    if _evaluation_owner(context, node) or _under_no_grad(context, node):
         return True
     call = context.parents.get(node)
     if not (isinstance(node, ast.keyword) and isinstance(call, ast.Call)):
@@ -239,6 +242,16 @@ def _evaluation_batch(context: FileContext, node: ast.AST) -> bool:
     if isinstance(target, ast.Assign):
         for name in target.targets:
             words |= tokens(dotted(name))
+    return bool(words & _EVAL_LOADING) and not words & _TRAINING
+
+
+def _evaluation_owner(context: FileContext, node: ast.AST) -> bool:
+    """Inside functions or a class named for evaluation and none named for training
+    (`evaluate()`, `class EvalConfig`; not `train_and_evaluate()`)."""
+    words: set[str] = set()
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            words |= tokens(parent.name)
     return bool(words & _EVAL_LOADING) and not words & _TRAINING
 
 

@@ -523,6 +523,8 @@ def _count_applies(
     sentence = _sentence(line, match.start())
     if parameter.name == "num_samples":
         return _EVALUATION.search(sentence) is not None
+    if parameter.name == "num_gpus" and _NOT_GPU_COUNT.match(line, match.end()):
+        return False  # "8 GPU hours", "a 24 GPU-day budget"
     if parameter.name in COUNTS_PER_ITEM and _PER_ITEM.search(sentence):
         return False
     start, end = match.span()
@@ -530,6 +532,7 @@ def _count_applies(
 
 
 _PER_ITEM = re.compile(r"\b(each|per|every)\b", re.IGNORECASE)
+_NOT_GPU_COUNT = re.compile(r"[\s-]*(?:hours?|hrs?|days?|memory|mem|ram|budget|seconds?)\b", re.I)
 
 
 _EVALUATION = re.compile(r"\b(evaluat\w*|test|validation|benchmark|held[- ]out|dev set)\b", re.I)

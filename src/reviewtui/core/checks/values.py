@@ -70,7 +70,8 @@ MODEL_FAMILIES = (
 _FAMILY_NAME = re.compile(r"(?:" + MODEL_FAMILIES + r")[\w.]*(?:-[\w.]+)*", re.IGNORECASE)
 _NOT_A_MODEL = re.compile(
     r"-(?:style|like|based|sized|family|type|models?|encoders?|level|wise|generated|written|"
-    r"produced|labell?ed|annotated|scores?|scoring|tokenizers?|tokenization|vocab|compatible|"
+    r"produced|labell?ed|annotated|judged|graded|rated|evaluated|scores?|scoring|tokenizers?|"
+    r"tokenization|vocab|compatible|"
     r"specific|only|free|friendly|series|variants?)$|^opt-(?:in|out)\b",
     re.I,
 )
