@@ -12,7 +12,9 @@ will have) and `phase.txt`, the code the agent writes, in this format::
 
 Modes (how the agent left its work):
 - `content`: nothing committed, no references in the code — content alone must carry the link;
-- `commits`: one commit per section, whose subject names the task or section;
+- `commits`: one commit per section, with the subject the fixture's author wrote (it may name the task
+  or only describe the work);
+- `named`: the same commits, each subject starting with the id of its task or section (`2.1: …`);
 - `convention`: what `reviewtui init` asks for — `Spec:` trailers and `# spec:` comments.
 """
 
@@ -29,7 +31,7 @@ HELDOUT = Path(__file__).parent / "heldout"
 """The held-out set: fixtures written afterwards by someone who had not read the engine, measured
 as they were first written (see README.md)."""
 SETS = {"tuning": FIXTURES, "heldout": HELDOUT}
-MODES = ("content", "commits", "convention")
+MODES = ("content", "commits", "named", "convention")
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\b")
 _COMMENT = {
     ".py": "#",
@@ -226,6 +228,8 @@ def _message(
     subject = next((d.subject for d in code if d.subject), None) or f"{ref}: implement {truth}"
     if mode == "convention":
         return f"{subject}\n\nSpec: {ref}\n"
+    if mode == "named" and ref not in subject:
+        return f"{ref}: {subject}"
     return subject
 
 
