@@ -80,28 +80,49 @@ def test_commits_naming_tasks(commits) -> None:
 
 @pytest.fixture(scope="module")
 def heldout(tmp_path_factory: pytest.TempPathFactory):
-    """The held-out fixtures, uncommitted and committed (subjects as their authors wrote them)."""
+    """The eight held-out fixtures: uncommitted, committed with the subjects their authors wrote,
+    and committed with subjects that start with the task id."""
     outcomes = run.run_all(
-        tmp_path_factory.mktemp("heldout"), modes=("content", "commits"), root=run.SETS["heldout"]
+        tmp_path_factory.mktemp("heldout"),
+        modes=("content", "commits", "named"),
+        root=run.SETS["heldout"],
     )
     return run.totals(outcomes)
 
 
 def test_heldout_fixtures_are_measured(heldout) -> None:
-    assert set(run.fixture_names(run.SETS["heldout"])) >= {"paper", "forecast", "polyglot", "bmad"}
-    assert heldout["content"].with_truth >= 150
+    assert set(run.fixture_names(run.SETS["heldout"])) >= {
+        "paper",
+        "forecast",
+        "polyglot",
+        "bmad",
+        "rl",
+        "llmeval",
+        "etl",
+        "kiro2",
+    }
+    assert heldout["content"].with_truth >= 330
+
+
+# Figures of all eight together (bench/linking/README.md): the first batch measured 65.4% at heading
+# level before the held-out round and 71.9% after; the second batch, unseen by that round, 65.2%.
 
 
 def test_heldout_content_only(heldout) -> None:
     content = heldout["content"]
-    assert content.heading_accuracy >= 0.70  # first measurement 0.654; measured 0.719
-    assert content.linked_accuracy >= 0.83  # first measurement 0.800; measured 0.846
-    assert content.task_accuracy >= 0.60  # first measurement 0.607; measured 0.623
-    assert content.glue_unlinked_rate >= 0.45  # first measurement 0.500; measured 0.500
+    assert content.heading_accuracy >= 0.66  # measured 0.682
+    assert content.linked_accuracy >= 0.80  # measured 0.823
+    assert content.task_accuracy >= 0.62  # measured 0.651
+    assert content.glue_unlinked_rate >= 0.5  # measured 0.579
 
 
 def test_heldout_commits_as_written(heldout) -> None:
     commits = heldout["commits"]
-    assert commits.heading_accuracy >= 0.81  # first measurement 0.797; measured 0.824
-    assert commits.linked_accuracy >= 0.85  # first measurement 0.853; measured 0.863
-    assert commits.glue_unlinked_rate >= 0.2  # first measurement 0.125; measured 0.25
+    assert commits.heading_accuracy >= 0.82  # measured 0.844
+    assert commits.linked_accuracy >= 0.86  # measured 0.883
+
+
+def test_heldout_commits_naming_the_task(heldout) -> None:
+    named = heldout["named"]
+    assert named.heading_accuracy >= 0.89  # issue target 0.95; measured 0.915
+    assert named.task_accuracy >= 0.91  # measured 0.933
