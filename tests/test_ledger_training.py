@@ -265,6 +265,14 @@ AGREEMENTS = [
         id="5%==test_size-0.05-for-dev",
     ),
     pytest.param(
+        "Use an 80/20 train/test split.\n",
+        "src/data.py",
+        "from sklearn.model_selection import train_test_split\n\n\n"
+        "def split(df):\n    train_df, val_df = train_test_split(df, test_size=0.2)\n"
+        "    return train_df, val_df\n",
+        id="a-held-out-share-named-val-is-the-specs-test-share",
+    ),
+    pytest.param(
         "Load SST-2 (67,349 train sentences, 872 validation\nsentences).\n",
         "src/evaluate.py",
         "def evaluate(raw):\n    return raw['validation'].select(range(872))\n",

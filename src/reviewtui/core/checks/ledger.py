@@ -109,7 +109,7 @@ def build_ledger(
     stand_ins: dict[str, list[CodeSetting]] = {}
     for context in contexts if entries else []:
         for setting in extract_code_settings(context):
-            found = entries.get(setting.parameter)
+            found = _entry_for(entries, setting)
             if found is not None and not _known(found, setting):
                 _compare(found, setting)
             elif found is None and setting.parameter in _STANDING_IN:
@@ -132,6 +132,17 @@ STAND_INS: dict[str, tuple[str, ...]] = {
 }
 """Parameter -> the parameters code may set in its place (a ratio as steps, epochs as steps)."""
 _STANDING_IN = frozenset(name for names in STAND_INS.values() for name in names)
+
+
+def _entry_for(entries: dict[str, LedgerEntry], setting: CodeSetting) -> LedgerEntry | None:
+    """The entry a setting is judged in: its parameter's; a dev share the code cuts with
+    `train_test_split(test_size=...)` is the spec's test share when the spec states no dev share."""
+    found = entries.get(setting.parameter)
+    if found is None and setting.parameter == "val_size" and setting.key == "test_size":
+        found = entries.get("test_size")
+        if found is not None:
+            setting.parameter = "test_size"
+    return found
 
 
 def _known(entry: LedgerEntry, setting: CodeSetting) -> bool:
