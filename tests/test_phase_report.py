@@ -114,3 +114,31 @@ def test_an_unknown_phase_is_a_one_line_error(
 ) -> None:
     code, _, err = run(capsys, "status", "--repo", str(repo.root), "--phase", "7")
     assert code == 1 and err.count("\n") == 1 and "7" in err
+
+
+MODEL = '''\
+class FactorModel:
+    """The matrix factorisation with 32 factors."""
+
+    factors = 32
+'''
+
+
+def test_a_fix_round_reports_only_what_is_still_missing(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("src/model.py", MODEL)
+    repo.commit("The model\n\nSpec: 2")
+    assert main(["checkpoint", "--repo", str(repo.root)]) == 0
+    capsys.readouterr()
+    repo.write("src/data.py", DATA.replace("line.split", "line.strip().split"))
+    repo.commit("Strip the lines\n\nSpec: 1")
+    code, out, err = run(capsys, "status", "--json", "--repo", str(repo.root), "--phase", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["phase"]["missing"] == []
+    sections = {section["id"]: section for section in data["sections"]}
+    assert sections["2-model"]["coverage"] == "implemented-earlier"
+    assert sections["1-data"]["coverage"] == "implemented"
+    code, out, _ = run(capsys, "status", "--repo", str(repo.root), "--phase", "1")
+    assert "· 0 sections missing" in out

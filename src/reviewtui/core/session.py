@@ -32,6 +32,7 @@ from reviewtui.core.models import (
 )
 from reviewtui.core.phasecache import PhaseCache, PhaseResults
 from reviewtui.core.pysource import collector_paused
+from reviewtui.core.rounds import sections_before
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.core.state import ReviewState, now_iso
 from reviewtui.errors import ReviewError
@@ -91,6 +92,7 @@ class ReviewSession:
         *,
         ledger: Ledger | None = None,
         spec_phase: str | None = None,
+        earlier: set[str] | None = None,
         no_llm: bool = False,
         warnings: list[str] | None = None,
     ) -> None:
@@ -111,6 +113,8 @@ class ReviewSession:
         self._by_section: dict[str | None, list[Chunk]] = {}
         self.spec_phase = spec_phase
         """The spec phase asked for (`--phase` or config); None: inferred from the code."""
+        self.earlier = earlier or set()
+        """Sections with code in the rounds reviewed before the checkpoint this phase starts from."""
         self.coverage: Coverage
         """The spec against this phase's code: sections with and without code, the spec phase under
         review, missing sections and code past its checkpoint. Kept current on relinks."""
@@ -192,6 +196,16 @@ class ReviewSession:
             results.ledger,
             results.links,
         )
+        earlier = sections_before(
+            root,
+            phase,
+            state.checkpoints,
+            spec,
+            settings,
+            manual_links=state.manual_links,
+            exclude=own_files,
+            cache_dir=state.cache_dir,
+        )
         report("ready", 1.0)
         warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
         session = cls(
@@ -205,6 +219,7 @@ class ReviewSession:
             settings,
             ledger=ledger,
             spec_phase=settings.phase,
+            earlier=earlier,
             no_llm=no_llm,
             warnings=warnings,
         )
@@ -235,7 +250,9 @@ class ReviewSession:
         self._by_section = {}
         for chunk in self.chunks:
             self._by_section.setdefault(self.link(chunk.id).section_id, []).append(chunk)
-        self.coverage = coverage_for(self.spec, self.chunks, self.links, self.spec_phase)
+        self.coverage = coverage_for(
+            self.spec, self.chunks, self.links, self.spec_phase, self.earlier, self.ledger
+        )
 
     def close(self) -> None:
         """Release the writer's lock (the app calls this on exit)."""
