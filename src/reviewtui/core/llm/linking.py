@@ -19,8 +19,7 @@ from typing import Any
 from reviewtui.core.llm.cache import cache_key
 from reviewtui.core.llm.client import Answer, LLMClient
 from reviewtui.core.llm.explain import SessionLike, client_for
-from reviewtui.core.llm.prompts import chunk_diff, link_prompt
-from reviewtui.core.llm.redaction import is_ignored
+from reviewtui.core.llm.prompts import chunk_diff, link_prompt, not_sendable
 from reviewtui.core.llm.usage import Usage
 from reviewtui.core.models import Chunk, Evidence, SectionLink, Spec
 
@@ -47,7 +46,7 @@ class LinkHelp:
 
 
 def link_candidates(session: SessionLike) -> list[Chunk]:
-    """Chunks the lexical linker left unlinked or below the threshold, minus ignored files."""
+    """Chunks the lexical linker left unlinked or below the threshold, minus files never sent."""
     threshold = session.settings.links.threshold
     ignore = session.settings.llm.ignore
     result = []
@@ -57,7 +56,7 @@ def link_candidates(session: SessionLike) -> list[Chunk]:
         if any(e.kind in {"manual", "llm"} for e in link.evidence):
             continue
         chunk = session.chunk(chunk_id)
-        if not is_ignored(chunk.path, ignore):
+        if not_sendable(chunk, ignore) is None:
             result.append(chunk)
     return result
 
@@ -79,7 +78,7 @@ def suggest_links(
     """
     ignore = session.settings.llm.ignore
     todo = link_candidates(session) if chunks is None else chunks
-    todo = [chunk for chunk in todo if not is_ignored(chunk.path, ignore)]
+    todo = [chunk for chunk in todo if not_sendable(chunk, ignore) is None]
     help_ = LinkHelp()
     client = client_for(session)
     score = session.settings.llm.link_score

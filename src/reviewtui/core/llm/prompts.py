@@ -2,7 +2,8 @@
 
 Every prompt puts the spec (outline and text) in a system block marked for prompt caching, so the
 many calls of one review share it. Everything taken from the repo (spec, diff, file text) is passed
-through `redact` first; chunks of files matched by `llm.ignore` are never put in a prompt.
+through `redact` first; chunks of files matched by `llm.ignore`, or that hold credentials by name
+(`redaction.CREDENTIAL_FILES`), are never put in a prompt.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from reviewtui.core.llm.client import LLMUnavailable, Prompt
-from reviewtui.core.llm.redaction import Redaction, is_ignored, redact
+from reviewtui.core.llm.redaction import Redaction, credential_file, matches_ignore, redact
 from reviewtui.core.models import Chunk, FileDiff, Flag, Section, Spec
 
 SPEC_LIMIT = 60_000
@@ -58,10 +59,20 @@ and only what the request asks. No explanation outside the block."""
 
 
 def check_sendable(chunk: Chunk, ignore: Iterable[str]) -> None:
-    """Raise `LLMUnavailable` when the chunk's file matches the ignore list."""
+    """Raise `LLMUnavailable` when the chunk's file (or its old name) is never sent."""
+    if (reason := not_sendable(chunk, ignore)) is not None:
+        raise LLMUnavailable(reason)
+
+
+def not_sendable(chunk: Chunk, ignore: Iterable[str]) -> str | None:
+    """Why the chunk's file is never sent (it matches `llm.ignore`, or holds credentials), or None."""
+    patterns = list(ignore)
     for path in filter(None, (chunk.path, chunk.old_path)):
-        if is_ignored(path, ignore):
-            raise LLMUnavailable(f"not sent: {path} matches llm.ignore")
+        if matches_ignore(path, patterns):
+            return f"not sent: {path} matches llm.ignore"
+        if credential_file(path):
+            return f"not sent: {path} holds credentials"
+    return None
 
 
 def spec_outline(spec: Spec) -> str:
