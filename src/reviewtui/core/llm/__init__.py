@@ -2,8 +2,8 @@
 
 - `client`: `LLMClient` (SDK, disk cache, budget, concurrency, one-line errors), `Prompt`, `Answer`
 - `prompts`: the explain / link / draft prompts (spec in a prompt-cached block)
-- `redaction`: `redact(text)`, `is_ignored(path, patterns)`
-- `cache`: `AnswerCache` in `.reviewtui/cache/llm/`
+- `redaction`: `redact(text)`, `is_ignored(path, patterns)`, `credential_file(path)`
+- `cache`: `AnswerCache` in `.reviewtui/cache/llm/` (best-effort: a failed write is a warning)
 - `usage`: `Usage`, `cost_usd`, `describe`
 - `explain`: `client_for(session)`, `explain_chunk`, `cached_explanation`, `prefetch`
 - `linking`: `suggest_links(session) -> LinkHelp` (validated `llm` evidence), `merge_link_help`

@@ -184,7 +184,7 @@ def looks_random(value: str) -> bool:
     if _UUID.fullmatch(value):
         return False  # an id; a secret-named UUID is still caught by its name
     if max(len(part) for part in re.split(r"[-_./~]", value)) < 12:
-        return False  # meta-llama/Llama-2-7b-hf, a UUID, v1.2.3-rc4: names, not secrets
+        return False  # meta-llama/Llama-2-7b-hf, v1.2.3-rc4: names, not secrets
     runs = _RUN.findall(value)
     if len(value) / len(runs) >= 5:
         return False  # AuthenticationCode1, SecretsManagerActions0: words, not noise
