@@ -6,9 +6,10 @@ The TUI, `status` and `export` all read the same session, so the three never dis
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -143,9 +144,7 @@ class ReviewSession:
         report("opening the repository", 0.0)
         root = gitrange.find_root(repo).resolve()
         settings = load_settings(root)
-        state = ReviewState.load(root)
-        if lock:
-            state.acquire_lock()
+        state = ReviewState.load(root, lock=lock)
         try:
             if spec_phase is not None:
                 settings.phase = spec_phase
@@ -348,8 +347,8 @@ class ReviewSession:
             updated=now_iso(),
             path=chunk.path,
         )
-        self.state.decisions[chunk_id] = decision
-        self.state.save()
+        with self._saving():
+            self.state.decisions[chunk_id] = decision
         return decision
 
     def relink(self, chunk_id: str, section_id: str | None) -> SectionLink:
@@ -357,8 +356,8 @@ class ReviewSession:
         self.chunk(chunk_id)
         if section_id is not None and section_id not in self.spec:
             raise ReviewError(f"no section {section_id} in the spec")
-        self.state.manual_links[chunk_id] = section_id
-        self.state.save()
+        with self._saving():
+            self.state.manual_links[chunk_id] = section_id
         detail = (
             f"linked by the reviewer to {section_id}" if section_id else "unlinked by the reviewer"
         )
@@ -390,31 +389,53 @@ class ReviewSession:
             location=chunk.location if chunk else None,
             code=chunk_code(chunk) if chunk else None,
         )
-        self.state.requests.append(request)
-        self.state.save()
+        with self._saving():
+            self.state.requests.append(request)
         return request
 
     def update_request(
         self, request_id: str, *, text: str | None = None, status: RequestStatus | None = None
     ) -> Request:
         request = self.request(request_id)
-        if text is not None:
-            request.text = text.strip()
-        if status is not None:
-            request.status = status
-        self.state.save()
+        with self._saving():
+            if text is not None:
+                request.text = text.strip()
+            if status is not None:
+                request.status = status
         return request
 
     def delete_request(self, request_id: str) -> None:
-        self.state.requests.remove(self.request(request_id))
-        self.state.save()
+        request = self.request(request_id)
+        with self._saving():
+            self.state.requests.remove(request)
 
     def move_request(self, request_id: str, delta: int) -> None:
         queue = self.state.requests
         index = queue.index(self.request(request_id))
         target = max(0, min(len(queue) - 1, index + delta))
-        queue.insert(target, queue.pop(index))
-        self.state.save()
+        with self._saving():
+            queue.insert(target, queue.pop(index))
+
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Change the state in the block, then save it; when the save (or the block) fails, the
+        state in memory is put back as it was, so memory and `state.json` never disagree."""
+        decisions = dict(self.state.decisions)
+        manual_links = dict(self.state.manual_links)
+        requests = [(request, _fields_of(request)) for request in self.state.requests]
+        try:
+            yield
+            self.state.save()
+        except BaseException:
+            self.state.decisions.clear()
+            self.state.decisions.update(decisions)
+            self.state.manual_links.clear()
+            self.state.manual_links.update(manual_links)
+            self.state.requests[:] = [request for request, _ in requests]
+            for request, values in requests:
+                for name, value in values.items():
+                    setattr(request, name, value)
+            raise
 
     def _next_request_id(self) -> str:
         numbers = [int(r.id[1:]) for r in self.state.requests if r.id[1:].isdigit()]
@@ -435,18 +456,10 @@ class ReviewSession:
             target.write_text(self.export_markdown(), encoding="utf-8")
         except OSError as error:
             raise ReviewError(f"cannot write {target}: {error.strerror}") from None
-        self._remember_export(target)
+        self.state.record_export(
+            target
+        )  # exports.json: never the decisions, safe while the app runs
         return target
-
-    def _remember_export(self, target: Path) -> None:
-        """An export written inside the repo must not show up as a change in the next phase."""
-        try:
-            relative = target.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return
-        if not relative.startswith(".reviewtui/") and relative not in self.state.exports:
-            self.state.exports.append(relative)
-            self.state.save()
 
 
 def _cached(cache: PhaseCache, key: str | None, report: ProgressCallback) -> PhaseResults | None:
@@ -520,6 +533,11 @@ def _checked(
         except ForkFailed:
             pass  # run here instead: the same call, so a real error is raised here
     return check_phase(*arguments, trees=trees)
+
+
+def _fields_of(request: Request) -> dict[str, object]:
+    """A request's field values, to put back after a failed save (the object keeps its identity)."""
+    return {field.name: getattr(request, field.name) for field in fields(request)}
 
 
 def _empty_ledger() -> Ledger:
