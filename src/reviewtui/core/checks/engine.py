@@ -1,9 +1,12 @@
 """Provides the rule engine: `Rule`, `RULES`, `run_checks(chunks, files, spec, settings)` and `risk_order`.
 
 Each changed file is parsed once into a `FileContext`; every enabled rule reads it and reports
-`Finding`s by line; a finding becomes a `Flag` on each chunk whose added lines it touches. A line waives
-a rule with `# reviewtui: ignore[rule-id]` (several ids comma-separated, `*` for all). Settings switch
-rules off (`disabled`) and re-rank them (`severity`).
+`Finding`s by line; a finding becomes a `Flag` on the one chunk holding its line (or, when no chunk
+adds that line, the first chunk whose added lines its span touches). A summarized chunk (a huge file)
+holds the added lines of its range, so huge files are checked too. A line waives a rule with
+`# reviewtui: ignore[rule-id]` (several ids comma-separated, `*` for all). Settings switch rules off
+(`disabled`) and re-rank them (`severity`). A rule that raises on a file is reported as a warning
+(`PhaseChecks.warnings`) naming the rule and the file; the other rules still run.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from reviewtui.core.checks.context import FileContext, Finding, file_contexts
 from reviewtui.core.checks.facts import PhaseFacts, gather_facts
 from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
 from reviewtui.core.checks.nodeindex import gc_paused
-from reviewtui.core.models import SEVERITY_RANK, Chunk, FileDiff, Flag, Severity, Spec
+from reviewtui.core.models import (
+    SEVERITY_RANK,
+    Chunk,
+    DiffLine,
+    FileDiff,
+    Flag,
+    Severity,
+    Spec,
+)
 from reviewtui.core.pysource import SyntaxTrees
 from reviewtui.errors import ReviewError
 
@@ -151,6 +162,32 @@ def active_rules(settings: CheckSettings) -> list[tuple[Rule, Severity]]:
     return chosen
 
 
+class PhaseChecks(tuple[dict[str, list[Flag]], Ledger]):
+    """What `check_phase` returns: the pair `(flags, ledger)` (so `flags, ledger = check_phase(...)`
+    still works), with `warnings`: one line per rule that failed on a file (its other rules and
+    files were still checked)."""
+
+    warnings: list[str]
+
+    def __new__(
+        cls, flags: dict[str, list[Flag]], ledger: Ledger, warnings: Sequence[str] = ()
+    ) -> PhaseChecks:
+        checks = super().__new__(cls, (flags, ledger))
+        checks.warnings = list(warnings)
+        return checks
+
+    def __getnewargs__(self) -> tuple[dict[str, list[Flag]], Ledger, list[str]]:  # type: ignore[override]
+        return self[0], self[1], self.warnings
+
+    @property
+    def flags(self) -> dict[str, list[Flag]]:
+        return self[0]
+
+    @property
+    def ledger(self) -> Ledger:
+        return self[1]
+
+
 def run_checks(
     chunks: list[Chunk], files: list[FileDiff], spec: Spec, settings: CheckSettings
 ) -> dict[str, list[Flag]]:
@@ -166,9 +203,9 @@ def check_phase(
     settings: CheckSettings,
     *,
     trees: SyntaxTrees | None = None,
-) -> tuple[dict[str, list[Flag]], Ledger]:
+) -> PhaseChecks:
     """`run_checks` and the ledger together, sharing one parse of every file (and with the chunk
-    cutter, through `trees`).
+    cutter, through `trees`), with the warnings of rules that failed (`PhaseChecks`).
 
     The cyclic garbage collector is paused meanwhile (its previous state restored after): the syntax
     trees are hundreds of thousands of new objects that each collection would walk again; whatever
@@ -185,28 +222,34 @@ def _check_phase(
     settings: CheckSettings,
     rules: list[tuple[Rule, Severity]],
     trees: SyntaxTrees | None,
-) -> tuple[dict[str, list[Flag]], Ledger]:
+) -> PhaseChecks:
     contexts = [c for c in file_contexts(files, trees) if not excluded(c.path, settings.exclude)]
     ledger = build_ledger(spec, files, contexts)
     facts = gather_facts(spec, contexts, ledger.spec_counts())
     facts.mismatches = _mismatch_findings(ledger)
-    added = _added_lines(chunks)
+    added = _added_lines(chunks, files)
     by_path: dict[str, list[tuple[Finding, Severity]]] = {}
+    failures: list[str] = []
     for context in contexts:
         if context.path in added:  # a file with no added line cannot carry a flag
-            by_path[context.path] = list(_file_findings(context, facts, rules))
+            by_path[context.path] = _file_findings(context, facts, rules, failures)
     flags = _flags_by_chunk(chunks, added, by_path)
-    return {chunk.id: flags[position] for position, chunk in enumerate(chunks)}, ledger
+    by_id = {chunk.id: flags[position] for position, chunk in enumerate(chunks)}
+    return PhaseChecks(by_id, ledger, failures)
 
 
 AddedLines = dict[str, tuple[list[int], list[int]]]
 """Path -> (its chunks' added new-side lines, sorted; the position in `chunks` of each line's chunk)."""
 
 
-def _added_lines(chunks: Sequence[Chunk]) -> AddedLines:
+def _added_lines(chunks: Sequence[Chunk], files: Sequence[FileDiff] = ()) -> AddedLines:
+    by_path = {file.path: file for file in files}
     pairs: dict[str, list[tuple[int, int]]] = {}
     for position, chunk in enumerate(chunks):
-        for line in chunk.lines:
+        lines = chunk.lines
+        if not lines and chunk.summary is not None and chunk.path in by_path:
+            lines = _summarized_lines(chunk, by_path[chunk.path])
+        for line in lines:
             if line.kind == "+" and line.new_no is not None:
                 pairs.setdefault(chunk.path, []).append((line.new_no, position))
     found: AddedLines = {}
@@ -216,13 +259,25 @@ def _added_lines(chunks: Sequence[Chunk]) -> AddedLines:
     return found
 
 
+def _summarized_lines(chunk: Chunk, file: FileDiff) -> list[DiffLine]:
+    """The diff lines a summarized chunk (a huge file: no lines of its own) stands for."""
+    end = chunk.new_start + chunk.new_lines
+    return [
+        line
+        for hunk in file.hunks
+        for line in hunk.lines
+        if line.new_no is not None and chunk.new_start <= line.new_no < end
+    ]
+
+
 def _flags_by_chunk(
     chunks: Sequence[Chunk],
     added: AddedLines,
     by_path: Mapping[str, list[tuple[Finding, Severity]]],
 ) -> list[list[Flag]]:
-    """The flags of every chunk (by position): each finding goes to the chunks whose added lines
-    its span touches, found by bisection (no chunk-by-finding product)."""
+    """The flags of every chunk (by position): each finding goes to the one chunk holding its line
+    among the chunks whose added lines its span touches (found by bisection, no chunk-by-finding
+    product), so a function cut in several chunks is flagged once."""
     found: list[dict[tuple[str, int | None, str], Flag]] = [{} for _ in chunks]
     for path, findings in by_path.items():
         numbers, owners = added.get(path, ([], []))
@@ -231,9 +286,11 @@ def _flags_by_chunk(
             first_touched: dict[int, int] = {}
             for index in range(bisect_left(numbers, start), bisect_right(numbers, end)):
                 first_touched.setdefault(owners[index], numbers[index])
-            for position, first in first_touched.items():
-                flag = _flag(chunks[position], finding, severity, first)
-                found[position].setdefault((flag.rule, flag.line, flag.message), flag)
+            if not first_touched:
+                continue
+            position = _holder(chunks, first_touched, finding.line)
+            flag = _flag(chunks[position], finding, severity, first_touched[position])
+            found[position].setdefault((flag.rule, flag.line, flag.message), flag)
     return [
         sorted(
             flags.values(),
@@ -241,6 +298,19 @@ def _flags_by_chunk(
         )
         for flags in found
     ]
+
+
+def _holder(chunks: Sequence[Chunk], touched: Mapping[int, int], line: int) -> int:
+    """Of the chunks a finding touches (position -> first touched line), the one holding its
+    line: the chunk adding it, else the one whose range covers it, else the first touched."""
+    return min(
+        touched,
+        key=lambda position: (
+            not _adds(chunks[position], line),
+            not _covers(chunks[position], line),
+            touched[position],
+        ),
+    )
 
 
 def _flag(chunk: Chunk, finding: Finding, severity: Severity, first_touched: int) -> Flag:
@@ -272,12 +342,28 @@ def _mismatch_findings(ledger: Ledger) -> dict[str, list[Finding]]:
 
 
 def _file_findings(
-    context: FileContext, facts: PhaseFacts, rules: list[tuple[Rule, Severity]]
-) -> Iterable[tuple[Finding, Severity]]:
+    context: FileContext,
+    facts: PhaseFacts,
+    rules: list[tuple[Rule, Severity]],
+    failures: list[str],
+) -> list[tuple[Finding, Severity]]:
+    """Every unwaived finding of the rules on one file. A rule that raises loses its findings on
+    this file only: the error goes to `failures` as a one-line warning naming rule and file."""
+    found: list[tuple[Finding, Severity]] = []
     for rule, severity in rules:
-        for finding in rule.check(context, facts):
-            if not _waived(context.waivers, finding):
-                yield finding, severity
+        try:
+            findings = list(rule.check(context, facts))
+        except Exception as error:  # a rule's bug must not end the review: reported, not hidden
+            failures.append(rule_failure(rule.id, context.path, error))
+            continue
+        found += [(f, severity) for f in findings if not _waived(context.waivers, f)]
+    return found
+
+
+def rule_failure(rule_id: str, path: str, error: Exception) -> str:
+    """The warning for a rule that raised on a file (one line, the error's type and message)."""
+    detail = one_line(f"{type(error).__name__}: {error}")
+    return f"check {rule_id} failed on {path} and was skipped there: {detail} (please report this)"
 
 
 def _waived(waivers: Mapping[int, set[str]], finding: Finding) -> bool:
