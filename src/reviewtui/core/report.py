@@ -1,9 +1,12 @@
 """Provides the session's outside views: `status_dict` (the `status --json` contract) and
-`status_json` (its text), `status_text`,
-`export_markdown`, and the request queue as markdown or as a prompt for the agent.
+`status_json` (its text), `status_text`, `export_markdown`, and what goes back to the agent: the
+request queue as markdown (`requests_markdown`) or as a prompt (`requests_prompt`), which, given the
+session, also carry the flagged chunks with the reviewer's notes and (the prompt) the phase's gaps.
 
 All of them read one `ReviewSession`, so the app, `status` and `export` never disagree. Output is
-deterministic (no clock), so it can be diffed and tested.
+deterministic (no clock), so it can be diffed and tested. Untrusted text goes through
+`visible_controls` (core/safe_text.py) and, in markdown, through the one-line and table-cell escapers
+at the end of this file.
 """
 
 from __future__ import annotations
@@ -13,8 +16,24 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from reviewtui.core.agentdoc import SPEC_CONVENTION
+from reviewtui.core.deviations import DeclaredDeviation, declared_deviations
 from reviewtui.core.jsontext import indented_json
 from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Request, Section
+from reviewtui.core.safe_text import visible_controls
+
+__all__ = [
+    "export_markdown",
+    "fenced",
+    "plural",
+    "request_body",
+    "requests_markdown",
+    "requests_prompt",
+    "sections_without_code",
+    "status_dict",
+    "status_json",
+    "status_text",
+    "visible_controls",
+]
 
 if TYPE_CHECKING:
     from reviewtui.core.checks import LedgerEntry
@@ -37,7 +56,15 @@ def status_dict(session: ReviewSession) -> dict[str, Any]:
         "phase": _phase_dict(session),
         "ledger": [_ledger_dict(entry) for entry in session.ledger.entries],
         "warnings": list(session.warnings),
+        "declared_deviations": [
+            {"commit": item.commit, "text": item.text} for item in session_deviations(session)
+        ],
     }
+
+
+def session_deviations(session: ReviewSession) -> list[DeclaredDeviation]:
+    """The `Deviations:` blocks of the phase's commit bodies, oldest commit first."""
+    return declared_deviations(session.phase.commits)
 
 
 def status_json(session: ReviewSession) -> str:
@@ -57,6 +84,7 @@ def _phase_dict(session: ReviewSession) -> dict[str, Any] | None:
         "checkpoint": report.phase.checkpoint,
         "missing": list(report.missing),
         "past_checkpoint": dict(report.past_checkpoint),
+        "earlier": list(report.earlier),
     }
 
 
@@ -172,14 +200,15 @@ def status_text(session: ReviewSession) -> str:
     unlinked = len(session.chunks_in(None))
     missing = sections_without_code(session)
     lines = [
-        f"Phase {session.phase.label}: {plural(progress.total, 'chunk')} in"
+        f"changes: {session.phase.label} · {plural(progress.total, 'chunk')} in"
         f" {plural(len(linked_sections), 'section')} · {progress.approved} approved"
         f" · {progress.flagged} flagged · {unlinked} unlinked"
         f" · {plural(len(missing), 'section')} with no code",
-        f"  range: {session.phase.rule}" if session.phase.rule else "",
+        _rule_line(session.phase.rule),
         f"  spec: {', '.join(session.spec.files)}",
         _phase_line(session),
         f"  requests: {progress.requests_open} open",
+        _deviations_line(session_deviations(session)),
     ]
     found = [(chunk, flag) for chunk in session.chunks for flag in session.flags_of(chunk.id)]
     high = [(chunk, flag) for chunk, flag in found if flag.severity == "high"]
@@ -193,6 +222,25 @@ def status_text(session: ReviewSession) -> str:
             for chunk, flag in high[:10]
         )
     return "\n".join(line for line in lines if line)
+
+
+def _rule_line(rule: str) -> str:
+    """How the changes were chosen: `checkpoint 3e1f2a0`, `the range main..agent`, …"""
+    if not rule:
+        return ""
+    if rule.startswith("range "):
+        rule = "the " + rule
+    return f"  changes chosen by: {rule}"
+
+
+def _deviations_line(found: list[DeclaredDeviation]) -> str:
+    if not found:
+        return ""
+    commits = len({item.commit for item in found})
+    return (
+        f"  deviations the agent declared: {len(found)} block{'s' if len(found) != 1 else ''}"
+        f" in {plural(commits, 'commit')} (`reviewtui export` lists them)"
+    )
 
 
 def _phase_line(session: ReviewSession) -> str:
@@ -232,6 +280,7 @@ def export_markdown(session: ReviewSession) -> str:
     """The whole review as markdown: summary, every chunk with its code and decision, gaps, requests."""
     parts = [
         _export_header(session),
+        _export_deviations(session),
         _export_summary(session),
         _export_findings(session),
         _export_sections(session),
@@ -257,6 +306,20 @@ def _export_header(session: ReviewSession) -> str:
         f"- Progress: {progress.reviewed}/{progress.total} reviewed · {progress.approved} approved · "
         f"{progress.flagged} flagged · {progress.pending} pending · {plural(progress.requests_open, 'open request')}\n"
     )
+
+
+def _export_deviations(session: ReviewSession) -> str:
+    """The `Deviations:` blocks of the phase's commits, each in a fence (the agent's own words)."""
+    found = session_deviations(session)
+    if not found:
+        return ""
+    blocks = [
+        f"From commit `{item.commit[:12]}` ({_inline(item.subject) or 'no subject'}):\n\n"
+        + fenced(item.text, "text")
+        + "\n"
+        for item in found
+    ]
+    return "## Deviations the agent declared\n\n" + "\n".join(blocks)
 
 
 def _export_summary(session: ReviewSession) -> str:
@@ -285,11 +348,12 @@ def _export_findings(session: ReviewSession) -> str:
         for flag in session.flags_of(chunk.id):
             line = flag.line or chunk.new_start or chunk.old_start
             section = session.section_of(chunk.id)
-            where = _inline(section.title) if section else "*unlinked*"
+            where = _cell(section.title) if section else "*unlinked*"
             rows.append(
                 (
                     SEVERITY_RANK.get(flag.severity, 3),
-                    f"| {flag.severity} | `{flag.rule}` | `{_code_span(chunk.path)}:{line}` | {where} "
+                    f"| {_cell(flag.severity)} | {_cell_code(flag.rule)} "
+                    f"| {_cell_code(f'{chunk.path}:{line}')} | {where} "
                     f"| {_cell(flag.message)} | {session.decision(chunk.id).status} |",
                 )
             )
@@ -334,9 +398,7 @@ def _export_missing(session: ReviewSession) -> str:
     """Coverage: the spec phase under review, what it misses, code past its checkpoint, and the
     sections with no code."""
     parts = [_export_phase(session)]
-    claimed = [
-        s for s in sections_without_code(session) if _status(session, s.id) == "claimed-done"
-    ]
+    claimed = claimed_done(session)
     if claimed:
         parts.append("### Claimed done, no code seen\n\n" + _section_list(claimed))
     others = [
@@ -360,23 +422,58 @@ def _export_phase(session: ReviewSession) -> str:
     if report.phase.checkpoint:
         lines.append(f"Its checkpoint: {_inline(report.phase.checkpoint)}")
     text = "\n".join(lines) + "\n"
-    missing = [s for sid in report.missing if (s := session.spec.get(sid)) is not None]
+    missing = phase_missing(session)
     if missing:
         text += "\n### Missing from this phase\n\n" + _section_list(missing)
-    if report.past_checkpoint:
-        rows = []
-        for chunk in session.chunks:
-            later = report.past_checkpoint.get(chunk.id)
-            if later is not None:
-                section = session.section_of(chunk.id)
-                title = _inline(section.title) if section else "?"
-                rows.append(f"- `{_code_span(chunk.location)}` → {title} (phase {_inline(later)})")
+    earlier = [s for sid in report.earlier if (s := session.spec.get(sid)) is not None]
+    if earlier:
+        text += (
+            "\n### Implemented before the last checkpoint\n\n"
+            "No new code in this round; code in a round reviewed before:\n\n"
+            + _section_list(earlier)
+        )
+    rows = [f"- {line}" for line in _past_lines(session)]
+    if rows:
         text += (
             "\n### Past the checkpoint\n\nCode for sections of a later phase:\n\n"
             + "\n".join(rows)
             + "\n"
         )
     return text
+
+
+def phase_missing(session: ReviewSession) -> list[Section]:
+    """The sections of the spec phase under review with no code, less those claimed done (a task
+    ticked with no code is listed as claimed done, never twice)."""
+    report = session.coverage.phase_report
+    if report is None:
+        return []
+    return [
+        section
+        for section_id in report.missing
+        if (section := session.spec.get(section_id)) is not None
+        and _status(session, section_id) != "claimed-done"
+    ]
+
+
+def claimed_done(session: ReviewSession) -> list[Section]:
+    """Sections ticked or said done in the spec with no code seen, in spec order."""
+    return [s for s in sections_without_code(session) if _status(session, s.id) == "claimed-done"]
+
+
+def _past_lines(session: ReviewSession) -> list[str]:
+    """`` `path:1-9` → 3 Training (phase 2)`` for each chunk past the checkpoint, in chunk order."""
+    report = session.coverage.phase_report
+    if report is None or not report.past_checkpoint:
+        return []
+    lines = []
+    for chunk in session.chunks:
+        later = report.past_checkpoint.get(chunk.id)
+        if later is not None:
+            section = session.section_of(chunk.id)
+            title = _inline(section.title) if section else "?"
+            lines.append(f"`{_code_span(chunk.location)}` → {title} (phase {_inline(later)})")
+    return lines
 
 
 def _status(session: ReviewSession, section_id: str) -> str | None:
@@ -446,32 +543,73 @@ def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
 
 
 def requests_markdown(
-    requests: Iterable[Request], *, heading_level: int = 2, open_only: bool = False
+    requests: Iterable[Request],
+    *,
+    heading_level: int = 2,
+    open_only: bool = False,
+    session: ReviewSession | None = None,
 ) -> str:
-    """The request queue as markdown, one block per request, in queue order."""
+    """The request queue as markdown, one block per request, in queue order; given the session,
+    followed by one block per flagged chunk of the phase (its note is the instruction). The
+    `requests` list of `status --json` keeps only the queued requests: flags are not requests there."""
     marks = "#" * heading_level
-    blocks = []
-    for request in requests:
-        if open_only and request.status != "open":
-            continue
-        done = " (done)" if request.status == "done" else ""
-        where = f" — `{_code_span(request.location)}`" if request.location else ""
-        block = [
-            f"{marks} {request.id} · {request.kind}{done}{where}",
-            "",
-            request_body(request) or "(no text)",
-        ]
-        if request.code:
-            block += ["", fenced(request.code, "diff")]
-        if request.patch:
-            block += ["", "Drafted patch:", "", fenced(request.patch, "diff")]
-        blocks.append("\n".join(block) + "\n")
+    blocks = [
+        _request_block(request, marks)
+        for request in requests
+        if not (open_only and request.status != "open")
+    ]
+    if session is not None:
+        blocks += [_flagged_block(session, chunk, marks) for chunk in flagged_chunks(session)]
     return visible_controls("\n".join(blocks))
 
 
+def _request_block(request: Request, marks: str) -> str:
+    done = " (done)" if request.status == "done" else ""
+    where = f" — `{_code_span(request.location)}`" if request.location else ""
+    block = [
+        f"{marks} {request.id} · {request.kind}{done}{where}",
+        "",
+        request_body(request) or "(no text)",
+    ]
+    if request.code:
+        block += ["", fenced(request.code, "diff")]
+    if request.patch:
+        block += ["", "Drafted patch:", "", fenced(request.patch, "diff")]
+    return "\n".join(block) + "\n"
+
+
+def _flagged_block(session: ReviewSession, chunk: Chunk, marks: str) -> str:
+    symbol = f" (`{_code_span(chunk.symbol)}`)" if chunk.symbol else ""
+    block = [
+        f"{marks} flagged — `{_code_span(chunk.location)}`{symbol}",
+        "",
+        flag_instruction(session, chunk),
+    ]
+    code = "\n".join(f"{line.kind}{line.text}" for line in chunk.lines) or chunk.summary
+    if code:
+        block += ["", fenced(code, "diff")]
+    return "\n".join(block) + "\n"
+
+
+def flagged_chunks(session: ReviewSession) -> list[Chunk]:
+    """The chunks of the phase the reviewer flagged, in spec order."""
+    return [c for c in session.ordered_chunks("spec") if session.decision(c.id).status == "flagged"]
+
+
+def flag_instruction(session: ReviewSession, chunk: Chunk) -> str:
+    """What a flagged chunk asks of the agent: the reviewer's note, else the checks' findings."""
+    note = (session.decision(chunk.id).note or "").strip()
+    if note:
+        return note
+    findings = "; ".join(_inline(flag.message) for flag in session.flags_of(chunk.id))
+    if findings:
+        return f"Flagged without a note; the checks found: {findings}"
+    return "Flagged without a note: ask the reviewer what is wrong before changing it."
+
+
 PROMPT_INTRO = (
-    "The reviewer went through your last phase and queued the changes below. Make each of them, "
-    "keep everything else as it is, and stop when they are done.\n"
+    "The reviewer went through your last phase. Work through the items below, most important "
+    "first; change nothing they do not ask for, and stop when they are done.\n"
 )
 
 
@@ -485,37 +623,87 @@ def request_body(request: Request) -> str:
     return text
 
 
-def requests_prompt(requests: Iterable[Request]) -> str:
-    """The open requests as text to paste to the coding agent: each item stands alone."""
-    items = [request for request in requests if request.status == "open"]
-    if not items:
+def requests_prompt(requests: Iterable[Request], session: ReviewSession | None = None) -> str:
+    """Text to paste to the coding agent, most important first: the open requests and, given the
+    session, every flagged chunk with the reviewer's note, the spec phase's missing and
+    claimed-done sections, and code past its checkpoint; then the working convention. Every item
+    stands alone; "" when there is nothing to ask."""
+    groups = [_request_items([r for r in requests if r.status == "open"])]
+    if session is not None:
+        groups += _session_groups(session)
+    groups = [(title, items) for title, items in groups if items]
+    if not groups:
         return ""
-    parts = [PROMPT_INTRO]
-    for number, request in enumerate(items, start=1):
-        where = f" in `{_code_span(request.location)}`" if request.location else ""
-        part = [f"{number}. {request.kind.capitalize()}{where}: {request_body(request)}"]
-        if request.code:
-            part += [
-                "",
-                "   The code this is about:",
-                "",
-                _indent(fenced(request.code, "diff"), "   "),
-            ]
-        parts.append("\n".join(part) + "\n")
+    parts, number = [PROMPT_INTRO], 1
+    for title, items in groups:
+        parts.append(title + "\n")
+        for item in items:
+            parts.append(_numbered(number, item) + "\n")
+            number += 1
     parts.append("While you work:\n" + SPEC_CONVENTION + "\n")
     return visible_controls("\n".join(parts))
 
 
+PromptGroup = tuple[str, list[str]]
+"""A titled group of prompt items (each item's text, unnumbered)."""
+
+
+def _request_items(requests: list[Request]) -> PromptGroup:
+    items = []
+    for request in requests:
+        where = f" in `{_code_span(request.location)}`" if request.location else ""
+        item = f"{request.kind.capitalize()}{where}: {request_body(request)}"
+        if request.code:
+            item += "\n\nThe code this is about:\n\n" + fenced(request.code, "diff")
+        items.append(item)
+    return "Requests:", items
+
+
+def _session_groups(session: ReviewSession) -> list[PromptGroup]:
+    report = session.coverage.phase_report
+    phase = report.phase.label if report is not None and report.phase is not None else ""
+    flagged = [
+        f"`{_code_span(chunk.location)}`{_where(session, chunk)}: {flag_instruction(session, chunk)}"
+        for chunk in flagged_chunks(session)
+    ]
+    missing = [_section_item(section) for section in phase_missing(session)]
+    claimed = [_section_item(section) for section in claimed_done(session)]
+    return [
+        ("Code the reviewer flagged (the note says what is wrong; fix it):", flagged),
+        (f"Missing from {phase} of the spec (implement it):", missing),
+        (
+            "Marked done in the spec, but no code was seen (implement it, or name where it is):",
+            claimed,
+        ),
+        (
+            f"Code past the checkpoint of {phase or 'this phase'}, for a later phase (revert it,"
+            " or hold it until the reviewer starts that phase):",
+            _past_lines(session),
+        ),
+    ]
+
+
+def _where(session: ReviewSession, chunk: Chunk) -> str:
+    """` (`Trainer.step`, spec 4 Training)`: the chunk's symbol and section, those it has."""
+    section = session.section_of(chunk.id)
+    parts = [f"`{_code_span(chunk.symbol)}`"] if chunk.symbol else []
+    if section is not None:
+        parts.append(f"spec {_inline(section.title)}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _section_item(section: Section) -> str:
+    return f"{_inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
+
+
+def _numbered(number: int, text: str) -> str:
+    """`3. text`, its further lines indented under the number."""
+    first, _, rest = text.partition("\n")
+    head = f"{number}. {first}"
+    return head + ("\n" + _indent(rest, "   ") if rest else "")
+
+
 # --------------------------------------------------------------------------- markdown helpers
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible_controls(text: str) -> str:
-    """Text with control characters (ANSI escapes and friends) written as `\\x1b`, so neither a
-    terminal printing it nor a markdown viewer acts on them; newlines and tabs stay."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def fenced(code: str, language: str = "") -> str:
@@ -536,7 +724,14 @@ def _inline(text: str) -> str:
 
 
 def _cell(text: str) -> str:
+    """Untrusted text in a markdown table cell: one line, `|` escaped (every table uses this)."""
     return _inline(text).replace("|", "\\|")
+
+
+def _cell_code(text: str) -> str:
+    """Untrusted text as a code span in a table cell: GFM splits cells before code spans, so `|`
+    is escaped there too (a viewer shows it as `|`)."""
+    return "`" + _code_span(text).replace("|", "\\|") + "`"
 
 
 def _indent(text: str, prefix: str) -> str:
