@@ -5,10 +5,13 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from reviewtui.core.models import Chunk, DiffLine, Flag
+from reviewtui.core.session import ReviewSession
 from reviewtui.tui.highlight import changed_spans, highlight_chunk, lexer_for, tokenize
 from reviewtui.tui.screens.help import binding_rows, key_label
 from reviewtui.tui.text import clean_block, clean_line
 from reviewtui.tui.widgets.diff_view import DiffView
+from reviewtui.tui.widgets.requirement import requirement_content
+from tests.gitrepo import GitRepo
 
 HOSTILE = [
     "[bold]not bold[/bold]",
@@ -178,3 +181,32 @@ async def test_loading_screen_shows_the_step_and_progress() -> None:
             "linking chunks [bold]to[/bold] the spec"
         )
         assert screen.query_one(ProgressBar).progress == 0.7
+
+
+F19_SPEC = """\
+# Plan
+
+## 2 Data
+
+### 2.4 Splits
+
+Hold out 5% of the training set as a dev set, stratified by label.
+
+## Phases
+
+- [ ] 1.3 Dev split (2.4)
+"""
+
+
+def test_a_task_with_no_text_shows_the_section_it_cites(git_repo: GitRepo) -> None:
+    git_repo.write("SPEC.md", F19_SPEC)
+    git_repo.commit("spec")
+    git_repo.git("checkout", "-q", "-b", "agent")
+    git_repo.write("src/split.py", "def split_dev(train):\n    return train.split(0.05)\n")
+    git_repo.commit("Dev split\n\nSpec: 1.3")
+    session = ReviewSession.open(git_repo.root, no_llm=True)
+    (chunk,) = session.chunks
+    assert session.link(chunk.id).section_id == "1.3"
+    text = requirement_content(session, chunk).plain
+    assert "2.4 Splits\nHold out 5% of the training set" in text
+    assert "(no text of its own)" not in text

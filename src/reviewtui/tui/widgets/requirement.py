@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widgets import Static
 
-from reviewtui.core.models import Chunk, SectionLink
+from reviewtui.core.models import Chunk, Section, SectionLink, Spec
+from reviewtui.core.phases import cited_sections
 from reviewtui.tui.text import clean_block, clean_line, shorten
 
 if TYPE_CHECKING:
@@ -68,9 +69,22 @@ def requirement_content(session: ReviewSession, chunk: Chunk | None) -> Content:
     breadcrumb = " › ".join([*crumbs, clean_line(section.title)])
     where = f"  ({section.spec}:{section.line})"
     head = Content.assemble((breadcrumb, "bold $accent"), (clean_line(where), "$text-muted"))
-    body = Content(_body_text(section.text, section.title))
+    body = Content(_requirement_text(session.spec, section))
     # The evidence comes before the text: a short box still shows it (the text scrolls).
     return Content("\n").join([head, evidence_line(link), body])
+
+
+NO_TEXT = "(no text of its own)"
+
+
+def _requirement_text(spec: Spec, section: Section) -> str:
+    """The section's own text; for a task with none, the text of the sections it cites."""
+    own = _body_text(section.text, section.title)
+    cited = cited_sections(spec, section.id) if own == NO_TEXT else []
+    if not cited:
+        return own
+    parts = [f"{clean_line(c.title)}\n{_body_text(c.text, c.title)}" for c in cited]
+    return "\n\n".join(parts)
 
 
 def _body_text(text: str, title: str) -> str:
@@ -78,7 +92,7 @@ def _body_text(text: str, title: str) -> str:
     lines = clean_block(text).strip("\n").split("\n")
     if lines and title.strip() and title.strip() in lines[0]:
         lines = lines[1:]
-    return "\n".join(reflow(lines)).strip("\n") or "(no text of its own)"
+    return "\n".join(reflow(lines)).strip("\n") or NO_TEXT
 
 
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)")
