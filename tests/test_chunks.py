@@ -435,7 +435,11 @@ def test_identical_duplicates_get_unique_deterministic_ids(git_repo: GitRepo) ->
     after = before.replace("x = 1", "x = 2")
     chunks = cut(git_repo, {"dup.py": before}, {"dup.py": after})
     assert [chunk.symbol for chunk in chunks] == ["a", "b"]
-    assert chunks[1].id == f"{chunks[0].id}-2"
+    assert chunks[0].id != chunks[1].id
+    plain = chunk_id("dup.py", chunks[0].changed_lines)
+    assert plain not in {chunks[0].id, chunks[1].id}  # a copy never takes the plain content id
+    again = cut(git_repo, {"dup.py": before}, {"dup.py": after})
+    assert [chunk.id for chunk in again] == [chunk.id for chunk in chunks]
     repeat = cut_chunks(make_phase(git_repo, {}, {"dup.py": before}).files, [], ChunkSettings())
     assert len({chunk.id for chunk in repeat}) == len(repeat)
 

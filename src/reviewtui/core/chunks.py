@@ -162,6 +162,10 @@ class _Piece:
     removed: int = 0
     symbol: str | None = None
     summary: str | None = None
+    around: tuple[int, int, int, int] = (0, 0, 0, 0)
+    """The new-side lines just before and after the changes, then the old-side ones: where the
+    context that tells two identical changes apart is read."""
+    id: str = ""
 
 
 def _added_by_path(commits: list[CommitInfo]) -> dict[str, list[tuple[int, str, set[str]]]]:
@@ -188,7 +192,7 @@ def _to_chunk(
     file: FileDiff, piece: _Piece, language: str | None, added: list[tuple[str, set[str]]]
 ) -> Chunk:
     return Chunk(
-        id=chunk_id(file.path, piece.key),
+        id=piece.id or chunk_id(file.path, piece.key),
         path=file.path,
         old_path=file.old_path,
         change=file.change,
@@ -239,7 +243,80 @@ def _file_pieces(
     pieces: list[_Piece] = []
     for segment in _segments(file.hunks, bridge_text, max_lines):
         pieces.extend(cutter.cut(segment))
+    _assign_ids(file.path, pieces, new_lines, old_lines)
     return pieces
+
+
+# --------------------------------------------------------------------------- ids of identical changes
+
+CONTEXT_DEPTH = 32
+"""Most non-blank unchanged lines read on each side to tell identical changes apart."""
+
+
+def _assign_ids(
+    path: str, pieces: list[_Piece], new_lines: list[str] | None, old_lines: list[str] | None
+) -> None:
+    """Give each piece its id. A change found once in the file keeps the plain content id; every
+    copy of a repeated change (the same lines added to two functions) is told apart by its
+    enclosing symbol, else by the nearest differing context, so that when one copy later changes
+    the other never takes over its id (and its decision). An ordinal is the last resort."""
+    groups: dict[str, list[_Piece]] = {}
+    for piece in pieces:
+        piece.id = chunk_id(path, piece.key)
+        groups.setdefault(piece.id, []).append(piece)
+    for base, tied in groups.items():
+        if len(tied) > 1:
+            _tell_apart(base, tied, new_lines, old_lines)
+
+
+def _tell_apart(
+    base: str, tied: list[_Piece], new_lines: list[str] | None, old_lines: list[str] | None
+) -> None:
+    contexts = [_context_around(piece, new_lines, old_lines) for piece in tied]
+    depth = 0
+    pending = list(range(len(tied)))
+    while pending and depth <= CONTEXT_DEPTH:
+        keys = {index: _qualified(base, tied[index], contexts[index], depth) for index in pending}
+        counts: dict[str, int] = {}
+        for key in keys.values():
+            counts[key] = counts.get(key, 0) + 1
+        for index in pending:
+            tied[index].id = keys[index]
+        pending = [index for index in pending if counts[keys[index]] > 1]
+        depth += 1
+    for number, index in enumerate(pending[1:], 2):
+        tied[index].id = f"{tied[index].id}-{number}"
+
+
+def _qualified(base: str, piece: _Piece, context: tuple[list[str], list[str]], depth: int) -> str:
+    """The id of a repeated change: its content id, its symbol and `depth` context lines a side."""
+    above, below = context
+    text = "\0".join([base, piece.symbol or "", *above[:depth], "\1", *below[:depth]])
+    digest = hashlib.sha1(text.encode("utf-8", "replace"), usedforsecurity=False)
+    return digest.hexdigest()[:ID_LENGTH]
+
+
+def _context_around(
+    piece: _Piece, new_lines: list[str] | None, old_lines: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """The nearest non-blank unchanged lines above and below the piece's changes, nearest first."""
+    new_before, new_after, old_before, old_after = piece.around
+    lines, before, after = new_lines, new_before, new_after
+    if lines is None:
+        lines, before, after = old_lines, old_before, old_after
+    if lines is None:
+        return [], []
+    return _nonblank(lines, before, -1), _nonblank(lines, after, 1)
+
+
+def _nonblank(lines: list[str], number: int, step: int) -> list[str]:
+    found: list[str] = []
+    while 0 < number <= len(lines) and len(found) < CONTEXT_DEPTH:
+        text = lines[number - 1].strip()
+        if text:
+            found.append(text)
+        number += step
+    return found
 
 
 # --------------------------------------------------------------------------- summaries
@@ -257,7 +334,7 @@ def _summary_piece(file: FileDiff, settings: ChunkSettings) -> _Piece | None:
         key = changed or [_signature("symlink", file.change, file.old_path, text)]
     elif file.binary:
         text = _binary_summary(file)
-        key = [_signature("binary", file.old_path, file.old_size, file.new_size)]
+        key = [_signature("binary", file.old_path, file.old_size, file.new_size, *_blobs(file))]
     elif not file.hunks:
         text = _metadata_summary(file)
         key = [_signature(file.change, file.old_path, file.old_mode, file.new_mode)]
@@ -281,6 +358,11 @@ def _summarized(file: FileDiff, text: str, key: list[DiffLine], changed: list[Di
         piece.old_start = first.old_start
         piece.old_lines = max(0, last.old_start + last.old_lines - first.old_start)
     return piece
+
+
+def _blobs(file: FileDiff) -> list[str]:
+    """git's blob ids of both sides, when known: a binary file's content is only seen through them."""
+    return [blob for blob in (file.old_blob, file.new_blob) if blob is not None]
 
 
 def _signature(*parts: object) -> DiffLine:
@@ -862,8 +944,14 @@ class _Cutter:
     ) -> _Piece:
         begin, end = _with_context(lines, first, last, self.context)
         shown = lines[begin : end + 1]
+        new_before, old_before = positions[0][first], positions[1][first]
+        new_after = (lines[last].new_no if lines[last].new_no is not None else new_before) + 1
+        old_after = (lines[last].old_no if lines[last].old_no is not None else old_before) + 1
+        if last + 1 < len(lines):
+            new_after, old_after = positions[0][last + 1] + 1, positions[1][last + 1] + 1
         changed = [line for line in lines[first : last + 1] if line.kind != " "]
         piece = _Piece(lines=shown, key=changed, symbol=self._symbol(lines, owners, first, last))
+        piece.around = (new_before, new_after, old_before, old_after)
         piece.added = [line.kind for line in changed].count("+")
         piece.removed = len(changed) - piece.added
         piece.new_start, piece.new_lines = _side_span(shown, positions[0][begin], new=True)
@@ -1016,12 +1104,17 @@ def _choose_cut(
 
 
 def _with_context(lines: list[DiffLine], first: int, last: int, context: int) -> tuple[int, int]:
+    """Up to `context` unchanged lines on each side, without blank ones at the edges."""
     begin = first
     while begin > 0 and first - begin < context and lines[begin - 1].kind == " ":
         begin -= 1
+    while begin < first and not lines[begin].text.strip():
+        begin += 1
     end = last
     while end < len(lines) - 1 and end - last < context and lines[end + 1].kind == " ":
         end += 1
+    while end > last and not lines[end].text.strip():
+        end -= 1
     return begin, end
 
 

@@ -264,6 +264,8 @@ def build_file(record: RawRecord, sections: list[PatchSection]) -> FileDiff:
         new_mode=new_mode,
         similarity=record.score if record.status in "RC" else None,
         copied=record.status == "C",
+        old_blob=record.old_id,
+        new_blob=record.new_id,
     )
 
 

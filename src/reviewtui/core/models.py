@@ -137,6 +137,10 @@ class FileDiff:
     old_size: int | None = None
     new_size: int | None = None
     copied: bool = False
+    old_blob: str | None = None
+    """git's blob id of the old content (from `--raw`), when git gave one; all zeros for none."""
+    new_blob: str | None = None
+    """git's blob id of the new content, when git gave one (a binary chunk's id covers both)."""
 
     @property
     def added(self) -> int:
