@@ -24,6 +24,8 @@ _CONTINUES = re.compile(r"^(\s+\S|\s*(?:[-*+]|\d+[.)])\s)")
 """A line that goes on with the block after a blank line: indented, or a list item."""
 _HEADING = re.compile(r"^(#{1,6}\s|(?:\*\*)?[A-Z][\w ]{0,40}:(?:\*\*)?\s*$)")
 """A line that starts another block: a markdown heading, or `Something:` alone on its line."""
+_TRAILER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:\s+\S")
+"""A git trailer (`Spec: 2.1`, `Co-authored-by: …`): after a blank line it ends the block."""
 _NOTHING = {"none", "no deviations", "n/a", "na", "nothing", "no", "-"}
 
 
@@ -71,8 +73,8 @@ def _block(lines: list[str], index: int) -> tuple[list[str], int]:
     while index < len(lines):
         line = lines[index]
         if not line.strip():
-            following = next((later for later in lines[index + 1 :] if later.strip()), None)
-            if block and (following is None or not _CONTINUES.match(following)):
+            following = next((later for later in lines[index + 1 :] if later.strip()), "")
+            if not _CONTINUES.match(following) and (block or _TRAILER.match(following)):
                 break
         elif _HEADING.match(line) or _START.match(line):
             break
