@@ -18,6 +18,7 @@ from pathlib import Path
 from reviewtui.config import CheckSettings, ChunkSettings
 from reviewtui.core import gitrange
 from reviewtui.core.checks import Ledger, check_phase, run_checks
+from reviewtui.core.checks.engine import PhaseChecks
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.models import Chunk, DiffLine, FileDiff, Flag, Hunk, Phase, Section, Spec
 from reviewtui.core.spec import load_spec
@@ -164,3 +165,58 @@ def check_text(
     diff, chunk = added_file(path, text)
     flags = run_checks([chunk], [diff], one_section_spec(spec_text), settings or CheckSettings())
     return flags[chunk.id]
+
+
+def check_files(
+    root: Path,
+    spec_text: str,
+    files: dict[str, str],
+    chunk_settings: ChunkSettings | None = None,
+    settings: CheckSettings | None = None,
+) -> tuple[list[Chunk], PhaseChecks]:
+    """A real git repo at `root`: `spec_text` as SPEC.md first, then `files` as the phase commit;
+    the chunks of that phase and the checks' result on it."""
+    root.mkdir(parents=True, exist_ok=True)
+    _git(root, "init", "-q", "-b", "main")
+    (root / "SPEC.md").write_text(spec_text, encoding="utf-8")
+    _git(root, "add", "SPEC.md")
+    _git(
+        root,
+        "-c",
+        "user.name=F",
+        "-c",
+        "user.email=f@example.invalid",
+        "commit",
+        "-q",
+        "-m",
+        "spec",
+    )
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    _git(root, "add", "--", *files)
+    _git(
+        root,
+        "-c",
+        "user.name=F",
+        "-c",
+        "user.email=f@example.invalid",
+        "commit",
+        "-q",
+        "-m",
+        "phase",
+    )
+    phase = gitrange.resolve_phase(gitrange.open_repo(root), "HEAD~1..HEAD", None)
+    spec = load_spec(root, ["SPEC.md"])
+    chunks = cut_chunks(phase.files, phase.commits, chunk_settings or ChunkSettings())
+    return chunks, check_phase(chunks, phase.files, spec, settings or CheckSettings())
+
+
+def flag_marks(chunks: list[Chunk], checks: PhaseChecks) -> list[Mark]:
+    """(path, line, rule) of every flag, sorted (a repeated flag shows twice)."""
+    paths = {chunk.id: chunk.path for chunk in chunks}
+    return sorted(
+        (paths[chunk_id], flag.line or 0, flag.rule)
+        for chunk_id, flags in checks.flags.items()
+        for flag in flags
+    )

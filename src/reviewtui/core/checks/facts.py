@@ -47,21 +47,65 @@ class PhaseFacts:
 
 def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float]) -> PhaseFacts:
     text = "\n".join(section.text for section in spec.sections)
+    helpers = _seed_helpers(contexts)
     return PhaseFacts(
         spec_asks_seed=bool(_SEED_IN_SPEC.search(text)),
-        seeded={library for context in contexts for library in _seeded_libraries(context)},
+        seeded={lib for context in contexts for lib in _seeded_libraries(context, helpers)},
         spec_counts=spec_counts,
     )
 
 
-def _seeded_libraries(context: FileContext) -> set[str]:
+SeedHelpers = dict[str, set[str]]
+"""Name of a seeding helper the phase defines -> the libraries its body seeds."""
+
+SEEDING_PACKAGES = frozenset(
+    {"transformers", "lightning", "pl", "pytorch_lightning", "L", "accelerate", "keras", "tf"}
+)
+"""Packages whose `set_seed`/`seed_everything` really seeds every library."""
+
+
+def _seeded_libraries(context: FileContext, helpers: SeedHelpers | None = None) -> set[str]:
+    """The libraries a file's calls seed; a call to a seeding helper the phase defines seeds what
+    that helper's body seeds, not everything."""
     found: set[str] = set()
     for node in context.nodes(ast.Call):
         if isinstance(node, ast.Call):
-            library = seed_library(node)
-            if library:
-                found.add(library)
+            found |= _call_seeds(node, helpers or {})
     return found
+
+
+def _call_seeds(node: ast.Call, helpers: SeedHelpers) -> set[str]:
+    library = seed_library(node)
+    if library != "all":
+        return {library} if library else set()
+    name = call_name(node)
+    module, _, method = name.rpartition(".")
+    if method in helpers and module.split(".")[0] not in SEEDING_PACKAGES:
+        return helpers[method]
+    return {"all"}
+
+
+def _seed_helpers(contexts: list[FileContext]) -> SeedHelpers:
+    """The seeding helpers (`set_seed`, `fix_random_seeds`, ...) defined in the phase's files, with
+    what their bodies seed (helpers calling helpers followed until nothing changes)."""
+    bodies: dict[str, list[ast.Call]] = {}
+    for context in contexts:
+        for function in context.nodes(ast.FunctionDef):
+            name = function.name  # type: ignore[attr-defined]
+            if seed_library(ast.Call(ast.Name(name), [], [])) == "all":
+                calls = [sub for sub in ast.walk(function) if isinstance(sub, ast.Call)]
+                bodies.setdefault(name, []).extend(calls)
+    helpers: SeedHelpers = {name: set() for name in bodies}
+    for _round in range(len(bodies) + 1):
+        changed = False
+        for name, calls in bodies.items():
+            seeds = set().union(*(_call_seeds(call, helpers) for call in calls))
+            if not seeds <= helpers[name]:
+                helpers[name] |= seeds
+                changed = True
+        if not changed:
+            break
+    return helpers
 
 
 SEED_WORDS = frozenset({"seed", "seeds", "seeding", "reproducible", "reproducibility"})

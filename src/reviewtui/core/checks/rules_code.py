@@ -344,6 +344,7 @@ def check_hardcoded_metrics(context: FileContext, facts: PhaseFacts) -> Iterator
             if (
                 _metric_name(name)
                 and _metric_constant(value) is not None
+                and not _reference_value(context, name)
                 and not context.is_dev_guarded(node)
             ):
                 yield Finding(
@@ -351,6 +352,41 @@ def check_hardcoded_metrics(context: FileContext, facts: PhaseFacts) -> Iterator
                     line,
                     f"metric `{name}` is a hard-coded {ast.unparse(value)}, not computed",
                 )
+
+
+REFERENCE_WORDS = frozenset(
+    {"paper", "reported", "published", "reference", "ref", "sota", "literature", "claimed"}
+)
+"""Words naming a value quoted from elsewhere (`PAPER_ACCURACY`): a reference, not a result."""
+
+
+def _reference_value(context: FileContext, name: str) -> bool:
+    """Whether a metric-named value is a reference to compare against, not a result: it says so
+    (`paper_accuracy`), or it is a CONSTANT the file compares with or subtracts from another value
+    (`accuracy - PAPER_ACCURACY`, `if f1 < MIN_F1`)."""
+    if tokens(name) & REFERENCE_WORDS:
+        return True
+    compared = context.once("hardcoded-metric:compared", lambda: _compared_names(context))
+    return name.isupper() and name in compared
+
+
+def _compared_names(context: FileContext) -> frozenset[str]:
+    """Names used as a side of a comparison or of a difference or ratio with another value."""
+    found: set[str] = set()
+    for node in context.nodes(ast.Compare, ast.BinOp):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub | ast.Div):
+            sides = [node.left, node.right]
+        else:
+            continue
+        for index, side in enumerate(sides):
+            others = sides[:index] + sides[index + 1 :]
+            if isinstance(side, ast.Name) and any(
+                not isinstance(other, ast.Constant) for other in others
+            ):
+                found.add(side.id)
+    return frozenset(found)
 
 
 def _metric_assignments(node: ast.AST) -> Iterator[tuple[str, ast.AST, int]]:

@@ -397,7 +397,7 @@ def check_templated_text(context: FileContext, facts: PhaseFacts) -> Iterator[Fi
     for node in context.nodes(
         ast.Assign, ast.AnnAssign, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef
     ):
-        found = _templated_assignment(node) or _templated_generator(node)
+        found = _templated_assignment(node) or _templated_generator(node, context)
         if found and not context.is_dev_guarded(node):
             line, message = found
             yield Finding("templated-text", line, message)
@@ -421,8 +421,9 @@ def _templated_assignment(node: ast.AST) -> tuple[int, str] | None:
     return node.lineno, f"`{target}` is filled from a fixed template{slots}, not generated"
 
 
-def _templated_generator(node: ast.AST) -> tuple[int, str] | None:
-    """A generate/LLM-named function that only returns template text and calls no model."""
+def _templated_generator(node: ast.AST, context: FileContext) -> tuple[int, str] | None:
+    """A generate/LLM-named function that only returns template text and calls no model (the
+    template's words may live in a list of canned phrases it picks from)."""
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     words = tokens(node.name)
@@ -434,12 +435,91 @@ def _templated_generator(node: ast.AST) -> tuple[int, str] | None:
     returns = [sub for sub in _walk_body(node.body) if isinstance(sub, ast.Return) and sub.value]
     if not returns or _calls_a_model(node):
         return None
-    slots = [_templated(ret.value) for ret in returns]
+    phrases = context.once("phrase-lists", lambda: _phrase_lists(context.tree))
+    local = _local_values(node)
+    slots = [_returned_template(ret.value, local, phrases) for ret in returns]
     if any(slot is None for slot in slots):
         return None
     return returns[
         0
     ].lineno, f"`{node.name}()` returns template text{slots[0]} instead of generating it"
+
+
+def _returned_template(
+    value: ast.AST | None, local: dict[str, ast.AST], phrases: frozenset[str]
+) -> str | None:
+    """`_templated` of a returned value (a local name stands for the value last assigned to it),
+    or the text joined from a picked canned phrase (`f"{random.choice(OPENERS)} {sentence}"`)."""
+    if isinstance(value, ast.Name) and value.id in local:
+        name, value = value.id, local[value.id]
+        if _output_target([name]) and _templated(value) is not None:
+            return None  # `check_templated_text` flags the assignment already
+    found = _templated(value)
+    if found is not None or value is None:
+        return found
+    picked = {name for name, bound in local.items() if _canned_pick(bound, phrases)}
+    parts = _joined_parts(value)
+    if any(_canned_pick(part, phrases) or _names(part) & picked for part in parts):
+        return _slots_text([part for part in parts if not isinstance(part, ast.Constant)])
+    return None
+
+
+def _joined_parts(node: ast.AST) -> list[ast.AST]:
+    """The pieces a string is joined from: an f-string's slots and text, `a + b`'s operands."""
+    if isinstance(node, ast.JoinedStr):
+        return [
+            part.value if isinstance(part, ast.FormattedValue) else part for part in node.values
+        ]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [*_joined_parts(node.left), *_joined_parts(node.right)]
+    return [node]
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {node.id} if isinstance(node, ast.Name) else set()
+
+
+def _local_values(function: FunctionNode) -> dict[str, ast.AST]:
+    """Local name -> the value last assigned to it in the function's own body (simple names)."""
+    found: dict[str, ast.AST] = {}
+    for sub in _walk_body(function.body):
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1:
+            target = sub.targets[0]
+            if isinstance(target, ast.Name):
+                found[target.id] = sub.value
+    return found
+
+
+def _phrase_lists(tree: ast.Module | None) -> frozenset[str]:
+    """Module-level names bound to a list, tuple or set of string literals (canned phrases)."""
+    found: set[str] = set()
+    for statement in tree.body if tree is not None else []:
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            if _string_list(statement.value):
+                found.update(target.id for target in targets if isinstance(target, ast.Name))
+    return frozenset(found)
+
+
+def _string_list(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.List | ast.Tuple | ast.Set)
+        and len(node.elts) >= 2
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+    )
+
+
+def _canned_pick(node: ast.AST, phrases: frozenset[str]) -> bool:
+    """`random.choice(OPENERS)`, `OPENERS[i]`, `rng.choice(["...", "..."])`: a canned phrase."""
+    if isinstance(node, ast.Call) and node.args:
+        if last_part(call_name(node)) not in {"choice", "choices", "sample"}:
+            return False
+        source = node.args[0]
+    elif isinstance(node, ast.Subscript):
+        source = node.value
+    else:
+        return False
+    return (isinstance(source, ast.Name) and source.id in phrases) or _string_list(source)
 
 
 MODEL_CALL_WORDS = frozenset(

@@ -99,14 +99,23 @@ def _runs_model_directly(function: FunctionNode, library_encoders: bool = False)
 
 
 def _is_model_call(func: ast.AST) -> bool:
+    """Whether a call runs a model: not a class being built (`Classifier(...)`), nor a model
+    class or object loaded, saved or built (`Classifier.load(path)`, `model.from_pretrained`)."""
     if isinstance(func, ast.Name):
         words = tokens(func.id)
-        return bool(words & MODEL_WORDS) and not words & BUILDER_WORDS
+        return bool(words & MODEL_WORDS) and not words & BUILDER_WORDS and not _class_name(func.id)
     if not isinstance(func, ast.Attribute):
         return False
-    if tokens(func.attr) & MODEL_WORDS and not tokens(func.attr) & BUILDER_WORDS:
+    if tokens(func.attr) & BUILDER_WORDS:
+        return False
+    if tokens(func.attr) & MODEL_WORDS:
         return True
     return _model_named(func.value) and func.attr not in HOUSEKEEPING
+
+
+def _class_name(name: str) -> bool:
+    """`SentimentClassifier`: CamelCase, the name of a class (calling it builds an object)."""
+    return name[:1].isupper() and not name.isupper() and "_" not in name
 
 
 def _local_functions(context: FileContext) -> dict[str, FunctionNode]:
