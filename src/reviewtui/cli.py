@@ -239,18 +239,37 @@ def run_open(options: argparse.Namespace) -> int:
 
 def run_status(options: argparse.Namespace) -> int:
     from reviewtui.core.report import status_dict, status_text
+    from reviewtui.core.session import ReviewSession, nothing_to_review_line
 
-    session = _open_session(options)
+    session = ReviewSession.open(
+        options.repo,
+        options.range,
+        options.spec,
+        no_llm=options.no_llm,
+        spec_phase=options.phase,
+        allow_empty=True,  # a phase with no changes yet is a state to report, not an error
+    )
     _warn_all(session.warnings)
     if options.json:
         print(json.dumps(status_dict(session), indent=2, ensure_ascii=False))
+    elif session.is_empty:
+        print(terminal_safe(nothing_to_review_line(session.phase)))
     else:
         print(terminal_safe(status_text(session)))
     return 0
 
 
 def run_export(options: argparse.Namespace) -> int:
-    session = _open_session(options)
+    from reviewtui.core.session import ReviewSession
+
+    session = ReviewSession.open(
+        options.repo,
+        options.range,
+        options.spec,
+        no_llm=options.no_llm,
+        spec_phase=options.phase,
+        allow_empty=True,  # the export of an empty phase says there is nothing to review
+    )
     _warn_all(session.warnings)
     if options.output:
         path = session.export_to(options.output)

@@ -32,6 +32,7 @@ from reviewtui.core.models import (
     Spec,
 )
 from reviewtui.core.phasecache import PhaseCache, PhaseResults
+from reviewtui.core.phasefiles import ReviewFiles, review_files, spec_at_base, spec_edit_flags
 from reviewtui.core.pysource import collector_paused
 from reviewtui.core.rounds import sections_before
 from reviewtui.core.spec import discover_specs, load_spec
@@ -133,13 +134,15 @@ class ReviewSession:
         no_llm: bool = False,
         lock: bool = False,
         spec_phase: str | None = None,
+        allow_empty: bool = False,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
     ) -> ReviewSession:
         """Assemble the phase `range_text` of the repo at `repo`; raises ReviewError on bad input.
 
         `spec_phase` names the spec's phase under review (default: `phase` in the config, else
-        inferred from the code)."""
+        inferred from the code). A phase with nothing to review is a ReviewError unless
+        `allow_empty` (`status` and `export` report it; `nothing_to_review` tells)."""
         report = progress or (lambda _step, _fraction: None)
         report("opening the repository", 0.0)
         root = gitrange.find_root(repo).resolve()
@@ -148,7 +151,9 @@ class ReviewSession:
         try:
             if spec_phase is not None:
                 settings.phase = spec_phase
-            return cls._assemble(root, settings, state, range_text, specs, no_llm, report, cancel)
+            return cls._assemble(
+                root, settings, state, range_text, specs, no_llm, allow_empty, report, cancel
+            )
         except BaseException:
             state.release_lock()
             raise
@@ -162,6 +167,7 @@ class ReviewSession:
         range_text: str | None,
         specs: list[str] | None,
         no_llm: bool,
+        allow_empty: bool,
         report: ProgressCallback,
         cancel: threading.Event | None,
     ) -> ReviewSession:
@@ -177,24 +183,15 @@ class ReviewSession:
             checkpoint,
             progress=lambda step, fraction: report(step, 0.2 + 0.3 * fraction),
         )
-        own_files = {*spec.files, *state.exports}
-        phase.files = [f for f in phase.files if f.path not in own_files]
-        if not phase.files:
-            raise ReviewError(f"nothing to review in {phase.label}: {phase.rule}")
+        reviewed = review_files(root, phase, spec, state.exports)
+        phase.files = reviewed.files
+        if not phase.files and not allow_empty:
+            raise ReviewError(nothing_to_review_line(phase))
         _check_cancel(cancel)
-        cache = PhaseCache()
-        key = cache.key(phase, spec, settings, state.manual_links, own_files)
-        results = _cached(cache, key, report)
-        if results is None:
-            results = _compute(phase, spec, settings, state.manual_links, report, cancel)
-            if key is not None:
-                cache.store(key, results)
-        chunks, flags, ledger, links = (
-            results.chunks,
-            results.flags,
-            results.ledger,
-            results.links,
-        )
+        results = _results(phase, spec, settings, state, reviewed, report, cancel)
+        chunks, ledger, links = results.chunks, results.ledger, results.links
+        flags = _with_spec_edit_flags(results.flags, chunks, reviewed, settings)
+        own_files = {*spec.files, *state.exports}
         earlier = sections_before(
             root,
             phase,
@@ -206,7 +203,13 @@ class ReviewSession:
             cache_dir=state.cache_dir,
         )
         report("ready", 1.0)
-        warnings = [*settings.warnings, *spec.warnings, *phase.warnings, *state.warnings]
+        warnings = [
+            *settings.warnings,
+            *spec.warnings,
+            *phase.warnings,
+            *state.warnings,
+            *_spec_edit_warnings(phase, reviewed),
+        ]
         session = cls(
             root,
             phase,
@@ -443,10 +446,31 @@ class ReviewSession:
 
     # ------------------------------------------------------------------ export
 
+    @property
+    def is_empty(self) -> bool:
+        """True when the phase has nothing to review (opened with `allow_empty`)."""
+        return not self.phase.files
+
     def export_markdown(self) -> str:
+        """The review as markdown; a short one saying so when there is nothing to review."""
+        if self.is_empty:
+            return self._empty_review()
         from reviewtui.core.report import export_markdown
 
         return export_markdown(self)
+
+    def _empty_review(self) -> str:
+        from reviewtui.core.report import requests_markdown
+        from reviewtui.core.safe_text import visible_controls
+
+        queue = requests_markdown(self.requests, heading_level=3) or "No requests.\n"
+        line = nothing_to_review_line(self.phase)
+        return visible_controls(
+            f"# Review of {self.phase.label}\n\n"
+            f"{line[0].upper()}{line[1:]}.\n\n"
+            f"- Spec: {', '.join(f'`{path}`' for path in self.spec.files)}\n\n"
+            f"## Requests\n\n{queue}"
+        )
 
     def export_to(self, path: Path | None = None) -> Path:
         """Write the markdown review to `path` (default `.reviewtui/review.md`); returns the path."""
@@ -460,6 +484,71 @@ class ReviewSession:
             target
         )  # exports.json: never the decisions, safe while the app runs
         return target
+
+
+def nothing_to_review_line(phase: Phase) -> str:
+    """ "nothing to review in A..B since checkpoint A" (or the rule that chose the range)."""
+    rule = phase.rule
+    if not rule:
+        return f"nothing to review in {phase.label}"
+    joint = "since" if rule.startswith(("checkpoint", "merge-base")) else "·"
+    return f"nothing to review in {phase.label} {joint} {rule}"
+
+
+def _results(
+    phase: Phase,
+    spec: Spec,
+    settings: Settings,
+    state: ReviewState,
+    reviewed: ReviewFiles,
+    report: ProgressCallback,
+    cancel: threading.Event | None,
+) -> PhaseResults:
+    """The phase's chunks, flags, ledger and links: from the phase cache, else computed (and
+    stored). An empty phase has none (nothing is computed). The checks read the spec files the
+    agent edited as they were at the phase's base (the key needs no more: the phase's digest holds
+    the base and the edits)."""
+    if not phase.files:
+        return PhaseResults([], {}, _empty_ledger(), {})
+    cache = PhaseCache()
+    key = cache.key(phase, spec, settings, state.manual_links, reviewed.left_out)
+    results = _cached(cache, key, report)
+    if results is None:
+        reviewers = spec_at_base(state.root, phase.base, spec, reviewed.spec_edits)
+        results = _compute(phase, spec, settings, state.manual_links, report, cancel, reviewers)
+        if key is not None:
+            cache.store(key, results)
+    return results
+
+
+def _with_spec_edit_flags(
+    flags: dict[str, list[Flag]], chunks: list[Chunk], reviewed: ReviewFiles, settings: Settings
+) -> dict[str, list[Flag]]:
+    """`flags` with a `spec-edited` flag first on every chunk of a spec file the agent edited
+    (unless the rule is switched off; its severity as configured)."""
+    if not reviewed.spec_edits:
+        return flags
+    from reviewtui.core.checks.engine import active_rules
+    from reviewtui.core.phasefiles import RULE_ID
+
+    severity = dict((rule.id, level) for rule, level in active_rules(settings.checks)).get(RULE_ID)
+    if severity is None:
+        return flags
+    edited = spec_edit_flags(chunks, reviewed.spec_edits, severity)
+    merged = dict(flags)
+    for chunk_id, flag in edited.items():
+        merged[chunk_id] = sorted(
+            [flag, *flags.get(chunk_id, [])], key=lambda item: SEVERITY_RANK[item.severity]
+        )
+    return merged
+
+
+def _spec_edit_warnings(phase: Phase, reviewed: ReviewFiles) -> list[str]:
+    base = phase.base[:7] if phase.base else "the base"
+    return [
+        f"the agent changed the spec {path} in this phase: the checks read it as it was at {base}"
+        for path in reviewed.spec_edits
+    ]
 
 
 def _cached(cache: PhaseCache, key: str | None, report: ProgressCallback) -> PhaseResults | None:
@@ -478,9 +567,10 @@ def _compute(
     manual_links: dict[str, str | None],
     report: ProgressCallback,
     cancel: threading.Event | None,
+    check_spec: Spec | None = None,
 ) -> PhaseResults:
     """Cut the chunks, then check and link them (at the same time in a forked child where that is
-    safe, see `ForkedCall`).
+    safe, see `ForkedCall`). The checks compare the code with `check_spec` (default `spec`).
 
     Each Python file is parsed once for the cutting and the checks (`SyntaxTrees`). The trees live
     only meanwhile, and the cyclic garbage collector is paused throughout (it would otherwise walk
@@ -498,7 +588,7 @@ def _compute(
         chunks = cut_chunks(phase.files, phase.commits, settings.chunks, trees=trees)
         _check_cancel(cancel)
         active_rules(settings.checks)  # a settings error is raised here, not in the child
-        arguments = (chunks, phase.files, spec, settings.checks)
+        arguments = (chunks, phase.files, check_spec or spec, settings.checks)
         checking = ForkedCall.start(check_phase, *arguments, trees=trees)
         try:
             report("linking chunks to the spec", 0.65)

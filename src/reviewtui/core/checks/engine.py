@@ -31,6 +31,7 @@ from reviewtui.core.models import (
     Severity,
     Spec,
 )
+from reviewtui.core.phasefiles import check_spec_edited
 from reviewtui.core.pysource import SyntaxTrees
 from reviewtui.errors import ReviewError
 
@@ -81,6 +82,12 @@ RULES: tuple[Rule, ...] = (
         "high",
         "The code sets a parameter to a value different from the one the spec states.",
         _spec_mismatches,
+    ),
+    Rule(
+        "spec-edited",
+        "high",
+        "The agent changed the spec in the phase (beyond ticking task boxes); the checks read the spec as it was at the phase's base.",
+        check_spec_edited,
     ),
     Rule(
         "hardcoded-metric",

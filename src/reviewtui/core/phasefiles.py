@@ -1,0 +1,184 @@
+"""Provides which of a phase's changed files are reviewed: `review_files(...) -> ReviewFiles`, the
+reviewer's spec (`spec_at_base`) and the `spec-edited` flags (`spec_edit_flags`).
+
+Left out of a phase: reviewtui's own exports; the spec files, unless the agent edited them; an agent
+instructions file (CLAUDE.md / AGENTS.md) whose only change is reviewtui's own block (`reviewtui
+init`). Ticking a spec's task boxes (`[ ]` → `[x]`) is expected: those hunks stay out. Any other
+change to a spec file that existed at the phase's base stays in the phase (its chunks are flagged
+`spec-edited`), and the checks (the ledger among them) read the spec as it was at the base: the
+reviewer's spec, not the agent's edit.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reviewtui.core import gitrange
+from reviewtui.core.agentdoc import BLOCK_END, BLOCK_START, INSTRUCTION_FILES
+from reviewtui.core.models import Chunk, DiffLine, FileDiff, Flag, Hunk, Phase, Severity, Spec
+from reviewtui.core.spec import load_spec
+
+if TYPE_CHECKING:
+    from reviewtui.core.checks.context import FileContext, Finding
+    from reviewtui.core.checks.facts import PhaseFacts
+
+RULE_ID = "spec-edited"
+QUOTE_WIDTH = 70
+"""Longest spec line quoted in a `spec-edited` message."""
+
+_TASK_BOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX]\]")
+
+
+@dataclass
+class ReviewFiles:
+    """A phase's changed files split into what is reviewed and what is left out."""
+
+    files: list[FileDiff]
+    """The files under review, the edited spec files among them (their tick-only hunks removed)."""
+    spec_edits: list[str] = field(default_factory=list)
+    """Paths of the spec files the agent edited beyond ticking task boxes."""
+    left_out: set[str] = field(default_factory=set)
+    """Paths left out of the phase (spec files, exports, agent files changed only by reviewtui)."""
+
+
+def review_files(root: Path, phase: Phase, spec: Spec, exports: Iterable[str]) -> ReviewFiles:
+    """Split `phase.files`: exports, unedited spec files and agent files changed only by reviewtui
+    go out; a spec file the agent edited stays, without its tick-only hunks."""
+    result = ReviewFiles(files=[])
+    result.left_out.update(spec.files, exports)
+    for file in phase.files:
+        if file.path in spec.files:
+            edited = _spec_edit(file)
+            if edited is not None:
+                result.files.append(edited)
+                result.spec_edits.append(file.path)
+        elif file.path in result.left_out or _reviewtui_block_only(root, phase, file):
+            result.left_out.add(file.path)
+        else:
+            result.files.append(file)
+    result.left_out.difference_update(result.spec_edits)
+    return result
+
+
+# --------------------------------------------------------------------------- spec files
+
+
+def _spec_edit(file: FileDiff) -> FileDiff | None:
+    """The spec file's diff without tick-only hunks, or None when nothing else changed (or the file
+    is new in the phase: the reviewer's spec, not an edit of it)."""
+    if file.change != "modified" or file.binary:
+        return None
+    hunks = [hunk for hunk in file.hunks if not ticks_only(hunk)]
+    if not hunks:
+        return None
+    return replace(file, hunks=hunks)
+
+
+def ticks_only(hunk: Hunk) -> bool:
+    """True when every change of the hunk ticks (or unticks) a task box and nothing else."""
+    removed = [_untick(line.text) for line in hunk.lines if line.kind == "-"]
+    added = [_untick(line.text) for line in hunk.lines if line.kind == "+"]
+    return bool(removed) and removed == added
+
+
+def _untick(text: str) -> str:
+    return _TASK_BOX.sub(r"\1[ ]", text)
+
+
+def spec_at_base(root: Path, base: str | None, spec: Spec, edited: list[str]) -> Spec:
+    """The spec with its `edited` files read as they were at `base` (the others as they are now);
+    `spec` itself when nothing was edited."""
+    if not edited or base is None:
+        return spec
+    with tempfile.TemporaryDirectory(prefix="reviewtui-spec-") as folder:
+        for path in spec.files:
+            if Path(path).is_absolute():
+                continue  # outside the repo: never part of a phase, read where it is
+            target = Path(folder) / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path in edited:
+                target.write_bytes(_blob(root, base, path))
+            else:
+                target.write_bytes((root / path).read_bytes())
+        reviewers = load_spec(Path(folder), list(spec.files))
+    return Spec(reviewers.files, reviewers.sections, list(spec.warnings))
+
+
+def _blob(root: Path, revision: str, path: str) -> bytes:
+    return gitrange.run_git(root, "cat-file", "blob", f"{revision}:{path}")
+
+
+def spec_edit_flags(chunks: list[Chunk], edited: list[str], severity: Severity) -> dict[str, Flag]:
+    """Chunk id -> its `spec-edited` flag, for the chunks of the edited spec files."""
+    return {
+        chunk.id: Flag(RULE_ID, severity, _first_line(chunk), spec_edit_message(chunk))
+        for chunk in chunks
+        if chunk.path in edited
+    }
+
+
+def spec_edit_message(chunk: Chunk) -> str:
+    """ "the agent changed the spec: …" with the first line it removed and the first it added."""
+    removed = [line.text.strip() for line in chunk.lines if line.kind == "-" and line.text.strip()]
+    added = [line.text.strip() for line in chunk.lines if line.kind == "+" and line.text.strip()]
+    if removed and added:
+        what = f"{_quote(removed[0])} became {_quote(added[0])}"
+    elif added:
+        what = f"added {_quote(added[0])}"
+    elif removed:
+        what = f"removed {_quote(removed[0])}"
+    else:
+        what = "blank lines"
+    more = max(len(removed), len(added)) - 1
+    suffix = f" (and {more} more line{'s' if more > 1 else ''})" if more > 0 else ""
+    return f"the agent changed the spec: {what}{suffix}"
+
+
+def check_spec_edited(context: FileContext, facts: PhaseFacts) -> Iterable[Finding]:
+    """The `spec-edited` rule finds nothing in the engine's per-file pass: a file's context holds
+    only its new text, not the spec as it was at the phase's base. The session flags the spec's
+    diff instead (`spec_edit_flags`), with the severity the settings give this rule."""
+    return ()
+
+
+def _quote(text: str) -> str:
+    short = text if len(text) <= QUOTE_WIDTH else text[: QUOTE_WIDTH - 1] + "…"
+    return f'"{short}"'
+
+
+def _first_line(chunk: Chunk) -> int | None:
+    changed: list[DiffLine] = [line for line in chunk.lines if line.kind != " "]
+    for line in changed:
+        if line.new_no is not None and line.kind == "+":
+            return line.new_no
+    return changed[0].old_no if changed else None
+
+
+# --------------------------------------------------------------------------- agent instructions
+
+
+def _reviewtui_block_only(root: Path, phase: Phase, file: FileDiff) -> bool:
+    """True for CLAUDE.md / AGENTS.md (at the repo root) whose only change in the phase is
+    reviewtui's own block."""
+    if file.path not in INSTRUCTION_FILES or file.binary or file.old_path is not None:
+        return False
+    if file.change not in ("added", "modified") or file.new_text is None:
+        return False
+    base = None if file.change == "added" else phase.base
+    old = "" if base is None else _blob(root, base, file.path).decode("utf-8", "replace")
+    return without_block(old) == without_block(file.new_text)
+
+
+def without_block(text: str) -> str:
+    """`text` without reviewtui's block, blank runs collapsed (the block brings its own spacing)."""
+    start = text.find(BLOCK_START)
+    end = text.find(BLOCK_END, start + 1) if start >= 0 else -1
+    if start >= 0 and end >= 0:
+        text = text[:start] + "\n" + text[end + len(BLOCK_END) :]
+    text = text.replace("\r\n", "\n")
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
