@@ -191,3 +191,31 @@ def test_a_pipe_in_a_title_or_path_keeps_every_table_whole(git_repo: GitRepo) ->
     assert all(len(row) == 5 for row in summary) and summary[1][0] == "1 Data | splits"
     assert len(checks) == 2 and all(len(row) == 6 for row in checks)
     assert checks[1][1:4] == ["`swallowed-error`", "`src/a|b.py:5`", "1 Data | splits"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("1 Data | splits", False),
+        ("a \\| b and C:\\new", False),
+        ("two\nlines  folded", False),
+        ("src/a|b.py:3", True),
+        ("C:\\temp\\x|y", True),
+    ],
+)
+def test_a_table_cell_reads_back_as_written(text: str, code: bool) -> None:
+    from html import unescape
+
+    from reviewtui.core.markdown_text import inline, table_cell, table_code
+
+    cell = table_code(text) if code else table_cell(text)
+    html = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .render(f"| h | x |\n| --- | --- |\n| {cell} | x |\n")
+    )
+    row = html.split("<tbody>")[1]
+    cells = [part.split("</td>")[0] for part in row.split("<td>")[1:]]
+    assert len(cells) == 2
+    shown = unescape(cells[0].removeprefix("<code>").removesuffix("</code>"))
+    assert shown == inline(text)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from reviewtui.core.agentdoc import SPEC_CONVENTION
 from reviewtui.core.deviations import DeclaredDeviation, declared_deviations
 from reviewtui.core.jsontext import indented_json
+from reviewtui.core.markdown_text import code_span, fenced, inline, table_cell, table_code
 from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Request, Section
 from reviewtui.core.safe_text import visible_controls
 
@@ -314,7 +315,7 @@ def _export_deviations(session: ReviewSession) -> str:
     if not found:
         return ""
     blocks = [
-        f"From commit `{item.commit[:12]}` ({_inline(item.subject) or 'no subject'}):\n\n"
+        f"From commit `{item.commit[:12]}` ({inline(item.subject) or 'no subject'}):\n\n"
         + fenced(item.text, "text")
         + "\n"
         for item in found
@@ -331,7 +332,7 @@ def _export_summary(session: ReviewSession) -> str:
         counts = session.section_counts(section.id)
         if counts.chunks:
             rows.append(
-                f"| {_cell(section.title)} | {counts.chunks} | {counts.approved} | {counts.flagged} | {counts.pending} |"
+                f"| {table_cell(section.title)} | {counts.chunks} | {counts.approved} | {counts.flagged} | {counts.pending} |"
             )
     unlinked = session.section_counts(None)
     if unlinked.chunks:
@@ -348,13 +349,13 @@ def _export_findings(session: ReviewSession) -> str:
         for flag in session.flags_of(chunk.id):
             line = flag.line or chunk.new_start or chunk.old_start
             section = session.section_of(chunk.id)
-            where = _cell(section.title) if section else "*unlinked*"
+            where = table_cell(section.title) if section else "*unlinked*"
             rows.append(
                 (
                     SEVERITY_RANK.get(flag.severity, 3),
-                    f"| {_cell(flag.severity)} | {_cell_code(flag.rule)} "
-                    f"| {_cell_code(f'{chunk.path}:{line}')} | {where} "
-                    f"| {_cell(flag.message)} | {session.decision(chunk.id).status} |",
+                    f"| {table_cell(flag.severity)} | {table_code(flag.rule)} "
+                    f"| {table_code(f'{chunk.path}:{line}')} | {where} "
+                    f"| {table_cell(flag.message)} | {session.decision(chunk.id).status} |",
                 )
             )
     if not rows:
@@ -376,7 +377,7 @@ def _export_sections(session: ReviewSession) -> str:
         chunks = session.chunks_in(section.id)
         if not chunks:
             continue
-        blocks.append(f"### {_inline(section.title)} (`{section.id}`)\n")
+        blocks.append(f"### {inline(section.title)} (`{section.id}`)\n")
         blocks.extend(_export_chunk(session, chunk) for chunk in chunks)
     return "\n".join(blocks) if len(blocks) > 1 else ""
 
@@ -417,10 +418,10 @@ def _export_phase(session: ReviewSession) -> str:
     if report is None or report.phase is None:
         return ""
     lines = [
-        f"Spec phase under review: **{_inline(report.phase.title)}** ({_inline(report.reason)})."
+        f"Spec phase under review: **{inline(report.phase.title)}** ({inline(report.reason)})."
     ]
     if report.phase.checkpoint:
-        lines.append(f"Its checkpoint: {_inline(report.phase.checkpoint)}")
+        lines.append(f"Its checkpoint: {inline(report.phase.checkpoint)}")
     text = "\n".join(lines) + "\n"
     missing = phase_missing(session)
     if missing:
@@ -471,8 +472,8 @@ def _past_lines(session: ReviewSession) -> list[str]:
         later = report.past_checkpoint.get(chunk.id)
         if later is not None:
             section = session.section_of(chunk.id)
-            title = _inline(section.title) if section else "?"
-            lines.append(f"`{_code_span(chunk.location)}` → {title} (phase {_inline(later)})")
+            title = inline(section.title) if section else "?"
+            lines.append(f"`{code_span(chunk.location)}` → {title} (phase {inline(later)})")
     return lines
 
 
@@ -489,7 +490,7 @@ def _is_missing(session: ReviewSession, section_id: str) -> bool:
 def _section_list(sections: list[Section]) -> str:
     return (
         "\n".join(
-            f"- {_inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
+            f"- {inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
             for section in sections
         )
         + "\n"
@@ -506,11 +507,11 @@ def _export_ledger(session: ReviewSession) -> str:
 def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
     decision = session.decision(chunk.id)
     link = session.link(chunk.id)
-    title = f"#### `{_code_span(chunk.location)}`"
+    title = f"#### `{code_span(chunk.location)}`"
     if chunk.symbol:
-        title += f" — `{_code_span(chunk.symbol)}`"
+        title += f" — `{code_span(chunk.symbol)}`"
     moved = (
-        f" from `{_code_span(chunk.old_path)}`"
+        f" from `{code_span(chunk.old_path)}`"
         if chunk.old_path and chunk.old_path != chunk.path
         else ""
     )
@@ -518,22 +519,20 @@ def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
         title,
         "",
         f"- Decision: **{decision.status}**"
-        + (f" — {_inline(decision.note)}" if decision.note else ""),
+        + (f" — {inline(decision.note)}" if decision.note else ""),
     ]
     lines.append(f"- Chunk: `{chunk.id}` · {chunk.change}{moved} · +{chunk.added} −{chunk.removed}")
     if link.section_id:
         lines.append(f"- Link confidence: {link.confidence:.2f}")
-    lines.extend(
-        f"- Evidence ({e.kind}, {e.score:.2f}): {_inline(e.detail)}" for e in link.evidence
-    )
+    lines.extend(f"- Evidence ({e.kind}, {e.score:.2f}): {inline(e.detail)}" for e in link.evidence)
     lines.extend(
         f"- Check **{f.severity}** `{f.rule}`"
         + (f" (line {f.line})" if f.line else "")
-        + f": {_inline(f.message)}"
+        + f": {inline(f.message)}"
         for f in session.flags_of(chunk.id)
     )
     if chunk.summary:
-        lines.append(f"- {_inline(chunk.summary)}")
+        lines.append(f"- {inline(chunk.summary)}")
     if chunk.lines:
         lines += ["", fenced("\n".join(f"{line.kind}{line.text}" for line in chunk.lines), "diff")]
     return "\n".join(lines) + "\n"
@@ -565,7 +564,7 @@ def requests_markdown(
 
 def _request_block(request: Request, marks: str) -> str:
     done = " (done)" if request.status == "done" else ""
-    where = f" — `{_code_span(request.location)}`" if request.location else ""
+    where = f" — `{code_span(request.location)}`" if request.location else ""
     block = [
         f"{marks} {request.id} · {request.kind}{done}{where}",
         "",
@@ -579,9 +578,9 @@ def _request_block(request: Request, marks: str) -> str:
 
 
 def _flagged_block(session: ReviewSession, chunk: Chunk, marks: str) -> str:
-    symbol = f" (`{_code_span(chunk.symbol)}`)" if chunk.symbol else ""
+    symbol = f" (`{code_span(chunk.symbol)}`)" if chunk.symbol else ""
     block = [
-        f"{marks} flagged — `{_code_span(chunk.location)}`{symbol}",
+        f"{marks} flagged — `{code_span(chunk.location)}`{symbol}",
         "",
         flag_instruction(session, chunk),
     ]
@@ -601,7 +600,7 @@ def flag_instruction(session: ReviewSession, chunk: Chunk) -> str:
     note = (session.decision(chunk.id).note or "").strip()
     if note:
         return note
-    findings = "; ".join(_inline(flag.message) for flag in session.flags_of(chunk.id))
+    findings = "; ".join(inline(flag.message) for flag in session.flags_of(chunk.id))
     if findings:
         return f"Flagged without a note; the checks found: {findings}"
     return "Flagged without a note: ask the reviewer what is wrong before changing it."
@@ -651,7 +650,7 @@ PromptGroup = tuple[str, list[str]]
 def _request_items(requests: list[Request]) -> PromptGroup:
     items = []
     for request in requests:
-        where = f" in `{_code_span(request.location)}`" if request.location else ""
+        where = f" in `{code_span(request.location)}`" if request.location else ""
         item = f"{request.kind.capitalize()}{where}: {request_body(request)}"
         if request.code:
             item += "\n\nThe code this is about:\n\n" + fenced(request.code, "diff")
@@ -663,7 +662,7 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
     report = session.coverage.phase_report
     phase = report.phase.label if report is not None and report.phase is not None else ""
     flagged = [
-        f"`{_code_span(chunk.location)}`{_where(session, chunk)}: {flag_instruction(session, chunk)}"
+        f"`{code_span(chunk.location)}`{_where(session, chunk)}: {flag_instruction(session, chunk)}"
         for chunk in flagged_chunks(session)
     ]
     missing = [_section_item(section) for section in phase_missing(session)]
@@ -686,14 +685,14 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
 def _where(session: ReviewSession, chunk: Chunk) -> str:
     """` (`Trainer.step`, spec 4 Training)`: the chunk's symbol and section, those it has."""
     section = session.section_of(chunk.id)
-    parts = [f"`{_code_span(chunk.symbol)}`"] if chunk.symbol else []
+    parts = [f"`{code_span(chunk.symbol)}`"] if chunk.symbol else []
     if section is not None:
-        parts.append(f"spec {_inline(section.title)}")
+        parts.append(f"spec {inline(section.title)}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
 def _section_item(section: Section) -> str:
-    return f"{_inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
+    return f"{inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
 
 
 def _numbered(number: int, text: str) -> str:
@@ -704,34 +703,6 @@ def _numbered(number: int, text: str) -> str:
 
 
 # --------------------------------------------------------------------------- markdown helpers
-
-
-def fenced(code: str, language: str = "") -> str:
-    """A fenced code block whose fence is longer than any backtick run inside the code."""
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{language}\n{code}\n{fence}"
-
-
-def _code_span(text: str) -> str:
-    """Untrusted text inside a one-line code span: no backticks, no line breaks."""
-    return _inline(text).replace("`", "'")
-
-
-def _inline(text: str) -> str:
-    """Untrusted text on one markdown line: newlines folded."""
-    return " ".join(text.split())
-
-
-def _cell(text: str) -> str:
-    """Untrusted text in a markdown table cell: one line, `|` escaped (every table uses this)."""
-    return _inline(text).replace("|", "\\|")
-
-
-def _cell_code(text: str) -> str:
-    """Untrusted text as a code span in a table cell: GFM splits cells before code spans, so `|`
-    is escaped there too (a viewer shows it as `|`)."""
-    return "`" + _code_span(text).replace("|", "\\|") + "`"
 
 
 def _indent(text: str, prefix: str) -> str:
