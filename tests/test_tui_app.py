@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -201,3 +204,76 @@ async def test_moving_between_sections_keeps_the_diff_in_place(toy: Path) -> Non
             groups.add(screen.navigator.group)
             assert diff.region == place  # the requirement box has a fixed height
         assert len(groups) == 3
+
+
+@contextmanager
+def unwritable_state(root: Path) -> Iterator[None]:
+    """Every save of the review state fails while inside; `state.json` is left as it was on disk.
+
+    A read-only `.reviewtui/` does it for a normal user; root writes there anyway, so under root the
+    file is moved aside and a directory takes its name (the atomic rename then fails)."""
+    folder = root / ".reviewtui"
+    state, aside = folder / "state.json", folder / "state.json.aside"
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+    else:
+        state.rename(aside)
+        state.mkdir()
+    try:
+        yield
+    finally:
+        if os.geteuid() != 0:
+            folder.chmod(0o700)
+        else:
+            state.rmdir()
+            aside.rename(state)
+
+
+def errors_shown(app: ReviewApp) -> list[str]:
+    return [n.message for n in app._notifications if n.severity == "error"]
+
+
+async def test_a_failed_save_keeps_the_decision_pending_and_the_app_up(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        screen = screen_of(app)
+        first, *_, last = [chunk.id for chunk in screen.navigator.visible]
+        app.session.approve(last)  # state.json exists on disk
+        with unwritable_state(toy):
+            await pilot.press("a", "u")
+            await pilot.press("f")
+            await type_and_enter(pilot, "wrong padding side")
+            await pilot.press("n")
+            await type_and_enter(pilot, "a note")
+            await pilot.press("r")
+            await type_and_enter(pilot, "simplify this")
+            await pilot.pause()
+            assert app.is_running and app.screen is screen
+            assert app.session.decision(first).status == "pending"
+            assert app.session.decision(first).note is None and not app.session.requests
+            assert screen.navigator.chunk_id == first  # a failed approval does not move on
+            assert not str(screen.query_one(ChunkList).get_option(first).prompt).startswith("✓")
+            assert "1/6 reviewed · 0 flagged · 0 requests" in str(
+                screen.query_one(StatusBar).render()
+            )
+            errors = errors_shown(app)
+            assert len(errors) == 5 and all(e.startswith("Not saved: ") for e in errors)
+            assert all("\n" not in error for error in errors)
+        assert first not in state_file(toy)["decisions"]
+        await pilot.press("a")  # writable again: the next decision saves, and only it
+        assert state_file(toy)["decisions"][first]["status"] == "approved"
+        assert state_file(toy)["requests"] == []
+
+
+async def test_a_failed_relink_keeps_the_link(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        screen = screen_of(app)
+        chunk_id = screen.navigator.chunk_id
+        before = app.session.link(chunk_id).section_id
+        app.session.state.save()
+        with unwritable_state(toy):
+            await pilot.press("l")
+            await type_and_enter(pilot, "T02")
+            await pilot.pause()
+            assert app.is_running and app.session.link(chunk_id).section_id == before
+            assert errors_shown(app) and errors_shown(app)[0].startswith("Not saved: ")
+        assert state_file(toy)["manual_links"] == {}

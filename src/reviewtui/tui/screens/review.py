@@ -9,7 +9,7 @@ lexical linker left unlinked or unsure); the picks are merged on the UI thread a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,16 +20,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Label
 
 from reviewtui.core.llm.explain import client_for
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
+from reviewtui.tui.saving import saved
 from reviewtui.tui.screens.coverage import CoverageChoice, CoverageScreen
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.filter import FilterScreen
-from reviewtui.tui.screens.help import HelpScreen
+from reviewtui.tui.screens.help import QUIT_ON_CTRL_C, HelpScreen
 from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.requests import RequestQueueScreen
 from reviewtui.tui.screens.section_picker import SectionPicker
@@ -50,6 +52,9 @@ if TYPE_CHECKING:
 
 PREPARED_LINES = 4
 """Chunk-list lines drawn ahead per idle moment (about a millisecond)."""
+FOCUS_STOPS = ("#outline", "#chunks", "#findings-box", "#diff", "#explanation")
+"""Where `tab` goes, in order; the findings and the explanation only when they have more to scroll."""
+SCROLLED_STOPS = ("#findings-box", "#explanation")
 
 
 class ReviewScreen(Screen[None]):
@@ -75,9 +80,10 @@ class ReviewScreen(Screen[None]):
         Binding("c", "coverage", "Coverage of the spec", show=False),
         Binding("L", "ledger", "Numbers ledger", show=False),
         Binding("x", "export", "Export"),
-        Binding("tab", "app.focus_next", "Move focus", show=False),
-        Binding("shift+tab", "app.focus_previous", "Move focus back", show=False),
+        Binding("tab", "focus_stop(1)", "Move focus", show=False),
+        Binding("shift+tab", "focus_stop(-1)", "Move focus back", show=False),
         Binding("question_mark", "help", "Help"),
+        QUIT_ON_CTRL_C,
     ]
 
     @dataclass
@@ -302,11 +308,27 @@ class ReviewScreen(Screen[None]):
         self._show_status()
 
     def rebuild(self) -> None:
-        """The visible chunks changed (filter, order, decision under a status filter, relink)."""
-        self.navigator.rebuild()
+        """The visible chunks changed (a decision under a status filter, a relink): risk first, the
+        list keeps its order, so the next `j` goes where it went before."""
+        self.navigator.rebuild(keep_order=True)
         self._generation += 1
 
     # ------------------------------------------------------------------ moving
+
+    def focus_stops(self) -> list[Widget]:
+        """The panes `tab` visits: outline, chunks, diff, and a scrolling box only when it scrolls."""
+        stops = [self.query_one(selector) for selector in FOCUS_STOPS]
+        return [
+            widget
+            for widget in stops
+            if f"#{widget.id}" not in SCROLLED_STOPS or widget.max_scroll_y > 0
+        ]
+
+    def action_focus_stop(self, delta: int) -> None:
+        stops = self.focus_stops()
+        focused = self.focused
+        index = stops.index(focused) if focused in stops else (-1 if delta > 0 else 0)
+        stops[(index + delta) % len(stops)].focus()
 
     def action_step_chunk(self, delta: int) -> None:
         if self.navigator.step_chunk(delta):
@@ -345,18 +367,39 @@ class ReviewScreen(Screen[None]):
             self.notify("No chunk in view.", severity="warning")
         return chunk
 
+    def _decided(self, chunk: Chunk, decide: Callable[[], object]) -> bool:
+        """Run a decision that saves; on a failed save (one error line) the chunk's list line,
+        counts and findings are redrawn from the session, which kept the decision on disk."""
+        if saved(self, decide) is not None:
+            return True
+        self.refresh_decision(chunk)
+        return False
+
     def action_approve(self) -> None:
         chunk = self._current_or_warn()
         if chunk is None:
             return
-        self.session.approve(chunk.id)
+        was_flagged = self.session.decision(chunk.id).status == "flagged"
+        if not self._decided(chunk, lambda: self.session.approve(chunk.id)):
+            return
+        if was_flagged:  # the note said what was wrong: it is not the approval's note
+            self._decided(chunk, lambda: self.session.set_note(chunk.id, None))
         following = self.navigator.next_pending()
         self.refresh_decision(chunk)
         if following is not None:
             self.navigator.select_chunk(following.id)
         else:
-            self.notify("Every chunk here is reviewed.", timeout=3)
+            self.notify(self._all_reviewed_message(), markup=False, timeout=10)
         self.redraw()
+
+    def _all_reviewed_message(self) -> str:
+        """What to do once no pending chunk is left (in view, or in the whole phase)."""
+        if self.navigator.filter.active:
+            return "Every chunk this filter shows is reviewed; Esc clears the filter."
+        return (
+            "Every chunk is reviewed. Next: x exports the review, Q opens the request queue, "
+            "then run `reviewtui checkpoint` to start the next phase here."
+        )
 
     def action_flag(self) -> None:
         chunk = self._current_or_warn()
@@ -364,8 +407,7 @@ class ReviewScreen(Screen[None]):
             return
 
         def flagged(note: str | None) -> None:
-            if note:
-                self.session.flag(chunk.id, note)
+            if note and self._decided(chunk, lambda: self.session.flag(chunk.id, note)):
                 self.refresh_decision(chunk)
                 self.redraw()
 
@@ -385,17 +427,28 @@ class ReviewScreen(Screen[None]):
             return
 
         def noted(note: str | None) -> None:
-            if note is not None:
-                self.session.set_note(chunk.id, note or None)
+            if note is not None and self._decided(
+                chunk, lambda: self.session.set_note(chunk.id, note or None)
+            ):
                 self.refresh_decision(chunk)
 
-        title = f"Note on {chunk.location} (empty removes it)"
-        self.app.push_screen(TextDialog(title, self.session.decision(chunk.id).note or ""), noted)
+        decision = self.session.decision(chunk.id)
+        if decision.status == "flagged":
+            title = f"Note on flagged {chunk.location}: what is wrong?"
+            dialog = TextDialog(
+                title,
+                decision.note or "",
+                allow_empty=False,
+                empty_message="A flag needs a note: u unflags, a approves (Esc cancels).",
+            )
+        else:
+            title = f"Note on {chunk.location} (empty removes it)"
+            dialog = TextDialog(title, decision.note or "")
+        self.app.push_screen(dialog, noted)
 
     def action_reset(self) -> None:
         chunk = self._current_or_warn()
-        if chunk is not None:
-            self.session.reset(chunk.id)
+        if chunk is not None and self._decided(chunk, lambda: self.session.reset(chunk.id)):
             self.refresh_decision(chunk)
             self.redraw()
 
@@ -405,8 +458,10 @@ class ReviewScreen(Screen[None]):
             return
 
         def queued(text: str | None) -> None:
-            if text:
-                request = self.session.add_request(chunk.id, kind, text)
+            if not text:
+                return
+            request = saved(self, lambda: self.session.add_request(chunk.id, kind, text))
+            if request is not None:
                 self._decisions += 1
                 self._show_status()
                 self.notify(f"Queued {kind} request {request.id}.", markup=False, timeout=3)
@@ -417,7 +472,8 @@ class ReviewScreen(Screen[None]):
             title,
             f"{where}: ",
             allow_empty=False,
-            empty_message="A request needs a text (Esc cancels).",
+            empty_message="A request needs a text after the location (Esc cancels).",
+            prefix=f"{where}:",
         )
         self.app.push_screen(dialog, queued)
 
@@ -438,7 +494,10 @@ class ReviewScreen(Screen[None]):
         def picked(section: str | None) -> None:
             if section is None:
                 return
-            link = self.session.relink(chunk.id, None if section == UNLINKED else section)
+            target = None if section == UNLINKED else section
+            link = saved(self, lambda: self.session.relink(chunk.id, target))
+            if link is None:
+                return
             self.rebuild()
             if chunk in self.navigator.visible:
                 self.navigator.select_chunk(chunk.id)
