@@ -110,6 +110,16 @@ def check_contract(data: dict[str, Any]) -> None:
     total = sum(section["chunks"] for section in data["sections"])
     unlinked = sum(1 for chunk in data["chunks"] if chunk["section"] is None)
     assert total + unlinked == len(data["chunks"]), "every chunk counts in exactly one section"
+    check_added_keys(data)
+
+
+def check_added_keys(data: dict[str, Any]) -> None:
+    """Keys added to the contract since DESIGN.md: their shapes hold too."""
+    for item in data["declared_deviations"]:
+        assert set(item) == {"commit", "text"} and len(item["commit"]) == 40
+        assert isinstance(item["text"], str) and item["text"]
+    if data["phase"] is not None:
+        assert all(isinstance(section_id, str) for section_id in data["phase"]["earlier"])
 
 
 def status(root: Path, *args: str) -> dict[str, Any]:
