@@ -277,3 +277,17 @@ async def test_a_failed_relink_keeps_the_link(toy: Path) -> None:
             assert app.is_running and app.session.link(chunk_id).section_id == before
             assert errors_shown(app) and errors_shown(app)[0].startswith("Not saved: ")
         assert state_file(toy)["manual_links"] == {}
+
+
+async def test_an_os_error_while_loading_ends_with_one_line(
+    toy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(*args: object, **kwargs: object) -> ReviewSession:
+        raise PermissionError(13, "Permission denied", str(toy / ".reviewtui" / "lock"))
+
+    monkeypatch.setattr(ReviewSession, "open", unreadable)
+    app = ReviewApp(toy)
+    async with app.run_test() as pilot:
+        await ended(app, pilot)
+    assert app.return_code == 1
+    assert app.error == f"cannot open the review: {toy}/.reviewtui/lock: Permission denied"

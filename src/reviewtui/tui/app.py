@@ -1,8 +1,9 @@
 """Provides `ReviewApp`, the Textual app, and `run_app`, the entry point the CLI calls.
 
 The app opens the `ReviewSession` in a worker thread (the phase may be large) behind a loading screen
-with a progress bar, then shows the review screen. A `ReviewError` while loading ends the app; `run_app`
-prints its one-line message to stderr and returns 1. The session is opened with the writer's lock
+with a progress bar, then shows the review screen. A `ReviewError` or an `OSError` while loading ends
+the app; `run_app` prints its one-line message to stderr and returns 1 (any other exception is a bug
+and keeps its traceback). The session is opened with the writer's lock
 and closed when the app ends.
 """
 
@@ -107,8 +108,8 @@ class ReviewApp(App[int]):
                 progress=self._report_progress,
                 cancel=self._cancel,
             )
-        except ReviewError as error:
-            self.post_message(self.LoadFailed(str(error)))
+        except (ReviewError, OSError) as error:  # a real bug keeps its traceback
+            self.post_message(self.LoadFailed(load_error_line(error)))
             return
         self._long_lived.freeze()  # here, while the progress bar is still up
         if self._cancel.is_set() or not self.post_message(self.SessionLoaded(session)):
@@ -160,6 +161,15 @@ class ReviewApp(App[int]):
                 yield SystemCommand(
                     binding.description, help_text, partial(screen.run_action, binding.action)
                 )
+
+
+def load_error_line(error: ReviewError | OSError) -> str:
+    """The one line a failed load prints: the user error's message, or the file and the reason."""
+    if isinstance(error, ReviewError):
+        return str(error)
+    if error.filename is not None and error.strerror:
+        return f"cannot open the review: {error.filename}: {error.strerror}"
+    return f"cannot open the review: {error}"
 
 
 def run_app(
