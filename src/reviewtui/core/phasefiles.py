@@ -73,7 +73,7 @@ def _spec_edit(file: FileDiff) -> FileDiff | None:
     is new in the phase: the reviewer's spec, not an edit of it)."""
     if file.change != "modified" or file.binary:
         return None
-    hunks = [hunk for hunk in file.hunks if not ticks_only(hunk)]
+    hunks = [untick_hunk(hunk) for hunk in file.hunks if not ticks_only(hunk)]
     if not hunks:
         return None
     return replace(file, hunks=hunks)
@@ -81,9 +81,38 @@ def _spec_edit(file: FileDiff) -> FileDiff | None:
 
 def ticks_only(hunk: Hunk) -> bool:
     """True when every change of the hunk ticks (or unticks) a task box and nothing else."""
-    removed = [_untick(line.text) for line in hunk.lines if line.kind == "-"]
-    added = [_untick(line.text) for line in hunk.lines if line.kind == "+"]
-    return bool(removed) and removed == added
+    return not any(line.kind != " " for line in untick_hunk(hunk).lines)
+
+
+def untick_hunk(hunk: Hunk) -> Hunk:
+    """The hunk with each line whose only change is its task box shown as unchanged (new text)."""
+    lines: list[DiffLine] = []
+    run: list[DiffLine] = []
+    for line in [*hunk.lines, None]:
+        if line is not None and line.kind != " ":
+            run.append(line)
+            continue
+        lines.extend(_untick_run(run))
+        run = []
+        if line is not None:
+            lines.append(line)
+    return replace(hunk, lines=lines)
+
+
+def _untick_run(run: list[DiffLine]) -> list[DiffLine]:
+    """A run of changed lines; when it removes as many lines as it adds, each pair differing only
+    in its task box becomes one unchanged line."""
+    removed = [line for line in run if line.kind == "-"]
+    added = [line for line in run if line.kind == "+"]
+    if len(removed) != len(added) or len(removed) + len(added) != len(run):
+        return run
+    lines: list[DiffLine] = []
+    for old, new in zip(removed, added, strict=True):
+        if _untick(old.text) == _untick(new.text):
+            lines.append(DiffLine(" ", new.text, old.old_no, new.new_no, new.no_newline))
+        else:
+            lines.extend((old, new))
+    return lines
 
 
 def _untick(text: str) -> str:
