@@ -12,6 +12,7 @@ from textual.widgets import Input, OptionList
 
 from reviewtui.core.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.exporting import write_export
 from reviewtui.tui.navigation import UNLINKED
 from reviewtui.tui.widgets.chunk_list import ChunkList
 from reviewtui.tui.widgets.diff_view import DiffView
@@ -291,3 +292,36 @@ async def test_an_os_error_while_loading_ends_with_one_line(
         await ended(app, pilot)
     assert app.return_code == 1
     assert app.error == f"cannot open the review: {toy}/.reviewtui/lock: Permission denied"
+
+
+async def test_a_failed_export_is_one_line_and_the_app_stays_up(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        (toy / ".reviewtui" / "review.md").mkdir(parents=True)
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, type(screen_of(app)))
+        (error,) = errors_shown(app)
+        assert error.startswith("Not exported: cannot write ") and "\n" not in error
+        assert not list((toy / ".reviewtui").glob(".review-*.tmp"))
+
+
+async def test_export_writes_the_markdown_taken_when_x_was_pressed(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        await pilot.press("a", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = toy / ".reviewtui" / "review.md"
+        assert report.read_text(encoding="utf-8") == app.session.export_markdown()
+        assert any(str(report) in n.message for n in app._notifications)
+
+
+def test_write_export_replaces_the_file_whole(tmp_path: Path, toy: Path) -> None:
+    session = ReviewSession.open(toy, no_llm=True)
+    target = toy / ".reviewtui" / "review.md"
+    assert write_export(session.state, target, "# one\n") is None
+    assert write_export(session.state, target, "# two\n") is None
+    assert target.read_text(encoding="utf-8") == "# two\n"
+    assert not list(target.parent.glob(".review-*.tmp"))
+    missing = tmp_path / "no-such-folder" / "review.md"
+    assert write_export(session.state, missing, "x").startswith(f"cannot write {missing}")  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -26,6 +27,7 @@ from textual.widgets import Label
 from reviewtui.core.llm.explain import client_for
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
+from reviewtui.tui.exporting import write_export
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
 from reviewtui.tui.saving import saved
 from reviewtui.tui.screens.coverage import CoverageChoice, CoverageScreen
@@ -578,19 +580,35 @@ class ReviewScreen(Screen[None]):
         ]
         self.app.push_screen(HelpScreen(groups))
 
-    def action_export(self) -> None:
-        self.notify("Exporting the review…", timeout=2)
-        self._export()
+    @dataclass
+    class Exported(Message):
+        """The export worker wrote the review (`error` None) or could not (its one line)."""
 
-    @work(thread=True, exclusive=True, group="export")
-    def _export(self) -> None:
+        path: Path
+        error: str | None
+
+    def action_export(self) -> None:
+        """The markdown is built here, on the UI thread (a snapshot of the session the reviewer
+        keeps changing); only writing the file goes to the worker."""
         try:
-            path = self.session.export_to()
+            text = self.session.export_markdown()
         except ReviewError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            self.notify(f"Not exported: {clean_line(str(error))}", severity="error", markup=False)
             return
-        message = f"Review exported to {path}"
-        self.app.call_from_thread(self.notify, message, markup=False, timeout=6)
+        self.notify("Exporting the review…", timeout=2)
+        self._export((self.session.state.folder / "review.md").absolute(), text)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, target: Path, text: str) -> None:
+        self.post_message(self.Exported(target, write_export(self.session.state, target, text)))
+
+    @on(Exported)
+    def _exported(self, event: Exported) -> None:
+        if event.error is not None:
+            message = f"Not exported: {clean_line(event.error)}"
+            self.notify(message, severity="error", markup=False, timeout=10)
+        elif saved(self, lambda: self.session.state.record_export(event.path) or True):
+            self.notify(f"Review exported to {event.path}", markup=False, timeout=6)
 
 
 def llm_hint(reason: str) -> str:
