@@ -183,7 +183,7 @@ class PhaseChecks(tuple[dict[str, list[Flag]], Ledger]):
         checks.warnings = list(warnings)
         return checks
 
-    def __getnewargs__(self) -> tuple[dict[str, list[Flag]], Ledger, list[str]]:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple[dict[str, list[Flag]], Ledger, list[str]]:
         return self[0], self[1], self.warnings
 
     @property
