@@ -130,10 +130,17 @@ def test_f6_a_paraphrase_from_canned_phrases_is_templated_text(tmp_path: Path) -
 
 
 def test_f7_the_phase_own_set_seed_seeds_only_what_its_body_seeds(tmp_path: Path) -> None:
-    marks = _marks(tmp_path, {"src/augment.py": AUGMENT, "src/utils.py": UTILS_NUMPY_TORCH})
+    files = {"src/augment.py": AUGMENT, "src/utils.py": UTILS_NUMPY_TORCH}
+    chunks, checks = check_files(tmp_path / "repo", SPEC, files)
+    marks = flag_marks(chunks, checks)
     unseeded = [mark for mark in marks if mark[2] == "unseeded-random"]
     assert ("src/augment.py", 11, "unseeded-random") in unseeded
     assert ("src/augment.py", 23, "unseeded-random") in unseeded
+    messages = {f.message for found in checks.flags.values() for f in found}
+    assert (
+        "`random.choice()` is random but no changed file seeds python "
+        "(`set_seed()` seeds only numpy, torch); the spec asks for seeds"
+    ) in messages
 
 
 def test_f7_a_set_seed_reaching_random_through_another_helper_seeds_it(tmp_path: Path) -> None:

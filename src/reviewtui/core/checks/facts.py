@@ -43,6 +43,8 @@ class PhaseFacts:
     """Sample counts the spec states (an evaluation limit equal to one of them is not a subset)."""
     mismatches: dict[str, list[Finding]] = field(default_factory=dict)
     """path -> `spec-mismatch` findings from the ledger."""
+    seed_helpers: dict[str, set[str]] = field(default_factory=dict)
+    """Seeding helpers the phase defines (`set_seed`) -> the libraries their bodies seed."""
 
 
 def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float]) -> PhaseFacts:
@@ -52,6 +54,7 @@ def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float
         spec_asks_seed=bool(_SEED_IN_SPEC.search(text)),
         seeded={lib for context in contexts for lib in _seeded_libraries(context, helpers)},
         spec_counts=spec_counts,
+        seed_helpers=helpers,
     )
 
 

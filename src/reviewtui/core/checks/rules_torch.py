@@ -307,8 +307,16 @@ def check_unseeded_random(context: FileContext, facts: PhaseFacts) -> Iterator[F
         scope = (id(next(iter(context.functions_around(node)), context.tree)), library)
         if scope not in seen:
             seen.add(scope)
-            message = f"`{call_name(node)}()` is random but no changed file seeds {library}; the spec asks for seeds"
+            message = f"`{call_name(node)}()` is random but no changed file seeds {library}{_helpers_note(facts)}; the spec asks for seeds"
             yield Finding("unseeded-random", node.lineno, message)
+
+
+def _helpers_note(facts: PhaseFacts) -> str:
+    """` (set_seed() seeds only numpy, torch)`: why the phase's own seeding helper is not enough."""
+    name, seeds = next(iter(sorted(facts.seed_helpers.items())), ("", set()))
+    if not name:
+        return ""
+    return f" (`{name}()` seeds only {', '.join(sorted(seeds)) or 'nothing'})"
 
 
 def _unseeded_generator(context: FileContext, node: ast.Call) -> bool:
