@@ -39,6 +39,7 @@ from pygments.lexers import get_all_lexers
 from reviewtui.config import ChunkSettings
 from reviewtui.core.diffparse import SYMLINK_MODE
 from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
+from reviewtui.core.outline import Definition, dialect_for, scan_outline
 from reviewtui.core.pysource import SyntaxTrees, parse_python
 
 ID_LENGTH = 12
@@ -237,7 +238,7 @@ def _file_pieces(
     new_lines = split_lines(file.new_text) if file.new_text is not None else None
     old_lines = rebuild_old_lines(file, new_lines) if file.removed else None
     new_outline, old_outline = _outlines(file, new_lines, old_lines, trees)
-    bridge_text = new_lines if new_outline is not None and new_outline.python else None
+    bridge_text = new_lines if new_outline is not None and new_outline.syntax else None
     max_lines = max(1, settings.max_lines)
     cutter = _Cutter(new_outline, old_outline, max_lines, max(0, settings.context))
     pieces: list[_Piece] = []
@@ -531,11 +532,13 @@ class _Outline:
     symbols: list[str | None]
     starts: list[bool]
     units: set[str] = field(default_factory=set)
-    python: bool = False
+    syntax: bool = False
+    """Found by syntax (Python's `ast`, the brace/shell/SQL scanner): nearby hunks of one
+    definition join, and a small class stays whole."""
 
     @classmethod
-    def empty(cls, size: int, python: bool = False) -> _Outline:
-        return cls([None] * (size + 2), [None] * (size + 2), [False] * (size + 2), set(), python)
+    def empty(cls, size: int, syntax: bool = False) -> _Outline:
+        return cls([None] * (size + 2), [None] * (size + 2), [False] * (size + 2), set(), syntax)
 
     def owner(self, number: int | None) -> str | None:
         return self.owners[number] if number is not None and 0 < number < len(self.owners) else None
@@ -572,6 +575,12 @@ def _outlines(
         old = python_outline(old_lines) if old_lines is not None else None
         primary = old if file.change == "deleted" else new
         return (new, old) if primary is not None else (None, None)
+    dialect = dialect_for(file.path) or ("shell" if language_for(file.path) == "bash" else None)
+    if dialect is not None:
+        new = scanned_outline(new_lines, dialect) if new_lines is not None else None
+        old = scanned_outline(old_lines, dialect) if old_lines is not None else None
+        primary = old if file.change == "deleted" else new
+        return (new, old) if primary is not None else (None, None)
     kind = CONFIG_KINDS.get(suffix)
     if kind is None:
         return None, None
@@ -588,10 +597,40 @@ def python_outline(lines: list[str], trees: SyntaxTrees | None = None) -> _Outli
     tree = trees.parse(source) if trees is not None else parse_python(source)
     if tree is None:
         return None
-    outline = _Outline.empty(len(lines), python=True)
+    outline = _Outline.empty(len(lines), syntax=True)
     _assign_owners(outline, tree.body, "", "", lines)
     _assign_symbols(outline, tree.body, "")
     return outline
+
+
+def scanned_outline(lines: list[str], dialect: str) -> _Outline | None:
+    """The owners and symbols of a brace-language, shell or SQL file's lines (see `core/outline`),
+    or None when the scanner is unsure."""
+    scanned = scan_outline(lines, dialect)
+    if scanned is None:
+        return None
+    outline = _Outline.empty(len(lines), syntax=True)
+    outline.fill(1, len(lines), "", lines, keep_blank=False)
+    for definition in scanned.definitions:
+        _place(outline, definition, lines)
+    for number in scanned.starts:
+        if 0 < number < len(outline.starts):
+            outline.starts[number] = True
+    return outline
+
+
+def _place(outline: _Outline, definition: Definition, lines: list[str]) -> None:
+    """A definition of more than one line owns its lines (a container its own ones, its members
+    theirs); a one-line definition stays with its surroundings but names its line."""
+    symbol = None if definition.name.startswith("\0") else definition.name
+    start, end = definition.start, definition.end
+    _set_symbol(outline, start, end, symbol)
+    if end <= start:
+        return
+    outline.fill(start, end, definition.name, lines, keep_blank=not definition.container)
+    outline.units.add(definition.name)
+    for member in definition.members:
+        _place(outline, member, lines)
 
 
 def _statement_range(statement: ast.stmt) -> tuple[int, int]:
@@ -761,7 +800,7 @@ def _is_block(lines: list[str]) -> bool:
     return sum(1 for text in content if text.strip("}],") and not text.startswith(("#", ";"))) > 1
 
 
-def _set_symbol(outline: _Outline, start: int, end: int, symbol: str) -> None:
+def _set_symbol(outline: _Outline, start: int, end: int, symbol: str | None) -> None:
     for number in range(start, min(end, len(outline.symbols) - 2) + 1):
         outline.symbols[number] = symbol
 
@@ -846,7 +885,7 @@ class _Cutter:
         self.old = old
         self.max_lines = max_lines
         self.context = context
-        self.python = any(outline is not None and outline.python for outline in (new, old))
+        self.syntax = any(outline is not None and outline.syntax for outline in (new, old))
 
     def cut(self, segment: _Segment) -> list[_Piece]:
         lines = segment.lines
@@ -856,7 +895,7 @@ class _Cutter:
         positions = _positions(segment)
         pieces: list[_Piece] = []
         groups = _groups(lines, resolved)
-        if self.python:
+        if self.syntax:
             groups = _join_small_classes(lines, groups, resolved, self.max_lines)
         for start, end in groups:
             for first, last in self._split(lines, start, end):
