@@ -42,6 +42,7 @@ from reviewtui.errors import ReviewError
 if TYPE_CHECKING:
     from reviewtui.config import CheckSettings
     from reviewtui.core.checks import Ledger
+    from reviewtui.core.checks.engine import PhaseChecks
     from reviewtui.core.forked import ForkedCall
     from reviewtui.core.llm.linking import LinkHelp
     from reviewtui.core.pysource import SyntaxTrees
@@ -608,10 +609,10 @@ def _compute(
 
 
 def _checked(
-    checking: ForkedCall[tuple[dict[str, list[Flag]], Ledger]] | None,
+    checking: ForkedCall[PhaseChecks] | None,
     arguments: tuple[list[Chunk], list[FileDiff], Spec, CheckSettings],
     trees: SyntaxTrees,
-) -> tuple[dict[str, list[Flag]], Ledger]:
+) -> PhaseChecks:
     """The checks' flags and ledger: from the child when one runs them, else (or when it died
     without a result) computed here."""
     from reviewtui.core.checks import check_phase
