@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import shutil
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -378,7 +379,7 @@ async def test_draft_shows_the_patch_and_applies_it_on_confirm(
         ]
         assert "lr=1e-4" in (repo / "src/train.py").read_text()  # nothing applied before `y`
         await pilot.press("y")
-        await pilot.pause()
+        await settle(app, pilot)
     assert app.outcome == "applied"
     assert "lr=2e-5" in (repo / "src/train.py").read_text()
     saved = ReviewSession.open(repo).request(request.id)
@@ -406,5 +407,117 @@ async def test_a_draft_that_does_not_apply_is_refused(server: LLMServer, repo: P
         await pilot.pause()
     assert app.outcome is None
     assert "lr=1e-4" in (repo / "src/train.py").read_text()
+    assert ReviewSession.open(repo).request(request.id).patch is None
+    session.close()
+
+
+def block_cache(root: Path) -> None:
+    """A file where the answer cache's folder must go: every cache write fails (even as root)."""
+    folder = root / ".reviewtui" / "cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder / "llm", ignore_errors=True)
+    (folder / "llm").write_text("not a folder", encoding="utf-8")
+
+
+def raise_boom(*args: object, **kwargs: object) -> object:
+    raise RuntimeError("boom")
+
+
+async def test_a_bug_in_the_explanation_worker_is_one_line_and_e_retries(
+    server: LLMServer, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reviewtui.tui.widgets.explanation as explanation
+
+    real = explanation.explain_chunk
+    monkeypatch.setattr(explanation, "explain_chunk", raise_boom)
+    server.queue(Reply(text=EXPLANATION))
+    async with review(repo) as (app, pilot):
+        await go_to_train(app, pilot)
+        panel = panel_of(app)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert panel.status_text == "internal error: LLM: RuntimeError: boom · press e to retry"
+        assert panel.has_class("-error") and app.is_running
+        monkeypatch.setattr(explanation, "explain_chunk", real)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert panel.body_text.strip() == EXPLANATION.strip() and len(server.requests) == 1
+
+
+async def test_an_answer_that_could_not_be_cached_says_so(server: LLMServer, repo: Path) -> None:
+    server.queue(Reply(text=EXPLANATION))
+    async with review(repo) as (app, pilot):
+        block_cache(repo)  # once open: the linking picks came from the cache
+        await go_to_train(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        status = panel_of(app).status_text
+        assert status.startswith("Explanation · ") and "· LLM cache not written" in status
+        assert panel_of(app).body_text.strip() == EXPLANATION.strip()
+
+
+async def test_link_help_cache_warnings_and_bugs_are_notified(
+    server: LLMServer, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, glue, answer = glue_repo(git_repo)
+    block_cache(root)
+    server.queue(Reply(text=answer))
+    async with review(root) as (app, pilot):
+        await settle(app, pilot)
+        assert app.session.link(glue).section_id == "4-evaluation"
+        assert any("LLM cache not written" in line for line in notifications(app))
+    import reviewtui.core.llm.linking as linking
+
+    monkeypatch.setattr(linking, "suggest_links", raise_boom)
+    async with review(root) as (app, pilot):
+        await settle(app, pilot)
+        assert app.is_running
+        expected = "LLM linking help: internal error: LLM: RuntimeError: boom"
+        assert expected in notifications(app)
+
+
+async def test_a_bug_in_the_draft_worker_is_one_line_and_r_drafts_again(
+    server: LLMServer, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reviewtui.tui.screens.draft as draft
+
+    real = draft.draft_fix
+    monkeypatch.setattr(draft, "draft_fix", raise_boom)
+    server.queue(Reply(text=_fenced_patch(repo, "lr=1e-4", "lr=2e-5")))
+    session, request = _train_request(repo)
+    app = DraftHost(session, request)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DraftScreen)
+        assert screen.status_text == "internal error: LLM: RuntimeError: boom · r drafts again"
+        monkeypatch.setattr(draft, "draft_fix", real)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.status_text.startswith("the patch applies cleanly")
+    session.close()
+
+
+async def test_an_applied_draft_whose_save_fails_keeps_the_request_open(
+    server: LLMServer, repo: Path
+) -> None:
+    server.queue(Reply(text=_fenced_patch(repo, "lr=1e-4", "lr=2e-5")))
+    session, request = _train_request(repo)
+    app = DraftHost(session, request)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        state = repo / ".reviewtui" / "state.json"
+        state.rename(state.with_name("state.aside"))
+        state.mkdir()  # every save fails (even as root)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DraftScreen) and app.outcome == "open"
+        assert "lr=2e-5" in (repo / "src/train.py").read_text()  # git apply ran
+        assert app.screen.status_text.startswith("Applied to the working tree, but the request")
+        assert request.status == "open" and request.patch is None
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1 and errors[0].startswith("Not saved: cannot save")
+        state.rmdir()
+        state.with_name("state.aside").rename(state)
     assert ReviewSession.open(repo).request(request.id).patch is None
     session.close()

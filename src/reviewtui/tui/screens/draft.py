@@ -2,7 +2,7 @@
 
 The screen asks the LLM (in a thread worker) for a unified diff doing what the request says for its
 chunk, shows it as a diff with the verdict of `git apply --check`, and then lets the reviewer:
-`y` apply it to the working tree (`git apply`; only a patch that passed the check), `k` keep it on the
+`y` apply it to the working tree (`git apply`, in a worker; only a patch that passed the check), `k` keep it on the
 request (it appears in the queue export), `r` draft again, `esc` close without changing anything.
 The screen returns what happened: "applied", "kept" or None.
 """
@@ -20,12 +20,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from reviewtui.core.llm.draft import DraftPatch, apply_patch, draft_fix, keep_patch
+from reviewtui.core.llm.draft import DraftPatch, apply_patch, draft_fix
 from reviewtui.core.llm.explain import SessionLike, client_for
-from reviewtui.core.models import Chunk, DiffLine, Request
+from reviewtui.core.models import Chunk, DiffLine, Request, RequestStatus
 from reviewtui.errors import ReviewError
+from reviewtui.tui.saving import saved
 from reviewtui.tui.text import clean_line
 from reviewtui.tui.widgets.diff_view import DiffView
+from reviewtui.tui.widgets.explanation import worker_error_line
 from reviewtui.tui.widgets.key_bar import KeyBar
 
 
@@ -86,11 +88,20 @@ class DraftScreen(Screen[str | None]):
 
         draft: DraftPatch
 
+    @dataclass
+    class Applied(Message):
+        """`git apply` ran (sent from the applying thread): `error` is None when it applied."""
+
+        patch: str
+        error: str | None
+
     def __init__(self, session: SessionLike, request: Request) -> None:
         super().__init__()
         self.session = session
         self.request = request
         self.draft: DraftPatch | None = None
+        self._applying = False
+        """True while `git apply` runs in its worker (a second `y` waits for it)."""
         self._cancel = threading.Event()
         self.unavailable = client_for(session).unavailable_reason()
         """Why no LLM can draft (None when one can): the screen says so and offers only Close."""
@@ -136,7 +147,10 @@ class DraftScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
     def _run(self, force: bool, cancel: threading.Event) -> None:
-        draft = draft_fix(self.session, self.request, cancel, force=force)
+        try:
+            draft = draft_fix(self.session, self.request, cancel, force=force)
+        except Exception as error:  # a bug: shown on one line, and `r` drafts again
+            draft = DraftPatch(message=worker_error_line(self.session, error))
         self.post_message(self.Drafted(draft))
 
     def on_draft_screen_drafted(self, event: DraftScreen.Drafted) -> None:
@@ -148,7 +162,8 @@ class DraftScreen(Screen[str | None]):
             self.query_one(DiffView).show_chunk(patch_chunk(draft.patch, path))
         state = "ok" if draft.applies else "refused"
         hint = " · y applies, k keeps it in the queue" if draft.applies else " · r drafts again"
-        self._status(draft.message + hint, state)
+        warning = f" · {draft.warning}" if draft.warning else ""
+        self._status(draft.message + hint + warning, state)
 
     # ------------------------------------------------------------------ actions
 
@@ -157,23 +172,59 @@ class DraftScreen(Screen[str | None]):
         if draft is None or not draft.patch or not draft.applies:
             self.notify("No patch that applies: nothing to apply.", severity="warning")
             return
-        path = self.session.chunk(self.request.chunk_id or "").path
-        try:
-            apply_patch(self.session, draft.patch, path)
-        except ReviewError as error:
-            self._status(str(error), "refused")
+        if self._applying:
             return
-        keep_patch(self.session, self.request, draft.patch)
-        self.session.update_request(self.request.id, status="done")
-        self.dismiss("applied")
+        self._applying = True
+        self._status("Applying the patch (git apply)…")
+        path = self.session.chunk(self.request.chunk_id or "").path
+        self._apply(draft.patch, path)
+
+    @work(thread=True, exclusive=True, group="draft-apply", exit_on_error=False)
+    def _apply(self, patch: str, path: str) -> None:
+        """`git apply` runs here, off the UI thread; the outcome comes back as `Applied`."""
+        try:
+            apply_patch(self.session, patch, path)
+        except ReviewError as error:
+            self.post_message(self.Applied(patch, str(error)))
+        except Exception as error:  # a bug: shown on one line, the screen stays up
+            self.post_message(
+                self.Applied(patch, f"internal error: {type(error).__name__}: {error}")
+            )
+        else:
+            self.post_message(self.Applied(patch, None))
+
+    def on_draft_screen_applied(self, event: DraftScreen.Applied) -> None:
+        event.stop()
+        self._applying = False
+        if event.error is not None:
+            self._status(event.error, "refused")
+            return
+        if self._kept(event.patch, status="done"):
+            self.dismiss("applied")
+        else:
+            self._status("Applied to the working tree, but the request is not saved as done.")
 
     def action_keep(self) -> None:
         draft = self.draft
         if draft is None or not draft.patch or not draft.applies:
             self.notify("No patch that applies: nothing to keep.", severity="warning")
             return
-        keep_patch(self.session, self.request, draft.patch)
-        self.dismiss("kept")
+        if self._kept(draft.patch):
+            self.dismiss("kept")
+
+    def _kept(self, patch: str, *, status: RequestStatus | None = None) -> bool:
+        """Store the patch on the request (and its status) and save; False (one error line, the
+        request as it was) when the save fails."""
+        request, before = self.request, self.request.patch
+
+        def keep() -> Request:  # `keep_patch` and the status in one save
+            request.patch = patch
+            return self.session.update_request(request.id, status=status)
+
+        if saved(self, keep) is None:
+            request.patch = before
+            return False
+        return True
 
     def action_redraft(self) -> None:
         self._start(force=True)

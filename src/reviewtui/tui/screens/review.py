@@ -40,7 +40,7 @@ from reviewtui.tui.screens.section_picker import SectionPicker
 from reviewtui.tui.text import clean_line
 from reviewtui.tui.widgets.chunk_list import ChunkList
 from reviewtui.tui.widgets.diff_view import DiffView
-from reviewtui.tui.widgets.explanation import ExplanationPanel
+from reviewtui.tui.widgets.explanation import ExplanationPanel, worker_error_line
 from reviewtui.tui.widgets.findings import FindingsPanel
 from reviewtui.tui.widgets.key_bar import KeyBar
 from reviewtui.tui.widgets.outline import SpecOutline
@@ -162,9 +162,12 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="llm-links", exit_on_error=False)
     def _suggest_links(self, cancel: threading.Event) -> None:
-        from reviewtui.core.llm.linking import suggest_links
+        from reviewtui.core.llm.linking import LinkHelp, suggest_links
 
-        help_ = suggest_links(self.session, cancel=cancel)
+        try:
+            help_ = suggest_links(self.session, cancel=cancel)
+        except Exception as error:  # a bug: one warning line, the lexical links stay
+            help_ = LinkHelp(errors=[worker_error_line(self.session, error)])
         if not cancel.is_set():
             self.post_message(self.LinksSuggested(help_))
 
@@ -180,6 +183,8 @@ class ReviewScreen(Screen[None]):
         if help_.errors and help_.errors != ["cancelled"]:
             message = f"LLM linking help: {clean_line(help_.errors[0])}"
             self.notify(message, severity="warning", markup=False, timeout=6)
+        for warning in help_.warnings:
+            self.notify(clean_line(warning), severity="warning", markup=False, timeout=6)
         self.redraw()
 
     # ------------------------------------------------------------------ drawing

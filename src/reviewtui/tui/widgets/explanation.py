@@ -184,6 +184,12 @@ class ExplanationPanel(VerticalScroll):
             self._status(*self._finished_line(known.answer))
 
     def _finished_line(self, answer: Answer) -> tuple[str, str]:
+        line, state = self._outcome_line(answer)
+        if answer.warning:
+            line = f"{line} · {answer.warning}"
+        return line, state
+
+    def _outcome_line(self, answer: Answer) -> tuple[str, str]:
         if answer.error and answer.partial:
             return f"Partial answer — {answer.error} · press e to retry", "-partial"
         if answer.error:
@@ -238,7 +244,10 @@ class ExplanationPanel(VerticalScroll):
         def on_text(piece: str) -> None:
             self.post_message(self.Streamed(chunk.id, piece))
 
-        answer = explain_chunk(session, chunk, on_text, cancel, force=force)
+        try:
+            answer = explain_chunk(session, chunk, on_text, cancel, force=force)
+        except Exception as error:  # a bug: shown on one line, and `e` retries
+            answer = Answer(error=worker_error_line(session, error))
         self.post_message(self.Finished(chunk.id, answer))
 
     def on_explanation_panel_streamed(self, event: ExplanationPanel.Streamed) -> None:
@@ -281,4 +290,10 @@ class ExplanationPanel(VerticalScroll):
 
     @work(thread=True, exclusive=True, group="explain-prefetch", exit_on_error=False)
     def _prefetch(self, session: SessionLike, chunks: list[Chunk], cancel: threading.Event) -> None:
+        """Best-effort: a failure here is not shown (`e` on the chunk asks again and says why)."""
         prefetch(session, chunks, cancel)
+
+
+def worker_error_line(session: SessionLike, error: Exception) -> str:
+    """One line for an unexpected exception in an LLM worker (the key scrubbed from it)."""
+    return f"internal error: {client_for(session).describe_error(error)}"
