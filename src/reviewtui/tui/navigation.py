@@ -133,9 +133,14 @@ class ReviewNavigator:
         """The visible chunks of a group, in the current order."""
         return self._by_group.get(group, [])
 
-    def rebuild(self) -> None:
-        """Recompute the visible chunks and groups (after a filter, order, decision or relink)."""
+    def rebuild(self, keep_order: bool = False) -> None:
+        """Recompute the visible chunks and groups (after a filter, order, decision or relink).
+
+        `keep_order`, risk first: the chunks still visible keep their places (a relink changes a
+        chunk's risk, but the list does not move under the reviewer); new ones go last."""
         chunks = self.session.ordered_chunks(self.order)
+        if keep_order and self.order == "risk":
+            chunks = self._in_shown_order(chunks)
         if self.filter.active:
             chunks = [chunk for chunk in chunks if self.filter.matches(self.session, chunk)]
         self._visible = chunks
@@ -147,6 +152,10 @@ class ReviewNavigator:
         head = [ALL] if self.order == "risk" and chunks else []
         self._groups = head + sections + tail
         self._keep_position()
+
+    def _in_shown_order(self, chunks: list[Chunk]) -> list[Chunk]:
+        shown = {chunk.id: index for index, chunk in enumerate(self._visible)}
+        return sorted(chunks, key=lambda chunk: shown.get(chunk.id, len(shown)))
 
     def _keep_position(self) -> None:
         current = self.chunk

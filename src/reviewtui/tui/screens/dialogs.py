@@ -1,7 +1,8 @@
 """Provides `TextDialog`: a small modal asking for one line of text (a flag note, a note, a request).
 
 Enter saves (the dialog returns the text), Esc cancels (it returns None). Titles and prefilled
-text may come from the repo, so they are shown as plain text.
+text may come from the repo, so they are shown as plain text. A refused answer is explained in the
+dialog itself (its hint turns red), never by a toast that would outlive the dialog.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from reviewtui.tui.text import clean_line
 
 
 class TextDialog(ModalScreen[str | None]):
-    """Ask for one line of text; `allow_empty=False` refuses an empty answer."""
+    """Ask for one line of text; `allow_empty=False` refuses an empty answer (and one that is only
+    the prefilled `prefix`, such as a request's location)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -31,6 +33,7 @@ class TextDialog(ModalScreen[str | None]):
         hint: str = "",
         allow_empty: bool = True,
         empty_message: str = "Please write something, or press Esc to cancel.",
+        prefix: str = "",
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -38,7 +41,9 @@ class TextDialog(ModalScreen[str | None]):
         self.hint = hint
         self.allow_empty = allow_empty
         self.empty_message = empty_message
-        """Shown in the dialog (and as a notification) when Enter is pressed on an empty answer."""
+        """Shown in the dialog when Enter is pressed on an empty answer."""
+        self.prefix = clean_line(prefix).strip()
+        """Prefilled text that alone does not count as an answer."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -54,11 +59,11 @@ class TextDialog(ModalScreen[str | None]):
     def save(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
-        if not text and not self.allow_empty:
+        if not self.allow_empty and (not text or (self.prefix and text == self.prefix)):
             hint = self.query_one("#dialog-hint", Label)
             hint.update(clean_line(self.empty_message))
             hint.add_class("-error")
-            self.notify(clean_line(self.empty_message), severity="warning", markup=False)
+            self.app.bell()
             return
         self.dismiss(text)
 

@@ -1,7 +1,9 @@
 """Provides `HelpScreen`: every key of the app with its description, generated from the bindings.
 
 Nothing here is written twice: the rows come from the `BINDINGS` of the review screen and the app
-(and of any screen passed in), so the help can never disagree with what the keys do.
+(and of any screen passed in), so the help can never disagree with what the keys do. The table
+takes the room the terminal has and scrolls (arrows, `j`/`k`, page keys); how to close it is
+always on screen, above the table.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ def key_label(keys: str) -> str:
     return " / ".join(shown)
 
 
+QUIT_ON_CTRL_C = Binding("ctrl+c", "app.quit", "Quit (like q)", show=False)
+"""Ctrl+C quits from the app's screens, as a newcomer expects (Textual only shows a toast)."""
+
+
 def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     """(keys, description) for every binding that has a description, in declaration order."""
     rows: list[tuple[str, str]] = []
@@ -54,6 +60,9 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close help"),
+        Binding("j", "scroll_keys(1)", "Scroll down", show=False),
+        Binding("k", "scroll_keys(-1)", "Scroll up", show=False),
+        QUIT_ON_CTRL_C,
     ]
 
     def __init__(self, groups: list[tuple[str, Iterable[BindingType]]]) -> None:
@@ -63,8 +72,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
             yield Label("Keys", classes="title")
+            yield Label(
+                "Esc or ? closes · ↑/↓ scroll · Ctrl+P opens the command palette",
+                id="help-hint",
+                classes="hint",
+            )
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            yield Label("Esc or ? closes · Ctrl+P opens the command palette", classes="hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -74,6 +87,13 @@ class HelpScreen(ModalScreen[None]):
             for keys, description in binding_rows(bindings):
                 table.add_row(Text(f"  {keys}"), Text(description))
         table.focus()
+
+    def action_scroll_keys(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if delta > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
 
     def action_close(self) -> None:
         self.dismiss(None)
