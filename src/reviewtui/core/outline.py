@@ -109,7 +109,8 @@ def scan_outline(lines: list[str], dialect: str) -> Outline | None:
 
 
 def clean_text(text: str, dialect: str) -> str:
-    """The text with every string reduced to `""` and every comment removed, newlines kept."""
+    """The text with every string reduced to `""` (on its last line) and every comment removed,
+    newlines kept."""
     opener = _OPENER_PATTERNS[dialect]
     out: list[str] = []
     pos = 0
@@ -126,7 +127,7 @@ def clean_text(text: str, dialect: str) -> str:
             out.append(text[start:end])
         else:
             newlines = text.count("\n", start, end)
-            out.append(('""' if kind == "string" else "") + "\n" * newlines)
+            out.append("\n" * newlines + ('""' if kind == "string" else ""))
         pos = max(end, start + 1)
     return "".join(out)
 
@@ -302,6 +303,8 @@ _CONTINUATION = (
     "with",
 )
 _ATTRIBUTE = ("@", "#[", "#![", "[")
+_OPEN_ENDED = ("=", ",", "+", "(", "&&", "||", "=>", "->", ":", "?", "|", ".")
+"""A line ending so continues on the next one."""
 _VARIABLE_DIALECTS = frozenset({"js", "go", "rust", "kotlin", "scala", "swift", "php"})
 MAX_NESTING = 3
 """Deepest container nesting whose members are scanned (`namespace` > `class` > method)."""
@@ -391,8 +394,12 @@ class _Scanner:
             if self.depths[current][1] > depth:
                 continue
             text = self.clean[current].rstrip()
+            if not text and current > index:
+                continue  # inside a multi-line string or comment
             if self.depths[current][1] < depth or text.endswith(("}", ";")):
                 return current
+            if text.endswith(_OPEN_ENDED):
+                continue
             if self.dialect == "shell" and current > index:
                 return current
             following = self._next_code(current + 1, last)
