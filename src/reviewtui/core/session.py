@@ -1,7 +1,9 @@
 """Provides `ReviewSession`: one phase assembled for review — range, spec, chunks, links, flags, decisions.
 
 The TUI, `status` and `export` all read the same session, so the three never disagree. Every mutation
-(approve, flag, note, reset, relink, requests) is saved to `.reviewtui/state.json` before it returns.
+(approve, flag, note, reset, relink, requests) is saved to `.reviewtui/state.json` before it returns;
+a mutation whose save fails is undone in memory, so memory and disk never disagree. Which changed
+files make up the phase (spec edits, exports, reviewtui's own agent-file block) is `phasefiles`'.
 """
 
 from __future__ import annotations
