@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import shutil
 import sys
@@ -219,7 +218,14 @@ ARGUMENTS: dict[str, list[Callable[[argparse.ArgumentParser], None]]] = {
 # --------------------------------------------------------------------------- commands
 
 
+def run_open(options: argparse.Namespace) -> int:
+    from reviewtui.tui.app import run_app
+
+    return run_app(options.repo, options.range, options.spec, options.no_llm, phase=options.phase)
+
+
 def _open_session(options: argparse.Namespace) -> ReviewSession:
+    """The session of `status` and `export`: an empty phase is a state to report, not an error."""
     from reviewtui.core.session import ReviewSession
 
     return ReviewSession.open(
@@ -228,30 +234,18 @@ def _open_session(options: argparse.Namespace) -> ReviewSession:
         options.spec,
         no_llm=options.no_llm,
         spec_phase=options.phase,
+        allow_empty=True,
     )
-
-
-def run_open(options: argparse.Namespace) -> int:
-    from reviewtui.tui.app import run_app
-
-    return run_app(options.repo, options.range, options.spec, options.no_llm, phase=options.phase)
 
 
 def run_status(options: argparse.Namespace) -> int:
-    from reviewtui.core.report import status_dict, status_text
-    from reviewtui.core.session import ReviewSession, nothing_to_review_line
+    from reviewtui.core.report import status_json, status_text
+    from reviewtui.core.session import nothing_to_review_line
 
-    session = ReviewSession.open(
-        options.repo,
-        options.range,
-        options.spec,
-        no_llm=options.no_llm,
-        spec_phase=options.phase,
-        allow_empty=True,  # a phase with no changes yet is a state to report, not an error
-    )
+    session = _open_session(options)
     _warn_all(session.warnings)
     if options.json:
-        print(json.dumps(status_dict(session), indent=2, ensure_ascii=False))
+        print(status_json(session))
     elif session.is_empty:
         print(terminal_safe(nothing_to_review_line(session.phase)))
     else:
@@ -260,16 +254,7 @@ def run_status(options: argparse.Namespace) -> int:
 
 
 def run_export(options: argparse.Namespace) -> int:
-    from reviewtui.core.session import ReviewSession
-
-    session = ReviewSession.open(
-        options.repo,
-        options.range,
-        options.spec,
-        no_llm=options.no_llm,
-        spec_phase=options.phase,
-        allow_empty=True,  # the export of an empty phase says there is nothing to review
-    )
+    session = _open_session(options)  # the export of an empty phase says there is nothing to review
     _warn_all(session.warnings)
     if options.output:
         path = session.export_to(options.output)
