@@ -144,3 +144,26 @@ def test_phase_checks_unpack_as_a_pair_and_survive_pickling(git_repo: GitRepo) -
     assert copy.warnings == ["check x failed on y"]
     assert copy.flags == flags
     assert all(isinstance(flag, Flag) for found in copy.flags.values() for flag in found)
+
+
+def test_a_failing_rule_reaches_the_session_warnings_and_the_phase_cache(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewtui.core.session import ReviewSession
+
+    broken = Rule("exploding-rule", "high", "raises on evaluate.py", _exploding)
+    monkeypatch.setattr(engine, "RULES", (broken, *engine.RULES))
+    git_repo.write("SPEC.md", "# Spec\n\n## Evaluation\n\nEvaluate on the full test set.\n")
+    git_repo.commit("spec")
+    git_repo.write("src/evaluate.py", EVALUATE)
+    expected = "check exploding-rule failed on src/evaluate.py and was skipped there"
+    for cached in (False, True):
+        steps: list[str] = []
+
+        def remember(step: str, _fraction: float, steps: list[str] = steps) -> None:
+            steps.append(step)
+
+        session = ReviewSession.open(git_repo.root, no_llm=True, progress=remember)
+        assert ("reading the chunks of the last opening" in steps) is cached
+        assert any(warning.startswith(expected) for warning in session.warnings)
+        assert any(flags for flags in session.flags.values())

@@ -22,7 +22,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from reviewtui.config import Settings
     from reviewtui.core.checks import Ledger
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bumped when the stored shape changes."""
 MAX_ENTRIES = 16
 """Entries kept (the least recently used are removed)."""
@@ -59,6 +59,8 @@ class PhaseResults:
     flags: dict[str, list[Flag]]
     ledger: Ledger
     links: dict[str, SectionLink]
+    check_warnings: list[str] = field(default_factory=list)
+    """Rules that failed on a file and were skipped there (see `checks.PhaseChecks.warnings`)."""
 
 
 class PhaseCache:
@@ -97,6 +99,11 @@ class PhaseCache:
             digest.update(f"\0{file.path}\0{len(text)}\0".encode("utf-8", "surrogatepass"))
             digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
+
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under `key` (it may still turn out unreadable)."""
+        wait_for_writers()
+        return self._path(key).is_file()
 
     def load(self, key: str) -> PhaseResults | None:
         """The results stored under `key`, or None (absent or unreadable)."""

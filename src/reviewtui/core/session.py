@@ -212,6 +212,7 @@ class ReviewSession:
             *phase.warnings,
             *state.warnings,
             *_spec_edit_warnings(phase, reviewed),
+            *results.check_warnings,
         ]
         session = cls(
             root,
@@ -556,7 +557,7 @@ def _spec_edit_warnings(phase: Phase, reviewed: ReviewFiles) -> list[str]:
 
 def _cached(cache: PhaseCache, key: str | None, report: ProgressCallback) -> PhaseResults | None:
     """The results an earlier opening of the same phase stored, or None."""
-    if key is None:
+    if key is None or not cache.has(key):
         return None
     report("reading the chunks of the last opening", 0.5)
     with collector_paused():  # a hundred thousand objects at once: no collection meanwhile
@@ -605,9 +606,9 @@ def _compute(
                 checking.abandon()
             raise
         report("running checks", 0.85)
-        flags, ledger = _checked(checking, arguments, trees)
+        checked = _checked(checking, arguments, trees)
         del trees
-    return PhaseResults(chunks, flags, ledger, links)
+    return PhaseResults(chunks, checked.flags, checked.ledger, links, checked.warnings)
 
 
 def _checked(
