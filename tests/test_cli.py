@@ -154,7 +154,7 @@ def test_status_text_summarises(repo: GitRepo, capsys: pytest.CaptureFixture[str
     code, out, _ = run(capsys, "status", "--repo", str(repo.root))
     assert code == 0
     first = out.splitlines()[0]
-    assert first.startswith("Phase ") and "..WORKTREE" in first
+    assert first.startswith("changes: ") and "..WORKTREE" in first
     assert "0 approved" in first and "sections with no code" in first
 
 
@@ -324,7 +324,7 @@ def test_headingless_spec_warns_and_goes_on(
     repo.write("NOTES.md", "just some prose about loading reviews\n")
     code, out, err = run(capsys, "status", "--repo", str(repo.root), "--spec", "NOTES.md")
     assert code == 0, err
-    assert out.startswith("Phase ")
+    assert out.startswith("changes: ")
     assert err.startswith("reviewtui: warning: NOTES.md has no headings")
 
 
@@ -521,3 +521,26 @@ def test_init_says_whether_it_created_or_updated_the_file(
     assert run(capsys, "init", "--repo", str(repo.root))[1].startswith("already up to date: ")
     (repo.root / "CLAUDE.md").write_text("# Notes for agents\n", encoding="utf-8")
     assert run(capsys, "init", "--repo", str(repo.root))[1].startswith("updated ")
+
+
+def test_requests_prompt_carries_the_reviewers_flags(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    chunk = next(c for c in session.chunks_in("2-training") if c.symbol == "train_model")
+    session.flag(chunk.id, "the learning rate must follow the spec's schedule")
+    code, out, err = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert code == 0, err
+    assert "the learning rate must follow the spec's schedule" in out
+    assert chunk.path in out
+
+
+def test_requests_without_a_spec_hand_on_the_queue_and_say_so(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    session.add_request(None, "question", "why no validation split?")
+    (repo.root / "SPEC.md").unlink()
+    code, out, err = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert code == 0 and "why no validation split?" in out
+    assert "the queue only (flags and the phase's gaps left out): no spec found" in err

@@ -273,15 +273,29 @@ def run_requests(options: argparse.Namespace) -> int:
     repo = gitrange.open_repo(options.repo)
     state = ReviewState.load(Path(repo.working_tree_dir or options.repo))
     _warn_all(state.warnings)
+    session = _phase_session(options)
+    requests = session.requests if session is not None else state.requests
     if options.format == "prompt":
-        text = requests_prompt(state.requests)
+        text = requests_prompt(requests, session)
     else:
-        text = requests_markdown(state.requests, open_only=not options.all)
+        text = requests_markdown(requests, open_only=not options.all, session=session)
     if not text:
         print("no open requests", file=sys.stderr)
         return 0
     sys.stdout.write(text)
     return 0
+
+
+def _phase_session(options: argparse.Namespace) -> ReviewSession | None:
+    """The default phase's session, for the flags and gaps `requests` hands on with the queue;
+    None (said on stderr) when it cannot be opened, e.g. without a spec: the queue alone then."""
+    from reviewtui.core.session import ReviewSession
+
+    try:
+        return ReviewSession.open(options.repo, no_llm=True, allow_empty=True)
+    except ReviewError as error:
+        _warn(f"the queue only (flags and the phase's gaps left out): {error}")
+        return None
 
 
 def run_checkpoint(options: argparse.Namespace) -> int:
@@ -291,7 +305,9 @@ def run_checkpoint(options: argparse.Namespace) -> int:
     repo = gitrange.open_repo(options.repo)
     root = gitrange.repo_root(repo)
     fresh_folder = not (root / STATE_DIR).exists()
-    state = ReviewState.load(root, lock=True)  # lock, then read: a concurrent checkpoint is never lost
+    state = ReviewState.load(
+        root, lock=True
+    )  # lock, then read: a concurrent checkpoint is never lost
     _warn_all(state.warnings)
     try:
         _warn_pending(options)
