@@ -18,8 +18,6 @@ from pathlib import Path
 
 from reviewtui.config import Settings
 from reviewtui.core import gitrange
-from reviewtui.core.chunks import cut_chunks
-from reviewtui.core.links import link_chunks
 from reviewtui.core.models import Checkpoint, Phase, Spec
 from reviewtui.core.phases import implemented_sections
 
@@ -79,6 +77,9 @@ def _implemented_between(
     manual_links: dict[str, str | None] | None,
     exclude: Collection[str],
 ) -> set[str]:
+    from reviewtui.core.chunks import cut_chunks  # only on a cache miss: a reopening skips them
+    from reviewtui.core.links import link_chunks
+
     old = start or _empty_tree(root)
     files = [f for f in gitrange.diff_trees(root, old, end) if f.path not in exclude]
     commits = gitrange.read_commits(root, start, end)

@@ -405,7 +405,9 @@ def _fits(value: Any, hint: Any) -> bool:
         _, item = get_args(hint)
         return isinstance(value, dict) and all(_fits(entry, item) for entry in value.values())
     # a programming error, not a corrupt file: never caught by the move-aside path
-    raise NotImplementedError(f"the state cannot check a field of type {hint}")
+    raise NotImplementedError(  # reviewtui: ignore[stub-code]
+        f"the state cannot check a field of type {hint}"
+    )
 
 
 def _describe(hint: Any) -> str:
