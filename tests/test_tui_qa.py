@@ -38,7 +38,7 @@ def notifications(app: ReviewApp) -> list[str]:
 async def test_small_terminal_shows_every_flag_and_the_evidence(demo: Path) -> None:
     async with review(demo, size=(80, 24)) as (app, pilot):
         screen = screen_of(app)
-        await pilot.press("o")
+        assert screen.navigator.order == "risk"  # the demo has deviations: it opens risk first
         chunk = next(c for c in screen.navigator.visible if c.location.startswith("src/dr/eval"))
         flags = app.session.flags_of(chunk.id)
         assert len(flags) >= 3

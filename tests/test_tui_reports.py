@@ -47,16 +47,16 @@ async def test_ledger_screen_shows_mismatches_and_jumps_to_the_code(tmp_path: Pa
         assert isinstance(app.screen, LedgerScreen)
         table = app.screen.query_one(DataTable)
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-        padding = next(row for row in rows if row[0] == "padding_side")
+        padding = next(row for row in rows if row[1] == "padding_side")
         assert (
-            padding[4] == "disagrees"
-            and "left" in padding[2]
-            and padding[3].startswith("src/dr/data.py:")
+            padding[0] == "disagrees"  # the verdict leads: a narrow terminal still shows it
+            and "left" in padding[3]
+            and padding[4].startswith("src/dr/data.py:")
         )
         table.move_cursor(row=rows.index(padding))
         await pilot.press("enter")
         chunk = screen_of(app).navigator.chunk
-        line = int(padding[3].rsplit(":", 1)[1])
+        line = int(padding[4].rsplit(":", 1)[1])
         assert (
             chunk.path == "src/dr/data.py"
             and chunk.new_start <= line < chunk.new_start + chunk.new_lines

@@ -59,6 +59,8 @@ async def test_request_queue_edit_done_reorder_delete_export(toy: Path) -> None:
         assert [r.text for r in app.session.requests][:2] == ["second", "first, rewritten"]
         assert table.cursor_row == 1
         await pilot.press("down", "delete")
+        assert len(app.session.requests) == 3  # the first press asks
+        await pilot.press("delete")
         assert [r.text for r in app.session.requests] == ["second", "first, rewritten"]
         await pilot.press("x")
         prompt = (toy / ".reviewtui" / PROMPT_FILE).read_text(encoding="utf-8")

@@ -2,6 +2,8 @@
 
 The reviewer lists, edits, marks done, deletes and reorders requests, and exports the open ones as a
 prompt to paste to the coding agent. Every change is saved by the session before the table redraws.
+Deleting asks first: `del` (or `backspace`) arms it for the request under the cursor, a second
+press deletes; moving the cursor or any other key leaves the request alone.
 `d` opens the LLM work's `DraftScreen(session, request)` (module `screens/draft.py`) when it exists.
 """
 
@@ -14,13 +16,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
 from reviewtui.core.models import Request, RequestStatus
 from reviewtui.core.report import request_body, requests_prompt
 from reviewtui.tui.screens.dialogs import TextDialog
-from reviewtui.tui.screens.help import HelpScreen
+from reviewtui.tui.screens.help import QUIT_ON_CTRL_C, HelpScreen
 from reviewtui.tui.text import clean_line, shorten
 from reviewtui.tui.widgets.key_bar import KeyBar
 
@@ -37,18 +40,21 @@ class RequestQueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e,enter", "edit", "Edit"),
         Binding("space", "toggle_done", "Done / open"),
-        Binding("delete,backspace", "delete", "Delete"),
+        Binding("delete,backspace", "delete", "Delete (press twice)"),
         Binding("K,shift+up", "move(-1)", "Move up"),
         Binding("J,shift+down", "move(1)", "Move down"),
         Binding("x", "export", "Export prompt"),
         Binding("d", "draft", "Draft a fix (LLM)"),
         Binding("escape,Q", "close", "Back to review"),
         Binding("question_mark", "help", "Help"),
+        QUIT_ON_CTRL_C,
     ]
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
         self.session = session
+        self.armed: str | None = None
+        """The request a first `del` asked about: a second `del` on it deletes it."""
 
     def compose(self) -> ComposeResult:
         yield Label("Request queue", id="queue-title", classes="title")
@@ -133,9 +139,25 @@ class RequestQueueScreen(Screen[None]):
         request_id = self.selected_id()
         if request_id is None:
             return
+        if self.armed != request_id:
+            self.armed = request_id
+            message = f"Delete request {request_id}? Press del again to delete it."
+            self.notify(message, severity="warning", markup=False, timeout=4)
+            return
+        self.armed = None
         self.session.delete_request(request_id)
         self.refill()
-        self.notify(f"Deleted request {request_id}.")
+        self.notify(f"Deleted request {request_id}.", markup=False)
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def _disarm_on_move(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value != self.armed:
+            self.armed = None
+
+    def on_key(self, event: Key) -> None:
+        """Any key but `del`/`backspace` leaves an asked-about request alone."""
+        if event.key not in ("delete", "backspace"):
+            self.armed = None
 
     def action_move(self, delta: int) -> None:
         request_id = self.selected_id()

@@ -131,6 +131,8 @@ class ReviewScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if any(self.session.flags.values()):  # the deviations first, as the README promises
+            self.navigator.set_order("risk")
         self._start_at_first_pending()
         self.redraw()
         self.query_one(DiffView).focus()
@@ -142,7 +144,8 @@ class ReviewScreen(Screen[None]):
         self._link_cancel.set()
 
     def _start_at_first_pending(self) -> None:
-        """On reopen the review starts where it was left: the first pending chunk in order."""
+        """The review starts on the first pending chunk in order (on reopen: where it was left);
+        risk first when the checks flagged something, so that is the riskiest pending chunk."""
         chunk = self.navigator.chunk
         if chunk is None or self.session.decision(chunk.id).status == "pending":
             return

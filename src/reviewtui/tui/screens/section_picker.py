@@ -1,7 +1,7 @@
 """Provides `SectionPicker`: a modal list of the spec's sections to relink a chunk to.
 
 Typing filters the list; Enter picks the highlighted section ("Unlinked changes" unlinks the
-chunk); Esc cancels. The picker returns a section id, `UNLINKED`, or None when cancelled.
+chunk), and says so in the dialog when nothing matches; Esc cancels. The picker returns a section id, `UNLINKED`, or None when cancelled.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from reviewtui.core.session import ReviewSession
 
 
+HINT = "Enter links · Esc cancels"
+
+
 class SectionPicker(ModalScreen[str | None]):
     """Pick the section a chunk implements."""
 
@@ -45,7 +48,7 @@ class SectionPicker(ModalScreen[str | None]):
             yield Label(clean_line(self.title_text), markup=False)
             yield Input(placeholder="type to filter sections", id="picker-filter")
             yield OptionList(id="picker-list")
-            yield Label("Enter links · Esc cancels", classes="hint")
+            yield Label(HINT, id="picker-hint", classes="hint")
 
     def on_mount(self) -> None:
         self._fill("")
@@ -76,6 +79,10 @@ class SectionPicker(ModalScreen[str | None]):
     @on(Input.Changed, "#picker-filter")
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value.strip())
+        hint = self.query_one("#picker-hint", Label)
+        if hint.has_class("-error"):
+            hint.update(HINT)
+            hint.remove_class("-error")
 
     def action_move(self, delta: int) -> None:
         option_list = self.query_one(OptionList)
@@ -89,6 +96,14 @@ class SectionPicker(ModalScreen[str | None]):
         event.stop()
         option_list = self.query_one(OptionList)
         if option_list.highlighted is None:
+            hint = self.query_one("#picker-hint", Label)
+            hint.update(
+                Content(
+                    f"No section matches {event.value.strip()!r}: change the text, or Esc cancels."
+                )
+            )
+            hint.add_class("-error")
+            self.app.bell()
             return
         self.dismiss(option_list.get_option_at_index(option_list.highlighted).id)
 

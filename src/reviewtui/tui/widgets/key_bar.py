@@ -44,7 +44,7 @@ class KeyBar(Static):
         """Redraw from the screen's active bindings (one entry per action, first key shown).
 
         When the line is too narrow for every key, keys are left out from the end of the list, but
-        Help and Quit always stay (they come last)."""
+        Back to review, Help and Quit always stay (they come last)."""
         seen: set[str] = set()
         entries: list[tuple[str, str, bool]] = []
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
@@ -63,8 +63,8 @@ class KeyBar(Static):
         return parts
 
 
-KEPT = ("Help", "Quit")
-"""Descriptions that stay in a narrow key bar (moved to its end)."""
+KEPT = ("Back to review", "Help", "Quit")
+"""Descriptions that stay in a narrow key bar (moved to its end): how to go back, help, quit."""
 
 
 def entry_width(entry: tuple[str, str, bool]) -> int:
@@ -73,7 +73,7 @@ def entry_width(entry: tuple[str, str, bool]) -> int:
 
 
 def fit_entries(entries: list[tuple[str, str, bool]], width: int) -> list[tuple[str, str, bool]]:
-    """The entries that fit in `width` cells: Help and Quit always, the others in order."""
+    """The entries that fit in `width` cells: the `KEPT` ones always, the others in order."""
     if width <= 0 or sum(map(entry_width, entries)) <= width:
         return entries
     kept = [entry for entry in entries if entry[1] in KEPT]

@@ -69,6 +69,8 @@ class SpecOutline(Tree[str]):
         """Each section's own counts (not its subsections')."""
         self._labelled: dict[str, Hashable] = {}
         """What each node's label was drawn from."""
+        self._placed = False
+        """Whether the first cursor move was scrolled into place (once the outline has a size)."""
 
     def on_mount(self) -> None:
         self.build()
@@ -202,6 +204,17 @@ class SpecOutline(Tree[str]):
                 parent.expand()
             parent = parent.parent
         self.move_cursor(node, animate=False)
+        if not self._placed:
+            self._placed = True
+            self.call_after_refresh(self._scroll_from_top)
+
+    def _scroll_from_top(self) -> None:
+        """On first open the outline starts at the spec's title when the cursor's row shows from
+        there (the first move happens before the outline has a size, and scrolls it too far)."""
+        if self.cursor_line < self.scrollable_content_region.height - 1:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        elif self.cursor_node is not None:
+            self.scroll_to_node(self.cursor_node, animate=False)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
         event.stop()
