@@ -23,6 +23,7 @@ from reviewtui.core.checks.context import FileContext, file_contexts
 from reviewtui.core.checks.params import BY_NAME
 from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
 from reviewtui.core.checks.values import model_role, values_agree
+from reviewtui.core.markdown_text import table_cell
 from reviewtui.core.models import FileDiff, Spec
 
 LedgerStatus = Literal["agrees", "disagrees", "not set"]
@@ -214,7 +215,7 @@ def _listed(entries: list[LedgerEntry]) -> str:
     """`val_size (5%, SPEC.md:11), warmup_ratio (10%, SPEC.md:53; the code sets warmup_steps = 500
     at src/train.py:12 instead)`: markdown-safe."""
     return ", ".join(
-        _cell(
+        table_cell(
             f"{entry.parameter} ({entry.spec_text}, {entry.spec_values[0].location}{_instead(entry)})"
         )
         for entry in entries
@@ -230,9 +231,4 @@ def _instead(entry: LedgerEntry) -> str:
 
 
 def _row(*cells: str) -> str:
-    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
-
-
-def _cell(text: str) -> str:
-    """Table-safe text: pipes escaped, newlines flattened, code in backticks kept literal."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return "| " + " | ".join(table_cell(cell) for cell in cells) + " |"
