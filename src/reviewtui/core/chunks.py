@@ -10,6 +10,10 @@ How a file is cut:
   `max_lines` changed lines is split at blank lines, else at statement starts. `Chunk.symbol` is the
   deepest definition enclosing the chunk's changes (`Trainer.step`). A file that does not parse
   falls back to the text rules.
+- Brace languages (JS/TS, Go, Rust, Java, Kotlin, C#, C/C++, Swift, Scala, PHP), shell and SQL:
+  the line scanner of `core/outline.py` gives owners the same way (top-level definitions, the
+  members of classes and impl blocks, shell functions, SQL statements) and names them
+  (`LoanService.borrow`, `Store.upsert`); a file it is unsure of falls back to the text rules.
 - Config (yaml, json, toml, ini, cfg): a multi-line top-level key (a TOML or INI table) owns its
   lines and names the chunk (`symbol`); neighbouring one-line settings share a chunk.
 - Other text: one chunk per hunk, split at blank lines when it has more than `max_lines` changes.
@@ -18,7 +22,9 @@ How a file is cut:
   one-line `summary` and no lines.
 
 A chunk's id comes from its path and its changed lines (kind and text), never from line numbers, so a
-change that moves keeps its id and any edit gives a new one.
+change that moves keeps its id and any edit gives a new one. Copies of one change in a file are told
+apart by their symbol, else their nearest context, so no copy ever inherits another's id. A
+binary file's id covers git's blob ids. A chunk's context has no blank lines at its edges.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from reviewtui.core.outline import Definition, dialect_for, scan_outline
 from reviewtui.core.pysource import SyntaxTrees, parse_python
 
 ID_LENGTH = 12
-"""Hex digits of a chunk id (a duplicate within one phase gets a `-2`, `-3`… suffix)."""
+"""Hex digits of a chunk id (copies alike in symbol and context get a `-2`, `-3`… suffix)."""
 
 BRIDGE_GAP = 6
 """Most unchanged lines between two hunks of one Python definition that still join them."""
