@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+HEADER = 240
+"""Characters of a line read to recognise a definition."""
 MAX_LINE = 2000
 """A clean line longer than this means minified or generated text: the scan gives up."""
 
@@ -311,7 +313,9 @@ MAX_NESTING = 3
 
 
 def _definition_name(text: str, dialect: str, member: bool) -> tuple[str, bool] | None:
-    """(name, is container) of a line that starts a definition, or None."""
+    """(name, is container) of a line that starts a definition, or None (only the line's first
+    `HEADER` characters are read, which bounds the regexes' work on hostile lines)."""
+    text = text[:HEADER]
     if dialect == "shell":
         match = None if member else _SHELL_FUNCTION.match(text)
         return ((match.group(1) or match.group(2)), False) if match else None
