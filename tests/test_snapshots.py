@@ -41,7 +41,7 @@ def test_main_screen(snap_compare: SnapCompare, demo_copy: Path) -> None:
 
 def test_flagged_chunk(snap_compare: SnapCompare, demo_copy: Path) -> None:
     async def flag_riskiest(pilot: Pilot[Any]) -> None:
-        await pilot.press("o", "f")
+        await pilot.press("f")  # the demo opens risk first: on the riskiest chunk
         pilot.app.screen.query_one(
             Input
         ).value = "Falls back to synthetic data: the spec forbids it"
@@ -93,8 +93,7 @@ def test_small_terminal_risk_first_many_flags(snap_compare: SnapCompare, demo_co
     """80×24, risk first, on the chunk with three flags: they wrap and the findings box scrolls."""
 
     async def evaluate_chunk(pilot: Pilot[Any]) -> None:
-        await pilot.press("o")
-        screen = pilot.app.screen
+        screen = pilot.app.screen  # the demo opens risk first
         assert isinstance(screen, ReviewScreen)
         chunk = next(c for c in screen.navigator.visible if c.location.startswith("src/dr/eval"))
         screen.go_to_chunk(chunk.id)

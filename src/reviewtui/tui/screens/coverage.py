@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
 from reviewtui.tui.navigation import UNLINKED
+from reviewtui.tui.screens.help import QUIT_ON_CTRL_C
 from reviewtui.tui.text import clean_line, shorten
 from reviewtui.tui.widgets.key_bar import KeyBar
 
@@ -72,6 +73,7 @@ class CoverageScreen(Screen[CoverageChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Review this section"),
         Binding("escape,c", "close", "Back to review"),
+        QUIT_ON_CTRL_C,
     ]
 
     def __init__(self, session: ReviewSession) -> None:
