@@ -230,5 +230,8 @@ class DraftScreen(Screen[str | None]):
         self._start(force=True)
 
     def action_close(self) -> None:
+        if self._applying:  # the request is marked done once git apply returns
+            self.notify("Applying the patch: a moment.", severity="warning", markup=False)
+            return
         self._cancel.set()
         self.dismiss(None)
