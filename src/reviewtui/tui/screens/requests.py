@@ -141,7 +141,7 @@ class RequestQueueScreen(Screen[None]):
             return
         if self.armed != request_id:
             self.armed = request_id
-            message = f"Delete request {request_id}? Press del again to delete it."
+            message = f"Delete request {request_id}? Press del again to delete it; any other key keeps it."
             self.notify(message, severity="warning", markup=False, timeout=4)
             return
         self.armed = None

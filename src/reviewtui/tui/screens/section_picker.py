@@ -97,11 +97,8 @@ class SectionPicker(ModalScreen[str | None]):
         option_list = self.query_one(OptionList)
         if option_list.highlighted is None:
             hint = self.query_one("#picker-hint", Label)
-            hint.update(
-                Content(
-                    f"No section matches {event.value.strip()!r}: change the text, or Esc cancels."
-                )
-            )
+            typed = clean_line(event.value.strip())
+            hint.update(Content(f"No section matches “{typed}”: change the text, or Esc cancels."))
             hint.add_class("-error")
             self.app.bell()
             return
