@@ -51,8 +51,9 @@ class CoverageChoice:
 
 
 def phase_line(coverage: Coverage) -> str:
-    """Two lines: `Under review: Phase 1 (Phase 1: data) · inferred: 16 of 30 …`, then
-    `checkpoint: tests pass · 3 sections missing · 14 chunks past the checkpoint`."""
+    """`Under review: Phase 1 (Phase 1: data) · inferred: 16 of 30 …`, then the phase's checkpoint
+    as the spec words it (`Checkpoint: tests pass`) on a line of its own, then the counts:
+    `3 sections missing · 14 chunks past the checkpoint`."""
     report = coverage.phase_report
     if report is None or report.phase is None:
         reason = report.reason if report is not None else "the spec declares no phases"
@@ -60,11 +61,13 @@ def phase_line(coverage: Coverage) -> str:
     phase = report.phase
     title = clean_line(phase.title)
     name = phase.label if title.lower() == phase.label.lower() else f"{phase.label} ({title})"
-    details = [f"checkpoint: {clean_line(phase.checkpoint)}"] if phase.checkpoint else []
+    lines = [f"Under review: {name} · {clean_line(report.reason)}"]
+    if phase.checkpoint:
+        lines.append(f"Checkpoint: {clean_line(phase.checkpoint)}")
     missing, past = len(report.missing), len(report.past_checkpoint)
-    details.append(f"{missing} section{'s' if missing != 1 else ''} missing")
-    details.append(f"{past} chunk{'s' if past != 1 else ''} past the checkpoint")
-    return f"Under review: {name} · {clean_line(report.reason)}\n" + " · ".join(details)
+    counts = [f"{missing} section{'s' if missing != 1 else ''} missing"]
+    counts.append(f"{past} chunk{'s' if past != 1 else ''} past the checkpoint")
+    return "\n".join([*lines, " · ".join(counts)])
 
 
 class CoverageScreen(Screen[CoverageChoice | None]):
