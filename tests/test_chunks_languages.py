@@ -407,3 +407,16 @@ def test_dialects_by_suffix() -> None:
     assert dialect_for("schema.sql") == "sql"
     assert dialect_for("run.sh") == "shell"
     assert dialect_for("notes.md") is None
+
+
+def test_an_impl_header_and_its_closing_brace_go_with_their_methods(git_repo: GitRepo) -> None:
+    impls = "".join(
+        f"impl Store {{\n    pub fn {name}(&self) -> usize {{\n"
+        + "".join(f"        let v{i} = {i};\n" for i in range(25))
+        + "        0\n    }\n}\n\n"
+        for name in ("create", "list")
+    )
+    chunks = added_file(git_repo, "src/store.rs", "pub struct Store;\n\n" + impls)
+    assert [chunk.symbol for chunk in chunks] == ["Store", "Store.create", "Store.list"]
+    assert chunks[1].lines[0].text == "impl Store {" and chunks[1].lines[-1].text == "}"
+    assert chunks[2].lines[0].text == "impl Store {" and chunks[2].lines[-1].text == "}"

@@ -637,6 +637,30 @@ def _place(outline: _Outline, definition: Definition, lines: list[str]) -> None:
     outline.units.add(definition.name)
     for member in definition.members:
         _place(outline, member, lines)
+    owning = [member for member in definition.members if member.end > member.start]
+    if owning:
+        head = max(start, definition.head)
+        if _only_brackets(lines, head + 1, owning[0].start - 1):
+            _lend(outline, start, owning[0].start - 1, owning[0].name)
+        _lend_brackets(outline, owning[-1].end + 1, end, owning[-1].name, lines)
+
+
+def _lend_brackets(outline: _Outline, first: int, last: int, member: str, lines: list[str]) -> None:
+    """A container's lines that hold only brackets (`{` after its header, its closing `}`) go
+    with the member next to them, so no chunk is a lone header or brace."""
+    if first <= last and _only_brackets(lines, first, last):
+        _lend(outline, first, last, member)
+
+
+def _lend(outline: _Outline, first: int, last: int, member: str) -> None:
+    for number in range(first, last + 1):
+        if outline.owners[number] is not None:
+            outline.owners[number] = member
+            outline.symbols[number] = member
+
+
+def _only_brackets(lines: list[str], first: int, last: int) -> bool:
+    return all(not lines[number - 1].strip(" \t{}();,") for number in range(first, last + 1))
 
 
 def _statement_range(statement: ast.stmt) -> tuple[int, int]:

@@ -35,6 +35,8 @@ class Definition:
     end: int
     container: bool = False
     members: list[Definition] = field(default_factory=list)
+    head: int = 0
+    """The 1-based line that reads as the definition (`impl Store {`), below any attached ones."""
 
 
 @dataclass
@@ -384,7 +386,7 @@ class _Scanner:
             name, container = named
             end = min(self._statement_end(index, depth, last), last)
             start = self._attached_above(index, depth, previous_end)
-            definition = Definition(prefix + name, start + 1, end + 1, container)
+            definition = Definition(prefix + name, start + 1, end + 1, container, head=index + 1)
             if container and end > index and depth + 1 < MAX_NESTING:
                 definition.members = self._scan(index + 1, end, depth + 1, prefix + name + ".")
             found.append(definition)
