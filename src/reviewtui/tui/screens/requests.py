@@ -4,12 +4,12 @@ The reviewer lists, edits, marks done, deletes and reorders requests, and export
 prompt to paste to the coding agent. Every change is saved by the session before the table redraws.
 Deleting asks first: `del` (or `backspace`) arms it for the request under the cursor, a second
 press deletes; moving the cursor or any other key leaves the request alone.
-`d` opens the LLM work's `DraftScreen(session, request)` (module `screens/draft.py`) when it exists.
+`d` opens `DraftScreen(session, request)`. A change whose save fails is one error line (`saving.saved`):
+the table is redrawn from the session, which kept the queue as it is on disk.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,7 +22,10 @@ from textual.widgets import DataTable, Label
 
 from reviewtui.core.models import Request, RequestStatus
 from reviewtui.core.report import request_body, requests_prompt
+from reviewtui.errors import ReviewError
+from reviewtui.tui.saving import saved
 from reviewtui.tui.screens.dialogs import TextDialog
+from reviewtui.tui.screens.draft import DraftScreen
 from reviewtui.tui.screens.help import QUIT_ON_CTRL_C, HelpScreen
 from reviewtui.tui.text import clean_line, shorten
 from reviewtui.tui.widgets.key_bar import KeyBar
@@ -119,8 +122,7 @@ class RequestQueueScreen(Screen[None]):
         request = self.session.request(request_id)
 
         def edited(text: str | None) -> None:
-            if text:
-                self.session.update_request(request_id, text=text)
+            if text and saved(self, lambda: self.session.update_request(request_id, text=text)):
                 self.refill(request_id)
 
         title = f"Edit {request.kind} request {request.id}"
@@ -132,7 +134,7 @@ class RequestQueueScreen(Screen[None]):
             return
         request = self.session.request(request_id)
         status: RequestStatus = "open" if request.status == "done" else "done"
-        self.session.update_request(request_id, status=status)
+        saved(self, lambda: self.session.update_request(request_id, status=status))
         self.refill(request_id)
 
     def action_delete(self) -> None:
@@ -145,9 +147,9 @@ class RequestQueueScreen(Screen[None]):
             self.notify(message, severity="warning", markup=False, timeout=4)
             return
         self.armed = None
-        self.session.delete_request(request_id)
-        self.refill()
-        self.notify(f"Deleted request {request_id}.", markup=False)
+        if saved(self, lambda: self.session.delete_request(request_id) or True):
+            self.refill()
+            self.notify(f"Deleted request {request_id}.", markup=False)
 
     @on(DataTable.RowHighlighted, "#queue")
     def _disarm_on_move(self, event: DataTable.RowHighlighted) -> None:
@@ -163,11 +165,11 @@ class RequestQueueScreen(Screen[None]):
         request_id = self.selected_id()
         if request_id is None:
             return
-        self.session.move_request(request_id, delta)
+        saved(self, lambda: self.session.move_request(request_id, delta))
         self.refill(request_id)
 
     def action_export(self) -> None:
-        text = requests_prompt(self.session.requests)
+        text = requests_prompt(self.session.requests, self.session)
         if not text:
             self.notify("No open requests to export.", severity="warning", markup=False)
             return
@@ -175,22 +177,20 @@ class RequestQueueScreen(Screen[None]):
         try:
             self.session.state.ensure_folder()
             path.write_text(text, encoding="utf-8")
+        except ReviewError as error:
+            self.notify(clean_line(str(error)), severity="error", markup=False)
+            return
         except OSError as error:
             self.notify(f"cannot write {path}: {error.strerror}", severity="error", markup=False)
             return
         self.notify(f"Wrote the open requests as a prompt to {path}", markup=False)
 
     def action_draft(self) -> None:
-        """Hand the request to the LLM work's `DraftScreen(session, request)`, when it is installed."""
+        """Hand the request to `DraftScreen`: an LLM patch, checked, applied on confirm."""
         request_id = self.selected_id()
         if request_id is None:
             return
-        try:
-            draft = importlib.import_module("reviewtui.tui.screens.draft")
-        except ModuleNotFoundError:
-            self.notify("Drafting fixes is not available in this build.", severity="warning")
-            return
-        screen = draft.DraftScreen(self.session, self.session.request(request_id))
+        screen = DraftScreen(self.session, self.session.request(request_id))
         self.app.push_screen(screen, lambda _: self.refill(request_id))
 
     def action_help(self) -> None:
