@@ -1014,10 +1014,9 @@ class _Cutter:
         begin, end = _with_context(lines, first, last, self.context)
         shown = lines[begin : end + 1]
         new_before, old_before = positions[0][first], positions[1][first]
-        new_after = (lines[last].new_no if lines[last].new_no is not None else new_before) + 1
-        old_after = (lines[last].old_no if lines[last].old_no is not None else old_before) + 1
-        if last + 1 < len(lines):
-            new_after, old_after = positions[0][last + 1] + 1, positions[1][last + 1] + 1
+        final = lines[last]
+        new_after = (positions[0][last] if final.new_no is None else final.new_no) + 1
+        old_after = (positions[1][last] if final.old_no is None else final.old_no) + 1
         changed = [line for line in lines[first : last + 1] if line.kind != " "]
         piece = _Piece(lines=shown, key=changed, symbol=self._symbol(lines, owners, first, last))
         piece.around = (new_before, new_after, old_before, old_after)
