@@ -40,6 +40,7 @@ class ReviewApp(App[int]):
     TITLE = "reviewtui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False),  # also while the session loads
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 

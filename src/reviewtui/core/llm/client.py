@@ -28,7 +28,7 @@ from reviewtui.config import LLMSettings
 from reviewtui.core.llm.cache import AnswerCache, cache_key
 from reviewtui.core.llm.usage import Usage, describe
 
-ENABLE_HINT = "set ANTHROPIC_API_KEY to enable LLM explanations"
+ENABLE_HINT = "set ANTHROPIC_API_KEY to use the LLM"
 TextCallback = Callable[[str], None]
 
 
