@@ -63,6 +63,13 @@ def test_clean_line_makes_control_characters_visible() -> None:
     assert clean_block("a\r\nb") == "a\nb"
 
 
+def test_clean_line_shows_what_the_command_line_escapes_too() -> None:
+    # zero-width and invisible marks hide what a line contains, as bidi overrides do
+    cleaned = clean_line("pass\u200bword\u2066x\u2069\ufeff\u2028")
+    assert cleaned == "pass<U+200B>word<U+2066>x<U+2069><U+FEFF><U+2028>"
+    assert clean_line("naïve café – ok") == "naïve café – ok"
+
+
 def test_tokenize_keeps_lines_and_multiline_strings() -> None:
     lexer = lexer_for("python", "x.py")
     lines = ['s = """one', 'two"""', "x = 1"]

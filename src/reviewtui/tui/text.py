@@ -1,7 +1,8 @@
 """Provides helpers that make untrusted text (diffs, paths, spec text, notes) safe to show.
 
 Nothing shown in the app goes through Rich/Textual markup; on top of that, control characters
-(ANSI escape sequences, carriage returns, bidi overrides) are replaced by visible stand-ins so a
+(ANSI escape sequences, carriage returns, bidi overrides, zero-width marks: the set
+`core.safe_text` escapes for the command line) are replaced by visible stand-ins so a
 diff can neither restyle the terminal nor hide what it contains.
 """
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 from textual.content import Content
 
-TAB_SIZE = 4
+from reviewtui.core.safe_text import UNSAFE
 
-_BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
+TAB_SIZE = 4
 
 
 def _visible(char: str) -> str:
@@ -20,13 +21,13 @@ def _visible(char: str) -> str:
         return chr(0x2400 + code)
     if code == 0x7F:
         return "\u2421"
-    if 0x80 <= code < 0xA0 or code in _BIDI:
+    if char in UNSAFE:  # C1 controls, bidi overrides and isolates, zero-width and invisible marks
         return f"<U+{code:04X}>"
     return char
 
 
 def _needs_cleaning(text: str) -> bool:
-    return any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 or ord(char) in _BIDI for char in text)
+    return any(ord(char) < 0x20 or char in UNSAFE for char in text)
 
 
 def clean_line(text: str) -> str:
