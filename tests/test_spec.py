@@ -702,7 +702,9 @@ def test_spec_module_imports_no_textual_or_rich() -> None:
 
 
 def _story(status_block: str, title: str) -> str:
-    return f"# Story {title}\n\n{status_block}\n\n## Tasks / Subtasks\n- [ ] Task 1: do it (AC: 1)\n"
+    return (
+        f"# Story {title}\n\n{status_block}\n\n## Tasks / Subtasks\n- [ ] Task 1: do it (AC: 1)\n"
+    )
 
 
 def test_bmad_stories_not_done_are_discovered(git_repo: GitRepo) -> None:
@@ -748,4 +750,8 @@ def test_a_task_written_over_several_lines_keeps_its_whole_title(git_repo: GitRe
     )
     # the id stays the slug of the first line, so rewrapping the text keeps it
     assert wrapped.id == "add-migration-003_loanssql-the-loans-table-plus-a-partial-unique-index-so"
-    assert (single.id, single.title, single.parent) == ("T02", "T02 Sub-task on one line", wrapped.id)
+    assert (single.id, single.title, single.parent) == (
+        "T02",
+        "T02 Sub-task on one line",
+        wrapped.id,
+    )

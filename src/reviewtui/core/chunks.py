@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -44,6 +42,7 @@ from pygments.lexers import get_all_lexers
 
 from reviewtui.config import ChunkSettings
 from reviewtui.core.diffparse import SYMLINK_MODE
+from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
 from reviewtui.core.outline import Definition, dialect_for, scan_outline
 from reviewtui.core.pysource import SyntaxTrees, parse_python
@@ -94,7 +93,7 @@ def cut_chunks(
     `trees` shares the parse of each Python file's new side with the checks (see `SyntaxTrees`)."""
     added_by_path = _added_by_path(commits)
     chunks: list[Chunk] = []
-    with _collector_paused():
+    with collector_paused():
         for file in files:
             language = language_for(file.path)
             added = _added_to(file, added_by_path)
@@ -102,19 +101,6 @@ def cut_chunks(
                 chunks.append(_to_chunk(file, piece, language, added))
     _make_ids_unique(chunks)
     return chunks
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing allocates millions of acyclic objects (AST
-    nodes, diff lines), and the collector's passes over them would cost more than the parse."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @lru_cache(maxsize=1024)

@@ -9,9 +9,8 @@ Below `LinkSettings.threshold` a chunk stays unlinked; the reviewer's manual cho
 
 from __future__ import annotations
 
-import gc
-
 from reviewtui.config import LinkSettings
+from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.linking.signals import (
     Candidates,
     LinkContext,
@@ -43,13 +42,8 @@ def link_chunks(
 
     The cyclic garbage collector is paused meanwhile (linking allocates many small, long-lived
     objects that a collection pass would only rescan) and restored afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _link(chunks, spec, commits, settings, manual or {}, file_texts or {})
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _link(

@@ -14,10 +14,9 @@ share one parse unless the text holds a carriage return (which each side treats 
 from __future__ import annotations
 
 import ast
-import gc
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+
+from reviewtui.core.gcpause import collector_paused
 
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 """What `ast.parse` raises on a source it cannot parse (a null byte is a ValueError)."""
@@ -61,15 +60,3 @@ class SyntaxTrees:
 
     def __len__(self) -> int:
         return len(self._trees)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector meanwhile; its previous state is restored after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

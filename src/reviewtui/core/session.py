@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
 from reviewtui.core.coverage import Coverage, coverage_for
+from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.models import (
     SEVERITY_RANK,
     Chunk,
@@ -35,7 +36,6 @@ from reviewtui.core.models import (
 )
 from reviewtui.core.phasecache import PhaseCache, PhaseResults
 from reviewtui.core.phasefiles import ReviewFiles, review_files, spec_at_base, spec_edit_flags
-from reviewtui.core.pysource import collector_paused
 from reviewtui.core.rounds import sections_before
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.core.state import ReviewState, now_iso

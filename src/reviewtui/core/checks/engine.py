@@ -21,7 +21,7 @@ from reviewtui.core.checks import rules_code, rules_data, rules_eval, rules_torc
 from reviewtui.core.checks.context import FileContext, Finding, file_contexts
 from reviewtui.core.checks.facts import PhaseFacts, gather_facts
 from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
-from reviewtui.core.checks.nodeindex import gc_paused
+from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.models import (
     SEVERITY_RANK,
     Chunk,
@@ -218,7 +218,7 @@ def check_phase(
     trees are hundreds of thousands of new objects that each collection would walk again; whatever
     cyclic garbage the checks leave is collected once it resumes."""
     rules = active_rules(settings)
-    with gc_paused():
+    with collector_paused():
         return _check_phase(chunks, files, spec, settings, rules, trees)
 
 

@@ -10,9 +10,7 @@ node's parent, and the nodes grouped by type. Operator and load/store markers (`
 from __future__ import annotations
 
 import ast
-import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -115,16 +113,3 @@ def _expand(types: Sequence[type]) -> Iterator[type]:
     for kind in types:
         yield kind
         yield from _expand(kind.__subclasses__())
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (a syntax tree is hundreds of thousands of new objects:
-    each collection during the parse would walk them all); restores the previous state."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -147,7 +147,12 @@ class RequestQueueScreen(Screen[None]):
             self.notify(message, severity="warning", markup=False, timeout=4)
             return
         self.armed = None
-        if saved(self, lambda: self.session.delete_request(request_id) or True):
+
+        def delete() -> bool:
+            self.session.delete_request(request_id)
+            return True
+
+        if saved(self, delete):
             self.refill()
             self.notify(f"Deleted request {request_id}.", markup=False)
 
