@@ -14,13 +14,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reviewtui.core.checks.context import FileContext
+from reviewtui.core.checks.context import FileContext, shown_to_a_human
 from reviewtui.core.checks.names import (
     COLLECTION_WORDS,
     DEV_WORDS,
     EVAL_DATA_WORDS,
     EVAL_WORDS,
-    LOG_CALLS,
     NOT_COLLECTION_WORDS,
     call_name,
     dotted,
@@ -644,7 +643,7 @@ def _evaluation_data(context: FileContext, node: ast.AST, receiver: ast.AST) -> 
         return False
     if not (words & EVAL_DATA_WORDS or context.in_eval_path(node)):
         return False
-    return not _shown_only(context, node)
+    return not shown_to_a_human(context, node)
 
 
 _ORDERS = frozenset({"shuffle", "sort", "filter", "sort_values", "reset_index"})
@@ -665,16 +664,6 @@ def _receiver(node: ast.AST) -> str:
         return f"{_receiver(node.value)}.{key}"  # `raw["validation"]`
     return dotted(node)
 
-
-def _shown_only(context: FileContext, node: ast.AST) -> bool:
-    """Inside an f-string or a print/log call: a preview shown to a human."""
-    for parent in context.ancestors(node):
-        if isinstance(parent, ast.JoinedStr):
-            return True
-        if isinstance(parent, ast.Call) and tokens(call_name(parent)) & LOG_CALLS:
-            return True
-        if isinstance(parent, ast.stmt):
-            return False
     return False
 
 

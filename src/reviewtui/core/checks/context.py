@@ -18,7 +18,15 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from reviewtui.core.checks.names import DEV_WORDS, EVAL_WORDS, TRAIN_WORDS, dotted, tokens
+from reviewtui.core.checks.names import (
+    DEV_WORDS,
+    EVAL_WORDS,
+    LOG_CALLS,
+    TRAIN_WORDS,
+    call_name,
+    dotted,
+    tokens,
+)
 from reviewtui.core.checks.nodeindex import NodeIndex
 from reviewtui.core.models import FileDiff
 from reviewtui.core.pysource import SyntaxTrees, parse_python
@@ -465,3 +473,16 @@ def file_contexts(files: Sequence[FileDiff], trees: SyntaxTrees | None = None) -
         and not diff.binary
         and not is_fixture_path(diff.path)
     ]
+
+
+def shown_to_a_human(context: FileContext, node: ast.AST) -> bool:
+    """Whether the node is only shown to a human: inside an f-string or a print/log call of its
+    statement (a preview, not a setting or a subset the code uses)."""
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.JoinedStr):
+            return True
+        if isinstance(parent, ast.Call) and tokens(call_name(parent)) & LOG_CALLS:
+            return True
+        if isinstance(parent, ast.stmt):
+            return False
+    return False

@@ -10,11 +10,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from reviewtui.core.checks.context import FileContext, Finding
+from reviewtui.core.checks.context import FileContext, Finding, shown_to_a_human
 from reviewtui.core.checks.facts import PhaseFacts
 from reviewtui.core.checks.names import (
     COLLECTION_WORDS,
-    LOG_CALLS,
     call_name,
     dotted,
     field_default,
@@ -50,16 +49,6 @@ def _is_limit_name(name: str) -> bool:
     words = tokens(name)
     return bool(words & LIMIT_WORDS and words & LIMIT_QUALIFIERS)
 
-
-def _in_log(context: FileContext, node: ast.AST) -> bool:
-    """Whether the node is only shown to a human: inside an f-string or a print/log call."""
-    for parent in context.ancestors(node):
-        if isinstance(parent, ast.JoinedStr):
-            return True
-        if isinstance(parent, ast.Call) and tokens(call_name(parent)) & LOG_CALLS:
-            return True
-        if isinstance(parent, ast.stmt):
-            return False
     return False
 
 
@@ -80,7 +69,7 @@ def check_eval_subset(context: FileContext, facts: PhaseFacts) -> Iterator[Findi
             continue
         if count is None and _opt_in(context, node):
             continue
-        if not _in_log(context, node):
+        if not shown_to_a_human(context, node):
             yield Finding("eval-subset", node.lineno, f"evaluates on a subset: {what}")  # type: ignore[attr-defined]
 
 
