@@ -61,3 +61,7 @@ def test_a_session_opens_without_gitpython(git_repo: GitRepo) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_path_given_as_a_string_is_found_too(git_repo: GitRepo) -> None:
+    assert find_root(str(git_repo.root)) == find_root(git_repo.root)

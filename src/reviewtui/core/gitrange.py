@@ -186,11 +186,12 @@ def open_repo(path: Path) -> git.Repo:
     return repo
 
 
-def find_root(path: Path) -> Path:
+def find_root(path: Path | str) -> Path:
     """The top directory of the working tree of the non-bare repository containing `path`: what
     `repo_root(open_repo(path))` gives, without loading GitPython where git itself answers (one
     `git rev-parse`). Where it does not (no repository, a bare one, inside `.git`, `GIT_DIR` set),
     `open_repo` decides, with its errors."""
+    path = Path(path)
     folder = path if path.is_dir() else path.parent
     if folder.is_dir() and not {"GIT_DIR", "GIT_WORK_TREE"} & set(os.environ):
         result = _run(folder, ("rev-parse", "--is-bare-repository", "--show-toplevel"))
