@@ -544,3 +544,14 @@ def test_requests_without_a_spec_hand_on_the_queue_and_say_so(
     code, out, err = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
     assert code == 0 and "why no validation split?" in out
     assert "the queue only (flags and the phase's gaps left out): no spec found" in err
+
+
+def test_checkpoint_says_flagged_notes_should_reach_the_agent_first(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    session.flag(session.chunks[0].id, "wrong padding side")
+    code, _, err = run(capsys, "checkpoint", "--repo", str(repo.root))
+    assert code == 0
+    assert "1 flagged chunk with your notes" in err and "requests --format prompt" in err
+    assert f"of {len(session.chunks)} chunk" in err

@@ -40,3 +40,17 @@ async def test_a_failed_save_in_the_queue_is_one_line_and_changes_nothing(toy: P
         state.rmdir()
         state.with_name("state.aside").rename(state)
     assert [r["text"] for r in state_file(toy)["requests"]] == ["first", "second"]
+
+
+async def test_j_and_k_move_the_queue_cursor(toy: Path) -> None:
+    async with review(toy) as (app, pilot):
+        chunk_id = screen_of(app).navigator.chunk_id
+        for text in ("first", "second", "third"):
+            app.session.add_request(chunk_id, "refactor", text)
+        await pilot.press("Q")
+        table = app.screen.query_one(DataTable)
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1

@@ -362,8 +362,15 @@ def _warn_pending(options: argparse.Namespace) -> None:
         return  # nothing to review, or no spec: nothing to warn about
     progress = session.progress()
     if progress.pending:
+        verb = "is" if progress.pending == 1 else "are"
         _warn(
-            f"{progress.pending} of {plural(progress.total, 'chunk')} in this phase are still pending"
+            f"{progress.pending} of {plural(progress.total, 'chunk')} in this phase {verb} still pending"
+        )
+    if progress.flagged:
+        _warn(
+            f"{plural(progress.flagged, 'flagged chunk')} with your notes: after the checkpoint they are"
+            " no longer in the phase, so hand them to the agent first"
+            " (`reviewtui requests --format prompt`)"
         )
 
 

@@ -41,6 +41,8 @@ class RequestQueueScreen(Screen[None]):
     """The request queue as a table, one row per request, in queue order."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
         Binding("e,enter", "edit", "Edit"),
         Binding("space", "toggle_done", "Done / open"),
         Binding("delete,backspace", "delete", "Delete (press twice)"),
@@ -114,6 +116,14 @@ class RequestQueueScreen(Screen[None]):
         """Enter on a row (the table handles Enter itself) edits the request."""
         event.stop()
         self.action_edit()
+
+    def action_cursor(self, delta: int) -> None:
+        """`j`/`k` move the cursor as the arrows do (as everywhere else in the app)."""
+        table = self.query_one(DataTable)
+        if delta > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
 
     def action_edit(self) -> None:
         request_id = self.selected_id()
