@@ -555,3 +555,16 @@ def test_checkpoint_says_flagged_notes_should_reach_the_agent_first(
     assert code == 0
     assert "1 flagged chunk with your notes" in err and "requests --format prompt" in err
     assert f"of {len(session.chunks)} chunk" in err
+
+
+def test_status_json_escapes_what_could_hide_text_in_a_terminal(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = ReviewSession.open(repo.root)
+    note = "looks fine \u202eenod lla\u202c \u200b"
+    session.flag(session.chunks[0].id, note)
+    code, out, err = run(capsys, "status", "--json", "--no-llm", "--repo", str(repo.root))
+    assert code == 0, err
+    assert "\u202e" not in out and "\u200b" not in out and "\\u202e" in out
+    notes = [chunk["note"] for chunk in json.loads(out)["chunks"] if chunk["note"]]
+    assert notes == [note]
