@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Label
 
 from reviewtui.tui.navigation import ALL, ChunkFilter
 from reviewtui.tui.screens.help import HelpScreen
@@ -78,7 +78,10 @@ async def test_filter_by_path_text_status_and_flag(toy: Path) -> None:
         assert {chunk.path for chunk in navigator.visible} == {"src/toy/model.py"}
         assert navigator.group == "T01"
         assert "path~model" in str(app.screen.query_one(StatusBar).render())
+        title = str(app.screen.query_one("#chunks-title", Label).content)
+        assert title.endswith("· path~model")  # the count is of the filtered chunks: say so
         await pilot.press("escape")
+        assert "path~" not in str(app.screen.query_one("#chunks-title", Label).content)
         assert len(navigator.visible) == 6
         await pilot.press("slash")
         app.screen.query_one("#filter-text", Input).value = "zip("

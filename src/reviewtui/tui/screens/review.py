@@ -277,6 +277,8 @@ class ReviewScreen(Screen[None]):
         else:
             section = self.session.spec.get(group)
             name = clean_line(section.title) if section else group
+        if self.navigator.filter.active:  # say so: the count is of the filtered chunks
+            name += f" · {clean_line(self.navigator.filter.describe())}"
         return f"{count} chunk{'s' if count != 1 else ''} · {name}"
 
     def _show_chunk(self, chunk: Chunk | None) -> None:
