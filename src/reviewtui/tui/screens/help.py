@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, OptionList
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -40,6 +40,14 @@ def key_label(keys: str) -> str:
         parts = key.strip().split("+")
         shown.append("+".join(KEY_NAMES.get(part, part) for part in parts))
     return " / ".join(shown)
+
+
+def step_cursor(widget: DataTable[object] | OptionList, delta: int) -> None:
+    """Move a table's or list's cursor one row down (delta > 0) or up: `j`/`k` as the arrows."""
+    if delta > 0:
+        widget.action_cursor_down()
+    else:
+        widget.action_cursor_up()
 
 
 QUIT_ON_CTRL_C = Binding("ctrl+c", "app.quit", "Quit (like q)", show=False)
@@ -89,11 +97,7 @@ class HelpScreen(ModalScreen[None]):
         table.focus()
 
     def action_scroll_keys(self, delta: int) -> None:
-        table = self.query_one(DataTable)
-        if delta > 0:
-            table.action_cursor_down()
-        else:
-            table.action_cursor_up()
+        step_cursor(self.query_one(DataTable), delta)
 
     def action_close(self) -> None:
         self.dismiss(None)

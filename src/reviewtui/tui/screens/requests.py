@@ -26,7 +26,7 @@ from reviewtui.errors import ReviewError
 from reviewtui.tui.saving import saved
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.draft import DraftScreen
-from reviewtui.tui.screens.help import QUIT_ON_CTRL_C, HelpScreen
+from reviewtui.tui.screens.help import QUIT_ON_CTRL_C, HelpScreen, step_cursor
 from reviewtui.tui.text import clean_line, shorten
 from reviewtui.tui.widgets.key_bar import KeyBar
 
@@ -119,11 +119,7 @@ class RequestQueueScreen(Screen[None]):
 
     def action_cursor(self, delta: int) -> None:
         """`j`/`k` move the cursor as the arrows do (as everywhere else in the app)."""
-        table = self.query_one(DataTable)
-        if delta > 0:
-            table.action_cursor_down()
-        else:
-            table.action_cursor_up()
+        step_cursor(self.query_one(DataTable), delta)
 
     def action_edit(self) -> None:
         request_id = self.selected_id()

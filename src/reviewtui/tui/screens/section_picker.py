@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from reviewtui.core.models import Section
 from reviewtui.tui.navigation import UNLINKED
+from reviewtui.tui.screens.help import step_cursor
 from reviewtui.tui.text import clean_line
 
 if TYPE_CHECKING:
@@ -85,11 +86,7 @@ class SectionPicker(ModalScreen[str | None]):
             hint.remove_class("-error")
 
     def action_move(self, delta: int) -> None:
-        option_list = self.query_one(OptionList)
-        if delta > 0:
-            option_list.action_cursor_down()
-        else:
-            option_list.action_cursor_up()
+        step_cursor(self.query_one(OptionList), delta)
 
     @on(Input.Submitted, "#picker-filter")
     def _submit(self, event: Input.Submitted) -> None:
