@@ -141,15 +141,7 @@ class ReviewState:
 
     def _read(self, data: Any) -> None:
         """Fill the state from the parsed JSON; ValueError on any field of the wrong type or value."""
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        version = data.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ValueError("no version")
-        if version > STATE_VERSION:
-            raise ReviewError(
-                f"{self.path} was written by a newer reviewtui (state version {version}); upgrade reviewtui"
-            )
+        _check_version(data, STATE_VERSION, self.path, "state version")
         decisions = _mapping(data, "decisions")
         self.decisions = {
             key: _build(Decision, value, f"decisions[{key!r}]") for key, value in decisions.items()
@@ -345,16 +337,21 @@ def _check_decision_keys(decisions: dict[str, Decision]) -> None:
             raise ValueError(f"decisions[{key!r}] is about chunk {decision.chunk_id!r}")
 
 
-def _read_exports(data: Any, path: Path) -> list[str]:
+def _check_version(data: Any, newest: int, path: Path, what: str) -> None:
+    """A JSON object with a version this reviewtui reads; ValueError (corrupt) or ReviewError (newer)."""
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ValueError("no version")
-    if version > EXPORTS_VERSION:
+    if version > newest:
         raise ReviewError(
-            f"{path} was written by a newer reviewtui (version {version}); upgrade reviewtui"
+            f"{path} was written by a newer reviewtui ({what} {version}); upgrade reviewtui"
         )
+
+
+def _read_exports(data: Any, path: Path) -> list[str]:
+    _check_version(data, EXPORTS_VERSION, path, "version")
     return _paths(_sequence(data, "exports"), "exports")
 
 
