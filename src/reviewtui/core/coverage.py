@@ -5,7 +5,9 @@ Per section (document order): its own chunks, the chunks of its whole subtree, a
 `implemented-earlier` (no code in this round, code in a round reviewed before the last checkpoint),
 `claimed-done` (a task ticked `[x]` with no code anywhere in the phase), `not-implemented` (no code
 in this phase) or `process` (sections about the process, such as Phases, that no code is expected
-for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
+for). A ticked task that is `implemented` only through weak links (word matches and structure, no
+explicit reference, best confidence under `WEAK_EVIDENCE_CONFIDENCE`) is also marked
+`weak_evidence` ("claimed done, weak evidence"; see `weakly_evidenced`). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
 implemented when that task is, a task with no code of its own is implemented when all the sections it
 cites are, and a parent is implemented when a child is. A section whose every number (as the
 numbers ledger reads them: `batch size: 32`) is set by the code is implemented too, agreeing or not
@@ -48,6 +50,21 @@ STATUS_TEXT: dict[str, str] = {
 }
 """How each status reads to a human (status, export, the coverage screen)."""
 
+WEAK_EVIDENCE_TEXT = "claimed done, weak evidence"
+"""How a ticked task implemented only through weak links reads to a human."""
+
+WEAK_EVIDENCE_CONFIDENCE = 0.6
+"""A ticked `[x]` task is weakly evidenced when the best confidence of the links to it (and to the
+tasks below it) is under this, and none of those links carries strong evidence (`STRONG_EVIDENCE`):
+the agent claims it done, the reviewer has only word matches to go on. 0.6 is the confidence an LLM pick gets
+(`LLMSettings.link_score`): a link weaker than that rests on shared words alone."""
+
+STRONG_EVIDENCE: frozenset[str] = frozenset({"comment", "commit", "manual", "path", "llm"})
+"""Evidence kinds that name the section outright or judge the chunk as a whole: a comment or a
+commit trailer/subject naming it, the reviewer's own link, the spec naming the chunk's file, an LLM
+pick. A task linked by any of these is never weakly evidenced; word matches (`lexical`) and
+structure (`structure`, and any kind not listed here) are weak."""
+
 
 @dataclass
 class SectionCoverage:
@@ -69,10 +86,14 @@ class SectionCoverage:
     settled: bool = False
     """True when the code sets every number the spec states in this section (the numbers ledger),
     whether or not a chunk is linked to it."""
+    weak_evidence: bool = False
+    """True for a task ticked `[x]` and `implemented` only through weak links: every chunk linked to
+    it (or to a task below it) is linked by word matches or structure alone, and the best confidence
+    is under `WEAK_EVIDENCE_CONFIDENCE`. The status stays `implemented`."""
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
+        return WEAK_EVIDENCE_TEXT if self.weak_evidence else STATUS_TEXT[self.status]
 
 
 @dataclass
@@ -94,6 +115,11 @@ class Coverage:
 
     def with_status(self, status: CoverageStatus) -> list[SectionCoverage]:
         return [item for item in self.sections if item.status == status]
+
+    @property
+    def weakly_evidenced(self) -> list[SectionCoverage]:
+        """Ticked tasks implemented only through weak links, in spec order."""
+        return [item for item in self.sections if item.weak_evidence]
 
     @property
     def missing(self) -> list[SectionCoverage]:
@@ -120,23 +146,25 @@ def build_coverage(
             unrequested.append(chunk.id)
         else:
             own.setdefault(link.section_id, []).append(chunk.id)
-    subtree = _subtree_counts(spec, own)
+    subtree = _subtree_chunks(spec, own)
     by_values = set(settled)
     linked = {c: links[c] for ids in own.values() for c in ids}
     implemented = find_implemented(spec, linked, by_values)
     before = set(earlier)
     missing = set(phase_report.missing) if phase_report else set()
     covered_by = phase_report.section_phase if phase_report else {}
+    weak = _weak_tasks(spec, implemented, subtree, linked, by_values)
     sections = [
         SectionCoverage(
             section_id=section.id,
             status=_status(spec, section.id, implemented, before),
             chunks=own.get(section.id, []),
-            subtree_chunks=subtree.get(section.id, 0),
+            subtree_chunks=len(subtree.get(section.id, [])),
             via=implemented.via.get(section.id, []),
             phase=covered_by.get(section.id),
             missing=section.id in missing,
             settled=section.id in by_values,
+            weak_evidence=section.id in weak,
         )
         for section in spec.sections
     ]
@@ -186,12 +214,43 @@ def _section_at(spec: Spec, path: str, line: int) -> str | None:
     return found
 
 
-def _subtree_counts(spec: Spec, own: dict[str, list[str]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def _weak_tasks(
+    spec: Spec,
+    implemented: Implemented,
+    subtree: dict[str, list[str]],
+    links: dict[str, SectionLink],
+    settled: set[str],
+) -> set[str]:
+    """Ids of the ticked tasks implemented only through weak links (see `weakly_linked`); a task
+    whose numbers the code sets (`settled`) has more than words to go on."""
+    return {
+        section.id
+        for section in spec.sections
+        if section.kind == "task"
+        and section.checked
+        and section.id in implemented.sections
+        and section.id not in settled
+        and weakly_linked([links[c] for c in subtree.get(section.id, [])])
+    }
+
+
+def weakly_linked(links: list[SectionLink]) -> bool:
+    """Whether these links (all the code of one section) are weak evidence: at least one, none
+    with explicit evidence (`STRONG_EVIDENCE`), the best under `WEAK_EVIDENCE_CONFIDENCE`."""
+    if not links:
+        return False
+    explicit = any(e.kind in STRONG_EVIDENCE for link in links for e in link.evidence)
+    best = max(link.confidence for link in links)
+    return not explicit and best < WEAK_EVIDENCE_CONFIDENCE
+
+
+def _subtree_chunks(spec: Spec, own: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Section id → ids of the chunks linked to it or to any section below it."""
+    found: dict[str, list[str]] = {}
     for section_id, chunk_ids in own.items():
         for target in [section_id, *(a.id for a in spec.ancestors(section_id))]:
-            counts[target] = counts.get(target, 0) + len(chunk_ids)
-    return counts
+            found.setdefault(target, []).extend(chunk_ids)
+    return found
 
 
 def _status(
