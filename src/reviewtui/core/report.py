@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from reviewtui.core.agentdoc import SPEC_CONVENTION
+from reviewtui.core.coverage import WEAK_EVIDENCE_TEXT
 from reviewtui.core.deviations import DeclaredDeviation, declared_deviations
 from reviewtui.core.jsontext import indented_json
 from reviewtui.core.markdown_text import code_span, fenced, inline, table_cell, table_code
@@ -34,6 +35,7 @@ __all__ = [
     "status_json",
     "status_text",
     "visible_controls",
+    "weak_evidence",
 ]
 
 if TYPE_CHECKING:
@@ -110,6 +112,7 @@ def _section_dict(session: ReviewSession, section: Section) -> dict[str, Any]:
         "approved": counts.approved,
         "flagged": counts.flagged,
         "coverage": coverage.status if coverage else None,
+        "weak_evidence": bool(coverage and coverage.weak_evidence),
         "missing": bool(coverage and coverage.missing),
     }
 
@@ -196,6 +199,7 @@ def _progress_dict(session: ReviewSession) -> dict[str, int]:
         "requests_open": progress.requests_open,
         "unlinked": len(session.chunks_in(None)),
         "sections_without_code": len(sections_without_code(session)),
+        "weak_evidence": len(session.coverage.weakly_evidenced),
     }
 
 
@@ -213,6 +217,7 @@ def status_text(session: ReviewSession) -> str:
         _rule_line(session.phase.rule),
         f"  spec: {', '.join(session.spec.files)}",
         _phase_line(session),
+        _weak_line(weak_evidence(session)),
         f"  requests: {progress.requests_open} open",
         _deviations_line(session_deviations(session)),
     ]
@@ -247,6 +252,19 @@ def _deviations_line(found: list[DeclaredDeviation]) -> str:
         f"  deviations the agent declared: {len(found)} block{'s' if len(found) != 1 else ''}"
         f" in {plural(commits, 'commit')} (`reviewtui export` lists them)"
     )
+
+
+def _weak_line(weak: list[Section]) -> str:
+    """`  claimed done, weak evidence: 2 tasks (T001, T004)`: ticked tasks with word matches only."""
+    if not weak:
+        return ""
+    ids = ", ".join(visible_controls(section.id) for section in weak[:WEAK_LINE_IDS])
+    more = f", … {len(weak) - WEAK_LINE_IDS} more" if len(weak) > WEAK_LINE_IDS else ""
+    return f"  {WEAK_EVIDENCE_TEXT}: {plural(len(weak), 'task')} ({ids}{more})"
+
+
+WEAK_LINE_IDS = 8
+"""How many weakly evidenced task ids `status` names before it counts the rest."""
 
 
 def _phase_line(session: ReviewSession) -> str:
@@ -407,6 +425,13 @@ def _export_missing(session: ReviewSession) -> str:
     claimed = claimed_done(session)
     if claimed:
         parts.append("### Claimed done, no code seen\n\n" + _section_list(claimed))
+    weak = weak_evidence(session)
+    if weak:
+        parts.append(
+            "### Claimed done, weak evidence\n\n"
+            "Ticked in the spec; the only code linked to them matches their words, with no comment,"
+            " commit or reviewer naming them:\n\n" + _weak_list(session, weak)
+        )
     others = [
         s
         for s in sections_without_code(session)
@@ -465,6 +490,43 @@ def phase_missing(session: ReviewSession) -> list[Section]:
 def claimed_done(session: ReviewSession) -> list[Section]:
     """Sections ticked or said done in the spec with no code seen, in spec order."""
     return [s for s in sections_without_code(session) if _status(session, s.id) == "claimed-done"]
+
+
+def weak_evidence(session: ReviewSession) -> list[Section]:
+    """Tasks ticked in the spec whose only code is linked by word matches, weakly (coverage
+    `weak_evidence`), in spec order."""
+    return [
+        section
+        for item in session.coverage.weakly_evidenced
+        if (section := session.spec.get(item.section_id)) is not None
+    ]
+
+
+def _weak_list(session: ReviewSession, sections: list[Section]) -> str:
+    """One line per task: where it is in the spec, then its code and the best link's confidence."""
+    lines = []
+    for section in sections:
+        chunks = _subtree_chunks(session, section.id)
+        where = ", ".join(f"`{code_span(chunk.location)}`" for chunk in chunks[:3])
+        more = f" and {len(chunks) - 3} more" if len(chunks) > 3 else ""
+        best = max((session.link(chunk.id).confidence for chunk in chunks), default=0.0)
+        lines.append(
+            f"- {inline(section.title)} (`{section.id}`, {section.spec}:{section.line}):"
+            f" {where}{more}, best link confidence {best:.2f}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _subtree_chunks(session: ReviewSession, section_id: str) -> list[Chunk]:
+    """The chunks linked to a section or to any section below it, in spec order."""
+    return [
+        chunk
+        for chunk in session.chunks
+        if (linked := session.link(chunk.id).section_id) is not None
+        and (
+            linked == section_id or any(a.id == section_id for a in session.spec.ancestors(linked))
+        )
+    ]
 
 
 def _past_lines(session: ReviewSession) -> list[str]:
@@ -630,7 +692,7 @@ def request_body(request: Request) -> str:
 def requests_prompt(requests: Iterable[Request], session: ReviewSession | None = None) -> str:
     """Text to paste to the coding agent, most important first: the open requests and, given the
     session, every flagged chunk with the reviewer's note, the spec phase's missing and
-    claimed-done sections, and code past its checkpoint; then the working convention. Every item
+    claimed-done sections, the ticked tasks with weak evidence, and code past its checkpoint; then the working convention. Every item
     stands alone; "" when there is nothing to ask."""
     groups = [_request_items([r for r in requests if r.status == "open"])]
     if session is not None:
@@ -672,12 +734,19 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
     ]
     missing = [_section_item(section) for section in phase_missing(session)]
     claimed = [_section_item(section) for section in claimed_done(session)]
+    weak = [_section_item(section) for section in weak_evidence(session)]
     return [
         ("Code the reviewer flagged (the note says what is wrong; fix it):", flagged),
         (f"Missing from {phase} of the spec (implement it):", missing),
         (
             "Marked done in the spec, but no code was seen (implement it, or name where it is):",
             claimed,
+        ),
+        (
+            "Marked done in the spec, but the only code seen for it shares a few words with it"
+            " (name the task in a `Spec:` trailer on the commit or a `# spec:` comment on the code"
+            " that implements it, or show where that code is):",
+            weak,
         ),
         (
             f"Code past the checkpoint of {phase or 'this phase'}, for a later phase (revert it,"

@@ -2,8 +2,8 @@
 
 It shows the session's coverage (`ReviewSession.coverage`, kept current on relinks): the spec phase
 under review and how it was chosen, then per section whether this phase implements it
-(`implemented`, `claimed done, no code seen`, `not implemented in this phase`, `no code expected`),
-`! missing` for a section of the phase under review with no code, its own chunks and those of its
+(`implemented`, `claimed done, no code seen`, `not implemented in this phase`, `no code expected`;
+a ticked task whose only code matches it by words reads `claimed done, weak evidence`), `! missing` for a section of the phase under review with no code, its own chunks and those of its
 subsections (`Subtree`); then the unlinked changes and the chunks *past the checkpoint* (code for a later phase).
 Enter goes back to the review on that section (or that chunk); Esc goes back where you were.
 """
@@ -36,6 +36,8 @@ STATUS_STYLES = {
     "not-implemented": "yellow",
     "process": "dim",
 }
+WEAK_EVIDENCE_STYLE = "bold dark_orange"
+"""Style of a ticked task implemented only through weak links (`SectionCoverage.weak_evidence`)."""
 TITLE_WIDTH = 46
 """Longest section title shown (the status and counts stay visible at 100 columns)."""
 CHUNK_ROW = "chunk:"
@@ -111,7 +113,10 @@ class CoverageScreen(Screen[CoverageChoice | None]):
             if section is None:
                 continue
             title = "  " * max(section.level - 1, 0) + clean_line(section.title)
-            status = Text(item.status_text, style=STATUS_STYLES.get(item.status, ""))
+            style = (
+                WEAK_EVIDENCE_STYLE if item.weak_evidence else STATUS_STYLES.get(item.status, "")
+            )
+            status = Text(item.status_text, style=style)
             if item.missing:
                 status = Text.assemble(("! missing", "bold red"), " · ", status)
             table.add_row(
