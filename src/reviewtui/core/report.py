@@ -507,14 +507,18 @@ def _weak_list(session: ReviewSession, sections: list[Section]) -> str:
     lines = []
     for section in sections:
         chunks = _subtree_chunks(session, section.id)
-        where = ", ".join(f"`{code_span(chunk.location)}`" for chunk in chunks[:3])
-        more = f" and {len(chunks) - 3} more" if len(chunks) > 3 else ""
         best = max((session.link(chunk.id).confidence for chunk in chunks), default=0.0)
         lines.append(
             f"- {inline(section.title)} (`{section.id}`, {section.spec}:{section.line}):"
-            f" {where}{more}, best link confidence {best:.2f}"
+            f" {_locations(chunks)}, best link confidence {best:.2f}"
         )
     return "\n".join(lines) + "\n"
+
+
+def _locations(chunks: list[Chunk], shown: int = 3) -> str:
+    """`` `a.py:1-9`, `b.py:4-7` and 2 more ``: where the first `shown` chunks are."""
+    where = ", ".join(f"`{code_span(chunk.location)}`" for chunk in chunks[:shown])
+    return where + (f" and {len(chunks) - shown} more" if len(chunks) > shown else "")
 
 
 def _subtree_chunks(session: ReviewSession, section_id: str) -> list[Chunk]:
@@ -734,7 +738,7 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
     ]
     missing = [_section_item(section) for section in phase_missing(session)]
     claimed = [_section_item(section) for section in claimed_done(session)]
-    weak = [_section_item(section) for section in weak_evidence(session)]
+    weak = [_weak_item(session, section) for section in weak_evidence(session)]
     return [
         ("Code the reviewer flagged (the note says what is wrong; fix it):", flagged),
         (f"Missing from {phase} of the spec (implement it):", missing),
@@ -767,6 +771,12 @@ def _where(session: ReviewSession, chunk: Chunk) -> str:
 
 def _section_item(section: Section) -> str:
     return f"{inline(section.title)} (`{section.id}`, {section.spec}:{section.line})"
+
+
+def _weak_item(session: ReviewSession, section: Section) -> str:
+    """The task, then the code that matches it by words alone (what the agent should confirm)."""
+    chunks = _subtree_chunks(session, section.id)
+    return f"{_section_item(section)}; the only code linked to it: {_locations(chunks)}"
 
 
 def _numbered(number: int, text: str) -> str:
