@@ -14,6 +14,8 @@ from reviewtui.core.coverage import (
     STATUS_TEXT,
     WEAK_EVIDENCE_CONFIDENCE,
     WEAK_EVIDENCE_TEXT,
+    Coverage,
+    SectionCoverage,
     build_coverage,
     weakly_linked,
 )
@@ -61,6 +63,12 @@ def link(chunk_id: str, section: str, confidence: float, *kinds: str) -> Section
     return SectionLink(chunk_id, section, confidence, evidence)
 
 
+def entry(coverage: Coverage, section_id: str) -> SectionCoverage:
+    found = coverage.get(section_id)
+    assert found is not None, section_id
+    return found
+
+
 def weak_of(spec: Spec, *links: SectionLink) -> set[str]:
     coverage = build_coverage(
         spec, [chunk(item.chunk_id) for item in links], {item.chunk_id: item for item in links}
@@ -70,14 +78,13 @@ def weak_of(spec: Spec, *links: SectionLink) -> set[str]:
 
 def test_a_ticked_task_with_only_a_weak_word_match_is_weakly_evidenced(tasks: Spec) -> None:
     coverage = build_coverage(tasks, [chunk("a")], {"a": link("a", "T2", 0.45, "lexical")})
-    item = coverage.get("T2")
-    assert item is not None
+    item = entry(coverage, "T2")
     assert item.status == "implemented"  # the status values stay as they are
     assert item.weak_evidence
     assert item.status_text == WEAK_EVIDENCE_TEXT == "claimed done, weak evidence"
     assert [entry.section_id for entry in coverage.weakly_evidenced] == ["T2"]
-    assert not coverage.get("tasks").weak_evidence  # a heading is never marked
-    assert coverage.get("tasks").status_text == STATUS_TEXT["implemented"]
+    assert not entry(coverage, "tasks").weak_evidence  # a heading is never marked
+    assert entry(coverage, "tasks").status_text == STATUS_TEXT["implemented"]
 
 
 @pytest.mark.parametrize(
@@ -115,21 +122,21 @@ def test_only_ticked_tasks_are_marked(tasks: Spec) -> None:
 
 def test_a_task_counts_the_code_of_the_tasks_below_it(tasks: Spec) -> None:
     assert weak_of(tasks, link("a", "T5", 0.4, "lexical")) == {"T1", "T5"}
-    strong_child = weak_of(
-        tasks, link("a", "T1", 0.4, "lexical"), link("b", "T5", 0.95, "comment")
-    )
+    strong_child = weak_of(tasks, link("a", "T1", 0.4, "lexical"), link("b", "T5", 0.95, "comment"))
     assert strong_child == set()
 
 
 def test_a_task_whose_numbers_the_code_sets_is_not_weak(tasks: Spec) -> None:
     links = {"a": link("a", "T2", 0.4, "lexical")}
     coverage = build_coverage(tasks, [chunk("a")], links, settled=["T2"])
-    assert coverage.get("T2").status == "implemented" and not coverage.get("T2").weak_evidence
+    assert entry(coverage, "T2").status == "implemented" and not entry(coverage, "T2").weak_evidence
 
 
 def test_a_ticked_task_with_no_code_stays_claimed_done_not_weak(tasks: Spec) -> None:
     coverage = build_coverage(tasks, [chunk("a")], {"a": link("a", "T3", 0.4, "lexical")})
-    assert coverage.get("T2").status == "claimed-done" and not coverage.get("T2").weak_evidence
+    assert (
+        entry(coverage, "T2").status == "claimed-done" and not entry(coverage, "T2").weak_evidence
+    )
 
 
 # --------------------------------------------------------------------------- a real repo
@@ -229,11 +236,11 @@ def test_the_prompt_asks_the_agent_to_name_the_task(session: ReviewSession) -> N
     assert "T002" not in prompt
 
 
-def test_a_spec_trailer_or_a_manual_link_clears_it(weak_repo: GitRepo) -> None:
+def test_a_spec_trailer_naming_the_task_clears_it(weak_repo: GitRepo) -> None:
     weak_repo.write("src/mix.py", "def mix(shards):\n    return sorted(shards)\n")
     weak_repo.commit("Shuffle\n\nSpec: T001")
     session = ReviewSession.open(weak_repo.root, no_llm=True)
-    assert not session.coverage.get("T001").weak_evidence
+    assert not entry(session.coverage, "T001").weak_evidence
     assert "weak evidence" not in export_markdown(session)
     assert "shares a few words" not in requests_prompt([], session)
 
@@ -241,7 +248,7 @@ def test_a_spec_trailer_or_a_manual_link_clears_it(weak_repo: GitRepo) -> None:
 def test_the_reviewers_link_clears_it(session: ReviewSession) -> None:
     mix = next(c for c in session.chunks if c.path == "src/mix.py")
     session.relink(mix.id, "T001")
-    assert not session.coverage.get("T001").weak_evidence
+    assert not entry(session.coverage, "T001").weak_evidence
     assert status_dict(session)["progress"]["weak_evidence"] == 0
 
 
