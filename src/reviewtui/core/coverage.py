@@ -5,14 +5,17 @@ Per section (document order): its own chunks, the chunks of its whole subtree, a
 `implemented-earlier` (no code in this round, code in a round reviewed before the last checkpoint),
 `claimed-done` (a task ticked `[x]` with no code anywhere in the phase), `not-implemented` (no code
 in this phase) or `process` (sections about the process, such as Phases, that no code is expected
-for). A ticked task that is `implemented` only through weak links (word matches and structure, no
-explicit reference, best confidence under `WEAK_EVIDENCE_CONFIDENCE`) is also marked
-`weak_evidence` ("claimed done, weak evidence"; see `weakly_evidenced`). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
+for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
 implemented when that task is, a task with no code of its own is implemented when all the sections it
 cites are, and a parent is implemented when a child is. A section whose every number (as the
 numbers ledger reads them: `batch size: 32`) is set by the code is implemented too, agreeing or not
 (`settled_sections`). With a `PhaseReport`, sections of the phase under review with no code are
 `missing`, and code for a later phase is `past_checkpoint`. Chunks with no section are `unrequested`.
+
+A task ticked `[x]` that is `implemented` only through weak links (word matches and structure, no
+explicit reference, best confidence under `WEAK_EVIDENCE_CONFIDENCE`) is marked `weak_evidence`
+as well ("claimed done, weak evidence"; `Coverage.weakly_evidenced`); its status stays
+`implemented`, since other tools read the statuses through `status --json`.
 
 `coverage_for(spec, chunks, links, phase, earlier, ledger)` parses the phases, judges the phase under
 review and builds the coverage in one call.
@@ -55,9 +58,9 @@ WEAK_EVIDENCE_TEXT = "claimed done, weak evidence"
 
 WEAK_EVIDENCE_CONFIDENCE = 0.6
 """A ticked `[x]` task is weakly evidenced when the best confidence of the links to it (and to the
-tasks below it) is under this, and none of those links carries strong evidence (`STRONG_EVIDENCE`):
-the agent claims it done, the reviewer has only word matches to go on. 0.6 is the confidence an LLM pick gets
-(`LLMSettings.link_score`): a link weaker than that rests on shared words alone."""
+tasks below it) is under this, and none of those links carries strong evidence
+(`STRONG_EVIDENCE`): the agent claims it done, the reviewer has only word matches to go on. 0.6 is
+the confidence an LLM pick gets by default (`LLMSettings.link_score`)."""
 
 STRONG_EVIDENCE: frozenset[str] = frozenset({"comment", "commit", "manual", "path", "llm"})
 """Evidence kinds that name the section outright or judge the chunk as a whole: a comment or a
@@ -236,12 +239,12 @@ def _weak_tasks(
 
 def weakly_linked(links: list[SectionLink]) -> bool:
     """Whether these links (all the code of one section) are weak evidence: at least one, none
-    with explicit evidence (`STRONG_EVIDENCE`), the best under `WEAK_EVIDENCE_CONFIDENCE`."""
+    with strong evidence (`STRONG_EVIDENCE`), the best under `WEAK_EVIDENCE_CONFIDENCE`."""
     if not links:
         return False
-    explicit = any(e.kind in STRONG_EVIDENCE for link in links for e in link.evidence)
+    strong = any(e.kind in STRONG_EVIDENCE for link in links for e in link.evidence)
     best = max(link.confidence for link in links)
-    return not explicit and best < WEAK_EVIDENCE_CONFIDENCE
+    return not strong and best < WEAK_EVIDENCE_CONFIDENCE
 
 
 def _subtree_chunks(spec: Spec, own: dict[str, list[str]]) -> dict[str, list[str]]:
