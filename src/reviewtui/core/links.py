@@ -69,8 +69,12 @@ def _link(
         for chunk_id, link in links.items()
         if link.confidence >= settings.threshold
     }
+
+    def supports(chunk_id: str, section_id: str) -> bool:
+        return _own_support(candidates[chunk_id], section_id, context)
+
     for chunk_id, pairs in structure_evidence(
-        chunks, decided, context.label, context.defined
+        chunks, decided, context.label, context.defined, supports
     ).items():
         for section_id, evidence in pairs:
             candidates[chunk_id].setdefault(section_id, []).append(evidence)
@@ -80,6 +84,19 @@ def _link(
             link.section_id = None
     _apply_manual(links, manual, spec, context)
     return links
+
+
+def _own_support(own: Candidates, section_id: str, context: LinkContext) -> bool:
+    """Whether a chunk's own content (words, names, values, an explicit reference) speaks for a
+    section, a section under it or one it back-links to — not merely for a heading above it, where
+    its lines already belong: what a neighbour's link needs before the chunk follows it."""
+    ancestors = context.ancestors.get(section_id, [])
+    return any(
+        member in own
+        and member not in ancestors
+        and any(item.kind in CONTENT_KINDS for item in own[member])
+        for member in context.families.get(section_id, (section_id,))
+    )
 
 
 def _signals(chunk: Chunk, context: LinkContext) -> tuple[Candidates, dict[str, float]]:
@@ -102,6 +119,8 @@ def noisy_or(scores: list[float]) -> float:
     return 1.0 - miss
 
 
+CONTENT_KINDS = ("comment", "commit", "manual", "lexical")
+"""Evidence about what a chunk says (not where it sits): what a neighbour's link needs to agree with."""
 EXPLICIT_KINDS = ("comment", "commit", "manual")
 """Evidence that names a section on purpose: it is never credited to an unrelated section."""
 

@@ -39,6 +39,9 @@ BARE_ID = re.compile(r"\b[A-Z]{1,4}-?\d{1,4}(?:\.\d{1,4})*\b")
 BARE_ID_HINT = re.compile(r"[A-Z]-?\d")
 """What every `BARE_ID` match contains; a text without it needs no `BARE_ID` search (3× faster)."""
 _LEADING_NUMBER = re.compile(r"^\s*[\[(]?(\d+(?:\.\d+)+|[A-Z]{1,4}-?\d{1,4})[\])]?(?:\s*[:\-–]|\s)")
+_SUBJECT_PREFIX = re.compile(r"^\s*(?:\w+\(([^()]{1,48})\)!?|([\w .&/-]{1,48}?))\s*:\s")
+"""The prefix of a commit subject before its colon (`7: …`, `row-checks: …`, `Row checks: …`), or the
+scope of a conventional commit (`feat(row-checks): …`)."""
 _REQUIREMENT_ONLY = ("requirement", "userstory")
 _STATED_ID = re.compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?([A-Z]{1,4}-?\d{1,4}(?:\.\d{1,4})*)(?:\*\*)?[.:)]?\s", re.MULTILINE
@@ -62,6 +65,9 @@ class SectionRefs:
     """Ids of the headings whose title starts with a number (`1.2 Preprocessing`)."""
     headings: dict[str, str] = field(default_factory=dict)
     """Heading number key (`2.1`) → the heading's id."""
+    titles: dict[str, str | None] = field(default_factory=dict)
+    """A heading's title without its number, as a key (`rowchecks`) → the heading's id (None when
+    two headings share the title)."""
     twins: dict[str, str] = field(default_factory=dict)
     """A task whose id is also a heading's number (`- [ ] 2.1 …` and `### 2.1 Source`) → that heading,
     and the heading → the task: a reference to `2.1` names both, and content decides."""
@@ -82,6 +88,9 @@ class SectionRefs:
 
     def _add_heading(self, section: Section) -> None:
         number = _NUMBERED_TITLE.match(section.title)
+        title = normalize_ref(section.title[number.end() :] if number else section.title)
+        if title:
+            self.titles[title] = None if title in self.titles else section.id
         if number:
             key = normalize_ref(number.group(1))
             owner = self.keys.setdefault(key, section.id)
@@ -140,13 +149,27 @@ class SectionRefs:
         return found
 
     def in_subject(self, subject: str) -> list[str]:
-        """Like `in_text`, and a leading id (`2.1: add loader`, `[T012] …`) counts too."""
+        """Like `in_text`, and a leading id (`2.1: add loader`, `[T012] …`) counts too, as does a
+        prefix before the subject's colon that names a section by number, id or title (`7: …`,
+        `row-checks: …`, `Row checks: …`, `feat(row-checks): …`)."""
         found = self.in_text(subject)
         leading = _LEADING_NUMBER.match(subject)
         if leading:
             for section_id in self.resolve_all(leading.group(1)):
                 _append(found, section_id)
+        prefix = _SUBJECT_PREFIX.match(subject)
+        if prefix:
+            _append(found, self.resolve_prefix(prefix.group(1) or prefix.group(2)))
         return found
+
+    def resolve_prefix(self, text: str) -> str | None:
+        """The section a subject's prefix names: a heading number (`7`), an id or a heading's title."""
+        key = normalize_ref(text)
+        if key.isdigit():
+            return self.headings.get(key)
+        if key in self.titles:
+            return self.titles[key]
+        return self.resolve(text)
 
 
 def _stated_ids(spec: Spec) -> list[tuple[str, str]]:

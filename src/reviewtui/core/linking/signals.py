@@ -73,6 +73,9 @@ its path do) keeps this share of its lexical confidence."""
 OTHER_FILE_FACTOR = 0.5
 """A lexical match to a section that names other files, for a chunk whose file exactly one other
 section names, keeps this share of its confidence."""
+BREADTH_FACTORS = (1.0, 0.75, 0.9)
+"""Share of its lexical confidence a chunk keeps when its own lines share only one (two) specific
+words with its best section: one shared word (`utc`, `day`) is as often a coincidence as a link."""
 DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".adoc")
 DOC_FACTOR = 0.6
 """Documentation (a README's run instructions) repeats the words of every section: its lexical
@@ -663,10 +666,13 @@ def lexical_evidence(
     best, confidence, _ = found
     shared = shared_terms(query, context, best)
     section_id = context.index.sections[best].id
-    if not matched_content_terms(chunk, context, shared):
+    matched = matched_content_terms(chunk, context, shared)
+    if not matched:
         if any(item.kind == "path" for item in candidates.get(section_id, ())):
             return scores  # the section names the file: its path words would count twice
         confidence *= PATH_ONLY_FACTOR
+    elif matched < len(BREADTH_FACTORS):
+        confidence *= BREADTH_FACTORS[matched]
     if _names_other_file(chunk.path, section_id, context):
         confidence *= OTHER_FILE_FACTOR
     if chunk.path.lower().endswith(DOC_SUFFIXES):

@@ -51,7 +51,11 @@ def _majority(sections: list[str], share: float = 0.0) -> str | None:
 
 
 def structure_evidence(
-    chunks: list[Chunk], decided: Decided, label: Labeler, defined: dict[str, list[str]]
+    chunks: list[Chunk],
+    decided: Decided,
+    label: Labeler,
+    defined: dict[str, list[str]],
+    supports: Callable[[str, str], bool] = lambda chunk_id, section_id: True,
 ) -> dict[str, list[tuple[str, Evidence]]]:
     """Chunk id → (section id, evidence) pairs the code's structure suggests; `defined` maps chunk
     id → the names the chunk defines."""
@@ -61,6 +65,7 @@ def structure_evidence(
     _tests(chunks, confident, decided, label, found, defined)
     _local_calls(chunks, confident, decided, label, found, defined)
     _files(chunks, confident, decided, label, found)
+    _neighbours(chunks, decided, label, found, supports)
     return found
 
 
@@ -226,3 +231,56 @@ def _file_majority(total: int, top: list[tuple[str, int]], own: str | None) -> s
         if len(top) > 1 and top[1][1] > count:
             section_id, count = top[1]
     return section_id if count / total >= FILE_AGREEMENT else None
+
+
+NEIGHBOURS_AGREE = 0.45
+"""A chunk between two chunks of its file linked to the same section: code for one section is
+written together, so what sits between two pieces of it is most likely part of it."""
+NEIGHBOUR_ONE = 0.2
+"""A chunk next to a chunk of its file linked to a section, with no confident chunk on the other side."""
+NEIGHBOUR_REACH = 2
+"""How many chunks away a neighbour may be."""
+
+
+def _neighbours(
+    chunks: list[Chunk],
+    decided: Decided,
+    label: Labeler,
+    found: dict,
+    supports: Callable[[str, str], bool],
+) -> None:
+    by_file: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        if chunk.new_lines:
+            by_file.setdefault(chunk.path, []).append(chunk)
+    for ordered in by_file.values():
+        ordered.sort(key=lambda chunk: chunk.new_start)
+        linked = [decided.get(chunk.id, (None, 0.0))[0] for chunk in ordered]
+        for position, chunk in enumerate(ordered):
+            above = _nearest(
+                linked, range(position - 1, max(-1, position - 1 - NEIGHBOUR_REACH), -1)
+            )
+            below = _nearest(
+                linked, range(position + 1, min(len(ordered), position + 1 + NEIGHBOUR_REACH))
+            )
+            if above is not None and above == below and supports(chunk.id, above):
+                detail = f"between chunks of {chunk.path} linked to {label(above)}"
+                found.setdefault(chunk.id, []).append(
+                    (above, Evidence("structure", detail, NEIGHBOURS_AGREE))
+                )
+            elif (above is None) != (below is None):
+                target = above or below
+                assert target is not None
+                if not supports(chunk.id, target):
+                    continue
+                detail = f"next to a chunk of {chunk.path} linked to {label(target)}"
+                found.setdefault(chunk.id, []).append(
+                    (target, Evidence("structure", detail, NEIGHBOUR_ONE))
+                )
+
+
+def _nearest(linked: list[str | None], positions: range) -> str | None:
+    for position in positions:
+        if linked[position] is not None:
+            return linked[position]
+    return None

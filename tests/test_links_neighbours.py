@@ -1,0 +1,138 @@
+"""Tests of the linking rules that read a chunk's place in its file and the words a commit subject
+opens with (issue #5): code for one section is written together, so a chunk between two chunks of
+the same section follows them when its own words agree; one shared word alone is a weak link; and a
+commit subject that opens with a section's number, id or title names that section."""
+
+from __future__ import annotations
+
+from reviewtui.core.linking.references import SectionRefs
+from reviewtui.core.spec import load_spec
+from tests.gitrepo import GitRepo
+from tests.test_links_heldout import details, link_phase
+
+SPEC = """\
+# Warehouse
+
+## Parsing
+
+Parse the order CSV exports into typed rows. Amounts are decimal strings with a currency code;
+rows that fail to parse are collected as rejects with the reason, and a load with more than 2% rejected
+rows fails.
+
+## Reporting
+
+Write a daily revenue report per country as a markdown table, with the totals in the last line.
+"""
+
+PARSE_HEAD = '''\
+def parse_order_row(row: dict) -> dict:
+    """Parse one order CSV row into typed values; a bad row raises a reject."""
+    amount, currency = row["amount"].split()
+    return {"order_id": int(row["order_id"]), "amount": amount, "currency": currency}
+
+
+'''
+PARSE_TAIL = '''\
+
+
+def collect_rejects(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """Parse order rows, collecting rejected rows with the reason; too many rejects fail the load."""
+    parsed, rejects = [], []
+    for row in rows:
+        try:
+            parsed.append(parse_order_row(row))
+        except (KeyError, ValueError) as error:
+            rejects.append(f"{row!r}: {error}")
+    if len(rejects) > 0.02 * max(1, len(rows)):
+        raise ValueError("too many rejected rows")
+    return parsed, rejects
+'''
+
+
+def test_a_chunk_between_two_chunks_of_a_section_follows_them(git_repo: GitRepo) -> None:
+    middle = '''def _decimal(text: str) -> str:
+    """Keep a decimal string as written."""
+    whole, _, cents = text.partition(".")
+    return f"{int(whole)}.{cents or '00'}"
+'''
+    linked = link_phase(git_repo, SPEC, {"wh/ingest.py": PARSE_HEAD + middle + PARSE_TAIL})
+    link = linked.of("wh/ingest.py", "_decimal")
+    assert link.section_id == "parsing"
+    assert "between chunks of wh/ingest.py linked to 'Parsing'" in details(link)
+
+
+def test_glue_between_two_chunks_of_a_section_stays_unlinked(git_repo: GitRepo) -> None:
+    glue = """def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO)
+"""
+    linked = link_phase(git_repo, SPEC, {"wh/ingest.py": PARSE_HEAD + glue + PARSE_TAIL})
+    assert linked.of("wh/ingest.py", "parse_order_row").section_id == "parsing"
+    assert linked.of("wh/ingest.py", "collect_rejects").section_id == "parsing"
+    assert linked.of("wh/ingest.py", "setup_logging").section_id is None
+
+
+def test_one_shared_word_is_a_weaker_link_than_several(git_repo: GitRepo) -> None:
+    flag = (
+        "def country_flag(code: str) -> str:\n"
+        "    return chr(0x1F1E6 + ord(code[0]) - 65) + chr(0x1F1E6 + ord(code[1]) - 65)\n"
+    )
+    linked = link_phase(git_repo, SPEC, {"wh/flags.py": flag})
+    link = linked.of("wh/flags.py", "country_flag")
+    assert link.section_id is None, details(link)  # shares only `country` with 'Reporting'
+    assert "shares `country` with 'Reporting'" in details(link)
+
+
+# --------------------------------------------------------------------------- commit subject prefixes
+
+NUMBERED = """\
+# Forecasting
+
+## 6. Experiment runner
+
+Run every method on every dataset and write one results row per cell.
+
+## 7. Configuration
+
+One YAML file with the grid; `--set key=value` overrides a key.
+
+## Row checks
+
+Check the order rows.
+
+## Notes
+
+## Notes
+"""
+
+
+def _refs(git_repo: GitRepo) -> SectionRefs:
+    git_repo.write("SPEC.md", NUMBERED)
+    return SectionRefs.build(load_spec(git_repo.root, ["SPEC.md"]))
+
+
+def test_a_subject_opening_with_a_heading_number_names_it(git_repo: GitRepo) -> None:
+    refs = _refs(git_repo)
+    assert refs.in_subject("7: YAML config with --set overrides") == ["7-configuration"]
+    assert refs.in_subject("3 seeds for every cell") == []
+
+
+def test_a_subject_opening_with_a_section_id_or_title_names_it(git_repo: GitRepo) -> None:
+    refs = _refs(git_repo)
+    assert refs.in_subject("row-checks: add row-level checks") == ["row-checks"]
+    assert refs.in_subject("Row checks: add row-level checks") == ["row-checks"]
+    assert refs.in_subject("feat(row-checks): add row-level checks") == ["row-checks"]
+    assert refs.in_subject("Configuration: one YAML file") == ["7-configuration"]
+
+
+def test_an_unknown_or_ambiguous_prefix_names_nothing(git_repo: GitRepo) -> None:
+    refs = _refs(git_repo)
+    assert refs.in_subject("fix: typo in the runner") == []
+    assert refs.in_subject("Notes: tidy up") == []
+
+
+def test_a_commit_named_by_title_links_its_code(git_repo: GitRepo) -> None:
+    code = "def grid(config):\n    return [(m, d) for m in config['methods'] for d in config['data']]\n"
+    linked = link_phase(git_repo, NUMBERED, {"fc/grid.py": code}, commit="Row checks: grid")
+    link = linked.of("fc/grid.py", "grid")
+    assert link.section_id == "row-checks"
+    assert any(e.kind == "commit" for e in link.evidence)
