@@ -80,11 +80,12 @@ def test_commits_naming_tasks(commits) -> None:
 
 @pytest.fixture(scope="module")
 def heldout(tmp_path_factory: pytest.TempPathFactory):
-    """The eight held-out fixtures: uncommitted, committed with the subjects their authors wrote,
-    and committed with subjects that start with the task id."""
+    """The twelve held-out fixtures: uncommitted, committed with the subjects their authors wrote,
+    committed with subjects that start with the task id, and with `Spec:` trailers and `# spec:`
+    comments (what `reviewtui init` asks for)."""
     outcomes = run.run_all(
         tmp_path_factory.mktemp("heldout"),
-        modes=("content", "commits", "named"),
+        modes=("content", "commits", "named", "convention"),
         root=run.SETS["heldout"],
     )
     return run.totals(outcomes)
@@ -100,30 +101,41 @@ def test_heldout_fixtures_are_measured(heldout) -> None:
         "llmeval",
         "etl",
         "kiro2",
+        "lora",
+        "ragbench",
+        "simclr",
+        "gocli",
     }
-    assert heldout["content"].with_truth >= 330
+    assert heldout["content"].with_truth >= 560
 
 
-# Figures of all eight together (bench/linking/README.md): the first batch measured 65.4% at heading
+# Figures of the first eight together (bench/linking/README.md): the first batch measured 65.4% at heading
 # level before the held-out round and 71.9% after; the second batch, unseen by that round, 65.2%.
-# Session 3's neighbour, breadth and subject-prefix rules: all eight 68.0% -> 70.8%.
+# Session 3's neighbour, breadth and subject-prefix rules: all eight 68.0% -> 70.8%; the third batch
+# (lora, ragbench, simclr, gocli), unseen by them, measured 72.1% (the session's first engine: 68.9%).
 
 
 def test_heldout_content_only(heldout) -> None:
     content = heldout["content"]
-    assert content.heading_accuracy >= 0.69  # measured 0.708
-    assert content.linked_accuracy >= 0.82  # measured 0.837
-    assert content.task_accuracy >= 0.64  # measured 0.662
-    assert content.glue_unlinked_rate >= 0.52  # measured 0.556
+    assert content.heading_accuracy >= 0.69  # measured 0.712
+    assert content.linked_accuracy >= 0.82  # measured 0.840
+    assert content.task_accuracy >= 0.64  # measured 0.658
+    assert content.glue_unlinked_rate >= 0.52  # measured 0.550
 
 
 def test_heldout_commits_as_written(heldout) -> None:
     commits = heldout["commits"]
-    assert commits.heading_accuracy >= 0.84  # measured 0.860
-    assert commits.linked_accuracy >= 0.88  # measured 0.905
+    assert commits.heading_accuracy >= 0.83  # measured 0.847
+    assert commits.linked_accuracy >= 0.87  # measured 0.892
 
 
 def test_heldout_commits_naming_the_task(heldout) -> None:
     named = heldout["named"]
-    assert named.heading_accuracy >= 0.96  # issue target 0.95; measured 0.982
-    assert named.task_accuracy >= 0.95  # measured 0.976
+    assert named.heading_accuracy >= 0.96  # issue target 0.95; measured 0.983
+    assert named.task_accuracy >= 0.95  # measured 0.978
+
+
+def test_heldout_convention(heldout) -> None:
+    convention = heldout["convention"]
+    assert convention.heading_accuracy >= 0.99  # measured 0.997
+    assert convention.task_accuracy >= 0.99  # measured 1.0

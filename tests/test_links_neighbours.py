@@ -121,13 +121,16 @@ def test_a_subject_opening_with_a_section_id_or_title_names_it(git_repo: GitRepo
     assert refs.in_subject("row-checks: add row-level checks") == ["row-checks"]
     assert refs.in_subject("Row checks: add row-level checks") == ["row-checks"]
     assert refs.in_subject("feat(row-checks): add row-level checks") == ["row-checks"]
-    assert refs.in_subject("Configuration: one YAML file") == ["7-configuration"]
+    assert refs.in_subject("Configuration: one YAML file") == []
+    assert refs.titled_in_subject("Configuration: one YAML file") == "7-configuration"
+    assert refs.titled_in_subject("feat(configuration): one YAML file") == "7-configuration"
 
 
 def test_an_unknown_or_ambiguous_prefix_names_nothing(git_repo: GitRepo) -> None:
     refs = _refs(git_repo)
     assert refs.in_subject("fix: typo in the runner") == []
-    assert refs.in_subject("Notes: tidy up") == []
+    assert refs.in_subject("Notes: tidy up") == ["notes"]  # the first section's id
+    assert refs.titled_in_subject("Notes: tidy up") is None  # two headings have the title
 
 
 def test_a_commit_named_by_title_links_its_code(git_repo: GitRepo) -> None:
@@ -136,3 +139,39 @@ def test_a_commit_named_by_title_links_its_code(git_repo: GitRepo) -> None:
     link = linked.of("fc/grid.py", "grid")
     assert link.section_id == "row-checks"
     assert any(e.kind == "commit" for e in link.evidence)
+
+
+# --------------------------------------------------------------------------- explicit references
+
+TRAINING = """\
+# LoRA
+
+## 3. Training
+
+Train with AdamW for 10 epochs; evaluate after every epoch and keep the best checkpoint.
+
+### 3.3 Seeds
+
+Run seeds 0, 1 and 2 and report the median; seed python, numpy and torch.
+"""
+
+
+def test_a_comment_naming_a_heading_is_not_moved_to_a_sub_heading(git_repo: GitRepo) -> None:
+    code = (
+        "def train(config, seed):\n"
+        "    # spec: 3\n"
+        "    torch.manual_seed(seed)\n"
+        "    numpy.random.seed(seed)\n"
+        "    for epoch in range(config.epochs):\n"
+        "        run_epoch(epoch)\n"
+    )
+    link = link_phase(git_repo, TRAINING, {"lora/train.py": code}).of("lora/train.py", "train")
+    assert link.section_id == "3-training", details(link)
+
+
+def test_a_subject_naming_a_heading_by_title_lets_a_sub_heading_win(git_repo: GitRepo) -> None:
+    code = "def seeds():\n    return [0, 1, 2]  # median over seeds of numpy and torch\n"
+    linked = link_phase(git_repo, TRAINING, {"lora/seeds.py": code}, commit="training: seeds")
+    link = linked.of("lora/seeds.py", "seeds")
+    assert link.section_id == "33-seeds", details(link)
+    assert "describes '3. Training'" in details(link)

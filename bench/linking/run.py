@@ -46,6 +46,7 @@ from reviewtui.core.linking.references import SectionRefs, backlinks
 from reviewtui.core.links import link_chunks
 from reviewtui.core.models import Chunk, SectionLink, Spec
 from reviewtui.core.spec import discover_specs, load_spec
+from reviewtui.errors import ReviewError
 
 
 @dataclass
@@ -152,7 +153,7 @@ def run_case(
     spec_for_refs = load_spec(fixture.folder, fixture.spec_files)
     sections = {s.id: (s.task_id, s.title) for s in spec_for_refs.sections}
     range_text, spans = build_repo(fixture, root, mode, sections)
-    spec = load_spec(root, discover_specs(root, []))
+    spec = load_spec(root, _spec_files(root, fixture.spec_files))
     phase = resolve_phase(open_repo(root), range_text, None)
     chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
     file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
@@ -161,6 +162,15 @@ def run_case(
     outcome = Outcome(name, mode, seconds=time.perf_counter() - started)
     _judge(outcome, spec, chunks, links, spans)
     return outcome
+
+
+def _spec_files(root: Path, declared: list[str]) -> list[str]:
+    """The spec files reviewtui finds on its own, else the fixture's (what a user passes as `--spec`
+    when the spec has a name discovery does not look for, such as `docs/replication.md`)."""
+    try:
+        return discover_specs(root, [])
+    except ReviewError:
+        return declared
 
 
 def _judge(

@@ -20,6 +20,7 @@ from reviewtui.core.linking.signals import (
     lexical_shares,
     literal_path_evidence,
     name_evidence,
+    names_section,
     path_evidence,
     value_evidence,
 )
@@ -180,15 +181,19 @@ def _explicit(evidence: list[Evidence]) -> list[Evidence]:
 
 
 def _inherited(section_id: str, candidates: Candidates, context: LinkContext) -> list[Evidence]:
-    """Evidence a section inherits: all of its ancestors', and, for a task, the explicit evidence
-    of the sections it cites or back-links to."""
+    """Evidence a section inherits: its ancestors' (for a sub-heading, not the explicit references:
+    `spec: 3` names '3. Training', not '3.3 Seeds' below it; a task, the unit of work, inherits
+    them all), and, for a task, the explicit evidence of the sections it cites or back-links to."""
+    section = context.spec.get(section_id)
+    task = section is not None and section.kind == "task"
     found = [
         item
         for ancestor in context.ancestors.get(section_id, [])
         for item in candidates.get(ancestor, [])
+        if task or not names_section(item)
     ]
     targets = context.backlinks.get(section_id)
-    if targets and (section := context.spec.get(section_id)) is not None and section.kind == "task":
+    if targets and task:
         for target in targets:
             found.extend(_explicit(candidates.get(target, [])))
     return found

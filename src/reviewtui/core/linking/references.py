@@ -150,26 +150,30 @@ class SectionRefs:
 
     def in_subject(self, subject: str) -> list[str]:
         """Like `in_text`, and a leading id (`2.1: add loader`, `[T012] …`) counts too, as does a
-        prefix before the subject's colon that names a section by number, id or title (`7: …`,
+        prefix before the subject's colon that names a section by heading number or id (`7: …`,
         `row-checks: …`, `Row checks: …`, `feat(row-checks): …`)."""
         found = self.in_text(subject)
         leading = _LEADING_NUMBER.match(subject)
         if leading:
             for section_id in self.resolve_all(leading.group(1)):
                 _append(found, section_id)
-        prefix = _SUBJECT_PREFIX.match(subject)
+        prefix = _subject_prefix(subject)
         if prefix:
-            _append(found, self.resolve_prefix(prefix.group(1) or prefix.group(2)))
+            key = normalize_ref(prefix)
+            _append(found, self.headings.get(key) if key.isdigit() else self.resolve(prefix))
         return found
 
-    def resolve_prefix(self, text: str) -> str | None:
-        """The section a subject's prefix names: a heading number (`7`), an id or a heading's title."""
-        key = normalize_ref(text)
-        if key.isdigit():
-            return self.headings.get(key)
-        if key in self.titles:
-            return self.titles[key]
-        return self.resolve(text)
+    def titled_in_subject(self, subject: str) -> str | None:
+        """The heading whose title (without its number) is the subject's prefix (`Configuration: …`
+        for '7. Configuration', `feat(data): …` for '1. Data'). A title is also a common scope
+        word, so this describes the section rather than naming it: a sub-heading may still win."""
+        prefix = _subject_prefix(subject)
+        return self.titles.get(normalize_ref(prefix)) if prefix else None
+
+
+def _subject_prefix(subject: str) -> str | None:
+    match = _SUBJECT_PREFIX.match(subject)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def _stated_ids(spec: Spec) -> list[tuple[str, str]]:

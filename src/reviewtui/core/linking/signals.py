@@ -288,7 +288,10 @@ def _commit_refs(commit: CommitInfo, context: LinkContext) -> CommitRefs:
     message = [section_id for section_id in dict.fromkeys(message) if section_id not in named]
     found.message = _most_specific_refs(message, context)
     if not found.trailer and not found.message:
-        found.subject_match = _subject_match(commit.subject, context)
+        titled = refs.titled_in_subject(commit.subject)
+        found.subject_match = (
+            (titled, 1.0) if titled is not None else _subject_match(commit.subject, context)
+        )
     return found
 
 
@@ -383,7 +386,7 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
         if refs.subject_match is not None:
             section_id, confidence = refs.subject_match
             detail = (
-                f"commit {sha[:7]}: '{_short(refs.subject)}' describes {context.label(section_id)}"
+                f"commit {sha[:7]}: '{_short(refs.subject)}'{DESCRIBES}{context.label(section_id)}"
             )
             if len(context.commit_lines.get(sha, ())) > 1 and not _shares_specific_term(
                 chunk, section_id, context
@@ -391,6 +394,18 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
                 confidence *= PATH_ONLY_FACTOR
             evidence = Evidence("commit", detail, round(COMMIT_SUBJECT * confidence * share, 3))
             _add(candidates, section_id, evidence)
+
+
+DESCRIBES = " describes "
+"""How the evidence of a commit subject that only describes a section (no id) reads."""
+
+
+def names_section(item: Evidence) -> bool:
+    """Whether evidence names its section on purpose (a comment, trailer, id in a commit message,
+    the reviewer), rather than a commit subject merely describing it."""
+    if item.kind == "commit":
+        return DESCRIBES not in item.detail
+    return item.kind in ("comment", "manual")
 
 
 def _shares_specific_term(chunk: Chunk, section_id: str, context: LinkContext) -> bool:
