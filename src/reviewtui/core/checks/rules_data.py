@@ -19,6 +19,7 @@ from reviewtui.core.checks.names import (
     LOADER_WORDS,
     SYNTHETIC_WORDS,
     call_name,
+    dotted,
     last_part,
     target_names,
     tokens,
@@ -113,48 +114,322 @@ def _walk_body(statements: list[ast.stmt]) -> Iterator[ast.AST]:
                 stack.append(child)
 
 
-def _branch_signal(context: FileContext, statements: list[ast.stmt]) -> tuple[int, str] | None:
-    """The first stand-in data produced in a fallback branch, outside dev switches: (line, what)."""
-    for node in _walk_body(statements):
+LOOKUP_WORDS = frozenset(
+    {
+        "label",
+        "labels",
+        "class",
+        "classes",
+        "category",
+        "categories",
+        "name",
+        "names",
+        "column",
+        "columns",
+        "field",
+        "fields",
+        "header",
+        "headers",
+        "vocab",
+        "vocabulary",
+        "stopwords",
+        "mapping",
+        "lookup",
+        "table",
+        "keys",
+        "choices",
+        "options",
+        "config",
+        "cfg",
+        "settings",
+        "defaults",
+        "params",
+        "schema",
+        "colors",
+        "tags",
+        "units",
+        "symbols",
+        "special",
+        "id2label",
+        "label2id",
+    }
+)
+"""Words naming a small constant lookup table (label names, columns, a vocabulary), not data."""
+OPTIONAL_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+TABLE_BUILDERS = frozenset({"from_dict", "from_list", "from_records", "from_pylist", "from_pydict"})
+"""Constructors (`Dataset.from_dict`, `pa.Table.from_pylist`) that build a table from rows or columns."""
+
+
+def _hard_coded_statement(context: FileContext, node: ast.stmt) -> tuple[str, str] | None:
+    """("hard-coded" or "generated", what) when the statement returns or binds made-up rows
+    under a data name (a lookup-table name - `label_names`, `load_classes()` - is left alone)."""
+    if isinstance(node, ast.Return | ast.Assign | ast.AugAssign | ast.AnnAssign):
+        value = node.value
+    else:
+        return None
+    if value is None:
+        return None
+    constants = context.once("record-constants", lambda: _record_constants(context.tree))
+    found = _hard_coded(value, constants)
+    if found is None or _lookup_named(_bound_names(context, node) + _names_read(value)):
+        return None
+    return found
+
+
+def _bound_names(context: FileContext, node: ast.stmt) -> list[str]:
+    """The names a statement binds, or for a `return` the function it returns from."""
+    if isinstance(node, ast.Assign):
+        return [name for target in node.targets for name in target_names(target)]
+    if isinstance(node, ast.AugAssign | ast.AnnAssign):
+        return target_names(node.target)
+    functions = context.functions_around(node)
+    return [functions[0].name] if functions else []
+
+
+def _names_read(value: ast.AST) -> list[str]:
+    return [value.id] if isinstance(value, ast.Name) else []
+
+
+def _lookup_named(names: list[str]) -> bool:
+    """Whether the names speak of a lookup table (`label_names`) and not of data (`rows`)."""
+    words = frozenset(word for name in names for word in tokens(name))
+    return bool(words & LOOKUP_WORDS) and not words & (DATA_WORDS - {"labels"})
+
+
+def _hard_coded(node: ast.AST, constants: frozenset[str]) -> tuple[str, str] | None:
+    """Made-up rows: a literal list of records, `[...] * 50`, a DataFrame/Dataset of literals,
+    records made up over `range(n)`, or a module constant holding records."""
+    if isinstance(node, ast.Name):
+        return (
+            ("hard-coded", f"{node.id}, a literal list of records")
+            if node.id in constants
+            else None
+        )
+    if isinstance(node, ast.List | ast.Tuple) and _record_literal(node.elts):
+        return "hard-coded", "a literal list of records"
+    if isinstance(node, ast.Tuple):
+        return next(filter(None, (_hard_coded(element, constants) for element in node.elts)), None)
+    if isinstance(node, ast.BinOp):
+        return _hard_coded_operation(node, constants)
+    if isinstance(node, ast.Call) and _literal_table(node):
+        return "hard-coded", f"{last_part(call_name(node))}() of literals"
+    if _made_up_records(node):
+        return "generated", "records made up over range()"
+    return None
+
+
+def _hard_coded_operation(node: ast.BinOp, constants: frozenset[str]) -> tuple[str, str] | None:
+    """`[records] * 50` (a repeated literal), `rows + [records]`."""
+    if isinstance(node.op, ast.Mult):
+        for side in (node.left, node.right):
+            if isinstance(side, ast.List | ast.Tuple) and _repeated_records(side.elts):
+                return "hard-coded", "a literal list of records, repeated"
+    if isinstance(node.op, ast.Add):
+        return _hard_coded(node.left, constants) or _hard_coded(node.right, constants)
+    return None
+
+
+def _record_kinds(elements: list[ast.expr]) -> list[str] | None:
+    """ "text" or "row" per element when every one is a record (a non-empty string, or a
+    tuple/list/dict of constants holding a string); None otherwise."""
+    kinds: list[str] = []
+    for element in elements:
+        if isinstance(element, ast.Constant):
+            if not (isinstance(element.value, str) and element.value.strip()):
+                return None
+            kinds.append("text")
+        elif _constant_record(element):
+            kinds.append("row")
+        else:
+            return None
+    return kinds
+
+
+def _record_literal(elements: list[ast.expr]) -> bool:
+    """Two rows or more (`[("good", 1), ("bad", 0)]`), or three strings or more."""
+    kinds = _record_kinds(elements)
+    return kinds is not None and (kinds.count("row") >= 2 or len(kinds) >= 3)
+
+
+def _repeated_records(elements: list[ast.expr]) -> bool:
+    """A literal worth repeating into a data set: one row or more, or two strings or more."""
+    kinds = _record_kinds(elements) or []
+    return "row" in kinds or len(kinds) >= 2
+
+
+def _literal_table(node: ast.Call) -> bool:
+    """`pd.DataFrame({"text": [...], ...})`, `Dataset.from_list([{...}, {...}])` of literals."""
+    name = call_name(node)
+    builder = last_part(name)
+    if builder.lower() not in DATA_CONTAINERS and builder not in TABLE_BUILDERS:
+        return False
+    data = node.args[0] if node.args else None
+    for keyword in node.keywords:
+        if keyword.arg in {"data", "mapping"}:
+            data = keyword.value
+    return data is not None and (_literal_columns(data) or _literal_rows(data))
+
+
+def _literal_columns(node: ast.AST) -> bool:
+    """A dict of named columns, each a list of two constants or more (`{"label": [1, 0]}`)."""
+    if not isinstance(node, ast.Dict) or not node.values:
+        return False
+    named = all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys)
+    return named and all(_constant_column(value) for value in node.values)
+
+
+def _constant_column(node: ast.AST) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return _constant_column(node.left) or _constant_column(node.right)
+    return (
+        isinstance(node, ast.List | ast.Tuple)
+        and len(node.elts) >= 2
+        and all(_constant(element) for element in node.elts)
+    )
+
+
+def _literal_rows(node: ast.AST) -> bool:
+    """A list of two rows or more, each a dict/tuple/list of constants (numbers too)."""
+    if not isinstance(node, ast.List | ast.Tuple) or len(node.elts) < 2:
+        return False
+    return all(_constant_row(element) for element in node.elts)
+
+
+def _constant_row(node: ast.AST) -> bool:
+    leaves = node.elts if isinstance(node, ast.Tuple | ast.List) else getattr(node, "values", None)
+    if not isinstance(node, ast.Tuple | ast.List | ast.Dict) or not leaves:
+        return False
+    return all(_constant(leaf) for leaf in leaves)
+
+
+def _constant(node: ast.AST) -> bool:
+    """A literal number, string or bool (`-1` too), not None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and node.value is not None
+
+
+def _made_up_records(node: ast.AST) -> bool:
+    """`[{"text": f"example {i}", "label": i % 2} for i in range(100)]`: rows invented in a loop."""
+    if not isinstance(node, ast.ListComp | ast.GeneratorExp) or len(node.generators) != 1:
+        return False
+    source = node.generators[0].iter
+    if not (isinstance(source, ast.Call) and call_name(source) == "range"):
+        return False
+    element = node.elt
+    if isinstance(element, ast.Dict):
+        leaves: list[ast.expr] = [value for value in element.values if value is not None]
+    elif isinstance(element, ast.Tuple | ast.List):
+        leaves = element.elts
+    else:
+        return False
+    return len(leaves) >= 2 and any(_text_leaf(leaf) for leaf in leaves)
+
+
+def _text_leaf(node: ast.AST) -> bool:
+    """Literal or templated text: `"good"`, `f"example {i}"`, `"w%d" % i`, `"s{}".format(i)`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value.strip())
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _text_leaf(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr == "format" and _text_leaf(node.func.value)
+    return isinstance(node, ast.JoinedStr)
+
+
+def _record_constants(tree: ast.Module | None) -> frozenset[str]:
+    """Module-level names bound to hard-coded records (`FALLBACK_EXAMPLES = [{...}, {...}]`),
+    lookup tables (`LABELS`, `COLUMNS`) aside."""
+    found: set[str] = set()
+    for statement in tree.body if tree is not None else []:
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names = [target.id for target in targets if isinstance(target, ast.Name)]
+            if names and not _lookup_named(names) and _hard_coded(statement.value, frozenset()):
+                found.update(names)
+    return frozenset(found)
+
+
+def _branch_signal(context: FileContext, branch: ast.AST) -> tuple[int, str, str] | None:
+    """The first stand-in data a fallback branch carries on with, outside dev switches:
+    (line, "generated" or "hard-coded", what)."""
+    literals_count = not _optional_import(branch)
+    for node in _walk_body(_branch_body(branch)):
         if context.is_dev_guarded(node):
             continue
         if isinstance(node, ast.Call):
             found = _strong_signal(node) or _random_signal(node)
             if found:
-                return node.lineno, found
-        if isinstance(node, ast.Return | ast.Assign) and node.value and _literal_data(node.value):
-            return node.lineno, "hard-coded records"
+                return node.lineno, "generated", found
+        elif literals_count and isinstance(node, ast.stmt):
+            hard_coded = _hard_coded_statement(context, node)
+            if hard_coded:
+                return node.lineno, *hard_coded
     return None
 
 
-def _fallback_branches(context: FileContext) -> Iterator[tuple[ast.AST, list[ast.stmt]]]:
-    """`except` branches, and the body of `if not path.exists():` blocks."""
+def _fallback_branches(context: FileContext) -> Iterator[ast.AST]:
+    """`except` handlers, and the missing-file side of `if not path.exists():` (or the `else` of
+    `if path.exists():`) blocks."""
     for node in context.nodes(ast.ExceptHandler, ast.If):
-        if isinstance(node, ast.ExceptHandler) or (
-            isinstance(node, ast.If) and _is_missing_file_test(node.test)
-        ):
-            yield node, node.body
+        if isinstance(node, ast.ExceptHandler) or _missing_file_side(node) is not None:
+            yield node
+
+
+def _branch_body(branch: ast.AST) -> list[ast.stmt]:
+    """The statements that run when loading failed or the file is missing."""
+    if isinstance(branch, ast.ExceptHandler):
+        return branch.body
+    return _missing_file_side(branch) or []
+
+
+def _missing_file_side(node: ast.AST) -> list[ast.stmt] | None:
+    """`if not exists(p):` -> its body; `if exists(p): ... else:` -> the else; otherwise None."""
+    if not isinstance(node, ast.If):
+        return None
+    if _is_missing_file_test(node.test):
+        return node.body
+    if _is_exists_test(node.test) and node.orelse:
+        return node.orelse
+    return None
 
 
 def _is_missing_file_test(test: ast.AST) -> bool:
+    """`not os.path.exists(p)`, `not p.is_file()`, or an `or` holding one."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(_is_missing_file_test(value) for value in test.values)
     if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
         return False
-    operand = test.operand
-    return isinstance(operand, ast.Call) and last_part(call_name(operand)) in MISSING_FILE_CALLS
+    return _is_exists_test(test.operand)
+
+
+def _is_exists_test(test: ast.AST) -> bool:
+    """`os.path.exists(p)`, `p.is_file()`, or an `and` of them."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return all(_is_exists_test(value) for value in test.values)
+    return isinstance(test, ast.Call) and last_part(call_name(test)) in MISSING_FILE_CALLS
+
+
+def _optional_import(branch: ast.AST) -> bool:
+    """`except ImportError:`: an optional dependency, whose stand-in word list is not data."""
+    if not isinstance(branch, ast.ExceptHandler) or branch.type is None:
+        return False
+    caught = branch.type.elts if isinstance(branch.type, ast.Tuple) else [branch.type]
+    return all(last_part(dotted(kind)) in OPTIONAL_IMPORT_ERRORS for kind in caught)
 
 
 def check_synthetic_fallback(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
     """An `except` (or missing-file) branch that carries on with generated or hard-coded data."""
     if context.is_test or context.is_speed_bench:
         return
-    for branch, body in _fallback_branches(context):
-        found = _branch_signal(context, body)
+    for branch in _fallback_branches(context):
+        found = _branch_signal(context, branch)
         if found is None or context.is_dev_guarded(branch):
             continue
-        line, what = found
+        line, kind, what = found
         start, end = span_of(branch)
-        kind = "loading fails" if isinstance(branch, ast.ExceptHandler) else "the file is missing"
-        message = f"falls back to generated data ({what}) when {kind}, instead of failing"
+        when = "loading fails" if isinstance(branch, ast.ExceptHandler) else "the file is missing"
+        message = f"falls back to {kind} data ({what}) when {when}, instead of failing"
         yield Finding("synthetic-fallback", line, message, end_line=end, start_line=start)
 
 
@@ -163,11 +438,8 @@ def _in_fallback(context: FileContext, node: ast.AST) -> bool:
     for parent in context.ancestors(node):
         if isinstance(parent, ast.ExceptHandler):
             return True
-        if (
-            isinstance(parent, ast.If)
-            and _is_missing_file_test(parent.test)
-            and child in parent.body
-        ):
+        side = _missing_file_side(parent)
+        if side is not None and child in side:
             return True
         child = parent
     return False
