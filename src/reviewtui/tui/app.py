@@ -40,7 +40,9 @@ class ReviewApp(App[int]):
     TITLE = "reviewtui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False),  # also while the session loads
+        # Priority: it quits from every screen, dialogs with a text field too (the field would
+        # otherwise take it as "copy"), and while the session loads; every decision is saved already.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 

@@ -1,6 +1,7 @@
 """Provides `TextDialog`: a small modal asking for one line of text (a flag note, a note, a request).
 
-Enter saves (the dialog returns the text), Esc cancels (it returns None). Titles and prefilled
+Enter saves (the dialog returns the text), Esc cancels (it returns None), Ctrl+C quits the app as
+everywhere else (the text in the dialog is not saved; every decision already is). Titles and prefilled
 text may come from the repo, so they are shown as plain text. A refused answer is explained in the
 dialog itself (its hint turns red), never by a toast that would outlive the dialog.
 """
@@ -49,7 +50,7 @@ class TextDialog(ModalScreen[str | None]):
         with Vertical(id="dialog", classes="dialog"):
             yield Label(clean_line(self.title_text), id="dialog-title", markup=False)
             yield Input(clean_line(self.value), id="dialog-input", select_on_focus=False)
-            hint = self.hint or "Enter saves · Esc cancels"
+            hint = self.hint or "Enter saves · Esc cancels · Ctrl+C quits"
             yield Label(clean_line(hint), id="dialog-hint", markup=False)
 
     def on_mount(self) -> None:

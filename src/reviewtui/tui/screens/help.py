@@ -2,8 +2,8 @@
 
 Nothing here is written twice: the rows come from the `BINDINGS` of the review screen and the app
 (and of any screen passed in), so the help can never disagree with what the keys do. The table
-takes the room the terminal has and scrolls (arrows, `j`/`k`, page keys); how to close it is
-always on screen, above the table.
+takes the room the terminal has and scrolls (arrows, `j`/`k`, page keys, Home/End): it has no
+cursor, so every press moves the view at once; how to close it is always on screen, above the table.
 """
 
 from __future__ import annotations
@@ -63,6 +63,18 @@ def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     return rows
 
 
+class KeyTable(DataTable[Text]):
+    """The help's table: no cursor (a key press scrolls the view), Home/End go to the first/last key."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First key", show=False),
+        Binding("end", "scroll_bottom", "Last key", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="none", zebra_stripes=True)
+
+
 class HelpScreen(ModalScreen[None]):
     """A table of keys, one section per group of bindings."""
 
@@ -85,10 +97,10 @@ class HelpScreen(ModalScreen[None]):
                 id="help-hint",
                 classes="hint",
             )
-            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield KeyTable(id="help-table")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(KeyTable)
         table.add_columns("Key", "Does")
         for title, bindings in self.groups:
             table.add_row(Text(title, style="bold"), Text(""))
@@ -97,7 +109,7 @@ class HelpScreen(ModalScreen[None]):
         table.focus()
 
     def action_scroll_keys(self, delta: int) -> None:
-        step_cursor(self.query_one(DataTable), delta)
+        step_cursor(self.query_one(KeyTable), delta)
 
     def action_close(self) -> None:
         self.dismiss(None)
