@@ -195,6 +195,18 @@ def _demo(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _checkpoint_actions(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_mutually_exclusive_group()
+    actions.add_argument(
+        "--list", action="store_true", help="list the checkpoints, oldest first, and record nothing"
+    )
+    actions.add_argument(
+        "--drop",
+        action="store_true",
+        help="forget the last checkpoint (and delete its git ref): the phase starts where it did before",
+    )
+
+
 SUMMARIES = {
     "status": "Print the review's progress for a phase (--json: the machine-readable object).",
     "export": "Write the review of a phase as markdown.",
@@ -209,7 +221,7 @@ ARGUMENTS: dict[str, list[Callable[[argparse.ArgumentParser], None]]] = {
     "status": [_range, _spec, _repo, _phase, _json, _no_llm],
     "export": [_range, _spec, _repo, _phase, _output, _no_llm],
     "requests": [_repo, _format],
-    "checkpoint": [_repo],
+    "checkpoint": [_repo, _checkpoint_actions],
     "init": [_repo],
     "demo": [_demo, _no_llm],
 }
@@ -304,14 +316,19 @@ def run_checkpoint(options: argparse.Namespace) -> int:
 
     repo = gitrange.open_repo(options.repo)
     root = gitrange.repo_root(repo)
+    if options.list:
+        return _list_checkpoints(ReviewState.load(root))
     fresh_folder = not (root / STATE_DIR).exists()
     state = ReviewState.load(
         root, lock=True
     )  # lock, then read: a concurrent checkpoint is never lost
     _warn_all(state.warnings)
     try:
-        _warn_pending(options)
-        message = _record_checkpoint(repo, root, state)
+        if options.drop:
+            message = _drop_checkpoint(state)
+        else:
+            _warn_pending(options)
+            message = _record_checkpoint(repo, root, state)
     except BaseException:
         state.release_lock()
         if fresh_folder:
@@ -332,11 +349,48 @@ def _record_checkpoint(repo: git.Repo, root: Path, state: ReviewState) -> str:
     if last is not None and _tree(root, last.sha) == gitrange.worktree_tree(root)[0]:
         return f"nothing changed since checkpoint {last.sha[:12]}; not recorded again"
     sha = gitrange.snapshot_worktree(repo)
-    head = gitrange.head_sha(repo) or sha
-    label = "working tree" if sha != head else "HEAD"
+    current = gitrange.head_sha(repo)  # None without commits: the snapshot is a root commit
+    head = current or sha
+    label = "HEAD" if sha == current else "working tree"
     state.checkpoints.append(Checkpoint(sha=sha, head=head, created=now_iso(), label=label))
     state.save()
     return f"checkpoint {sha[:12]} recorded ({label}); the next phase starts here"
+
+
+def _list_checkpoints(state: ReviewState) -> int:
+    """Print the checkpoints, oldest first, marking the one the default phase starts from."""
+    _warn_all(state.warnings)
+    if not state.checkpoints:
+        print(
+            "no checkpoint yet: the default phase is chosen as before any review", file=sys.stderr
+        )
+        return 0
+    base = state.last_checkpoint
+    for number, checkpoint in enumerate(state.checkpoints, start=1):
+        mark = ""
+        if state.checkpoint_is_missing(checkpoint):
+            mark = "  (gone from the repository)"
+        elif checkpoint is base:
+            mark = "  (the default phase starts here)"
+        line = f"{number}  {checkpoint.sha[:12]}  {checkpoint.created}  {checkpoint.label}{mark}"
+        print(terminal_safe(line))
+    return 0
+
+
+def _drop_checkpoint(state: ReviewState) -> str:
+    """Forget the last checkpoint; say where the default phase starts now."""
+    result = state.drop_last_checkpoint()
+    if result is None:
+        raise ReviewError("there is no checkpoint to drop")
+    dropped, refs = result
+    gone = f" and {', '.join(refs)}" if refs else ""
+    base = state.last_checkpoint
+    now = (
+        f"the phase starts at checkpoint {base.sha[:12]} again"
+        if base is not None
+        else "no checkpoint left: the phase is chosen as before any review"
+    )
+    return f"dropped checkpoint {dropped.sha[:12]}{gone}; {now}"
 
 
 def _tree(root: Path, commit: str) -> str | None:

@@ -375,18 +375,95 @@ def snapshot_worktree(repo: git.Repo) -> str:
 
 
 def _keep_alive(root: Path, sha: str) -> None:
-    listing = run_git(
-        root, "for-each-ref", "--format=%(refname) %(objectname)", CHECKPOINT_REFS
-    ).decode()
-    numbered: dict[int, str] = {}
-    for line in listing.splitlines():
-        name, _, target = line.partition(" ")
-        suffix = name.removeprefix(CHECKPOINT_REFS)
-        if suffix.isdigit():
-            numbered[int(suffix)] = target
-    last = max(numbered, default=0)
-    if numbered.get(last) != sha:
-        run_git(root, "update-ref", f"{CHECKPOINT_REFS}{last + 1}", sha, "")
+    refs = checkpoint_refs(root)
+    last = refs[-1] if refs else None
+    if last is None or last.sha != sha:
+        number = last.number + 1 if last else 1
+        run_git(root, "update-ref", f"{CHECKPOINT_REFS}{number}", sha, "")
+
+
+# --------------------------------------------------------------------------- checkpoint refs
+
+
+@dataclass(frozen=True)
+class CheckpointRef:
+    """One `refs/reviewtui/checkpoints/<number>` and the commit it keeps alive."""
+
+    number: int
+    sha: str
+    parent: str | None
+    """The commit's first parent (None for a root commit)."""
+    snapshot: bool
+    """Whether the commit is a working-tree snapshot `snapshot_worktree` wrote (else it is HEAD's)."""
+    date: str
+    """The commit's committer date, ISO-8601."""
+
+    @property
+    def name(self) -> str:
+        return f"{CHECKPOINT_REFS}{self.number}"
+
+
+_REF_FIELDS = ("refname", "objectname", "objecttype", "parent", "authoremail", "subject")
+_REF_FORMAT = "%00".join(f"%({name})" for name in (*_REF_FIELDS, "committerdate:iso-strict"))
+
+
+def is_repository(root: Path) -> bool:
+    """Whether `root` is inside a git repository's working tree (or its git folder)."""
+    return root.is_dir() and _run(root, ("rev-parse", "--git-dir")).returncode == 0
+
+
+def checkpoint_refs(root: Path) -> list[CheckpointRef]:
+    """The numbered checkpoint refs pointing at commits, lowest number first."""
+    listing = run_git(root, "for-each-ref", f"--format={_REF_FORMAT}", CHECKPOINT_REFS)
+    refs = [_checkpoint_ref(line) for line in listing.decode("utf-8", "replace").splitlines()]
+    return sorted((ref for ref in refs if ref is not None), key=lambda ref: ref.number)
+
+
+def _checkpoint_ref(line: str) -> CheckpointRef | None:
+    parts = line.split("\0")
+    if len(parts) != 7:
+        return None
+    name, sha, kind, parents, email, subject, date = parts
+    suffix = name.removeprefix(CHECKPOINT_REFS)
+    if kind != "commit" or not suffix.isdigit():
+        return None
+    parent = parents.split()[0] if parents.split() else None
+    author = _SNAPSHOT_IDENTITY["GIT_AUTHOR_EMAIL"]
+    snapshot = subject == SNAPSHOT_MESSAGE and email == f"<{author}>"
+    return CheckpointRef(int(suffix), sha, parent, snapshot, date)
+
+
+def missing_commits(root: Path, shas: list[str]) -> set[str]:
+    """The shas among `shas` that name no commit in the repository (one `git cat-file` call)."""
+    wanted = sorted({sha for sha in shas if sha})
+    if not wanted:
+        return set()
+    output = run_git(
+        root,
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        input="\n".join(wanted).encode() + b"\n",
+    )
+    lines = output.decode("utf-8", "replace").splitlines()
+    return {
+        sha
+        for sha, line in zip(wanted, lines, strict=False)
+        if not line.endswith(" commit") or not line.startswith(sha)
+    }
+
+
+def drop_checkpoint_refs(root: Path, sha: str) -> list[str]:
+    """Delete every checkpoint ref pointing at `sha` (so `git gc` may collect a snapshot); returns
+    the names of the refs deleted."""
+    dropped = [ref.name for ref in checkpoint_refs(root) if ref.sha == sha]
+    for name in dropped:
+        run_git(root, "update-ref", "-d", name, sha)
+    return dropped
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether `older` is an ancestor of (or is) `newer`; False when git cannot tell."""
+    return _is_ancestor(root, older, newer)
 
 
 # --------------------------------------------------------------------------- the range
@@ -427,6 +504,9 @@ def resolve_phase(
     report("reading commits", 0.7)
     last = _head(root) if head == WORKTREE else head
     commits = read_commits(root, base, last) if last else []
+    if bounds.checkpoint and base and last and not _is_ancestor(root, base, last):
+        commits, note = _commits_after_checkpoint(root, base, last, commits)
+        warnings += note
     report("done", 1.0)
     warnings += diff.warnings()
     digest = _phase_digest(diff.digest, base, head, last, context)
@@ -453,6 +533,56 @@ class _Bounds:
     head: str
     rule: str
     warnings: list[str] = field(default_factory=list)
+    checkpoint: bool = False
+    """Whether `base` is the last checkpoint (the default phase after `reviewtui checkpoint`)."""
+
+
+def _commits_after_checkpoint(
+    root: Path, checkpoint: str, last: str, commits: list[CommitInfo]
+) -> tuple[list[CommitInfo], list[str]]:
+    """The phase's own commits when the checkpoint is not an ancestor of HEAD, and a warning.
+
+    `checkpoint..HEAD` then holds commits whose changes the checkpoint already held: a working-tree
+    checkpoint the agent committed afterwards, or the earlier rounds rewritten by a rebase. The newest
+    commit whose tree is the checkpoint's marks where the checkpoint sits in HEAD's history: it and
+    its ancestors are left out. A working-tree checkpoint committed as it was needs no warning."""
+    if not commits:
+        return commits, []  # HEAD is still where the (working-tree) checkpoint was taken
+    match = _commit_with_tree(root, checkpoint, last)
+    if match is None:
+        return commits, [
+            f"checkpoint {checkpoint[:7]} is not in the history of HEAD (a rebase, or the"
+            " checkpointed work committed with more changes?): the phase's commits may include"
+            " commits reviewed before the checkpoint"
+        ]
+    earlier = set(run_git(root, "rev-list", f"{checkpoint}..{match}", "--").decode().split())
+    own = [commit for commit in commits if commit.sha not in earlier]
+    parent = _optional(root, "rev-parse", "--verify", "--quiet", f"{checkpoint}^1")
+    if parent is not None and _is_ancestor(root, parent, match) and _is_snapshot(root, checkpoint):
+        return own, []
+    return own, [
+        f"checkpoint {checkpoint[:7]} is not in the history of HEAD (a rebase?); commit"
+        f" {match[:7]} holds the same files, so the phase's commits start after it"
+    ]
+
+
+def _commit_with_tree(root: Path, checkpoint: str, last: str) -> str | None:
+    """The newest commit in checkpoint..last whose tree is the checkpoint's (None: there is none)."""
+    tree = _tree_of(root, checkpoint)
+    listing = run_git(
+        root, "log", "--topo-order", "--no-color", "--format=%H %T", f"{checkpoint}..{last}", "--"
+    ).decode()
+    for line in listing.splitlines():
+        sha, _, commit_tree = line.partition(" ")
+        if commit_tree == tree:
+            return sha
+    return None
+
+
+def _is_snapshot(root: Path, sha: str) -> bool:
+    """Whether `sha` is a working-tree commit `snapshot_worktree` wrote."""
+    subject = _optional(root, "log", "-1", "--no-color", "--format=%ae %s", sha, "--")
+    return subject == f"{_SNAPSHOT_IDENTITY['GIT_AUTHOR_EMAIL']} {SNAPSHOT_MESSAGE}"
 
 
 def _bounds(root: Path, range_text: str | None, checkpoint: str | None) -> _Bounds:
@@ -466,7 +596,7 @@ def _bounds(root: Path, range_text: str | None, checkpoint: str | None) -> _Boun
             raise ReviewError(
                 f"checkpoint {checkpoint[:12]} is not in this repository (give a RANGE)"
             )
-        return _Bounds(sha, WORKTREE, f"checkpoint {sha[:7]}")
+        return _Bounds(sha, WORKTREE, f"checkpoint {sha[:7]}", checkpoint=True)
     base, rule = _default_base(root)
     return _Bounds(base, WORKTREE, rule)
 
@@ -769,13 +899,19 @@ __all__ = [
     "EXCLUDE_STATE",
     "GITLINK_MODE",
     "SYMLINK_MODE",
+    "CheckpointRef",
     "TreeDiff",
     "WorktreeView",
+    "checkpoint_refs",
     "default_branch",
     "diff_trees",
+    "drop_checkpoint_refs",
     "head_sha",
     "huge_untracked_warning",
+    "is_ancestor",
+    "is_repository",
     "line_endings_only",
+    "missing_commits",
     "open_repo",
     "read_commits",
     "read_diff",

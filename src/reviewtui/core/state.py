@@ -4,7 +4,14 @@ The state lives in `.reviewtui/state.json` at the repo root. It is versioned JSO
 (temp file, fsync, rename, fsync of the folder) on every change, so no decision is lost even on
 `kill -9`. Every field is checked on load (types and the allowed values of statuses and kinds); a file
 that fails, like one that is not JSON, is moved aside and reported, never silently dropped; a file
-written by a newer reviewtui is refused rather than overwritten.
+written by a newer reviewtui is refused rather than overwritten. A file set aside is named on every
+load until a newer `state.json` is saved (the first decision made after it).
+
+Checkpoints are also kept alive by git refs (`refs/reviewtui/checkpoints/<n>`): a state with none
+(deleted, or set aside as corrupt) recovers them from those refs, and a checkpoint whose commit is gone
+from the repository (dropped and garbage-collected, or never fetched) is passed over, with a warning,
+for the newest one still there: `last_checkpoint` is the phase's base. `drop_last_checkpoint` forgets
+the last one and deletes its refs.
 
 One process at a time may write `state.json`: `acquire_lock` (or `load(root, lock=True)`, or the
 `locked(root)` context) takes an exclusive `flock` on `.reviewtui/lock` and names the holder's pid in
@@ -30,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from reviewtui.core import gitrange
 from reviewtui.core.models import Checkpoint, Decision, Request
 from reviewtui.errors import ReviewError
 
@@ -68,6 +76,8 @@ class ReviewState:
     """Repo-relative paths the review was exported to; they are never part of a phase."""
     warnings: list[str] = field(default_factory=list)
     _lock_handle: IO[str] | None = field(default=None, repr=False)
+    _missing: set[str] = field(default_factory=set, repr=False)
+    """Shas of checkpoints whose commit is not in the repository (filled by `load`)."""
 
     # ------------------------------------------------------------------ paths
 
@@ -89,7 +99,14 @@ class ReviewState:
 
     @property
     def last_checkpoint(self) -> Checkpoint | None:
-        return self.checkpoints[-1] if self.checkpoints else None
+        """The checkpoint the default phase starts from: the newest whose commit is in the
+        repository (a lost one is passed over; `load` warns about it)."""
+        usable = (cp for cp in reversed(self.checkpoints) if cp.sha not in self._missing)
+        return next(usable, None)
+
+    def checkpoint_is_missing(self, checkpoint: Checkpoint) -> bool:
+        """Whether the checkpoint's commit was found missing from the repository by `load`."""
+        return checkpoint.sha in self._missing
 
     @property
     def locked_by_me(self) -> bool:
@@ -110,6 +127,7 @@ class ReviewState:
         try:
             state._load_state_file()
             state._merge_exports(state._load_exports_file())
+            state._check_checkpoints()
         except BaseException:
             state.release_lock()
             raise
@@ -128,6 +146,7 @@ class ReviewState:
     def _load_state_file(self) -> None:
         raw = _read_bytes(self.path)
         if raw is None:
+            self._warn_set_aside()
             return
         try:
             self._read(json.loads(raw.decode("utf-8")))
@@ -136,7 +155,26 @@ class ReviewState:
             self.decisions, self.requests, self.manual_links = {}, [], {}
             self.checkpoints, self.exports = [], []
             self.warnings.append(
-                f"the review state was corrupt ({_one_line(error)}); kept aside as {aside.name}, starting afresh"
+                f"the review state was corrupt ({_one_line(error)}); kept aside as"
+                f" {STATE_DIR}/{aside.name}, starting afresh (to get it back: fix it and rename it"
+                f" to {STATE_FILE} before you decide anything)"
+            )
+            return
+        self._warn_set_aside()
+
+    def _warn_set_aside(self) -> None:
+        """Name a state file set aside as corrupt until a newer `state.json` replaces it."""
+        saved = _mtime(self.path)
+        aside = [
+            path
+            for path in sorted(self.folder.glob(f"{STATE_FILE}.corrupt-*"))
+            if saved is None or (_mtime(path) or 0) > saved
+        ]
+        if aside:
+            self.warnings.append(
+                f"the review state set aside as corrupt is still in {STATE_DIR}/{aside[-1].name}:"
+                f" fix it and rename it to {STATE_FILE} to get its decisions back (before you decide"
+                " anything), or delete it"
             )
 
     def _read(self, data: Any) -> None:
@@ -171,6 +209,69 @@ class ReviewState:
                 f"the list of exports was corrupt ({_one_line(error)}); kept aside as {aside.name}"
             )
             return []
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def _check_checkpoints(self) -> None:
+        """Recover checkpoints from their git refs when the file holds none; note lost commits."""
+        if not gitrange.is_repository(self.root):
+            return  # a folder outside git (tests of the file format): no refs, no commits to check
+        refs = gitrange.checkpoint_refs(self.root)
+        if not self.checkpoints and refs:
+            self.checkpoints = _recovered(refs)
+            self.warnings.append(
+                f"{STATE_FILE} holds no checkpoint: recovered {len(self.checkpoints)} from"
+                f" {gitrange.CHECKPOINT_REFS} (the default phase starts at"
+                f" {self.checkpoints[-1].sha[:12]}; `reviewtui checkpoint --drop` drops the last)"
+            )
+        self._missing = gitrange.missing_commits(self.root, [cp.sha for cp in self.checkpoints])
+        self._warn_lost_checkpoints()
+        self._warn_unkept(refs)
+
+    def _warn_lost_checkpoints(self) -> None:
+        lost = []
+        for checkpoint in reversed(self.checkpoints):
+            if checkpoint.sha not in self._missing:
+                break
+            lost.append(checkpoint.sha[:12])
+        if not lost:
+            return
+        usable = self.last_checkpoint
+        instead = (
+            f"the phase starts at the checkpoint before it, {usable.sha[:12]}"
+            if usable is not None
+            else "the phase starts as if there were no checkpoint"
+        )
+        self.warnings.append(
+            f"checkpoint {', '.join(lost)} is no longer in this repository (its ref deleted and"
+            f" garbage-collected?): {instead}; `reviewtui checkpoint --drop` forgets it"
+        )
+
+    def _warn_unkept(self, refs: list[gitrange.CheckpointRef]) -> None:
+        """A working-tree checkpoint no ref keeps alive: `git gc` will delete it."""
+        last = self.last_checkpoint
+        if last is None or last.sha == last.head or any(ref.sha == last.sha for ref in refs):
+            return
+        self.warnings.append(
+            f"checkpoint {last.sha[:12]} (working tree) is kept by no ref under"
+            f" {gitrange.CHECKPOINT_REFS}, so `git gc` may delete it: `reviewtui checkpoint --drop`"
+            " drops it, `reviewtui checkpoint` records the working tree again"
+        )
+
+    def drop_last_checkpoint(self) -> tuple[Checkpoint, list[str]] | None:
+        """Forget the last checkpoint recorded and delete the refs that kept its commit alive (none
+        is deleted while another checkpoint still uses the commit); saves. Returns it and the refs
+        deleted, or None when there is no checkpoint."""
+        if not self.checkpoints:
+            return None
+        dropped = self.checkpoints[-1]
+        shared = any(cp.sha == dropped.sha for cp in self.checkpoints[:-1])
+        # the refs first: a failed save then leaves a checkpoint that is warned about, never one
+        # that comes back from its refs
+        refs = [] if shared else gitrange.drop_checkpoint_refs(self.root, dropped.sha)
+        self.checkpoints.pop()
+        self.save()
+        return dropped, refs
 
     def _merge_exports(self, paths: list[str]) -> None:
         for path in paths:
@@ -502,6 +603,37 @@ def _fsync_dir(folder: Path) -> None:
         pass  # some filesystems cannot fsync a directory; the rename itself is already durable there
     finally:
         os.close(descriptor)
+
+
+def _recovered(refs: list[gitrange.CheckpointRef]) -> list[Checkpoint]:
+    """Checkpoints rebuilt from their refs, oldest first (a ref repeating the one before is skipped)."""
+    checkpoints: list[Checkpoint] = []
+    for ref in refs:
+        if checkpoints and checkpoints[-1].sha == ref.sha:
+            continue
+        head = ref.parent if ref.snapshot and ref.parent else ref.sha
+        label = "working tree" if ref.snapshot else "HEAD"
+        created = _utc_iso(ref.date)
+        checkpoints.append(
+            Checkpoint(ref.sha, head, created, f"{label}, recovered from {ref.name}")
+        )
+    return checkpoints
+
+
+def _utc_iso(date: str) -> str:
+    """git's ISO-8601 date in the form `now_iso` writes (UTC, `Z`); as it is when git's is odd."""
+    try:
+        moment = datetime.fromisoformat(date)
+    except ValueError:
+        return date
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _one_line(error: BaseException) -> str:
