@@ -17,6 +17,13 @@ explicit reference, best confidence under `WEAK_EVIDENCE_CONFIDENCE`) is marked 
 as well ("claimed done, weak evidence"; `Coverage.weakly_evidenced`); its status stays
 `implemented`, since other tools read the statuses through `status --json`.
 
+A chunk that only removes code (a deleted file, a hunk of `-` lines: `removes_only`) implements
+nothing and is never past the checkpoint: reverting code written for a later phase is what the
+agent is asked to do. It is still listed under its section (its own and subtree chunks).
+
+The phase report's `earlier` lists every section of a declared phase whose status is
+`implemented-earlier` (see `phases.review_phase`).
+
 `coverage_for(spec, chunks, links, phase, earlier, ledger)` parses the phases, judges the phase under
 review and builds the coverage in one call.
 """
@@ -30,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 from reviewtui.core.linking.index import is_inert
 from reviewtui.core.models import Chunk, SectionLink, Spec
 from reviewtui.core.phases import (
+    EarlierSections,
     Implemented,
     PhaseReport,
     find_implemented,
@@ -143,6 +151,7 @@ def build_coverage(
     `rounds.sections_before`); `settled`: sections whose numbers the code sets (`settled_sections`)."""
     own: dict[str, list[str]] = {}
     unrequested: list[str] = []
+    adding = code_links(chunks, links)
     for chunk in chunks:
         link = links.get(chunk.id)
         if link is None or link.section_id is None or link.section_id not in spec:
@@ -151,7 +160,7 @@ def build_coverage(
             own.setdefault(link.section_id, []).append(chunk.id)
     subtree = _subtree_chunks(spec, own)
     by_values = set(settled)
-    linked = {c: links[c] for ids in own.values() for c in ids}
+    linked = {c: adding[c] for ids in own.values() for c in ids if c in adding}
     implemented = find_implemented(spec, linked, by_values)
     before = set(earlier)
     missing = set(phase_report.missing) if phase_report else set()
@@ -176,6 +185,18 @@ def build_coverage(
     return Coverage(sections, unrequested, past, report_phase, phase_report)
 
 
+def removes_only(chunk: Chunk) -> bool:
+    """True for a chunk that only removes code (a deleted file, a hunk of removed lines): it
+    implements no section and is never code past the checkpoint."""
+    return chunk.added == 0 and (chunk.removed > 0 or chunk.change == "deleted")
+
+
+def code_links(chunks: Iterable[Chunk], links: dict[str, SectionLink]) -> dict[str, SectionLink]:
+    """`links` without those of the chunks that only remove code (`removes_only`)."""
+    removals = {chunk.id for chunk in chunks if removes_only(chunk)}
+    return {chunk_id: link for chunk_id, link in links.items() if chunk_id not in removals}
+
+
 def coverage_for(
     spec: Spec,
     chunks: list[Chunk],
@@ -186,11 +207,12 @@ def coverage_for(
 ) -> Coverage:
     """Coverage judged against the spec's phases in one call: `phase` is `--phase` or
     `Settings.phase` (None: inferred from the code); `earlier` the sections with code before the
-    last checkpoint; `ledger` the spec's numbers against the code's. ReviewError for a phase the
+    last checkpoint (an `EarlierSections` also names the last round's phase); `ledger` the spec's numbers against the code's. ReviewError for a phase the
     spec lacks."""
-    before = set(earlier)
+    before = earlier if isinstance(earlier, EarlierSections) else EarlierSections(earlier)
     settled = settled_sections(spec, ledger)
-    report = review_phase(spec, parse_phases(spec), links, phase, before, settled)
+    adding = code_links(chunks, links)
+    report = review_phase(spec, parse_phases(spec), adding, phase, before, settled)
     return build_coverage(spec, chunks, links, report, before, settled)
 
 

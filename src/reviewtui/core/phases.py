@@ -12,9 +12,11 @@ number and a task's id means the heading, unless the text speaks of tasks. The p
 
 `parse_phases(spec)` → `list[SpecPhase]`; `review_phase(spec, phases, links, selected, earlier,
 settled)` → `PhaseReport`: which phase is under review (the `--phase`/config choice, else inferred
-from the code), the sections of that phase with no code (*missing*; not those implemented before the
-checkpoint a fix round starts from, `earlier`), and the chunks linked to sections of a later phase
-(*past the checkpoint*). `find_implemented(spec, links)` says which sections have code, directly or
+from the code; in a fix round whose code falls in no phase, from the last round reviewed before the
+checkpoint, `EarlierSections.last_round`), the sections of that phase with no code (*missing*; not
+those implemented before the checkpoint a fix round starts from, `earlier`), and the chunks linked to
+sections of a later phase (*past the checkpoint*). The links given are those of code the phase adds:
+a chunk that only removes code implements nothing (see `coverage.code_links`). `find_implemented(spec, links)` says which sections have code, directly or
 through the citations between tasks and headings (`citations`, `cited_sections`).
 """
 
@@ -23,9 +25,10 @@ from __future__ import annotations
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from reviewtui.core.linking.index import is_inert
 from reviewtui.core.linking.references import SectionRefs, backlinks, normalize_ref
 from reviewtui.core.models import Section, SectionLink, Spec
 from reviewtui.errors import ReviewError
@@ -110,8 +113,22 @@ class PhaseReport:
     section_phase: dict[str, str] = field(default_factory=dict)
     """Section id → number of the phase that covers it (sections of no phase are absent)."""
     earlier: list[str] = field(default_factory=list)
-    """Section ids of this phase with no code in this round but code in a round reviewed before
-    the last checkpoint (a fix round): not missing, document order."""
+    """Section ids with no code in this round but code in a round reviewed before the last
+    checkpoint (a fix round), document order: those of this phase are not missing. Every section of
+    a declared phase whose coverage is `implemented-earlier` (phase headings and sections outside
+    every phase, such as the document's title, are not listed, as for `missing`)."""
+
+
+class EarlierSections(set[str]):
+    """The ids of the sections with code in the rounds reviewed before the checkpoint a phase starts
+    from (see `rounds.sections_before`), a set like any other, with `last_round`: section id → the
+    number of chunks adding code linked to it in the last round reviewed before that checkpoint
+    that had code in a declared phase (empty when unknown). A fix round whose own code falls in no
+    phase is judged against that round's phase, as its review inferred it."""
+
+    def __init__(self, sections: Iterable[str] = (), last_round: Mapping[str, int] | None = None):
+        super().__init__(sections)
+        self.last_round: dict[str, int] = dict(last_round or {})
 
 
 @dataclass
@@ -344,6 +361,8 @@ def review_phase(
 
     `earlier`: the sections that had code in the rounds reviewed before the last checkpoint (see
     `rounds.sections_before`); those of this phase are not missing when this round adds no code.
+    When it is an `EarlierSections`, its `last_round` chooses the phase of a round with no phase
+    code of its own.
     `settled`: the sections whose every stated number the code sets (see `coverage.settled_sections`),
     implemented even when no chunk is linked to them."""
     covered = section_phases(spec, phases)
@@ -358,11 +377,15 @@ def review_phase(
     else:
         phase, reason = _infer(phases, links, covered)
         if phase is None and before:
-            phase, reason = _infer_from_earlier(phases, before, covered) or (phase, reason)
+            last_round = earlier.last_round if isinstance(earlier, EarlierSections) else {}
+            inferred = _infer_from_last_round(phases, last_round, covered)
+            inferred = inferred or _infer_from_earlier(phases, before, covered)
+            phase, reason = inferred or (phase, reason)
     report = PhaseReport(phase, reason, phases=phases, section_phase=covered)
     if phase is not None:
         with_code = implemented_sections(spec, links, settled)
-        report.missing, report.earlier = _missing(spec, phase, with_code, covered, before)
+        report.missing = _missing(spec, phase, with_code, covered, before)
+        report.earlier = _earlier(spec, phases, with_code, covered, before)
         report.past_checkpoint = _past(phases, phase, links, covered)
     return report
 
@@ -373,17 +396,42 @@ def _infer(
     counts = Counter(
         covered[link.section_id] for link in links.values() if link.section_id in covered
     )
+    chosen = _by_share(phases, counts)
+    if chosen is None:
+        return None, "no linked code falls in a declared phase"
+    return chosen, f"inferred: {_share(counts, chosen)} phase chunks are in {chosen.label}"
+
+
+def _by_share(phases: list[SpecPhase], counts: Counter[str]) -> SpecPhase | None:
+    """The earliest phase holding at least `INFER_SHARE` of the counted chunks (else the one holding
+    the most); None when nothing is counted."""
     total = sum(counts.values())
     if not total:
-        return None, "no linked code falls in a declared phase"
-    for phase in phases:
-        if counts[phase.number] >= INFER_SHARE * total:
-            return (
-                phase,
-                f"inferred: {counts[phase.number]} of {total} phase chunks are in {phase.label}",
-            )
-    best = max(phases, key=lambda phase: counts[phase.number])
-    return best, f"inferred: {counts[best.number]} of {total} phase chunks are in {best.label}"
+        return None
+    chosen = next((p for p in phases if counts[p.number] >= INFER_SHARE * total), None)
+    return chosen or max(phases, key=lambda phase: counts[phase.number])
+
+
+def _share(counts: Counter[str], phase: SpecPhase) -> str:
+    return f"{counts[phase.number]} of {sum(counts.values())}"
+
+
+def _infer_from_last_round(
+    phases: list[SpecPhase], last_round: Mapping[str, int], covered: dict[str, str]
+) -> tuple[SpecPhase, str] | None:
+    """When this round's code falls in no phase (a fix round): the phase the last round reviewed
+    before the checkpoint was in, by the rule that round's review inferred it with (its chunks)."""
+    counts: Counter[str] = Counter()
+    for section_id, chunks in last_round.items():
+        if section_id in covered:
+            counts[covered[section_id]] += chunks
+    chosen = _by_share(phases, counts)
+    if chosen is None:
+        return None
+    return chosen, (
+        f"inferred from the rounds before the checkpoint: the last had {_share(counts, chosen)}"
+        f" phase chunks in {chosen.label}"
+    )
 
 
 def _infer_from_earlier(
@@ -511,11 +559,10 @@ def _missing(
     with_code: set[str],
     covered: dict[str, str],
     earlier: set[str],
-) -> tuple[list[str], list[str]]:
-    """The sections of `phase` without code (largest uncovered subtrees), and those among them with
-    code reviewed before the last checkpoint (`earlier`), which are not missing."""
+) -> list[str]:
+    """The sections of `phase` without code (largest uncovered subtrees), not counting those with
+    code reviewed before the last checkpoint (`earlier`)."""
     missing: list[str] = []
-    before: list[str] = []
     inside_missing: set[str] = set()
     for section in spec.sections:
         if section.parent in inside_missing:
@@ -526,11 +573,32 @@ def _missing(
         if section.id == phase.section_id or _CHECKPOINT.search(section.title):
             continue
         if section.id in earlier:
-            before.append(section.id)
             continue
         missing.append(section.id)
         inside_missing.add(section.id)
-    return missing, before
+    return missing
+
+
+def _earlier(
+    spec: Spec,
+    phases: list[SpecPhase],
+    with_code: set[str],
+    covered: dict[str, str],
+    earlier: set[str],
+) -> list[str]:
+    """The sections of any declared phase with no code now but code before the last checkpoint
+    (what coverage calls `implemented-earlier`), phase headings and process sections left out."""
+    headings = {phase.section_id for phase in phases}
+    return [
+        section.id
+        for section in spec.sections
+        if section.id in earlier
+        and section.id in covered
+        and section.id not in with_code
+        and section.id not in headings
+        and not _CHECKPOINT.search(section.title)
+        and not is_inert(section)
+    ]
 
 
 def _past(
