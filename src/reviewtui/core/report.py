@@ -1,7 +1,8 @@
 """Provides the session's outside views: `status_dict` (the `status --json` contract) and
 `status_json` (its text), `status_text`, `export_markdown`, and what goes back to the agent: the
 request queue as markdown (`requests_markdown`) or as a prompt (`requests_prompt`), which, given the
-session, also carry the flagged chunks with the reviewer's notes and (the prompt) the phase's gaps.
+session, also carry the flagged chunks with the reviewer's notes, the flags from earlier rounds (on chunks
+no longer in the phase: `core/carried_flags.py`) and (the prompt) the phase's gaps.
 
 All of them read one `ReviewSession`, so the app, `status` and `export` never disagree. Output is
 deterministic (no clock), so it can be diffed and tested. Untrusted text goes through
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from reviewtui.core.agentdoc import SPEC_CONVENTION
+from reviewtui.core.carried_flags import EarlierFlag, earlier_flags
 from reviewtui.core.coverage import WEAK_EVIDENCE_TEXT
 from reviewtui.core.deviations import DeclaredDeviation, declared_deviations
 from reviewtui.core.jsontext import indented_json
@@ -24,6 +26,7 @@ from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Request, Secti
 from reviewtui.core.safe_text import UNSAFE, visible_controls
 
 __all__ = [
+    "earlier_flags",
     "export_markdown",
     "fenced",
     "plural",
@@ -62,6 +65,20 @@ def status_dict(session: ReviewSession) -> dict[str, Any]:
         "declared_deviations": [
             {"commit": item.commit, "text": item.text} for item in session_deviations(session)
         ],
+        "earlier_flags": [_earlier_dict(flag) for flag in earlier_flags(session)],
+    }
+
+
+def _earlier_dict(flag: EarlierFlag) -> dict[str, Any]:
+    """A flag from an earlier round: its chunk (no longer in the phase), file, note, time, the
+    checkpoint that ended its round and the pending chunks of this phase that re-opened it."""
+    return {
+        "chunk": flag.decision.chunk_id,
+        "path": flag.decision.path,
+        "note": flag.decision.note,
+        "updated": flag.decision.updated,
+        "checkpoint": flag.checkpoint.sha if flag.checkpoint else None,
+        "reopened": [chunk.id for chunk in flag.reopened],
     }
 
 
@@ -219,6 +236,7 @@ def status_text(session: ReviewSession) -> str:
         _phase_line(session),
         _weak_line(weak_evidence(session)),
         f"  requests: {progress.requests_open} open",
+        _earlier_line(earlier_flags(session)),
         _deviations_line(session_deviations(session)),
     ]
     found = [(chunk, flag) for chunk in session.chunks for flag in session.flags_of(chunk.id)]
@@ -242,6 +260,17 @@ def _rule_line(rule: str) -> str:
     if rule.startswith("range "):
         rule = "the " + rule
     return f"  changes chosen by: {rule}"
+
+
+def _earlier_line(carried: list[EarlierFlag]) -> str:
+    """`  flags from earlier rounds: 2 not cleared (…)`: flags on code no longer in the phase."""
+    if not carried:
+        return ""
+    reopened = sum(1 for flag in carried if flag.reopened)
+    return (
+        f"  {EARLIER_FLAGS_TITLE.lower()}: {len(carried)} not cleared, {reopened} re-opened by"
+        " this phase's code (`reviewtui requests` hands them on)"
+    )
 
 
 def _deviations_line(found: list[DeclaredDeviation]) -> str:
@@ -301,20 +330,46 @@ GAP_STATUSES = ("not-implemented", "claimed-done")
 
 
 def export_markdown(session: ReviewSession) -> str:
-    """The whole review as markdown: summary, every chunk with its code and decision, gaps, requests."""
+    """The whole review as markdown: summary, every chunk with its code and decision, gaps, the flags
+    from earlier rounds, the open requests."""
+    carried = earlier_flags(session)
+    reopened = _reopened_by(carried)
     parts = [
         _export_header(session),
         _export_deviations(session),
         _export_summary(session),
         _export_findings(session),
-        _export_sections(session),
-        _export_unlinked(session),
+        _export_sections(session, reopened),
+        _export_unlinked(session, reopened),
         _export_missing(session),
         _export_ledger(session),
-        "## Requests\n\n"
-        + (requests_markdown(session.requests, heading_level=3) or "No requests.\n"),
+        _earlier_flags_markdown(session, carried, "##"),
+        "## Requests\n\n" + export_requests(session.requests),
     ]
     return visible_controls("\n".join(part for part in parts if part).rstrip() + "\n")
+
+
+def export_requests(requests: list[Request]) -> str:
+    """The open requests as markdown (level-3 blocks), and how many done ones are left out."""
+    done = sum(1 for request in requests if request.status != "open")
+    text = requests_markdown(requests, heading_level=3, open_only=True)
+    if done:
+        text += (
+            "\n" if text else ""
+        ) + f"{plural(done, 'done request')} not listed (`reviewtui requests --all` lists them).\n"
+    return text or "No requests.\n"
+
+
+ReopenedNotes = dict[str, list[EarlierFlag]]
+"""chunk id -> the flags from earlier rounds whose file the chunk re-opened."""
+
+
+def _reopened_by(carried: list[EarlierFlag]) -> ReopenedNotes:
+    found: ReopenedNotes = {}
+    for flag in carried:
+        for chunk in flag.reopened:
+            found.setdefault(chunk.id, []).append(flag)
+    return found
 
 
 def _export_header(session: ReviewSession) -> str:
@@ -394,18 +449,18 @@ def _export_findings(session: ReviewSession) -> str:
     )
 
 
-def _export_sections(session: ReviewSession) -> str:
+def _export_sections(session: ReviewSession, reopened: ReopenedNotes) -> str:
     blocks = ["## Sections\n"]
     for section in session.spec.sections:
         chunks = session.chunks_in(section.id)
         if not chunks:
             continue
         blocks.append(f"### {inline(section.title)} (`{section.id}`)\n")
-        blocks.extend(_export_chunk(session, chunk) for chunk in chunks)
+        blocks.extend(_export_chunk(session, chunk, reopened) for chunk in chunks)
     return "\n".join(blocks) if len(blocks) > 1 else ""
 
 
-def _export_unlinked(session: ReviewSession) -> str:
+def _export_unlinked(session: ReviewSession, reopened: ReopenedNotes) -> str:
     chunks = session.chunks_in(None)
     if not chunks:
         return ""
@@ -414,7 +469,7 @@ def _export_unlinked(session: ReviewSession) -> str:
         "## Unlinked changes\n\n"
         + intro
         + "\n"
-        + "\n".join(_export_chunk(session, c) for c in chunks)
+        + "\n".join(_export_chunk(session, c, reopened) for c in chunks)
     )
 
 
@@ -575,7 +630,9 @@ def _export_ledger(session: ReviewSession) -> str:
     return f"## The spec's numbers\n\n{table.strip()}\n" if table.strip() else ""
 
 
-def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
+def _export_chunk(
+    session: ReviewSession, chunk: Chunk, reopened: ReopenedNotes | None = None
+) -> str:
     decision = session.decision(chunk.id)
     link = session.link(chunk.id)
     title = f"#### `{code_span(chunk.location)}`"
@@ -592,6 +649,10 @@ def _export_chunk(session: ReviewSession, chunk: Chunk) -> str:
         f"- Decision: **{decision.status}**"
         + (f" — {inline(decision.note)}" if decision.note else ""),
     ]
+    lines.extend(
+        f"- Flagged in an earlier round{_flag_origin(flag)}: {inline(flag.note) or '(no note)'}"
+        for flag in (reopened or {}).get(chunk.id, [])
+    )
     lines.append(f"- Chunk: `{chunk.id}` · {chunk.change}{moved} · +{chunk.added} −{chunk.removed}")
     if link.section_id:
         lines.append(f"- Link confidence: {link.confidence:.2f}")
@@ -616,12 +677,13 @@ def requests_markdown(
     requests: Iterable[Request],
     *,
     heading_level: int = 2,
-    open_only: bool = False,
+    open_only: bool = True,
     session: ReviewSession | None = None,
 ) -> str:
-    """The request queue as markdown, one block per request, in queue order; given the session,
-    followed by one block per flagged chunk of the phase (its note is the instruction). The
-    `requests` list of `status --json` keeps only the queued requests: flags are not requests there."""
+    """The request queue as markdown, one block per request, in queue order (the open ones only,
+    unless `open_only=False`); given the session, followed by one block per flagged chunk of the
+    phase (its note is the instruction) and the group of flags from earlier rounds. The `requests`
+    list of `status --json` keeps only the queued requests: flags are not requests there."""
     marks = "#" * heading_level
     blocks = [
         _request_block(request, marks)
@@ -630,7 +692,8 @@ def requests_markdown(
     ]
     if session is not None:
         blocks += [_flagged_block(session, chunk, marks) for chunk in flagged_chunks(session)]
-    return visible_controls("\n".join(blocks))
+        blocks.append(_earlier_flags_markdown(session, earlier_flags(session), marks))
+    return visible_controls("\n".join(block for block in blocks if block))
 
 
 def _request_block(request: Request, marks: str) -> str:
@@ -661,6 +724,70 @@ def _flagged_block(session: ReviewSession, chunk: Chunk, marks: str) -> str:
     return "\n".join(block) + "\n"
 
 
+EARLIER_FLAGS_TITLE = "Flags from earlier rounds"
+EARLIER_FLAGS_INTRO = (
+    "Flags the reviewer put on code that has since changed or left the phase under review; each"
+    " stays open until the reviewer clears it (reviews the code that re-opened it, or approves or"
+    " resets the flagged chunk in its own round)."
+)
+
+
+def _earlier_flags_markdown(session: ReviewSession, carried: list[EarlierFlag], marks: str) -> str:
+    """The group of flags from earlier rounds: a heading at `marks`, one block a level below each."""
+    if not carried:
+        return ""
+    blocks = [f"{marks} {EARLIER_FLAGS_TITLE}\n\n{EARLIER_FLAGS_INTRO}\n"]
+    blocks += [_earlier_block(session, flag, marks + "#") for flag in carried]
+    return "\n".join(blocks)
+
+
+def _earlier_block(session: ReviewSession, flag: EarlierFlag, marks: str) -> str:
+    block = [
+        f"{marks} flagged earlier — `{code_span(flag.path)}`",
+        "",
+        f"Flagged{_flag_origin(flag)} on chunk `{code_span(flag.decision.chunk_id)}`"
+        f"{_round_text(session, flag)}.",
+        "",
+        flag.note or NO_NOTE,
+    ]
+    if flag.reopened:
+        block += ["", _reopened_text(flag) + "."]
+    return "\n".join(block) + "\n"
+
+
+NO_NOTE = "Flagged without a note: ask the reviewer what is wrong before changing it."
+
+
+def _flag_origin(flag: EarlierFlag) -> str:
+    """` (2026-11-25)`: when the flag was made, if the state knows."""
+    return f" ({flag.when})" if flag.when else ""
+
+
+def _round_text(session: ReviewSession, flag: EarlierFlag) -> str:
+    """`, in the round that ended at checkpoint c858452 (`reviewtui a329..c858` reopens it)`."""
+    if flag.checkpoint is None:
+        return ", on code changed since in this round"
+    end = flag.checkpoint.sha[:12]
+    checkpoints = session.state.checkpoints
+    index = checkpoints.index(flag.checkpoint)
+    if index == 0:
+        return f", in the round that ended at checkpoint `{end}`"
+    start = checkpoints[index - 1].sha[:12]
+    return (
+        f", in the round that ended at checkpoint `{end}` (`reviewtui {start}..{end}` reopens it)"
+    )
+
+
+def _reopened_text(flag: EarlierFlag) -> str:
+    """`Changed since, not yet reviewed: `a.py:3-20` (`load`)`: the code that re-opened the flag."""
+    where = ", ".join(
+        f"`{code_span(chunk.location)}`"
+        + (f" (`{code_span(chunk.symbol)}`)" if chunk.symbol else "")
+        for chunk in flag.reopened
+    )
+    return f"Its file changed since, not yet reviewed: {where}"
+
+
 def flagged_chunks(session: ReviewSession) -> list[Chunk]:
     """The chunks of the phase the reviewer flagged, in spec order."""
     return [c for c in session.ordered_chunks("spec") if session.decision(c.id).status == "flagged"]
@@ -674,7 +801,7 @@ def flag_instruction(session: ReviewSession, chunk: Chunk) -> str:
     findings = "; ".join(inline(flag.message) for flag in session.flags_of(chunk.id))
     if findings:
         return f"Flagged without a note; the checks found: {findings}"
-    return "Flagged without a note: ask the reviewer what is wrong before changing it."
+    return NO_NOTE
 
 
 PROMPT_INTRO = (
@@ -736,11 +863,17 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
         f"`{code_span(chunk.location)}`{_where(session, chunk)}: {flag_instruction(session, chunk)}"
         for chunk in flagged_chunks(session)
     ]
+    earlier = [_earlier_item(flag) for flag in earlier_flags(session)]
     missing = [_section_item(section) for section in phase_missing(session)]
     claimed = [_section_item(section) for section in claimed_done(session)]
     weak = [_weak_item(session, section) for section in weak_evidence(session)]
     return [
         ("Code the reviewer flagged (the note says what is wrong; fix it):", flagged),
+        (
+            f"{EARLIER_FLAGS_TITLE}, not cleared yet (the note says what was wrong; fix it"
+            " where your code still does it):",
+            earlier,
+        ),
         (f"Missing from {phase} of the spec (implement it):", missing),
         (
             "Marked done in the spec, but no code was seen (implement it, or name where it is):",
@@ -758,6 +891,15 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
             _past_lines(session),
         ),
     ]
+
+
+def _earlier_item(flag: EarlierFlag) -> str:
+    """`` `src/data.py` (flagged 2026-11-25): note``, then the code that re-opened it, if any."""
+    when = f" (flagged {flag.when})" if flag.when else ""
+    item = f"`{code_span(flag.path)}`{when}: {flag.note or NO_NOTE}"
+    if flag.reopened:
+        item += "\n\n" + _reopened_text(flag)
+    return item
 
 
 def _where(session: ReviewSession, chunk: Chunk) -> str:
