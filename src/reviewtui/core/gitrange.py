@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, float], None]
 
+_STATE_ENTRY = b".reviewtui"
+"""reviewtui's own folder at the repo root, never part of a phase."""
 EXCLUDE_STATE = ":(exclude).reviewtui"
 """Pathspec that keeps reviewtui's own state out of every phase."""
 CHECKPOINT_REFS = "refs/reviewtui/checkpoints/"
@@ -567,16 +569,45 @@ def _commits_after_checkpoint(
 
 
 def _commit_with_tree(root: Path, checkpoint: str, last: str) -> str | None:
-    """The newest commit in checkpoint..last whose tree is the checkpoint's (None: there is none)."""
-    tree = _tree_of(root, checkpoint)
-    listing = run_git(
-        root, "log", "--topo-order", "--no-color", "--format=%H %T", f"{checkpoint}..{last}", "--"
-    ).decode()
-    for line in listing.splitlines():
-        sha, _, commit_tree = line.partition(" ")
-        if commit_tree == tree:
-            return sha
-    return None
+    """The newest commit in checkpoint..last holding the checkpoint's files (`.reviewtui/` aside,
+    as in every phase), or None when there is none."""
+    listing = run_git(root, "rev-list", "--topo-order", f"{checkpoint}..{last}", "--").decode()
+    commits = listing.split()
+    if not commits:
+        return None
+    wanted, *trees = _trees_without_state(root, [checkpoint, *commits])
+    return next((sha for sha, tree in zip(commits, trees, strict=True) if tree == wanted), None)
+
+
+def _trees_without_state(root: Path, revisions: list[str]) -> list[bytes]:
+    """The raw top-level tree of each revision without its `.reviewtui` entry (one `cat-file` call)."""
+    request = "".join(f"{revision}^{{tree}}\n" for revision in revisions).encode()
+    output = run_git(root, "cat-file", "--batch", input=request)
+    trees: list[bytes] = []
+    pos = 0
+    while pos < len(output):
+        end = output.index(b"\n", pos)
+        header = output[pos:end].split(b" ")
+        if len(header) != 3 or header[1] != b"tree":
+            raise ReviewError(f"git cat-file: no tree for {revisions[len(trees)][:12]}")
+        start = end + 1
+        size = int(header[2])
+        trees.append(_without_entry(output[start : start + size], len(header[0]) // 2))
+        pos = start + size + 1
+    return trees
+
+
+def _without_entry(tree: bytes, hash_size: int, name: bytes = _STATE_ENTRY) -> bytes:
+    """A raw tree object's entries (`<mode> <name>\\0<hash>`) without the one called `name`."""
+    kept: list[bytes] = []
+    pos = 0
+    while pos < len(tree):
+        nul = tree.index(b"\0", pos)
+        end = nul + 1 + hash_size
+        if tree[pos:nul].partition(b" ")[2] != name:
+            kept.append(tree[pos:end])
+        pos = end
+    return b"".join(kept)
 
 
 def _is_snapshot(root: Path, sha: str) -> bool:
