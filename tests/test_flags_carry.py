@@ -230,3 +230,38 @@ def _status_text(capsys: pytest.CaptureFixture[str], repo: GitRepo) -> str:
     code, out, err = run(capsys, "status", "--repo", str(repo.root))
     assert code == 0, err
     return out
+
+
+def test_a_flag_reworked_and_reviewed_before_the_checkpoint_does_not_come_back(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The QA repo's round one: flag, the agent fixes it in the same round, the reviewer approves
+    the fix, checkpoint. The next rounds must not hand the fixed flag to the agent again."""
+    review_round_one(repo)
+    rework_load(repo)
+    repo.commit("Fix the review findings")
+    session = ReviewSession.open(repo.root, lock=True)
+    for chunk in session.chunks:
+        if session.decision(chunk.id).status == "pending":
+            session.approve(chunk.id)
+    assert earlier_flags(session) == []
+    session.close()
+    run(capsys, "checkpoint", "--repo", str(repo.root))
+    repo.write("src/other.py", "def other():\n    return 1\n")
+    repo.commit("More work")
+    run(capsys, "checkpoint", "--repo", str(repo.root))
+    repo.write("src/data.py", (repo.root / "src/data.py").read_text() + "\n\nLIMIT = 80\n")
+
+    _, prompt, err = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert NOTE not in prompt, err
+
+
+def test_a_rework_left_pending_at_the_checkpoint_keeps_the_flag_open(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    review_round_one(repo)
+    rework_load(repo)
+    repo.commit("Fix the review findings")
+    run(capsys, "checkpoint", "--repo", str(repo.root))
+    _, prompt, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
+    assert NOTE in prompt

@@ -10,16 +10,23 @@ markdown and the export can carry the note next to them.
 
 A flag from an earlier round is cleared when the reviewer clears it on its own chunk (opening that
 round's range and pressing `u` or `a`), or once the reviewer has decided the code that re-opened its
-file: this phase has code in that file, none of it pending, and some of it decided at or after the
-flag's time.
+file in a round from the flag's own on: a round (the phase between two checkpoints, or this phase)
+that no longer has the flagged chunk but has code in its file, none of it pending and some of it
+decided at or after the flag's time (the state's times are to the second). Rounds between
+checkpoints are read from git (the diff between the two checkpoint commits, cut into chunks like a
+phase); the first round starts at the merge-base with the default branch, else the empty tree. A round
+git cannot give (a checkpoint commit gone) clears nothing: the flag stays carried.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewtui.core.models import Checkpoint, Chunk, Decision
+from reviewtui.core import gitrange
+from reviewtui.core.models import Checkpoint, Chunk, Decision, FileDiff
+from reviewtui.errors import ReviewError
 
 if TYPE_CHECKING:
     from reviewtui.core.session import ReviewSession
@@ -64,10 +71,13 @@ def earlier_flags(session: ReviewSession) -> list[EarlierFlag]:
         if decision.status == "flagged" and decision.chunk_id not in in_phase
     ]
     flags.sort(key=lambda d: (d.path or "", d.updated or "", d.chunk_id))
+    rounds = RoundChunks(session)
     found = []
     for decision in flags:
         same_file = _chunks_of_file(session, decision.path)
-        if _cleared_by(session, decision, same_file):
+        if _cleared(session, decision, [chunk.id for chunk in same_file]):
+            continue
+        if _cleared_in_rounds(session, decision, rounds):
             continue
         pending = tuple(c for c in same_file if session.decision(c.id).status == "pending")
         found.append(EarlierFlag(decision, pending, _round_end(session, decision)))
@@ -81,16 +91,94 @@ def _chunks_of_file(session: ReviewSession, path: str | None) -> list[Chunk]:
     return [chunk for chunk in session.chunks if path in (chunk.path, chunk.old_path)]
 
 
-def _cleared_by(session: ReviewSession, flag: Decision, same_file: list[Chunk]) -> bool:
-    """Whether the reviewer has decided the code that re-opened the flagged file: none of it is
-    pending and some of it was decided at or after the flag (the state's times are to the second)."""
-    if not same_file:
+def _cleared(session: ReviewSession, flag: Decision, same_file: list[str]) -> bool:
+    """Whether a round whose chunks in the flagged file are `same_file` (ids) clears the flag: it no
+    longer has the flagged chunk, has code in the file, none of it pending, some decided since."""
+    if not same_file or flag.chunk_id in same_file:
         return False
-    decisions = [session.decision(chunk.id) for chunk in same_file]
+    decisions = [session.decision(chunk_id) for chunk_id in same_file]
     if any(decision.status == "pending" for decision in decisions):
         return False
     since = flag.updated or ""
     return any((decision.updated or "") >= since for decision in decisions)
+
+
+def _cleared_in_rounds(session: ReviewSession, flag: Decision, rounds: RoundChunks) -> bool:
+    """Whether a round between checkpoints, from the flag's own round on, clears the flag."""
+    end = _round_end(session, flag)
+    if end is None or not flag.path:
+        return False
+    first = session.state.checkpoints.index(end)
+    for index in range(first, len(session.state.checkpoints)):
+        ids = rounds.ids(index, flag.path)
+        if ids is not None and _cleared(session, flag, ids):
+            return True
+    return False
+
+
+class RoundChunks:
+    """The chunk ids of each round between checkpoints, per file: round `i` ends at checkpoint `i`
+    and starts at checkpoint `i - 1` (the first at the merge-base with the default branch, else the
+    empty tree). Each round's diff is read once, each file cut once, on demand."""
+
+    def __init__(self, session: ReviewSession) -> None:
+        self._session = session
+        self._files: dict[int, dict[str, list[FileDiff]] | None] = {}
+        self._ids: dict[tuple[int, str], list[str] | None] = {}
+
+    def ids(self, index: int, path: str) -> list[str] | None:
+        """The ids of round `index`'s chunks in `path` ([] for none); None when git cannot give
+        the round (a checkpoint commit no longer in the repository)."""
+        key = (index, path)
+        if key not in self._ids:
+            files = self._round_files(index)
+            self._ids[key] = None if files is None else self._cut(files.get(path, []))
+        return self._ids[key]
+
+    def _cut(self, files: list[FileDiff]) -> list[str]:
+        from reviewtui.core.chunks import cut_chunks
+
+        return [chunk.id for chunk in cut_chunks(files, [], self._session.settings.chunks)]
+
+    def _round_files(self, index: int) -> dict[str, list[FileDiff]] | None:
+        if index not in self._files:
+            self._files[index] = self._read_round(index)
+        return self._files[index]
+
+    def _read_round(self, index: int) -> dict[str, list[FileDiff]] | None:
+        root = self._session.root
+        checkpoints = self._session.state.checkpoints
+        end = checkpoints[index].sha
+        try:
+            base = checkpoints[index - 1].sha if index else _first_base(root, end)
+            files = gitrange.diff_trees(root, base, end)
+        except ReviewError:
+            return None
+        by_path: dict[str, list[FileDiff]] = {}
+        for file in files:
+            for name in {file.path, file.old_path or file.path}:
+                by_path.setdefault(name, []).append(file)
+        return by_path
+
+
+def _first_base(root: Path, end: str) -> str:
+    """Where the first round started: the merge-base of its end with the default branch when that
+    is an earlier commit (an agent's branch), else the empty tree (the whole history)."""
+    default = gitrange.default_branch(root)
+    base = _merge_base(root, default, end) if default is not None else None
+    if base and base != end:
+        return base
+    return (
+        gitrange.run_git(root, "hash-object", "-t", "tree", "--stdin", input=b"").decode().strip()
+    )
+
+
+def _merge_base(root: Path, branch: str, end: str) -> str | None:
+    """The merge-base of `branch` and `end`; None when they share no history."""
+    try:
+        return gitrange.run_git(root, "merge-base", branch, end).decode().strip()
+    except ReviewError:
+        return None
 
 
 def _round_end(session: ReviewSession, flag: Decision) -> Checkpoint | None:
