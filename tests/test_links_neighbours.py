@@ -175,3 +175,42 @@ def test_a_subject_naming_a_heading_by_title_lets_a_sub_heading_win(git_repo: Gi
     link = linked.of("lora/seeds.py", "seeds")
     assert link.section_id == "33-seeds", details(link)
     assert "describes '3. Training'" in details(link)
+
+
+# --------------------------------------------------------------------------- the call graph
+
+USERS = '''\
+def parse_order_row(row: dict) -> dict:
+    """Parse one order CSV row into typed values; a bad row raises a reject."""
+    amount, currency = split_amount(row["amount"])
+    return {"order_id": int(row["order_id"]), "amount": amount, "currency": currency}
+
+
+def collect_rejects(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """Parse order rows, collecting rejected rows with the reason; too many rejects fail the load."""
+    parsed, rejects = [], []
+    for row in rows:
+        try:
+            parsed.append(parse_order_row(row))
+        except (KeyError, ValueError) as error:
+            rejects.append(f"{row!r}: {error} {timed()}")
+    if len(rejects) > 0.02 * max(1, len(rows)):
+        raise ValueError("too many rejected rows")
+    return parsed, rejects
+'''
+
+
+def test_a_helper_used_by_one_sections_code_follows_it(git_repo: GitRepo) -> None:
+    helpers = (
+        "def split_money(text: str) -> tuple[str, str]:\n"
+        "    value, currency = text.split()\n"
+        "    return value, currency\n\n\n"
+        "def timed() -> float:\n    return time.perf_counter()\n"
+    )
+    users = USERS.replace("split_amount", "split_money")
+    linked = link_phase(git_repo, SPEC, {"wh/ingest.py": users, "wh/util.py": helpers})
+    assert linked.of("wh/ingest.py", "collect_rejects").section_id == "parsing"
+    link = linked.of("wh/util.py", "split_money")
+    assert link.section_id == "parsing", details(link)  # alone, `currency` scores 0.31
+    assert "used by `parse_order_row`, linked to 'Parsing'" in details(link)
+    assert linked.of("wh/util.py", "timed").section_id is None  # glue: no words of its own
