@@ -150,6 +150,19 @@ CAUGHT = [
     ),
     pytest.param(
         """\
+        import os
+        def _exists(path):
+            return os.path.exists(path)
+        def load(path):
+            if not _exists(path):
+                return [{"text": "good movie", "label": 1}, {"text": "bad movie", "label": 0}]
+            return read(path)
+        """,
+        [6],
+        id="exists-helper",
+    ),
+    pytest.param(
+        """\
         FALLBACK_EXAMPLES = [
             {"text": "good movie", "label": 1},
             {"text": "bad movie", "label": 0},
@@ -289,6 +302,30 @@ LEFT_ALONE = [
                 return [{"text": text, "label": 0} for text in texts]
         """,
         id="ordinary-error-handling",
+    ),
+    pytest.param(
+        """\
+        VALID_MODES = ["r", "c", "r+", "w+"]
+        RELEASE_FILES = ["arch-release", "centos-release", "fedora-release"]
+        def open_map(mode, equivalents):
+            try:
+                return equivalents[mode]
+            except KeyError:
+                modes = VALID_MODES + ["readonly", "copyonwrite", "readwrite"]
+                raise ValueError(f"mode must be one of {modes!r}") from None
+        def release_files(etc):
+            try:
+                return sorted(os.listdir(etc))
+            except OSError:
+                basenames = RELEASE_FILES
+            return basenames
+        def query(table, expression):
+            try:
+                return table.query(expression)
+            except ValueError as err:
+                raise MockValidationException(f"bad filter: {err}")
+        """,
+        id="error-messages-and-file-name-constants",
     ),
     pytest.param(
         """\

@@ -345,9 +345,19 @@ def _record_constants(tree: ast.Module | None) -> frozenset[str]:
         if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
             names = [target.id for target in targets if isinstance(target, ast.Name)]
-            if names and not _lookup_named(names) and _hard_coded(statement.value, frozenset()):
+            if names and not _lookup_named(names) and _rows_literal(statement.value):
                 found.update(names)
     return frozenset(found)
+
+
+def _rows_literal(node: ast.AST) -> bool:
+    """Two rows or more (`[{"text": ..., "label": 1}, ...]`) or a DataFrame of literals; a list of
+    plain strings (file names, allowed modes) is not taken for data at module level."""
+    if isinstance(node, ast.Call):
+        return _literal_table(node)
+    if not isinstance(node, ast.List | ast.Tuple):
+        return False
+    return (_record_kinds(node.elts) or []).count("row") >= 2
 
 
 def _branch_signal(context: FileContext, branch: ast.AST) -> tuple[int, str, str] | None:
@@ -358,14 +368,31 @@ def _branch_signal(context: FileContext, branch: ast.AST) -> tuple[int, str, str
         if context.is_dev_guarded(node):
             continue
         if isinstance(node, ast.Call):
-            found = _strong_signal(node) or _random_signal(node)
+            found = None if _raised(context, node) else _strong_signal(node) or _random_signal(node)
             if found:
                 return node.lineno, "generated", found
-        elif literals_count and isinstance(node, ast.stmt):
+        elif literals_count and isinstance(node, ast.stmt) and not _feeds_an_error(context, node):
             hard_coded = _hard_coded_statement(context, node)
             if hard_coded:
                 return node.lineno, *hard_coded
     return None
+
+
+def _raised(context: FileContext, node: ast.Call) -> bool:
+    """`raise MockValidationError(...)`: the exception raised, not data."""
+    return isinstance(context.parents.get(node), ast.Raise)
+
+
+def _feeds_an_error(context: FileContext, node: ast.stmt) -> bool:
+    """An assignment in a block that ends by raising (`modes = [...]; raise ValueError(modes)`)."""
+    if isinstance(node, ast.Return):
+        return False
+    parent = context.parents.get(node)
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and node in block:
+            return isinstance(block[-1], ast.Raise)
+    return False
 
 
 def _fallback_branches(context: FileContext) -> Iterator[ast.AST]:
@@ -404,10 +431,14 @@ def _is_missing_file_test(test: ast.AST) -> bool:
 
 
 def _is_exists_test(test: ast.AST) -> bool:
-    """`os.path.exists(p)`, `p.is_file()`, or an `and` of them."""
+    """`os.path.exists(p)`, `p.is_file()`, a helper `_exists(p)` / `file_exists(p)`, or an `and`
+    of them."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return all(_is_exists_test(value) for value in test.values)
-    return isinstance(test, ast.Call) and last_part(call_name(test)) in MISSING_FILE_CALLS
+    if not isinstance(test, ast.Call):
+        return False
+    called = last_part(call_name(test))
+    return called in MISSING_FILE_CALLS or "exists" in tokens(called)
 
 
 def _optional_import(branch: ast.AST) -> bool:
