@@ -745,7 +745,7 @@ def _earlier_block(session: ReviewSession, flag: EarlierFlag, marks: str) -> str
     block = [
         f"{marks} flagged earlier — `{code_span(flag.path)}`",
         "",
-        f"Flagged{_flag_origin(flag)} on chunk `{code_span(flag.decision.chunk_id)}`"
+        f"Flagged{f' {flag.when}' if flag.when else ''} on chunk `{code_span(flag.decision.chunk_id)}`"
         f"{_round_text(session, flag)}.",
         "",
         flag.note or NO_NOTE,
