@@ -112,6 +112,7 @@ def test_status_json_follows_the_contract(
         "approved": 0,
         "flagged": 0,
         "coverage": "implemented",
+        "weak_evidence": False,
         "missing": False,
     }
     assert section["chunks"] >= 1
