@@ -22,7 +22,8 @@ nothing and is never past the checkpoint: reverting code written for a later pha
 agent is asked to do. It is still listed under its section (its own and subtree chunks).
 
 The phase report's `earlier` lists every section of a declared phase whose status is
-`implemented-earlier` (see `phases.review_phase`).
+`implemented-earlier` (see `phases.review_phase`). A section whose earlier code was all in files
+this round deletes is not implemented earlier (`EarlierSections.without_files`).
 
 `coverage_for(spec, chunks, links, phase, earlier, ledger)` parses the phases, judges the phase under
 review and builds the coverage in one call.
@@ -191,6 +192,11 @@ def removes_only(chunk: Chunk) -> bool:
     return chunk.added == 0 and (chunk.removed > 0 or chunk.change == "deleted")
 
 
+def deleted_paths(chunks: Iterable[Chunk]) -> set[str]:
+    """Paths of the files the chunks delete."""
+    return {chunk.old_path or chunk.path for chunk in chunks if chunk.change == "deleted"}
+
+
 def code_links(chunks: Iterable[Chunk], links: dict[str, SectionLink]) -> dict[str, SectionLink]:
     """`links` without those of the chunks that only remove code (`removes_only`)."""
     removals = {chunk.id for chunk in chunks if removes_only(chunk)}
@@ -210,6 +216,7 @@ def coverage_for(
     last checkpoint (an `EarlierSections` also names the last round's phase); `ledger` the spec's numbers against the code's. ReviewError for a phase the
     spec lacks."""
     before = earlier if isinstance(earlier, EarlierSections) else EarlierSections(earlier)
+    before = before.without_files(spec, deleted_paths(chunks))
     settled = settled_sections(spec, ledger)
     adding = code_links(chunks, links)
     report = review_phase(spec, parse_phases(spec), adding, phase, before, settled)

@@ -121,14 +121,40 @@ class PhaseReport:
 
 class EarlierSections(set[str]):
     """The ids of the sections with code in the rounds reviewed before the checkpoint a phase starts
-    from (see `rounds.sections_before`), a set like any other, with `last_round`: section id → the
-    number of chunks adding code linked to it in the last round reviewed before that checkpoint
-    that had code in a declared phase (empty when unknown). A fix round whose own code falls in no
-    phase is judged against that round's phase, as its review inferred it."""
+    from (see `rounds.sections_before`), a set like any other, with what they were found from:
 
-    def __init__(self, sections: Iterable[str] = (), last_round: Mapping[str, int] | None = None):
+    - `last_round`: section id → the number of chunks adding code linked to it in the last round
+      reviewed before that checkpoint that had code in a declared phase (empty when unknown). A fix
+      round whose own code falls in no phase is judged against that round's phase.
+    - `sources`: (section id, path) of every chunk adding code linked to a section in those rounds,
+      and `settled`: the sections whose numbers that code sets; `without_files` drops what a file
+      deleted since took with it (code reverted as the review asked is no longer implemented)."""
+
+    def __init__(
+        self,
+        sections: Iterable[str] = (),
+        last_round: Mapping[str, int] | None = None,
+        sources: Iterable[tuple[str, str]] = (),
+        settled: Iterable[str] = (),
+    ) -> None:
         super().__init__(sections)
         self.last_round: dict[str, int] = dict(last_round or {})
+        self.sources: list[tuple[str, str]] = list(sources)
+        self.settled: set[str] = set(settled)
+
+    def without_files(self, spec: Spec, deleted: Iterable[str]) -> EarlierSections:
+        """These sections once the files `deleted` are gone: a section whose earlier code was all
+        in them (and whose numbers no other code sets) no longer counts."""
+        gone = set(deleted)
+        if not any(path in gone for _section, path in self.sources):
+            return self
+        kept = [(section, path) for section, path in self.sources if path not in gone]
+        links = {
+            str(index): SectionLink(str(index), section, 1.0, [])
+            for index, (section, _path) in enumerate(kept)
+        }
+        sections = implemented_sections(spec, links, self.settled) & self
+        return EarlierSections(sections, self.last_round, kept, self.settled)
 
 
 @dataclass

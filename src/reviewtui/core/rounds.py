@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reviewtui.config import Settings
 from reviewtui.core import gitrange
@@ -44,6 +46,10 @@ class RoundCode:
     """Sections implemented: linked, cited, settled by the numbers ledger, and their ancestors."""
     linked: dict[str, int] = field(default_factory=dict)
     """Section id → the number of chunks adding code that are linked to it."""
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    """(section id, path) of every chunk adding code that is linked to a section."""
+    settled: set[str] = field(default_factory=set)
+    """Sections whose every stated number the code sets (the numbers ledger)."""
 
 
 def sections_before(
@@ -69,7 +75,8 @@ def sections_before(
     reader = _RoundReader(root, spec, settings, manual_links or {}, exclude, cache_dir, phase.head)
     whole = reader.code(start, checkpoint.sha)
     last = _last_phase_round(reader, start, checkpoints[: position + 1], spec)
-    return EarlierSections(whole.sections, last.linked if last else {})
+    linked = last.linked if last else {}
+    return EarlierSections(whole.sections, linked, whole.sources, whole.settled)
 
 
 def _position(checkpoints: list[Checkpoint], base: str | None) -> int | None:
@@ -228,11 +235,14 @@ def _code_between(
     )
     checked = [c for c in file_contexts(files) if not excluded(c.path, settings.checks.exclude)]
     settled = settled_sections(spec, build_ledger(spec, files, checked))
-    linked: dict[str, int] = {}
-    for link in links.values():
-        if link.section_id is not None and link.section_id in spec:
-            linked[link.section_id] = linked.get(link.section_id, 0) + 1
-    return RoundCode(implemented_sections(spec, links, settled), linked)
+    paths = {chunk.id: chunk.path for chunk in chunks}
+    sources = [
+        (link.section_id, paths[chunk_id])
+        for chunk_id, link in links.items()
+        if link.section_id is not None and link.section_id in spec and chunk_id in paths
+    ]
+    linked = dict(Counter(section_id for section_id, _path in sources))
+    return RoundCode(implemented_sections(spec, links, settled), linked, sources, settled)
 
 
 def _empty_tree(root: Path) -> str:
@@ -265,23 +275,39 @@ def _load(cache_dir: Path | None, key: str) -> RoundCode | None:
         data = json.loads((cache_dir / "rounds" / f"{key}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # absent or damaged: computed again and rewritten
-    if not isinstance(data, dict):
-        return None
-    sections, linked = data.get("sections"), data.get("linked")
-    if not isinstance(sections, list) or not all(isinstance(item, str) for item in sections):
-        return None
-    if not isinstance(linked, dict) or not all(
-        isinstance(name, str) and isinstance(count, int) for name, count in linked.items()
-    ):
-        return None
-    return RoundCode(set(sections), dict(linked))
+    try:
+        return _from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # not what `_store` writes: computed again and rewritten
+
+
+def _from_json(data: dict[str, Any]) -> RoundCode:
+    sections, settled = _strings(data["sections"]), _strings(data["settled"])
+    linked = data["linked"]
+    if not all(isinstance(name, str) and type(count) is int for name, count in linked.items()):
+        raise ValueError("linked")
+    sources = [tuple(_strings(pair)) for pair in data["sources"]]
+    if not all(len(pair) == 2 for pair in sources):
+        raise ValueError("sources")
+    return RoundCode(set(sections), dict(linked), [(a, b) for a, b in sources], set(settled))
+
+
+def _strings(items: Any) -> list[str]:
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError("not a list of strings")
+    return items
 
 
 def _store(cache_dir: Path | None, key: str, code: RoundCode) -> None:
     if cache_dir is None:
         return
     folder = cache_dir / "rounds"
-    data = {"sections": sorted(code.sections), "linked": dict(sorted(code.linked.items()))}
+    data = {
+        "sections": sorted(code.sections),
+        "linked": dict(sorted(code.linked.items())),
+        "sources": [list(pair) for pair in code.sources],
+        "settled": sorted(code.settled),
+    }
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f"{key}.tmp"
