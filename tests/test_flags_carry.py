@@ -10,7 +10,7 @@ import json
 import pytest
 
 from reviewtui.cli import main
-from reviewtui.core.report import earlier_flags, requests_prompt
+from reviewtui.core.report import earlier_flags, export_tail, requests_prompt
 from reviewtui.core.session import ReviewSession
 from tests.gitrepo import GitRepo
 
@@ -265,3 +265,16 @@ def test_a_rework_left_pending_at_the_checkpoint_keeps_the_flag_open(
     run(capsys, "checkpoint", "--repo", str(repo.root))
     _, prompt, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
     assert NOTE in prompt
+
+
+def test_the_tail_of_an_empty_export_right_after_the_checkpoint_carries_the_flags(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`export_tail` is the end of every export; the export of an empty phase can use it too."""
+    review_round_one(repo)
+    run(capsys, "checkpoint", "--repo", str(repo.root))
+    session = ReviewSession.open(repo.root, allow_empty=True)
+    assert session.is_empty
+    tail = export_tail(session)
+    assert tail.index("## Flags from earlier rounds") < tail.index("## Requests")
+    assert NOTE in tail and "R1" not in tail

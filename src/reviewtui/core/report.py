@@ -28,6 +28,8 @@ from reviewtui.core.safe_text import UNSAFE, visible_controls
 __all__ = [
     "earlier_flags",
     "export_markdown",
+    "export_requests",
+    "export_tail",
     "fenced",
     "plural",
     "request_body",
@@ -343,10 +345,18 @@ def export_markdown(session: ReviewSession) -> str:
         _export_unlinked(session, reopened),
         _export_missing(session),
         _export_ledger(session),
-        _earlier_flags_markdown(session, carried, "##"),
-        "## Requests\n\n" + export_requests(session.requests),
+        export_tail(session, carried),
     ]
     return visible_controls("\n".join(part for part in parts if part).rstrip() + "\n")
+
+
+def export_tail(session: ReviewSession, carried: list[EarlierFlag] | None = None) -> str:
+    """The end of every export: the flags from earlier rounds (if any), then `## Requests` with the
+    open requests. Also the end of the export of an empty phase (right after a checkpoint)."""
+    if carried is None:
+        carried = earlier_flags(session)
+    flags = _earlier_flags_markdown(session, carried, "##")
+    return (flags + "\n" if flags else "") + "## Requests\n\n" + export_requests(session.requests)
 
 
 def export_requests(requests: list[Request]) -> str:
