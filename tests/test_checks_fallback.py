@@ -339,6 +339,17 @@ LEFT_ALONE = [
         """,
         id="behind-a-dev-switch",
     ),
+    pytest.param(
+        """\
+        def register(self, name):
+            if self._target_exists(name):
+                target = self.targets[name]
+            else:
+                target = self.targets[name] = [("created", 0), ("pending", 1)]
+            return target
+        """,
+        id="exists-test-of-something-else-than-a-file",
+    ),
 ]
 
 

@@ -59,6 +59,8 @@ MAKE_GENERATORS = frozenset(
 )
 DATA_CONTAINERS = frozenset({"dataset", "tensordataset", "dataloader", "dataframe", "loader"})
 MISSING_FILE_CALLS = frozenset({"exists", "is_file", "isfile", "isdir", "is_dir"})
+FILE_TEST_WORDS = frozenset({"exists", "file", "files", "path", "paths", "dir", "is", "os"})
+"""The words of a project's own file test (`_exists`, `file_exists`), not `user_exists`."""
 MODEL_FUNCTIONS = frozenset({"forward", "__init__", "__call__", "init", "reset", "parameters"})
 
 
@@ -438,7 +440,8 @@ def _is_exists_test(test: ast.AST) -> bool:
     if not isinstance(test, ast.Call):
         return False
     called = last_part(call_name(test))
-    return called in MISSING_FILE_CALLS or "exists" in tokens(called)
+    words = tokens(called)
+    return called in MISSING_FILE_CALLS or ("exists" in words and words <= FILE_TEST_WORDS)
 
 
 def _optional_import(branch: ast.AST) -> bool:
