@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from reviewtui.cli import main
 from reviewtui.core.coverage import code_links, coverage_for, removes_only
-from reviewtui.core.models import WORKTREE, Chunk, DiffLine, SectionLink
+from reviewtui.core.models import WORKTREE, ChangeKind, Chunk, DiffLine, LineKind, SectionLink
 from reviewtui.core.phases import EarlierSections, implemented_sections
 from reviewtui.core.report import requests_prompt, status_dict
 from reviewtui.core.rounds import former_spec_paths
@@ -431,10 +432,13 @@ def test_the_reverted_round_is_shown_as_removals_under_its_section(
     assert all(removes_only(opened.chunk(chunk_id)) for chunk_id in metrics.chunks)
 
 
-def chunk(chunk_id: str, kinds: str, change: str = "modified") -> Chunk:
-    lines = [DiffLine(kind, f"line {n}", n, n) for n, kind in enumerate(kinds, start=1)]
+def chunk(chunk_id: str, kinds: str, change: ChangeKind = "modified") -> Chunk:
+    """A chunk of `a.py` whose lines are of `kinds` (`+`, `-`, ` `)."""
+    lines = [
+        DiffLine(cast(LineKind, kind), f"line {n}", n, n) for n, kind in enumerate(kinds, start=1)
+    ]
     added, removed = kinds.count("+"), kinds.count("-")
-    return Chunk(chunk_id, "a.py", None, change, lines, 1, added, 1, removed, added, removed)  # type: ignore[arg-type]
+    return Chunk(chunk_id, "a.py", None, change, lines, 1, added, 1, removed, added, removed)
 
 
 def test_only_a_chunk_that_adds_nothing_removes_only() -> None:
