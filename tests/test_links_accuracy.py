@@ -80,7 +80,7 @@ def test_commits_naming_tasks(commits) -> None:
 
 @pytest.fixture(scope="module")
 def heldout(tmp_path_factory: pytest.TempPathFactory):
-    """The twelve held-out fixtures: uncommitted, committed with the subjects their authors wrote,
+    """The sixteen held-out fixtures: uncommitted, committed with the subjects their authors wrote,
     committed with subjects that start with the task id, and with `Spec:` trailers and `# spec:`
     comments (what `reviewtui init` asks for)."""
     outcomes = run.run_all(
@@ -105,37 +105,42 @@ def test_heldout_fixtures_are_measured(heldout) -> None:
         "ragbench",
         "simclr",
         "gocli",
+        "tokenizer",
+        "webapp",
+        "distill",
+        "dataprep",
     }
-    assert heldout["content"].with_truth >= 560
+    assert heldout["content"].with_truth >= 760
 
 
 # Figures of the first eight together (bench/linking/README.md): the first batch measured 65.4% at heading
 # level before the held-out round and 71.9% after; the second batch, unseen by that round, 65.2%.
 # Session 3's neighbour, breadth and subject-prefix rules: all eight 68.0% -> 70.8%; the third batch
-# (lora, ragbench, simclr, gocli), unseen by them, measured 72.1% (the session's first engine: 68.9%).
+# (lora, ragbench, simclr, gocli), unseen by them, measured 72.1% (the session's first engine: 68.9%);
+# the fourth (tokenizer, webapp, distill, dataprep), unseen by the call-graph rule too, 65.5% (62.6%).
 
 
 def test_heldout_content_only(heldout) -> None:
     content = heldout["content"]
-    assert content.heading_accuracy >= 0.70  # measured 0.717
-    assert content.linked_accuracy >= 0.82  # measured 0.834
+    assert content.heading_accuracy >= 0.68  # measured 0.701
+    assert content.linked_accuracy >= 0.81  # measured 0.826
     assert content.task_accuracy >= 0.64  # measured 0.665
-    assert content.glue_unlinked_rate >= 0.5  # measured 0.525
+    assert content.glue_unlinked_rate >= 0.45  # measured 0.481
 
 
 def test_heldout_commits_as_written(heldout) -> None:
     commits = heldout["commits"]
-    assert commits.heading_accuracy >= 0.83  # measured 0.851
-    assert commits.linked_accuracy >= 0.87  # measured 0.890
+    assert commits.heading_accuracy >= 0.83  # measured 0.849
+    assert commits.linked_accuracy >= 0.87  # measured 0.887
 
 
 def test_heldout_commits_naming_the_task(heldout) -> None:
     named = heldout["named"]
-    assert named.heading_accuracy >= 0.96  # issue target 0.95; measured 0.983
+    assert named.heading_accuracy >= 0.97  # issue target 0.95; measured 0.986
     assert named.task_accuracy >= 0.95  # measured 0.978
 
 
 def test_heldout_convention(heldout) -> None:
     convention = heldout["convention"]
-    assert convention.heading_accuracy >= 0.99  # measured 0.997
+    assert convention.heading_accuracy >= 0.99  # measured 0.998
     assert convention.task_accuracy >= 0.99  # measured 1.0
