@@ -97,18 +97,22 @@ def test_the_flag_survives_the_checkpoint_in_both_formats_and_with_all(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     load, _ = review_round_one(repo)
+    shown = ReviewSession.open(repo.root).chunk(load).location  # where the app showed it
+    assert shown == "src/data.py:2-10"
     assert run(capsys, "checkpoint", "--repo", str(repo.root))[0] == 0
 
     code, prompt, err = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
     assert code == 0, err
     assert "Flags from earlier rounds, not cleared yet" in prompt
-    assert "1. `src/data.py` (flagged 20" in prompt and NOTE in prompt
+    # the flagged chunk is read back from its round (git, between the checkpoints): where and what
+    assert "1. `src/data.py:2-10` (`load_rows`, flagged 20" in prompt and NOTE in prompt
+    assert "The code it was about:" in prompt and '+        return [["synthetic", "row"]]' in prompt
 
     for extra in ([], ["--all"]):
         code, text, err = run(capsys, "requests", "--repo", str(repo.root), *extra)
         assert code == 0, err
         assert "## Flags from earlier rounds" in text
-        assert "### flagged earlier — `src/data.py`" in text
+        assert "### flagged earlier — `src/data.py:2-10` (`load_rows`)" in text
         assert f"on chunk `{load}`, in the round that ended at checkpoint" in text
         assert NOTE in text
     assert "R1 · simplify (done)" in text  # --all still lists the done request
@@ -122,7 +126,7 @@ def test_a_flag_without_a_note_still_reaches_the_agent(
     session.close()
     run(capsys, "checkpoint", "--repo", str(repo.root))
     _, prompt, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
-    assert "`src/data.py` (flagged" in prompt
+    assert "`src/data.py:2-10` (`load_rows`, flagged" in prompt
     assert "Flagged without a note: ask the reviewer what is wrong" in prompt
 
 

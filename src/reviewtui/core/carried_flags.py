@@ -44,6 +44,14 @@ class EarlierFlag:
     """The pending chunks of this phase in the flagged file, in phase order: the agent's change."""
     checkpoint: Checkpoint | None
     """The first checkpoint recorded after the flag (the end of its round); None: this round."""
+    flagged: Chunk | None = None
+    """The flagged chunk as its round had it (location, symbol, code), read from git; None when
+    that round is not between two checkpoints any more (the agent changed it before a checkpoint)."""
+
+    @property
+    def where(self) -> str:
+        """The flagged chunk's `path:start-end` when known, else its file."""
+        return self.flagged.location if self.flagged is not None else self.path
 
     @property
     def path(self) -> str:
@@ -80,8 +88,18 @@ def earlier_flags(session: ReviewSession) -> list[EarlierFlag]:
         if _cleared_in_rounds(session, decision, rounds):
             continue
         pending = tuple(c for c in same_file if session.decision(c.id).status == "pending")
-        found.append(EarlierFlag(decision, pending, _round_end(session, decision)))
+        end = _round_end(session, decision)
+        found.append(EarlierFlag(decision, pending, end, _flagged_chunk(session, decision, rounds)))
     return found
+
+
+def _flagged_chunk(session: ReviewSession, flag: Decision, rounds: RoundChunks) -> Chunk | None:
+    """The flagged chunk in the round that ended at the first checkpoint after the flag, if there."""
+    end = _round_end(session, flag)
+    if end is None or not flag.path:
+        return None
+    chunks = rounds.chunks(session.state.checkpoints.index(end), flag.path) or []
+    return next((chunk for chunk in chunks if chunk.id == flag.chunk_id), None)
 
 
 def _chunks_of_file(session: ReviewSession, path: str | None) -> list[Chunk]:
@@ -110,35 +128,35 @@ def _cleared_in_rounds(session: ReviewSession, flag: Decision, rounds: RoundChun
         return False
     first = session.state.checkpoints.index(end)
     for index in range(first, len(session.state.checkpoints)):
-        ids = rounds.ids(index, flag.path)
-        if ids is not None and _cleared(session, flag, ids):
+        chunks = rounds.chunks(index, flag.path)
+        if chunks is not None and _cleared(session, flag, [chunk.id for chunk in chunks]):
             return True
     return False
 
 
 class RoundChunks:
-    """The chunk ids of each round between checkpoints, per file: round `i` ends at checkpoint `i`
+    """The chunks of each round between checkpoints, per file: round `i` ends at checkpoint `i`
     and starts at checkpoint `i - 1` (the first at the merge-base with the default branch, else the
     empty tree). Each round's diff is read once, each file cut once, on demand."""
 
     def __init__(self, session: ReviewSession) -> None:
         self._session = session
         self._files: dict[int, dict[str, list[FileDiff]] | None] = {}
-        self._ids: dict[tuple[int, str], list[str] | None] = {}
+        self._chunks: dict[tuple[int, str], list[Chunk] | None] = {}
 
-    def ids(self, index: int, path: str) -> list[str] | None:
-        """The ids of round `index`'s chunks in `path` ([] for none); None when git cannot give
-        the round (a checkpoint commit no longer in the repository)."""
+    def chunks(self, index: int, path: str) -> list[Chunk] | None:
+        """Round `index`'s chunks in `path` ([] for none); None when git cannot give the round
+        (a checkpoint commit no longer in the repository)."""
         key = (index, path)
-        if key not in self._ids:
+        if key not in self._chunks:
             files = self._round_files(index)
-            self._ids[key] = None if files is None else self._cut(files.get(path, []))
-        return self._ids[key]
+            self._chunks[key] = None if files is None else self._cut(files.get(path, []))
+        return self._chunks[key]
 
-    def _cut(self, files: list[FileDiff]) -> list[str]:
+    def _cut(self, files: list[FileDiff]) -> list[Chunk]:
         from reviewtui.core.chunks import cut_chunks
 
-        return [chunk.id for chunk in cut_chunks(files, [], self._session.settings.chunks)]
+        return cut_chunks(files, [], self._session.settings.chunks) if files else []
 
     def _round_files(self, index: int) -> dict[str, list[FileDiff]] | None:
         if index not in self._files:

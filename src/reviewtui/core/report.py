@@ -753,16 +753,29 @@ def _earlier_flags_markdown(session: ReviewSession, carried: list[EarlierFlag], 
 
 def _earlier_block(session: ReviewSession, flag: EarlierFlag, marks: str) -> str:
     block = [
-        f"{marks} flagged earlier — `{code_span(flag.path)}`",
+        f"{marks} flagged earlier — `{code_span(flag.where)}`{_flagged_symbol(flag)}",
         "",
         f"Flagged{f' {flag.when}' if flag.when else ''} on chunk `{code_span(flag.decision.chunk_id)}`"
         f"{_round_text(session, flag)}.",
         "",
         flag.note or NO_NOTE,
     ]
+    if flag.flagged is not None:
+        block += ["", fenced(chunk_diff(flag.flagged), "diff")]
     if flag.reopened:
         block += ["", _reopened_text(flag) + "."]
     return "\n".join(block) + "\n"
+
+
+def _flagged_symbol(flag: EarlierFlag) -> str:
+    """`` (`load_rows`)``: the flagged chunk's symbol, when its round is known and it has one."""
+    symbol = flag.flagged.symbol if flag.flagged is not None else None
+    return f" (`{code_span(symbol)}`)" if symbol else ""
+
+
+def chunk_diff(chunk: Chunk) -> str:
+    """A chunk's lines with their `+`/`-`/` ` marks (its summary for a binary or huge file)."""
+    return "\n".join(f"{line.kind}{line.text}" for line in chunk.lines) or chunk.summary or ""
 
 
 NO_NOTE = "Flagged without a note: ask the reviewer what is wrong before changing it."
@@ -905,8 +918,13 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
 
 def _earlier_item(flag: EarlierFlag) -> str:
     """`` `src/data.py` (flagged 2026-11-25): note``, then the code that re-opened it, if any."""
-    when = f" (flagged {flag.when})" if flag.when else ""
-    item = f"`{code_span(flag.path)}`{when}: {flag.note or NO_NOTE}"
+    symbol = flag.flagged.symbol if flag.flagged is not None else None
+    about = [f"`{code_span(symbol)}`"] if symbol else []
+    about += [f"flagged {flag.when}"] if flag.when else []
+    where = f" ({', '.join(about)})" if about else ""
+    item = f"`{code_span(flag.where)}`{where}: {flag.note or NO_NOTE}"
+    if flag.flagged is not None:
+        item += "\n\nThe code it was about:\n\n" + fenced(chunk_diff(flag.flagged), "diff")
     if flag.reopened:
         item += "\n\n" + _reopened_text(flag)
     return item
