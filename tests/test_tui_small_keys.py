@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
+from reviewtui.tui.screens.coverage import CoverageScreen
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.filter import FilterScreen
 from reviewtui.tui.screens.help import HelpScreen
+from reviewtui.tui.widgets.status_bar import StatusBar
 from tests.tui_support import build_toy_repo, review, screen_of, state_file
 
 
@@ -73,3 +75,32 @@ async def test_help_scrolls_on_the_first_press_and_home_end_jump(demo_copy: Path
         await pilot.pause()
         assert table.scroll_y == 0
         assert not table.show_cursor or table.cursor_type == "none"  # no invisible cursor
+
+
+async def test_80x24_keeps_the_spec_phase_and_every_coverage_column(demo_copy: Path) -> None:
+    async with review(demo_copy, size=(80, 24)) as (app, pilot):
+        status = str(screen_of(app).query_one(StatusBar).render())
+        assert "reviewed" in status and "Phase 1" in status
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.max_scroll_x == 0  # nothing is off to the right
+        assert table.region.right <= 80
+        statuses = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        assert sum(widths) <= table.scrollable_content_region.width
+        status_width = table.ordered_columns[1].get_render_width(table) - 2  # its cell padding
+        tall = [table.rows[key].height for key in table.rows]
+        for text, height in zip(statuses, tall, strict=True):
+            assert len(text) <= status_width * height  # whole, on one line or wrapped
+        assert "! missing · not implemented in this phase" in statuses
+
+
+async def test_a_wide_coverage_screen_keeps_one_line_rows(demo_copy: Path) -> None:
+    async with review(demo_copy, size=(130, 40)) as (app, pilot):
+        await pilot.press("c")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert {table.rows[key].height for key in table.rows} == {1}
+        assert table.max_scroll_x == 0

@@ -5,6 +5,11 @@ with a progress bar, then shows the review screen. A `ReviewError` or an `OSErro
 the app; `run_app` prints its one-line message to stderr and returns 1 (any other exception is a bug
 and keeps its traceback). The session is opened with the writer's lock
 and closed when the app ends.
+
+`R` on the review screen reloads: the session is assembled again from disk in a worker (the review
+stays usable meanwhile), then continues the old one's state (lock, decisions, requests) and replaces
+the review screen at the same chunk (or the nearest), with a line saying what changed. A reload
+that comes back while a dialog or another screen is open waits until the review screen is back.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -25,6 +30,8 @@ from textual.screen import Screen
 
 from reviewtui.errors import ReviewError
 from reviewtui.tui.collector import LongLivedObjects
+from reviewtui.tui.reloading import ReloadSummary, carry_over, code_fingerprint, nearest_chunk
+from reviewtui.tui.saving import saved
 from reviewtui.tui.screens.help import key_label
 from reviewtui.tui.screens.loading import LoadingScreen
 from reviewtui.tui.text import clean_line
@@ -58,6 +65,21 @@ class ReviewApp(App[int]):
         """The session is ready (sent from the loading thread)."""
 
         session: ReviewSession
+        fingerprint: str | None = None
+        """`code_fingerprint` of the repo taken before the session was assembled."""
+
+    @dataclass
+    class SessionReloaded(Message):
+        """A reload assembled the session again (sent from the reload thread)."""
+
+        session: ReviewSession
+        fingerprint: str | None
+
+    @dataclass
+    class ReloadFailed(Message):
+        """A reload failed with a user error; the review goes on with the session it had."""
+
+        message: str
 
     @dataclass
     class LoadFailed(Message):
@@ -86,6 +108,8 @@ class ReviewApp(App[int]):
         self._cancel = threading.Event()
         self._long_lived = LongLivedObjects()
         """The session's objects, kept out of the garbage collector's full passes."""
+        self._pending_reload: ReviewApp.SessionReloaded | None = None
+        """A reloaded session waiting for the review screen to be in view."""
 
     def on_mount(self) -> None:
         self.push_screen(LoadingScreen())
@@ -101,6 +125,7 @@ class ReviewApp(App[int]):
         from reviewtui.tui.screens import review  # noqa: F401 - warm the import for `_loaded`
 
         try:
+            fingerprint = code_fingerprint(self.repo)  # first: a change made meanwhile counts
             session = ReviewSession.open(
                 self.repo,
                 self.range_text,
@@ -115,7 +140,8 @@ class ReviewApp(App[int]):
             self.post_message(self.LoadFailed(load_error_line(error)))
             return
         self._long_lived.freeze()  # here, while the progress bar is still up
-        if self._cancel.is_set() or not self.post_message(self.SessionLoaded(session)):
+        loaded = self.SessionLoaded(session, fingerprint)
+        if self._cancel.is_set() or not self.post_message(loaded):
             session.close()
 
     def _report_progress(self, step: str, fraction: float) -> None:
@@ -133,8 +159,74 @@ class ReviewApp(App[int]):
         self.sub_title = event.session.phase.label
         from reviewtui.tui.screens.review import ReviewScreen
 
-        self.switch_screen(ReviewScreen(event.session))
+        self.switch_screen(ReviewScreen(event.session, fingerprint=event.fingerprint))
         self.call_after_refresh(self._long_lived.freeze, collect=False)  # and the screen's widgets
+
+    # ------------------------------------------------------------------ reloading
+
+    def on_review_screen_reload_requested(self) -> None:
+        """`R` on the review screen: assemble the session again, in a worker."""
+        if self.session is not None:
+            self.notify("Reloading the review from disk…", timeout=3)
+            self.reload_session()
+
+    @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
+    def reload_session(self) -> None:
+        """Assemble the session again without the lock (this app holds it: the reloaded session
+        takes the old one's state over on the UI thread)."""
+        from reviewtui.core.session import ReviewSession
+
+        try:
+            fingerprint = code_fingerprint(self.repo)
+            session = ReviewSession.open(
+                self.repo,
+                self.range_text,
+                self.specs,
+                no_llm=self.no_llm,
+                spec_phase=self.phase,
+                cancel=self._cancel,
+            )
+        except (ReviewError, OSError) as error:
+            self.post_message(self.ReloadFailed(load_error_line(error)))
+            return
+        if not self._cancel.is_set():
+            self.post_message(self.SessionReloaded(session, fingerprint))
+
+    @on(ReloadFailed)
+    def _reload_failed(self, event: ReloadFailed) -> None:
+        message = f"Not reloaded: {clean_line(event.message)}"
+        self.notify(message, severity="error", markup=False, timeout=10)
+
+    @on(SessionReloaded)
+    def _reloaded(self, event: SessionReloaded) -> None:
+        self._pending_reload = event
+        self.apply_pending_reload()
+
+    def on_review_screen_resumed(self) -> None:
+        """The review screen is back in view: a reload that waited for it goes in now (after the
+        dialog's answer, which is handled first)."""
+        if self._pending_reload is not None:
+            self.call_after_refresh(self.apply_pending_reload)
+
+    def apply_pending_reload(self) -> None:
+        """Replace the review screen by one on the reloaded session, where the reviewer was."""
+        from reviewtui.tui.screens.review import ReviewScreen
+
+        event, old, screen = self._pending_reload, self.session, self.screen
+        if event is None or old is None or not isinstance(screen, ReviewScreen):
+            return  # not now: a dialog or another screen is in view
+        self._pending_reload = None
+        new = event.session
+        summary = ReloadSummary.between(old.chunks, new.chunks)
+        saved(self, lambda: carry_over(old, new))  # the state is shared even when a relink fails
+        position = screen.position()
+        resume = replace(position, chunk_id=nearest_chunk(old, new, position.chunk_id, summary))
+        self.session = new
+        self.sub_title = new.phase.label
+        fresh = ReviewScreen(new, fingerprint=event.fingerprint, resume=resume, known=old.warnings)
+        self.switch_screen(fresh)
+        self.notify(summary.describe(), markup=False, timeout=6)
+        self.call_after_refresh(self._long_lived.freeze, collect=False)
 
     @on(LoadFailed)
     def _failed(self, event: LoadFailed) -> None:

@@ -6,6 +6,8 @@ under review and how it was chosen, then per section whether this phase implemen
 a ticked task whose only code matches it by words reads `claimed done, weak evidence`), `! missing` for a section of the phase under review with no code, its own chunks and those of its
 subsections (`Subtree`); then the unlinked changes and the chunks *past the checkpoint* (code for a later phase).
 Enter goes back to the review on that section (or that chunk); Esc goes back where you were.
+Below `WIDE` columns the titles are cut shorter and a long status wraps onto a second line of its
+row, so the status and both counts stay on screen (80×24 included).
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ WEAK_EVIDENCE_STYLE = "bold dark_orange"
 """Style of a ticked task implemented only through weak links (`SectionCoverage.weak_evidence`)."""
 TITLE_WIDTH = 46
 """Longest section title shown (the status and counts stay visible at 100 columns)."""
+WIDE = 110
+"""From this width on, every column takes the room its text needs; below it, `ColumnWidths` fits them."""
+MIN_TITLE = 16
+"""Fewest cells a section title keeps below `WIDE`."""
+COUNT_WIDTHS = (3, 7)
+"""Widths of the Own and Subtree columns (their headers)."""
 CHUNK_ROW = "chunk:"
 """Row key prefix of a chunk past the checkpoint (the rest is the chunk id)."""
 
@@ -72,6 +80,49 @@ def phase_line(coverage: Coverage) -> str:
     return "\n".join([*lines, " · ".join(counts)])
 
 
+@dataclass(frozen=True)
+class Row:
+    """One row of the table: a section, the unlinked changes, or a chunk past the checkpoint."""
+
+    key: str
+    title: Text
+    """Indented by level; cut to the title column's width when it is added."""
+    status: Text
+    own: str = ""
+    subtree: str = ""
+
+
+@dataclass(frozen=True)
+class ColumnWidths:
+    """The table's column widths for a terminal width: None lets a column take what its text needs."""
+
+    title: int = TITLE_WIDTH
+    status: int | None = None
+
+    @property
+    def row_height(self) -> int | None:
+        """One line per row when nothing wraps; else each row as tall as its wrapped status."""
+        return 1 if self.status is None else None
+
+    @classmethod
+    def for_width(cls, width: int, longest_status: int) -> ColumnWidths:
+        """Below `WIDE`: the status gets the room its longest text needs, as long as titles keep
+        `MIN_TITLE` cells (a longer status wraps), and the titles the rest."""
+        if width >= WIDE:
+            return cls()
+        padding = 2 * 4 + 2  # one cell each side of every column, and the scrollbar
+        room = max(width - padding - sum(COUNT_WIDTHS), MIN_TITLE + 16)
+        status = min(longest_status, room - MIN_TITLE)
+        return cls(title=min(TITLE_WIDTH, room - status), status=status)
+
+
+def shorten_text(text: Text, width: int) -> Text:
+    """`text` cut to `width` cells with an ellipsis (its style kept)."""
+    if text.cell_len <= width:
+        return text
+    return Text(shorten(text.plain, width), style=text.style)
+
+
 class CoverageScreen(Screen[CoverageChoice | None]):
     """Which sections the phase implements; returns where to go, or None."""
 
@@ -84,6 +135,8 @@ class CoverageScreen(Screen[CoverageChoice | None]):
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
         self.session = session
+        self.widths = ColumnWidths()
+        """The columns' widths, fitted to the terminal when the screen mounts."""
 
     def compose(self) -> ComposeResult:
         yield Label("Coverage: the spec against this phase's code", classes="title screen-title")
@@ -92,22 +145,29 @@ class CoverageScreen(Screen[CoverageChoice | None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Section", "Status", "Own", "Subtree")
         coverage = self.session.coverage
-        self._add_sections(table, coverage)
-        unlinked = len(coverage.unrequested)
-        table.add_row(
-            Text("Unlinked changes", style="bold"),
-            Text("code no section asked for", style="yellow" if unlinked else "dim"),
-            Text(str(unlinked)),
-            Text(str(unlinked)),
-            key=UNLINKED,
-        )
-        self._add_past_checkpoint(table, coverage)
+        rows = [*self._section_rows(coverage), self._unlinked_row(coverage)]
+        rows += self._past_checkpoint_rows(coverage)
+        longest = max(row.status.cell_len for row in rows)
+        self.widths = ColumnWidths.for_width(self.app.size.width, longest)
+        table = self.query_one(DataTable)
+        fixed = self.widths.status is not None
+        table.add_column("Section", width=self.widths.title if fixed else None)
+        table.add_column("Status", width=self.widths.status)
+        table.add_columns("Own", "Subtree")
+        for row in rows:
+            table.add_row(
+                shorten_text(row.title, self.widths.title),
+                row.status,
+                Text(row.own),
+                Text(row.subtree),
+                key=row.key,
+                height=self.widths.row_height,
+            )
         table.focus()
 
-    def _add_sections(self, table: DataTable[Text], coverage: Coverage) -> None:
+    def _section_rows(self, coverage: Coverage) -> list[Row]:
+        rows = []
         for item in coverage.sections:
             section = self.session.spec.get(item.section_id)
             if section is None:
@@ -119,27 +179,28 @@ class CoverageScreen(Screen[CoverageChoice | None]):
             status = Text(item.status_text, style=style)
             if item.missing:
                 status = Text.assemble(("! missing", "bold red"), " · ", status)
-            table.add_row(
-                Text(shorten(title, TITLE_WIDTH)),
-                status,
-                Text(str(len(item.chunks))),
-                Text(str(item.subtree_chunks)),
-                key=section.id,
-            )
+            own, subtree = str(len(item.chunks)), str(item.subtree_chunks)
+            rows.append(Row(section.id, Text(title), status, own, subtree))
+        return rows
 
-    def _add_past_checkpoint(self, table: DataTable[Text], coverage: Coverage) -> None:
+    @staticmethod
+    def _unlinked_row(coverage: Coverage) -> Row:
+        unlinked = len(coverage.unrequested)
+        status = Text("code no section asked for", style="yellow" if unlinked else "dim")
+        title = Text("Unlinked changes", style="bold")
+        return Row(UNLINKED, title, status, str(unlinked), str(unlinked))
+
+    def _past_checkpoint_rows(self, coverage: Coverage) -> list[Row]:
         """One row per chunk linked to a section of a later phase."""
         past = coverage.past_checkpoint
+        rows = []
         for chunk in [chunk for chunk in self.session.chunks if chunk.id in past]:
-            later, chunk_id = past[chunk.id], chunk.id
             where = chunk.location + (f" · {chunk.symbol}" if chunk.symbol else "")
-            table.add_row(
-                Text(shorten("» " + clean_line(where), TITLE_WIDTH)),
-                Text(f"past the checkpoint (phase {clean_line(later)})", style="bold magenta"),
-                Text(""),
-                Text(""),
-                key=CHUNK_ROW + chunk_id,
+            status = Text(
+                f"past the checkpoint (phase {clean_line(past[chunk.id])})", style="bold magenta"
             )
+            rows.append(Row(CHUNK_ROW + chunk.id, Text("» " + clean_line(where)), status))
+        return rows
 
     @staticmethod
     def _choice(key: str | None) -> CoverageChoice | None:

@@ -4,12 +4,17 @@ The screen is thin: it turns keys into calls on the `ReviewSession` (which saves
 before returning) and on the `ReviewNavigator` (where the reviewer is), then redraws the widgets.
 With an LLM available, it asks for linking help once in the background when it opens (chunks the
 lexical linker left unlinked or unsure); the picks are merged on the UI thread and the lists redrawn.
+
+When the phase ends at the working tree, the screen knows the code's fingerprint at load time and
+looks again every `DISK_CHECK_SECONDS` (in a worker): when the code changed, the status line says
+so (`R` reloads: the app assembles the session again and replaces this screen). Export looks once
+more first and refuses to write a review of code that is no longer on disk.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -29,6 +34,7 @@ from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
 from reviewtui.tui.exporting import write_export
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
+from reviewtui.tui.reloading import ReviewPosition, code_fingerprint, watches_disk
 from reviewtui.tui.saving import saved
 from reviewtui.tui.screens.coverage import CoverageChoice, CoverageScreen
 from reviewtui.tui.screens.dialogs import TextDialog
@@ -57,6 +63,12 @@ PREPARED_LINES = 4
 FOCUS_STOPS = ("#outline", "#chunks", "#findings-box", "#diff", "#explanation")
 """Where `tab` goes, in order; the findings and the explanation only when they have more to scroll."""
 SCROLLED_STOPS = ("#findings-box", "#explanation")
+DISK_CHECK_SECONDS = 10.0
+"""How often the screen looks whether the code under review changed on disk (in a worker)."""
+STALE_EXPORT = (
+    "Not exported: the code changed on disk since the review was loaded; "
+    "R reloads it, then x exports."
+)
 
 
 class ReviewScreen(Screen[None]):
@@ -82,6 +94,7 @@ class ReviewScreen(Screen[None]):
         Binding("c", "coverage", "Coverage of the spec", show=False),
         Binding("L", "ledger", "Numbers ledger", show=False),
         Binding("x", "export", "Export"),
+        Binding("R", "reload", "Reload from disk", show=False),
         Binding("tab", "focus_stop(1)", "Move focus", show=False),
         Binding("shift+tab", "focus_stop(-1)", "Move focus back", show=False),
         Binding("question_mark", "help", "Help"),
@@ -94,12 +107,38 @@ class ReviewScreen(Screen[None]):
 
         help: LinkHelp
 
+    class ReloadRequested(Message):
+        """The reviewer asked to reload the review from disk (the app does it)."""
+
+    class Resumed(Message):
+        """The screen is in view again (after a dialog or another screen)."""
+
+    @dataclass
+    class DiskChecked(Message):
+        """The disk check worker compared the code with the fingerprint taken at load."""
+
+        changed: bool
+
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual reads it
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 - Textual reads it
 
-    def __init__(self, session: ReviewSession) -> None:
+    def __init__(
+        self,
+        session: ReviewSession,
+        *,
+        fingerprint: str | None = None,
+        resume: ReviewPosition | None = None,
+        known: Collection[str] = (),
+    ) -> None:
+        """`fingerprint`: the code's when the session was assembled (None: never checked);
+        `resume`: where the reviewer was before a reload; `known`: warnings already shown."""
         super().__init__()
         self.session = session
+        self.fingerprint = fingerprint if watches_disk(session) else None
+        self.stale = False
+        """Whether the code on disk changed since the session was assembled."""
+        self._resume = resume
+        self._known = set(known)
         self.navigator = ReviewNavigator(session)
         self._listed: tuple[str, int] | None = None
         """The group (and rebuild generation) the chunk list shows."""
@@ -131,17 +170,75 @@ class ReviewScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        if any(self.session.flags.values()):  # the deviations first, as the README promises
-            self.navigator.set_order("risk")
-        self._start_at_first_pending()
-        self.redraw()
-        self.query_one(DiffView).focus()
+        if self._resume is not None:
+            self._resume_at(self._resume)
+        else:
+            if any(self.session.flags.values()):  # the deviations first, as the README promises
+                self.navigator.set_order("risk")
+            self._start_at_first_pending()
+            self.redraw()
+            self.query_one(DiffView).focus()
         for warning in self.session.warnings:
-            self.notify(clean_line(warning), severity="warning", markup=False, timeout=8)
+            if warning not in self._known:
+                self.notify(clean_line(warning), severity="warning", markup=False, timeout=8)
         self._start_link_help()
+        if self.fingerprint is not None:
+            self.set_interval(DISK_CHECK_SECONDS, self.check_disk)
 
     def on_unmount(self) -> None:
         self._link_cancel.set()
+
+    def on_screen_resume(self) -> None:
+        self.post_message(self.Resumed())
+
+    # ------------------------------------------------------------------ reloading
+
+    def position(self) -> ReviewPosition:
+        """Where the reviewer is: order, filter, chunk in view and the focused pane."""
+        navigator, focused = self.navigator, self.focused
+        focus = focused.id if focused is not None and f"#{focused.id}" in FOCUS_STOPS else None
+        return ReviewPosition(navigator.order, navigator.filter, navigator.chunk_id, focus)
+
+    def _resume_at(self, position: ReviewPosition) -> None:
+        """Show what the reviewer saw before a reload: same order and filter, same chunk (or the
+        nearest one the app found), same focused pane."""
+        navigator = self.navigator
+        navigator.set_order(position.order)
+        navigator.set_filter(position.filter)
+        chunk_id = position.chunk_id
+        if chunk_id is not None and self.session.chunk(chunk_id) in navigator.visible:
+            navigator.select_chunk(chunk_id)
+        self.redraw()
+        focus = self.query(f"#{position.focus}") if position.focus else None
+        (focus.first() if focus else self.query_one(DiffView)).focus()
+
+    def action_reload(self) -> None:
+        self.post_message(self.ReloadRequested())
+
+    def check_disk(self) -> None:
+        """Look (in a worker) whether the code changed on disk since the session was assembled."""
+        if self.fingerprint is not None and not self.stale:
+            self._check_disk(self.fingerprint)
+
+    @work(thread=True, exclusive=True, group="disk", exit_on_error=False)
+    def _check_disk(self, fingerprint: str) -> None:
+        try:
+            changed = code_fingerprint(self.session.root) != fingerprint
+        except (ReviewError, OSError):
+            return  # git failed for a moment (the repo is being rewritten): the next look tells
+        self.post_message(self.DiskChecked(changed))
+
+    @on(DiskChecked)
+    def _disk_checked(self, event: DiskChecked) -> None:
+        if event.changed and not self.stale:
+            self.mark_stale()
+            message = "The code changed on disk since the review was loaded: R reloads it."
+            self.notify(message, severity="warning", timeout=8)
+
+    def mark_stale(self) -> None:
+        """The code on disk is not what the screen shows: say so on the status line."""
+        self.stale = True
+        self._show_status()
 
     def _start_at_first_pending(self) -> None:
         """The review starts on the first pending chunk in order (on reopen: where it was left);
@@ -248,10 +345,10 @@ class ReviewScreen(Screen[None]):
 
     def _show_status(self) -> None:
         """Redraw the status line when what it says changed (progress, order, filter)."""
-        key = (self._decisions, self.navigator.order, self.navigator.filter)
+        key = (self._decisions, self.navigator.order, self.navigator.filter, self.stale)
         if key != self._shown.get("status"):
             self._shown["status"] = key
-            self.query_one(StatusBar).show(self.session, self.navigator)
+            self.query_one(StatusBar).show(self.session, self.navigator, stale=self.stale)
 
     def _changed(self, name: str, key: object) -> bool:
         """Whether a panel must be redrawn: its key differs from the last one drawn."""
@@ -592,10 +689,12 @@ class ReviewScreen(Screen[None]):
 
     @dataclass
     class Exported(Message):
-        """The export worker wrote the review (`error` None) or could not (its one line)."""
+        """The export worker wrote the review (`error` None) or could not (its one line); `stale`:
+        not written, the code changed on disk since the session was assembled."""
 
         path: Path
         error: str | None
+        stale: bool = False
 
     def action_export(self) -> None:
         """The markdown is built here, on the UI thread (a snapshot of the session the reviewer
@@ -606,15 +705,28 @@ class ReviewScreen(Screen[None]):
             self.notify(f"Not exported: {clean_line(str(error))}", severity="error", markup=False)
             return
         self.notify("Exporting the review…", timeout=2)
-        self._export((self.session.state.folder / "review.md").absolute(), text)
+        target = (self.session.state.folder / "review.md").absolute()
+        self._export(target, text, self.fingerprint)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, target: Path, text: str) -> None:
+    def _export(self, target: Path, text: str, fingerprint: str | None) -> None:
+        """Write the review, unless the code on disk is no longer the code it reviews."""
+        try:
+            stale = fingerprint is not None and code_fingerprint(self.session.root) != fingerprint
+        except (ReviewError, OSError) as error:
+            self.post_message(self.Exported(target, f"cannot read the working tree: {error}"))
+            return
+        if stale:
+            self.post_message(self.Exported(target, None, stale=True))
+            return
         self.post_message(self.Exported(target, write_export(self.session.state, target, text)))
 
     @on(Exported)
     def _exported(self, event: Exported) -> None:
-        if event.error is not None:
+        if event.stale:
+            self.mark_stale()
+            self.notify(STALE_EXPORT, severity="error", markup=False, timeout=10)
+        elif event.error is not None:
             message = f"Not exported: {clean_line(event.error)}"
             self.notify(message, severity="error", markup=False, timeout=10)
         elif saved(self, lambda: self.session.state.record_export(event.path) or True):
