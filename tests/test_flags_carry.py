@@ -118,16 +118,34 @@ def test_the_flag_survives_the_checkpoint_in_both_formats_and_with_all(
     assert "R1 · simplify (done)" in text  # --all still lists the done request
 
 
-def test_a_flag_without_a_note_still_reaches_the_agent(
+def test_a_flag_without_a_note_carries_what_the_checks_found_on_its_chunk(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    repo.write("src/io.py", SWALLOWING)
+    repo.commit("Read the rows quietly")
     session = ReviewSession.open(repo.root, lock=True)
-    session.flag(next(c.id for c in session.chunks if c.symbol == "load_rows"), "")
+    session.flag(next(c.id for c in session.chunks if c.symbol == "read_quietly"), "")
+    session.flag(next(c.id for c in session.chunks if c.symbol == "split_rows"), " ")
     session.close()
     run(capsys, "checkpoint", "--repo", str(repo.root))
     _, prompt, _ = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
-    assert "`src/data.py:2-10` (`load_rows`, flagged" in prompt
-    assert "Flagged without a note: ask the reviewer what is wrong" in prompt
+    item = prompt[prompt.index("`src/io.py:") :]
+    assert "(`read_quietly`, flagged 20" in item
+    assert "Flagged without a note; the checks found: " in item and "(`swallowed-error`)" in item
+    split = prompt[prompt.index("`src/data.py:") :]
+    assert split.index("Flagged without a note: ask the reviewer what is wrong") < split.index(
+        "The code it was about:"
+    )
+
+
+SWALLOWING = """\
+def read_quietly(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except Exception:
+        pass
+"""
 
 
 def test_the_agents_rework_after_the_checkpoint_shows_the_note_until_the_reviewer_decides_it(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewtui.core import gitrange
-from reviewtui.core.models import Checkpoint, Chunk, Decision, FileDiff
+from reviewtui.core.models import Checkpoint, Chunk, Decision, FileDiff, Flag
 from reviewtui.errors import ReviewError
 
 if TYPE_CHECKING:
@@ -47,6 +47,9 @@ class EarlierFlag:
     flagged: Chunk | None = None
     """The flagged chunk as its round had it (location, symbol, code), read from git; None when
     that round is not between two checkpoints any more (the agent changed it before a checkpoint)."""
+
+    findings: tuple[Flag, ...] = ()
+    """For a flag without a note: what the checks find on the flagged chunk in its round."""
 
     @property
     def where(self) -> str:
@@ -89,8 +92,24 @@ def earlier_flags(session: ReviewSession) -> list[EarlierFlag]:
             continue
         pending = tuple(c for c in same_file if session.decision(c.id).status == "pending")
         end = _round_end(session, decision)
-        found.append(EarlierFlag(decision, pending, end, _flagged_chunk(session, decision, rounds)))
+        flagged = _flagged_chunk(session, decision, rounds)
+        findings = _findings(session, decision, flagged, rounds)
+        found.append(EarlierFlag(decision, pending, end, flagged, findings))
     return found
+
+
+def _findings(
+    session: ReviewSession, flag: Decision, chunk: Chunk | None, rounds: RoundChunks
+) -> tuple[Flag, ...]:
+    """The checks' findings on a flagged chunk without a note (they say what is wrong instead)."""
+    end = _round_end(session, flag)
+    if chunk is None or end is None or (flag.note or "").strip():
+        return ()
+    from reviewtui.core.checks import check_phase
+
+    files = rounds.files(session.state.checkpoints.index(end), chunk.path)
+    checked = check_phase([chunk], files, session.spec, session.settings.checks)
+    return tuple(checked.flags.get(chunk.id, []))
 
 
 def _flagged_chunk(session: ReviewSession, flag: Decision, rounds: RoundChunks) -> Chunk | None:
@@ -152,6 +171,10 @@ class RoundChunks:
             files = self._round_files(index)
             self._chunks[key] = None if files is None else self._cut(files.get(path, []))
         return self._chunks[key]
+
+    def files(self, index: int, path: str) -> list[FileDiff]:
+        """Round `index`'s file diffs of `path` ([] for none, or when git cannot give the round)."""
+        return (self._round_files(index) or {}).get(path, [])
 
     def _cut(self, files: list[FileDiff]) -> list[Chunk]:
         from reviewtui.core.chunks import cut_chunks

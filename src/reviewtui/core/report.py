@@ -758,13 +758,25 @@ def _earlier_block(session: ReviewSession, flag: EarlierFlag, marks: str) -> str
         f"Flagged{f' {flag.when}' if flag.when else ''} on chunk `{code_span(flag.decision.chunk_id)}`"
         f"{_round_text(session, flag)}.",
         "",
-        flag.note or NO_NOTE,
+        earlier_instruction(flag),
     ]
     if flag.flagged is not None:
         block += ["", fenced(chunk_diff(flag.flagged), "diff")]
     if flag.reopened:
         block += ["", _reopened_text(flag) + "."]
     return "\n".join(block) + "\n"
+
+
+def earlier_instruction(flag: EarlierFlag) -> str:
+    """What a flag from an earlier round asks: the note, else the checks' findings on its chunk."""
+    if flag.note:
+        return flag.note
+    findings = "; ".join(
+        f"{inline(found.message)} (`{code_span(found.rule)}`)" for found in flag.findings
+    )
+    if findings:
+        return f"Flagged without a note; the checks found: {findings}"
+    return NO_NOTE
 
 
 def _flagged_symbol(flag: EarlierFlag) -> str:
@@ -922,7 +934,7 @@ def _earlier_item(flag: EarlierFlag) -> str:
     about = [f"`{code_span(symbol)}`"] if symbol else []
     about += [f"flagged {flag.when}"] if flag.when else []
     where = f" ({', '.join(about)})" if about else ""
-    item = f"`{code_span(flag.where)}`{where}: {flag.note or NO_NOTE}"
+    item = f"`{code_span(flag.where)}`{where}: {earlier_instruction(flag)}"
     if flag.flagged is not None:
         item += "\n\nThe code it was about:\n\n" + fenced(chunk_diff(flag.flagged), "diff")
     if flag.reopened:
