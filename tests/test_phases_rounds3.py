@@ -494,3 +494,23 @@ def test_the_rounds_cache_holds_each_round_and_survives_damage(reviewed_phase_tw
     again = session(reviewed_phase_two)
     assert set(again.earlier) == set(first.earlier)
     assert again.coverage.phase_report.reason == first.coverage.phase_report.reason  # type: ignore[union-attr]
+
+
+def test_an_older_checkpoint_gone_from_the_repository_leaves_the_earlier_rule(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.write("SPEC.md", SPEC)
+    git_repo.commit("Spec for the SST-2 replication")
+    git_repo.write("src/data.py", DATA)
+    git_repo.write("src/tokenize.py", TOKENIZE)  # uncommitted: the checkpoint is a snapshot commit
+    checkpoint(git_repo)
+    git_repo.commit("Phase 1\n\nSpec: 1.1")
+    phase_two(git_repo)
+    checkpoint(git_repo)
+    git_repo.git("update-ref", "-d", "refs/reviewtui/checkpoints/1")
+    git_repo.git("reflog", "expire", "--expire=now", "--all")
+    git_repo.git("gc", "-q", "--prune=now")
+    git_repo.write("src/utils.py", UTILS)
+    report = session(git_repo).coverage.phase_report
+    assert report is not None and report.phase is not None
+    assert report.reason.startswith("inferred from the rounds before the checkpoint")

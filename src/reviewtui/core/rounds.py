@@ -97,6 +97,8 @@ def _last_phase_round(
         return None
     for index in range(len(checkpoints) - 1, -1, -1):
         previous = checkpoints[index - 1].sha if index else None
+        if previous is not None and not reader.present(previous):
+            return None  # an older checkpoint no longer in the repository: its round is unknown
         first = previous is None or not reader.after(start, previous)
         code = reader.code(start if first else previous, checkpoints[index].sha)
         if any(section_id in covered for section_id in code.linked):
@@ -143,6 +145,7 @@ class _RoundReader:
         self.cache_dir = cache_dir
         self.head = head
         self._read: dict[tuple[str | None, str], RoundCode] = {}
+        self._former: dict[str, set[str]] = {}
 
     def after(self, start: str | None, revision: str) -> bool:
         """True when `revision` comes after the work's `start` (every revision comes after the
@@ -152,6 +155,19 @@ class _RoundReader:
         common = gitrange.run_git(self.root, "merge-base", start, revision).decode().strip()
         return common == start and revision != start
 
+    def present(self, revision: str) -> bool:
+        """True when the commit `revision` is in the repository (a dropped checkpoint's may not be)."""
+        answer = gitrange.run_git(
+            self.root, "cat-file", "--batch-check", input=f"{revision}\n".encode()
+        )
+        return not answer.strip().endswith(b"missing")
+
+    def former_paths(self, end: str) -> set[str]:
+        """The paths the spec files had at `end` (see `former_spec_paths`), read once per `end`."""
+        if end not in self._former:
+            self._former[end] = former_spec_paths(self.root, end, self.spec.files, self.head)
+        return self._former[end]
+
     def code(self, start: str | None, end: str) -> RoundCode:
         """The code between `start` (None: the empty tree) and `end`."""
         if (start, end) not in self._read:
@@ -159,7 +175,7 @@ class _RoundReader:
         return self._read[start, end]
 
     def _code(self, start: str | None, end: str) -> RoundCode:
-        exclude = self.exclude | former_spec_paths(self.root, end, self.spec.files, self.head)
+        exclude = self.exclude | self.former_paths(end)
         key = _cache_key(start, end, self.spec, self.settings, self.manual_links, exclude)
         cached = _load(self.cache_dir, key)
         if cached is not None:
