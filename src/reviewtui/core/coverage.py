@@ -213,8 +213,9 @@ def coverage_for(
 ) -> Coverage:
     """Coverage judged against the spec's phases in one call: `phase` is `--phase` or
     `Settings.phase` (None: inferred from the code); `earlier` the sections with code before the
-    last checkpoint (an `EarlierSections` also names the last round's phase); `ledger` the spec's numbers against the code's. ReviewError for a phase the
-    spec lacks."""
+    last checkpoint (an `EarlierSections` also names the last round's phase, and loses what the
+    files these chunks delete took with it); `ledger` the spec's numbers against the code's.
+    ReviewError for a phase the spec lacks."""
     before = earlier if isinstance(earlier, EarlierSections) else EarlierSections(earlier)
     before = before.without_files(spec, deleted_paths(chunks))
     settled = settled_sections(spec, ledger)

@@ -15,9 +15,10 @@ settled)` → `PhaseReport`: which phase is under review (the `--phase`/config c
 from the code; in a fix round whose code falls in no phase, from the last round reviewed before the
 checkpoint, `EarlierSections.last_round`), the sections of that phase with no code (*missing*; not
 those implemented before the checkpoint a fix round starts from, `earlier`), and the chunks linked to
-sections of a later phase (*past the checkpoint*). The links given are those of code the phase adds:
-a chunk that only removes code implements nothing (see `coverage.code_links`). `find_implemented(spec, links)` says which sections have code, directly or
-through the citations between tasks and headings (`citations`, `cited_sections`).
+sections of a later phase (*past the checkpoint*). The links given are those of code the phase
+adds: a chunk that only removes code implements nothing (see `coverage.code_links`).
+`find_implemented(spec, links)` says which sections have code, directly or through the citations
+between tasks and headings (`citations`, `cited_sections`).
 """
 
 from __future__ import annotations
