@@ -45,9 +45,9 @@ class EarlierFlag:
     checkpoint: Checkpoint | None
     """The first checkpoint recorded after the flag (the end of its round); None: this round."""
     flagged: Chunk | None = None
-    """The flagged chunk as its round had it (location, symbol, code), read from git; None when
-    that round is not between two checkpoints any more (the agent changed it before a checkpoint)."""
-
+    """The flagged chunk as its round had it (location, symbol, code), read from git; None when no
+    checkpoint followed the flag or the round it ended no longer has the chunk (the agent changed it
+    before that checkpoint)."""
     findings: tuple[Flag, ...] = ()
     """For a flag without a note: what the checks find on the flagged chunk in its round."""
 
