@@ -8,8 +8,6 @@ a name the spec quotes matches the code exactly and counts more than its parts.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
 from functools import lru_cache
 
 TOKEN = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)?", re.ASCII)
@@ -90,16 +88,6 @@ def terms_of(text: str) -> list[str]:
     for token in TOKEN.findall(text):
         out.extend(token_terms(token))
     return out
-
-
-def term_counts(texts: Iterable[str]) -> dict[str, int]:
-    """Term frequencies over several texts (tokens counted first, each distinct token split once)."""
-    counts: dict[str, int] = {}
-    get = counts.get
-    for token, count in Counter(TOKEN.findall("\n".join(texts))).items():
-        for term in token_terms(token):
-            counts[term] = get(term, 0) + count
-    return counts
 
 
 def identifier_key(name: str) -> str:
