@@ -223,11 +223,6 @@ class FileContext:
                     found.append((line + start - 1, text))
         return found
 
-    @property
-    def all_nodes(self) -> list[ast.AST]:
-        """Every node of the tree in `ast.walk` order (operator and load/store markers left out)."""
-        return self.index.nodes
-
     def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
         """The nodes of the given types (all nodes without types), in `ast.walk` order."""
         return self.index.of_types(types) if types else self.index.nodes
@@ -322,14 +317,6 @@ class FileContext:
         if known is None:
             known = self._memo[("eval", function)] = _eval_chain(self._chain(function))
         return known
-
-    def in_except(self, node: ast.AST) -> ast.ExceptHandler | None:
-        for parent in self.ancestors(node):
-            if isinstance(parent, ast.ExceptHandler):
-                return parent
-            if isinstance(parent, _FUNCTIONS):
-                return None
-        return None
 
     def imports(self, module: str) -> bool:
         """Whether the file imports `module` (or something under it)."""

@@ -148,16 +148,6 @@ def format_number(value: float) -> str:
     return f"{value:g}"
 
 
-def format_value(value: Value) -> str:
-    if isinstance(value, Span):
-        return f"{format_number(value.low)} to {format_number(value.high)}"
-    if isinstance(value, tuple):
-        return ", ".join(format_number(item) for item in value)
-    if isinstance(value, float):
-        return format_number(value)
-    return value
-
-
 def normalize_name(text: str) -> str:
     """A model or choice name compared case-insensitively, quotes and trailing `/` dropped."""
     return text.strip().strip("`'\"").rstrip("/").lower()
