@@ -234,3 +234,19 @@ def test_the_summary_pairs_an_edited_chunk_with_its_new_version(toy: GitRepo) ->
     }
     assert summary.gone == chunk_ids(before, "src/toy/score.py")
     assert summary.added == chunk_ids(after, "src/toy/extra.py")
+
+
+def test_the_fingerprint_of_a_subfolder_is_the_whole_repo(toy: GitRepo) -> None:
+    whole = code_fingerprint(toy.root)
+    assert code_fingerprint(toy.root / "src") == whole
+    toy.write("README.md", "# toy, edited\n")  # outside the subfolder
+    assert code_fingerprint(toy.root / "src") != whole
+
+
+def test_the_fingerprint_of_a_repo_without_commits(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "fresh")
+    repo.write("a.py", "x = 1\n")
+    first = code_fingerprint(repo.root)
+    assert first.startswith("-:")
+    repo.write("a.py", "x = 2\n")
+    assert code_fingerprint(repo.root) != first

@@ -30,11 +30,20 @@ if TYPE_CHECKING:
     from reviewtui.core.session import ReviewSession
 
 
-def code_fingerprint(root: Path) -> str:
-    """`HEAD-sha:worktree-tree`: equal fingerprints mean the same commits and the same files."""
-    head = gitrange.head_sha(root) or "-"
+def code_fingerprint(repo: Path) -> str:
+    """`HEAD-sha:worktree-tree` of the repo containing `repo`: equal fingerprints mean the same
+    commits and the same files (ReviewError, as the session gives, when it is no repository)."""
+    root = gitrange.find_root(repo)
     with gitrange.worktree_view(root) as view:
-        return f"{head}:{view.tree}"
+        return f"{_head(root)}:{view.tree}"
+
+
+def _head(root: Path) -> str:
+    """HEAD's sha, or `-` in a repository without commits."""
+    try:
+        return gitrange.run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode()
+    except ReviewError:  # --quiet: no message, only the exit code of an unborn HEAD
+        return "-"
 
 
 def watches_disk(session: ReviewSession) -> bool:

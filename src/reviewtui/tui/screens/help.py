@@ -9,7 +9,7 @@ cursor, so every press moves the view at once; how to close it is always on scre
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,7 +42,7 @@ def key_label(keys: str) -> str:
     return " / ".join(shown)
 
 
-def step_cursor(widget: DataTable[object] | OptionList, delta: int) -> None:
+def step_cursor(widget: DataTable[Any] | OptionList, delta: int) -> None:
     """Move a table's or list's cursor one row down (delta > 0) or up: `j`/`k` as the arrows."""
     if delta > 0:
         widget.action_cursor_down()
