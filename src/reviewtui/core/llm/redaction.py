@@ -117,7 +117,7 @@ _INERT_SUFFIXES = _vocabulary(
     "arg args flag option param params rotation manager mgr store storage handler callback validator "
     "column table schema attr attribute property loader reader alias arn used last changed updated "
     "created reset age expired rotated strength complexity scope scopes audience issuer algorithm "
-    "alg"
+    "alg header headers"
 )
 """A name ending in one of these words names something about a secret, not the secret itself."""
 
@@ -261,6 +261,36 @@ def _flag(match: re.Match[str]) -> bool:
     return plausible(match.group("secret"), name_strength(match.group("name")))
 
 
+def _annotated(match: re.Match[str]) -> bool:
+    """`api_key: str = "v"`, `api_key: SecretStr = Field(default="v")`: a quoted value held by an
+    annotated name or wrapped in a settings call (a plain `NAME = "v"` is the first rule's)."""
+    if not (match.group("annotation") or match.group("wrapper")):
+        return False
+    name = match.group("name")
+    return plausible(match.group("secret"), name_strength(name), name)
+
+
+def _option_default(match: re.Match[str]) -> bool:
+    """`add_argument("-k", "--api-key", default="v")`: the strongest of the flags' names decides."""
+    names = re.findall(r"--?([A-Za-z][\w-]*)", match.group("flags"))
+    strengths = {name: name_strength(name) for name in names}
+    name = next((n for n in names if strengths[n] == STRONG), None) or next(
+        (n for n in names if strengths[n] == WEAK), ""
+    )
+    return plausible(match.group("secret"), strengths.get(name), name)
+
+
+def _header(match: re.Match[str]) -> bool:
+    """`-H "x-api-key: v"`: an authentication header's value, whatever it looks like, but not
+    prose (`"Authorization: required"`): a digit, or 20+ letters and digits."""
+    name, value = match.group("name"), match.group("secret")
+    if name.lower() not in _AUTH_HEADERS and not ("-" in name and name_strength(name) == STRONG):
+        return False
+    if not plausible(value, STRONG, name):
+        return False
+    return any(char.isdigit() for char in value) or (len(value) >= 20 and value.isalnum())
+
+
 def _tag(match: re.Match[str]) -> bool:
     return plausible(match.group("secret"), name_strength(match.group("tag")))
 
@@ -401,6 +431,47 @@ _ASSIGNMENT_RULES: list[Rule] = [
     ),
 ]
 
+_ANNOTATION = r"[\w.]+(?:\[[\w\[\]., |]{0,80}\])?"
+"""One type of an annotation: `str`, `Optional[str]`, `dict[str, str]` (no `,` outside brackets,
+so `def f(token: int, mode="v")` is not an annotated `token`)."""
+_SETTINGS_CALL = r"[\w.]*(?:Field|Secret|SecretStr|SecretBytes)\(\s*(?:default[ \t]*=[ \t]*)?"
+_FLAG_STRING = r"[\"']--?[A-Za-z][\w-]*[\"']"
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization", "apikey"})
+"""Header names that hold a credential without saying key or token (hyphenated names whose words
+say secret count too: `x-api-key`, `X-Auth-Token`, `Ocp-Apim-Subscription-Key`)."""
+
+_FIELD_RULES: list[Rule] = [
+    (
+        "assignment",
+        re.compile(
+            r"(?<![\w.$@\-])(?P<name>" + _NAME + r")[ \t]*"
+            r"(?::[ \t]*(?P<annotation>" + _ANNOTATION + r"(?:[ \t]*\|[ \t]*" + _ANNOTATION + r")*)"
+            r"[ \t]*)?=[ \t]*(?P<wrapper>" + _SETTINGS_CALL + r")?(?:[rRbBuU]{1,2})?"
+            r"(?P<quote>[\"'])(?P<secret>[^\"'`\s]+)(?P=quote)"
+        ),
+        _annotated,
+    ),
+    (
+        "assignment",
+        re.compile(
+            r"\(\s*(?P<flags>" + _FLAG_STRING + r"(?:\s*,\s*" + _FLAG_STRING + r"){0,3})\s*,"
+            r"(?:[^()\"']|\"[^\"\n]*\"|'[^'\n]*'){0,300}?\bdefault[ \t]*=[ \t]*(?:[rRbBuU]{1,2})?"
+            r"(?P<quote>[\"'])(?P<secret>[^\"'`\s]+)(?P=quote)"
+        ),
+        _option_default,
+    ),
+    (
+        "auth-header",
+        re.compile(
+            r"(?<![\w-])(?P<name>[A-Za-z][A-Za-z0-9-]*):[ \t]*"
+            r"(?:(?i:token|bot|key|apikey|bearer|basic|digest|sso-key|ssws|splunk)[ \t]+)?"
+            r"(?P<secret>[^\s\"'`,;]{8,})"
+        ),
+        _header,
+    ),
+]
+"""Annotated fields, a flag's `default=`, and authentication headers inside strings."""
+
 _SECRET_LINE = re.compile(
     r"(?i)api[_-]?key|\bkey\b|_key\b|\btoken\b|_token\b|secret|passw|\bauth|login|credential|bearer"
 )
@@ -425,7 +496,12 @@ class Redaction:
 def redact(text: str) -> Redaction:
     """Replace likely secrets in `text` by `[REDACTED:<kind>]` markers."""
     kinds: list[str] = []
-    for kind, pattern, check in (*_TOKEN_RULES, *_CONTEXT_RULES, *_ASSIGNMENT_RULES):
+    for kind, pattern, check in (
+        *_TOKEN_RULES,
+        *_CONTEXT_RULES,
+        *_ASSIGNMENT_RULES,
+        *_FIELD_RULES,
+    ):
         text = pattern.sub(_replacer(kind, check, kinds), text)
     return Redaction(_redact_random_literals(text, kinds), kinds)
 
