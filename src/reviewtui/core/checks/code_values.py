@@ -402,13 +402,85 @@ def _assign(
     kind: SettingKind = "assignment",
 ) -> Iterator[CodeSetting | None]:
     if isinstance(target, ast.Name | ast.Attribute):
-        yield _setting(context, dotted(target), field_default(node.value), node, kind)
+        name = dotted(target)
+        if _accumulator(context, target, name) or _unset_bound(name, node.value, kind):
+            return
+        yield _setting(context, name, field_default(node.value), node, kind)
     elif (
         isinstance(target, ast.Subscript)
         and isinstance(target.slice, ast.Constant)
         and isinstance(target.slice.value, str)
     ):
         yield _setting(context, target.slice.value, field_default(node.value), node, kind)
+
+
+_BOUND_NAME = re.compile(r"^(?:max|min)(?:_|[a-z]*$)|_(?:len|length)$")
+"""`max_len`, `min_length`, `maxlen`, `seq_len`: names a running maximum or minimum starts from."""
+
+
+def _unset_bound(name: str, value: ast.AST | None, kind: SettingKind) -> bool:
+    """`max_len = 0` / `longest_len = -1` before a loop: the start of a running maximum (whichever
+    way it is updated afterwards), not a length the run uses. (`None` converts to nothing already.)"""
+    if kind != "assignment" or literal(value) not in (0, -1):
+        return False
+    parameter = parameter_for_code(name)
+    return (
+        parameter is not None
+        and parameter.kind == "int"
+        and bool(_BOUND_NAME.search(code_key(name)))
+    )
+
+
+def _accumulator(context: FileContext, target: ast.AST, name: str) -> bool:
+    """Whether `name` is a running maximum or a count in the scope of this assignment (`max_len =
+    max(max_len, len(ids))`, `total_len += n`, `self.max_len = self.max_len + 1` in another method):
+    its literal is where the accumulator starts, not a setting."""
+    return (_scope(context, target), name) in context.once(
+        "ledger-accumulators", lambda: _accumulators(context)
+    )
+
+
+def _scope(context: FileContext, target: ast.AST) -> ast.AST | None:
+    """Where a name lives: a `self.x` attribute in its class, a plain name in its function (None:
+    the module)."""
+    if isinstance(target, ast.Attribute):
+        for parent in context.ancestors(target):
+            if isinstance(parent, ast.ClassDef):
+                return parent
+        return None
+    return context.enclosing_function(target)
+
+
+def _accumulators(context: FileContext) -> frozenset[tuple[ast.AST | None, str]]:
+    """(scope, name) of every name the file counts or keeps a running maximum/minimum in."""
+    found: set[tuple[ast.AST | None, str]] = set()
+    for node in context.nodes(ast.Assign, ast.AugAssign):
+        if isinstance(node, ast.AugAssign):
+            targets = [node.target] if isinstance(node.op, ast.Add | ast.Sub) else []
+        else:
+            targets = node.targets  # type: ignore[attr-defined]
+        for target in targets:
+            if not isinstance(target, ast.Name | ast.Attribute):
+                continue
+            name = dotted(target)
+            if isinstance(node, ast.AugAssign) or _updated_from(name, node.value):  # type: ignore[attr-defined]
+                found.add((_scope(context, target), name))
+    return frozenset(found)
+
+
+def _updated_from(name: str, value: ast.AST) -> bool:
+    """`max(name, ...)`, `min(...)`, `name + ...`, `... - name`: a running extreme or a count (not
+    `lr = lr * scale` or `name = name.lower()`, which keep the literal as the base setting)."""
+    if isinstance(value, ast.Call) and call_name(value) in {"max", "min"}:
+        operands = list(value.args)
+    elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add | ast.Sub):
+        operands = [value.left, value.right]
+    else:
+        return False
+    return any(
+        isinstance(operand, ast.Name | ast.Attribute) and dotted(operand) == name
+        for operand in operands
+    )
 
 
 _MODEL_LOADERS = frozenset({"from_pretrained", "SentenceTransformer", "CrossEncoder", "LLM"})
@@ -646,12 +718,32 @@ def _evaluation_data(context: FileContext, node: ast.AST, receiver: ast.AST) -> 
     return not shown_to_a_human(context, node)
 
 
+_STRING_SPLITS = frozenset({"split", "rsplit", "partition", "rpartition"})
+_LINE_BREAKS = frozenset({"\n", "\r\n", "\r"})
+
+
+def split_pieces(node: ast.AST) -> bool:
+    """`text.split(".")`, `name.rsplit("/", 1)`, `line.split()`: pieces of one string (a version, a
+    path, a line), not records. Splitting on a line break gives the lines of a file: records."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _STRING_SPLITS
+    ):
+        return False
+    separator = node.args[0] if node.args else None
+    return not (isinstance(separator, ast.Constant) and separator.value in _LINE_BREAKS)
+
+
 _ORDERS = frozenset({"shuffle", "sort", "filter", "sort_values", "reset_index"})
 """Methods that reorder or filter data without cutting it: a subset after them is of the data."""
 
 
 def _receiver(node: ast.AST) -> str:
-    """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers."""
+    """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers; a
+    string's pieces (`torch.__version__.split(".")`) name the string."""
+    if split_pieces(node):
+        return dotted(node.func.value)  # type: ignore[attr-defined]
     if isinstance(node, ast.Call) and call_name(node) in {"list", "sorted", "tuple"} and node.args:
         return dotted(node.args[0])
     if (

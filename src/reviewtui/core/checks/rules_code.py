@@ -345,6 +345,7 @@ def check_hardcoded_metrics(context: FileContext, facts: PhaseFacts) -> Iterator
                 _metric_name(name)
                 and _metric_constant(value) is not None
                 and not _reference_value(context, name)
+                and not _code_number(context, node, value)
                 and not context.is_dev_guarded(node)
             ):
                 yield Finding(
@@ -352,6 +353,23 @@ def check_hardcoded_metrics(context: FileContext, facts: PhaseFacts) -> Iterator
                     line,
                     f"metric `{name}` is a hard-coded {ast.unparse(value)}, not computed",
                 )
+
+
+ENUM_BASES = frozenset({"Enum", "IntEnum", "IntFlag", "Flag", "StrEnum", "ReprEnum"})
+_NON_DECIMAL = re.compile(r"[-+]?0[xXoObB]")
+
+
+def _code_number(context: FileContext, node: ast.AST, value: ast.AST) -> bool:
+    """A number that is a code, not a measurement: an enum member (PIL's `ExifTags.Base.ColorMap =
+    0x0140`, "map" as in mean average precision), or one written in hex, octal or binary."""
+    if _NON_DECIMAL.match(context.source_segment(value) or ""):
+        return True
+    owner = context.parents.get(node)
+    return isinstance(owner, ast.ClassDef) and any(
+        last_part(call_name(base) if isinstance(base, ast.Call) else ast.unparse(base))
+        in ENUM_BASES
+        for base in owner.bases
+    )
 
 
 REFERENCE_WORDS = frozenset(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from reviewtui.core.checks.code_values import split_pieces
 from reviewtui.core.checks.context import FileContext, Finding, shown_to_a_human
 from reviewtui.core.checks.facts import PhaseFacts
 from reviewtui.core.checks.names import (
@@ -117,7 +118,11 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
 
 
 def _receiver_name(node: ast.AST) -> str:
-    """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers."""
+    """`list(corpus.queries)` -> `corpus.queries`: look through list/sorted/tuple wrappers; the
+    pieces of a string split on a separator name the string (`torch.__version__.split(".")[:2]` is
+    a version's first two numbers, not a data split)."""
+    if split_pieces(node):
+        return dotted(node.func.value)  # type: ignore[attr-defined]
     if (
         isinstance(node, ast.Call)
         and call_name(node) in {"list", "sorted", "tuple", "iter"}
