@@ -2,10 +2,15 @@
 
 The state lives in `.reviewtui/state.json` at the repo root. It is versioned JSON, written atomically
 (temp file, fsync, rename, fsync of the folder) on every change, so no decision is lost even on
-`kill -9`. Every field is checked on load (types and the allowed values of statuses and kinds); a file
-that fails, like one that is not JSON, is moved aside and reported, never silently dropped; a file
-written by a newer reviewtui is refused rather than overwritten. A file set aside is named on every
-load until a newer `state.json` is saved (the first decision made after it).
+`kill -9`. Every entry is checked on load (types and the allowed values of statuses and kinds), one
+at a time: an entry that fails is left out and named in a warning, and the file as read is kept aside
+(`state.json.corrupt-<time>`) before anything overwrites it, so nothing is lost; an entry whose only
+fault is a status or kind this reviewtui does not know (written by a newer one, or by hand) is left
+out of the review but written back untouched on save. A file that is not a JSON object of a known
+version is moved aside whole, by the holder of the writer's lock only (a reader takes the lock for the
+move when it is free, else reads the file as empty and leaves it); a file written by a newer
+reviewtui is refused rather than overwritten. A file set aside is named on every load until a newer
+`state.json` is saved (the first decision made after it).
 
 Checkpoints are also kept alive by git refs (`refs/reviewtui/checkpoints/<n>`): a state with none
 (deleted, or set aside as corrupt) recovers them from those refs, and a checkpoint whose commit is gone
@@ -28,6 +33,7 @@ import contextlib
 import fcntl
 import json
 import os
+import reprlib
 import tempfile
 import time
 import types
@@ -78,6 +84,12 @@ class ReviewState:
     _lock_handle: IO[str] | None = field(default=None, repr=False)
     _missing: set[str] = field(default_factory=set, repr=False)
     """Shas of checkpoints whose commit is not in the repository (filled by `load`)."""
+    _kept: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict, repr=False)
+    """Entries with a status or kind this reviewtui does not know, as read, per section: (chunk id
+    or position, the JSON entry). Left out of the review, written back untouched by `save`."""
+    _original: bytes | None = field(default=None, repr=False)
+    """The file as read, when entries of it were left out and no copy of it is kept aside yet:
+    `save` keeps it aside before it overwrites `state.json`."""
 
     # ------------------------------------------------------------------ paths
 
@@ -107,6 +119,13 @@ class ReviewState:
     def checkpoint_is_missing(self, checkpoint: Checkpoint) -> bool:
         """Whether the checkpoint's commit was found missing from the repository by `load`."""
         return checkpoint.sha in self._missing
+
+    @property
+    def kept_request_ids(self) -> list[str]:
+        """Ids of the requests left out as written by a newer reviewtui (kept in the file): a new
+        request must not reuse them."""
+        kept = self._kept.get("requests", [])
+        return [entry["id"] for _, entry in kept if isinstance(entry.get("id"), str)]
 
     @property
     def locked_by_me(self) -> bool:
@@ -149,18 +168,61 @@ class ReviewState:
             self._warn_set_aside()
             return
         try:
-            self._read(json.loads(raw.decode("utf-8")))
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            aside = _move_aside(self.path)
-            self.decisions, self.requests, self.manual_links = {}, [], {}
-            self.checkpoints, self.exports = [], []
-            self.warnings.append(
-                f"the review state was corrupt ({_one_line(error)}); kept aside as"
-                f" {STATE_DIR}/{aside.name}, starting afresh (to get it back: fix it and rename it"
-                f" to {STATE_FILE} before you decide anything)"
-            )
+            data = _parse(raw, self.path)
+        except (ValueError, TypeError, RecursionError) as error:
+            self._set_aside_whole(raw, error)
             return
-        self._warn_set_aside()
+        problems = self._read(data)
+        if problems.dropped:
+            self._warn_dropped(raw, problems.dropped)
+        else:
+            self._warn_set_aside()
+        if problems.kept:
+            self.warnings.append(
+                f"the review state has {_entries(len(problems.kept))} this reviewtui cannot read,"
+                f" written by a newer reviewtui or by hand ({_listed(problems.kept)}): left out of"
+                f" the review and kept as they are in {STATE_DIR}/{STATE_FILE}; upgrade reviewtui to"
+                " see them"
+            )
+
+    def _set_aside_whole(self, raw: bytes, error: BaseException) -> None:
+        """A file that is not a state at all: the lock holder moves it aside, and a reader takes the
+        lock for the move when it is free; while another process holds it the file stays as it is."""
+        if self._lock_handle is None:
+            try:
+                self.acquire_lock()
+            except ReviewError as busy:
+                self._original = raw  # a later `save` keeps it aside before it writes
+                self.warnings.append(
+                    f"the review state is corrupt ({_one_line(error)}); left as it is in"
+                    f" {STATE_DIR}/{STATE_FILE} for the process holding the lock to set aside"
+                    f" ({_one_line(busy)}); read as empty"
+                )
+                return
+            try:  # read again under the lock: another process may have replaced it meanwhile
+                self._load_state_file()
+            finally:
+                self.release_lock()
+            return
+        aside = _move_aside(self.path)
+        self.warnings.append(
+            f"the review state was corrupt ({_one_line(error)}); kept aside as"
+            f" {STATE_DIR}/{aside.name}, starting afresh (to get it back: fix it and rename it"
+            f" to {STATE_FILE} before you decide anything)"
+        )
+
+    def _warn_dropped(self, raw: bytes, dropped: list[str]) -> None:
+        """Name the entries left out, and where the file as read is kept."""
+        try:
+            aside = f"{STATE_DIR}/{_keep_copy(self.path, raw).name}"
+        except OSError as error:
+            self._original = raw
+            aside = f"nowhere yet ({error.strerror}; the next save keeps it first)"
+        self.warnings.append(
+            f"the review state has {_entries(len(dropped))} that could not be read, corrupt"
+            f" ({_listed(dropped)}): left out, the rest of the review is read; the file as it was"
+            f" is kept as {aside}"
+        )
 
     def _warn_set_aside(self) -> None:
         """Name a state file set aside as corrupt until a newer `state.json` replaces it."""
@@ -177,33 +239,66 @@ class ReviewState:
                 " anything), or delete it"
             )
 
-    def _read(self, data: Any) -> None:
-        """Fill the state from the parsed JSON; ValueError on any field of the wrong type or value."""
-        _check_version(data, STATE_VERSION, self.path, "state version")
-        decisions = _mapping(data, "decisions")
-        self.decisions = {
-            key: _build(Decision, value, f"decisions[{key!r}]") for key, value in decisions.items()
-        }
-        _check_decision_keys(self.decisions)
-        self.requests = [
-            _build(Request, value, f"requests[{index}]")
-            for index, value in enumerate(_sequence(data, "requests"))
-        ]
-        self.manual_links = _manual_links(_mapping(data, "manual_links"))
-        self.checkpoints = [
-            _build(Checkpoint, value, f"checkpoints[{index}]")
-            for index, value in enumerate(_sequence(data, "checkpoints"))
-        ]
-        self.exports = _paths(_sequence(data, "exports"), "exports")
+    def _read(self, data: dict[str, Any]) -> _Problems:
+        """Fill the state from the parsed JSON, entry by entry; what cannot be used is reported."""
+        problems = _Problems()
+        decisions = problems.section(data, "decisions", dict)
+        for key, value in decisions.items():
+            where = f"decisions[{key!r}]"
+            if isinstance(value, dict) and value.get("chunk_id", key) != key:
+                problems.dropped.append(f"{where} is about chunk {value['chunk_id']!r}")
+                continue
+            decision = self._entry(Decision, value, where, problems, "decisions", key)
+            if decision is not None:
+                self.decisions[key] = decision
+        for index, value in enumerate(problems.section(data, "requests", list)):
+            request = self._entry(Request, value, f"requests[{index}]", problems, "requests", index)
+            if request is not None:
+                self.requests.append(request)
+        for key, value in problems.section(data, "manual_links", dict).items():
+            if value is None or isinstance(value, str):
+                self.manual_links[key] = value
+            else:
+                problems.dropped.append(
+                    f"manual_links[{key!r}] must be a section id or null, not {_short(value)}"
+                )
+        for index, value in enumerate(problems.section(data, "checkpoints", list)):
+            where = f"checkpoints[{index}]"
+            checkpoint = self._entry(Checkpoint, value, where, problems, "checkpoints", index)
+            if checkpoint is not None:
+                self.checkpoints.append(checkpoint)
+        for index, value in enumerate(problems.section(data, "exports", list)):
+            if isinstance(value, str) and value:
+                self.exports.append(value)
+            else:
+                problems.dropped.append(f"exports[{index}] must be a path, not {_short(value)}")
+        return problems
 
-    def _load_exports_file(self) -> list[str]:
-        """The paths in `exports.json`; a corrupt file is kept aside and reported."""
+    def _entry(
+        self, cls: type[Any], value: Any, where: str, problems: _Problems, section: str, key: Any
+    ) -> Any:
+        """The entry built, or None: dropped (corrupt) or kept as read (an unknown value)."""
+        try:
+            return _build(cls, value, where)
+        except _UnknownValue as error:
+            problems.kept.append(str(error))
+            self._kept.setdefault(section, []).append((key, value))
+        except ValueError as error:
+            problems.dropped.append(str(error))
+        return None
+
+    def _load_exports_file(self, *, locked: bool = False) -> list[str]:
+        """The paths in `exports.json`; a corrupt file is kept aside (by the holder of the exports
+        lock, taken here for the move unless `locked`) and reported."""
         raw = _read_bytes(self.exports_path)
         if raw is None:
             return []
         try:
-            return _read_exports(json.loads(raw.decode("utf-8")), self.exports_path)
-        except (ValueError, TypeError) as error:
+            return _read_exports(_parse(raw, self.exports_path, EXPORTS_VERSION, "version"))
+        except (ValueError, TypeError, RecursionError) as error:
+            if not locked:  # read again under the lock: an exporter may have replaced it meanwhile
+                with self._exports_lock():
+                    return self._load_exports_file(locked=True)
             aside = _move_aside(self.exports_path)
             self.warnings.append(
                 f"the list of exports was corrupt ({_one_line(error)}); kept aside as {aside.name}"
@@ -281,12 +376,19 @@ class ReviewState:
     # ------------------------------------------------------------------ save
 
     def to_json(self) -> dict[str, Any]:
+        """The state as written: entries kept for a newer reviewtui go back where they were (a
+        decision made since on the same chunk replaces the kept one)."""
+        kept = self._kept
+        decisions = {key: value for key, value in kept.get("decisions", [])}
+        decisions.update((key, asdict(value)) for key, value in self.decisions.items())
         return {
             "version": STATE_VERSION,
-            "decisions": {key: asdict(value) for key, value in sorted(self.decisions.items())},
-            "requests": [asdict(request) for request in self.requests],
+            "decisions": dict(sorted(decisions.items())),
+            "requests": _reinserted([asdict(r) for r in self.requests], kept.get("requests", [])),
             "manual_links": dict(sorted(self.manual_links.items())),
-            "checkpoints": [asdict(checkpoint) for checkpoint in self.checkpoints],
+            "checkpoints": _reinserted(
+                [asdict(checkpoint) for checkpoint in self.checkpoints], kept.get("checkpoints", [])
+            ),
             "exports": list(self.exports),
         }
 
@@ -305,8 +407,19 @@ class ReviewState:
             self.release_lock()
 
     def _write_state(self) -> None:
-        payload = json.dumps(self.to_json(), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-        _write_atomic(self.path, payload, ".state-", "the review state")
+        try:
+            text = json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+        except (RecursionError, ValueError) as error:  # an entry kept as read, nested too deep
+            raise ReviewError(f"cannot save the review state: {_one_line(error)}") from None
+        if self._original is not None:  # entries were left out: the file as read is kept first
+            try:
+                _keep_copy(self.path, self._original)
+            except OSError as error:
+                raise ReviewError(
+                    f"cannot keep {self.path} aside before saving over it: {error.strerror}"
+                ) from None
+            self._original = None
+        _write_atomic(self.path, text.encode("utf-8") + b"\n", ".state-", "the review state")
 
     def ensure_folder(self) -> None:
         """Create `.reviewtui/` with its `.gitignore` (cache and locks stay out of git)."""
@@ -332,7 +445,8 @@ class ReviewState:
             return None
         self.ensure_folder()
         with self._exports_lock():
-            recorded = self._load_exports_file()
+            _remove_stale_temps(self.folder, ".exports-")  # a killed exporter's (none is live)
+            recorded = self._load_exports_file(locked=True)
             if relative not in recorded:
                 payload = {"version": EXPORTS_VERSION, "exports": [*recorded, relative]}
                 data = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
@@ -377,13 +491,16 @@ class ReviewState:
             raise ReviewError(f"cannot open the lock {lock_path}: {error.strerror}") from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:  # EWOULDBLOCK/EAGAIN: the one error meaning "held"
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             handle.close()
             raise ReviewError(
                 f"another reviewtui is already reviewing this repo (pid {holder}); close it first"
             ) from None
+        except OSError as error:  # ENOLCK on some network filesystems, EINTR, ...
+            handle.close()
+            raise ReviewError(f"cannot lock {lock_path}: {error.strerror}") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -405,37 +522,59 @@ class ReviewState:
 # --------------------------------------------------------------------------- validation
 
 
-def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise ValueError(f"{key} is not an object")
-    return value
+class _UnknownValue(ValueError):
+    """A field holds a string its `Literal` does not list: written by a newer reviewtui, or by hand."""
 
 
-def _sequence(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        raise ValueError(f"{key} is not a list")
-    return value
+@dataclass
+class _Problems:
+    """What one load of the state could not use, as one-line descriptions."""
+
+    dropped: list[str] = field(default_factory=list)
+    """Entries (or whole sections) of the wrong shape: left out."""
+    kept: list[str] = field(default_factory=list)
+    """Entries with an unknown status or kind: left out of the review, written back on save."""
+
+    def section(self, data: dict[str, Any], key: str, kind: type[Any]) -> Any:
+        """`data[key]` when it is a `kind` (dict or list); empty, and reported, when it is not."""
+        value = data.get(key, kind())
+        if isinstance(value, kind):
+            return value
+        self.dropped.append(f"{key} is not {'an object' if kind is dict else 'a list'}")
+        return kind()
 
 
-def _paths(values: list[Any], where: str) -> list[str]:
-    if not all(isinstance(value, str) and value for value in values):
-        raise ValueError(f"{where} must be a list of paths")
-    return list(values)
+def _parse(raw: bytes, path: Path, newest: int = STATE_VERSION, what: str = "state version") -> Any:
+    """The JSON object in `raw`, of a version this reviewtui reads (see `_check_version`)."""
+    data = json.loads(raw.decode("utf-8"))
+    _check_version(data, newest, path, what)
+    return data
 
 
-def _manual_links(values: dict[str, Any]) -> dict[str, str | None]:
-    for key, value in values.items():
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"manual_links[{key!r}] must be a section id or null, not {value!r}")
-    return dict(values)
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"
 
 
-def _check_decision_keys(decisions: dict[str, Decision]) -> None:
-    for key, decision in decisions.items():
-        if decision.chunk_id != key:
-            raise ValueError(f"decisions[{key!r}] is about chunk {decision.chunk_id!r}")
+def _listed(problems: list[str], shown: int = 3) -> str:
+    more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
+    return "; ".join(problems[:shown]) + more
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
+def _short(value: Any) -> str:
+    """A JSON value for a one-line message: bounded in depth and length (never a RecursionError)."""
+    return _REPR.repr(value)
+
+
+def _reinserted(entries: list[Any], kept: list[tuple[Any, Any]]) -> list[Any]:
+    """`entries` with the kept ones back at the positions they were read from."""
+    merged = list(entries)
+    for position, value in sorted(kept, key=lambda pair: pair[0]):
+        merged.insert(min(position, len(merged)), value)
+    return merged
 
 
 def _check_version(data: Any, newest: int, path: Path, what: str) -> None:
@@ -451,32 +590,47 @@ def _check_version(data: Any, newest: int, path: Path, what: str) -> None:
         )
 
 
-def _read_exports(data: Any, path: Path) -> list[str]:
-    _check_version(data, EXPORTS_VERSION, path, "version")
-    return _paths(_sequence(data, "exports"), "exports")
+def _read_exports(data: dict[str, Any]) -> list[str]:
+    values = data.get("exports", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise ValueError("exports must be a list of paths")
+    return list(values)
 
 
 def _build(cls: type[Any], value: Any, where: str) -> Any:
     """Make a dataclass from a JSON object whose every field has its declared type.
 
-    Keys a later version may have added are ignored; a missing required field, a value of the wrong
-    type or outside a `Literal`'s allowed set raises ValueError naming the field."""
+    Keys a later version may have added are ignored; a missing required field or a value of the
+    wrong type raises ValueError naming the field; when the only faults are strings outside a
+    `Literal`'s allowed set, `_UnknownValue` (a ValueError) naming the first."""
     if not isinstance(value, dict):
         raise ValueError(f"{where} is not an object")
     hints = get_type_hints(cls)
     known: dict[str, Any] = {}
+    unknown: _UnknownValue | None = None
     for item in fields(cls):
         if item.name in value:
-            _check_type(value[item.name], hints[item.name], f"{where}.{item.name}")
+            try:
+                _check_type(value[item.name], hints[item.name], f"{where}.{item.name}")
+            except _UnknownValue as error:
+                unknown = unknown or error
             known[item.name] = value[item.name]
         elif item.default is MISSING and item.default_factory is MISSING:
             raise ValueError(f"{where} has no {item.name}")
+    if unknown is not None:
+        raise unknown
     return cls(**known)
 
 
 def _check_type(value: Any, hint: Any, where: str) -> None:
-    if not _fits(value, hint):
-        raise ValueError(f"{where} must be {_describe(hint)}, not {value!r}"[:200])
+    if _fits(value, hint):
+        return
+    message = f"{where} must be {_describe(hint)}, not {_short(value)}"[:200]
+    if get_origin(hint) is Literal and all(
+        type(value) is type(choice) is str for choice in get_args(hint)
+    ):
+        raise _UnknownValue(message)
+    raise ValueError(message)
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -549,18 +703,46 @@ def _write_atomic(path: Path, payload: bytes, prefix: str, what: str) -> None:
 
 
 def _move_aside(path: Path) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while aside.exists():
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
-        counter += 1
+    aside = _aside_name(path)
     try:
         os.replace(path, aside)
     except OSError as error:
         raise ReviewError(
             f"{path} is corrupt and cannot be moved aside: {error.strerror}"
         ) from None
+    return aside
+
+
+def _keep_copy(path: Path, raw: bytes) -> Path:
+    """A copy of `raw` (what `path` held) beside it, as `<name>.corrupt-<time>`, written atomically;
+    an existing copy with the same bytes is reused. OSError when it cannot be written."""
+    for existing in sorted(path.parent.glob(f"{path.name}.corrupt-*")):
+        with contextlib.suppress(OSError):
+            if existing.stat().st_size == len(raw) and existing.read_bytes() == raw:
+                return existing
+    aside = _aside_name(path)
+    handle, temp = tempfile.mkstemp(prefix=".aside-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(raw)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, aside)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(path.parent)
+    return aside
+
+
+def _aside_name(path: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
     return aside
 
 
