@@ -24,7 +24,9 @@ How a file is cut:
 A chunk's id comes from its path and its changed lines (kind and text), never from line numbers, so a
 change that moves keeps its id and any edit gives a new one. Copies of one change in a file are told
 apart by their symbol, else their nearest context, so no copy ever inherits another's id. A
-binary file's id covers git's blob ids. A chunk's context has no blank lines at its edges.
+change's id thus switches between the plain and the symbol-qualified form (`copy_id`) when another
+copy appears or goes: `other_id_form` says where its decision may be recorded under the other form.
+A binary file's id covers git's blob ids. A chunk's context has no blank lines at its edges.
 """
 
 from __future__ import annotations
@@ -284,9 +286,49 @@ def _tell_apart(
 def _qualified(base: str, piece: _Piece, context: tuple[list[str], list[str]], depth: int) -> str:
     """The id of a repeated change: its content id, its symbol and `depth` context lines a side."""
     above, below = context
-    text = "\0".join([base, piece.symbol or "", *above[:depth], "\1", *below[:depth]])
-    digest = hashlib.sha1(text.encode("utf-8", "replace"), usedforsecurity=False)
-    return digest.hexdigest()[:ID_LENGTH]
+    return _digest([base, piece.symbol or "", *above[:depth], "\1", *below[:depth]])
+
+
+def _digest(parts: list[str]) -> str:
+    text = "\0".join(parts)
+    return hashlib.sha1(text.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()[
+        :ID_LENGTH
+    ]
+
+
+def copy_id(content_id: str, symbol: str | None) -> str:
+    """The id of a change repeated in its file, as the one copy in its enclosing `symbol` (None at
+    module level): its plain content id qualified by the symbol alone, as `_tell_apart` gives it."""
+    return _digest([content_id, symbol or "", "\1"])
+
+
+def id_forms(chunk: Chunk) -> tuple[str, str] | None:
+    """(plain content id, `copy_id`) of a chunk's change, the two ids it has as the only change of
+    its kind in the file and as the only copy in its symbol; None for a chunk without lines."""
+    if not chunk.lines:
+        return None
+    plain = chunk_id(chunk.path, chunk.lines)
+    return plain, copy_id(plain, chunk.symbol)
+
+
+def other_id_form(chunk: Chunk) -> tuple[str, str | None] | None:
+    """Where a chunk's decision may be recorded under its other id form: `(key, required)`.
+
+    A chunk with the plain id was one copy of a repeated change before the other copies changed:
+    its decision may be under its `copy_id` (`required` None). A chunk with its `copy_id` was the
+    only change of its kind before the agent repeated it elsewhere: its decision may be under the
+    plain id, but only one whose `Decision.copy_id` is this chunk's (`required`), which says which
+    copy it was. Any other chunk (copies in one symbol, told apart by context) has none: nothing
+    says which copy a decision was about."""
+    forms = id_forms(chunk)
+    if forms is None:
+        return None
+    plain, copy = forms
+    if chunk.id == plain:
+        return copy, None
+    if chunk.id == copy:
+        return plain, copy
+    return None
 
 
 def _context_around(

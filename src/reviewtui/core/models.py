@@ -272,6 +272,10 @@ class Decision:
     """ISO-8601 UTC time of the last change."""
     path: str | None = None
     """The chunk's path when decided, so a human reading the state file knows what it was."""
+    copy_id: str | None = None
+    """For a change found once in its file: the id it gets as one copy in its symbol when the agent
+    repeats the change elsewhere (`chunks.copy_id`), so the decision stays with this copy only.
+    None otherwise, and in state files written before it was recorded."""
 
 
 @dataclass

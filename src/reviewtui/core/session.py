@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -116,6 +116,9 @@ class ReviewSession:
         self.chunks = list(chunks)
         self._by_id = {chunk.id: chunk for chunk in self.chunks}
         self._by_section: dict[str | None, list[Chunk]] = {}
+        self._other_forms = _other_forms(self.chunks, state.decisions)
+        """Chunk id -> where its decision may be under its id's other form (`other_id_form`), for
+        the chunks without a decision of their own when the session opened with decisions."""
         self.spec_phase = spec_phase
         """The spec phase asked for (`--phase` or config); None: inferred from the code."""
         self.earlier = earlier or set()
@@ -286,7 +289,20 @@ class ReviewSession:
         return self.flags.get(chunk_id, [])
 
     def decision(self, chunk_id: str) -> Decision:
-        return self.state.decisions.get(chunk_id) or Decision(chunk_id)
+        """The reviewer's decision on a chunk: recorded under its id, else under the other form of
+        the same change's id (see `chunks.other_id_form`), else pending."""
+        found = self.state.decisions.get(chunk_id)
+        if found is None and chunk_id in self._other_forms:
+            found = self._carried_decision(chunk_id, *self._other_forms[chunk_id])
+        return found or Decision(chunk_id)
+
+    def _carried_decision(self, chunk_id: str, key: str, required: str | None) -> Decision | None:
+        """The decision recorded while this chunk's change had its other id form: a copy whose
+        twin the agent changed, or a change the agent has since repeated in another symbol."""
+        found = self.state.decisions.get(key)
+        if found is None or (required is not None and found.copy_id != required):
+            return None
+        return replace(found, chunk_id=chunk_id)
 
     def section_counts(self, section_id: str | None) -> SectionCounts:
         statuses = [self.decision(chunk.id).status for chunk in self.chunks_in(section_id)]
@@ -347,12 +363,16 @@ class ReviewSession:
     def _decide(self, chunk_id: str, status: str, *, note: str | object | None = ...) -> Decision:
         chunk = self.chunk(chunk_id)
         previous = self.decision(chunk_id)
+        from reviewtui.core.chunks import id_forms
+
+        forms = id_forms(chunk)
         decision = Decision(
             chunk_id=chunk_id,
             status=status,  # type: ignore[arg-type]
             note=previous.note if note is ... else note,  # type: ignore[arg-type]
             updated=now_iso(),
             path=chunk.path,
+            copy_id=forms[1] if forms is not None and forms[0] == chunk_id else None,
         )
         with self._saving():
             self.state.decisions[chunk_id] = decision
@@ -627,6 +647,24 @@ def _checked(
         except ForkFailed:
             pass  # run here instead: the same call, so a real error is raised here
     return check_phase(*arguments, trees=trees)
+
+
+def _other_forms(
+    chunks: list[Chunk], decisions: dict[str, Decision]
+) -> dict[str, tuple[str, str | None]]:
+    """`other_id_form` of each chunk without a decision of its own; none when nothing is decided
+    yet (a decision made later is recorded under a chunk id of this phase, never an other form)."""
+    if not decisions:
+        return {}
+    from reviewtui.core.chunks import other_id_form  # the cutter's imports: late, as in `_compute`
+
+    forms = {}
+    for chunk in chunks:
+        if chunk.id not in decisions:
+            form = other_id_form(chunk)
+            if form is not None:
+                forms[chunk.id] = form
+    return forms
 
 
 def _fields_of(request: Request) -> dict[str, object]:
