@@ -205,3 +205,45 @@ def test_an_enum_of_tag_ids_is_not_a_hard_coded_metric(tmp_path: Path) -> None:
         line for _path, line, rule in flag_marks(chunks, checks) if rule == "hardcoded-metric"
     )
     assert metrics == [15]  # `map_at_10 = 0.871` is still a typed-in result
+
+
+OTHER_LENGTHS = """import struct
+
+
+def decode_blocks(data):
+    max_len = 10
+    return [token[:max_len] for token in data.split()]
+
+
+def domains(*, max_length: int = 255, max_element_length: int = 63):
+    return max_length, max_element_length
+
+
+class PrettyPrinter:
+    def __init__(self):
+        self.max_seq_length: int = 1000
+"""
+
+SEQUENCE_CODE = """def collate(batch, tokenizer, max_length=256):
+    max_len = 128
+    return tokenizer(batch, truncation=True, max_length=max_len), max_length
+"""
+
+
+def test_a_length_in_code_that_handles_no_token_sequences_is_another_length(tmp_path: Path) -> None:
+    """A local, a function default and a method's attribute named like the max sequence length
+    are left out of the ledger in a file with no sign of token sequences; the same shapes in a file
+    reading a tokenizer, and a module constant anywhere (config style), are still compared."""
+    files = {
+        "image.py": OTHER_LENGTHS,
+        "batching.py": SEQUENCE_CODE,
+        "limits.py": "MAX_SEQ_LENGTH = 1024\n",
+    }
+    marks, status, rows = _ledger_row(tmp_path, files)
+    assert status == "disagrees"
+    assert [(path, line, text) for path, line, text, _agrees in rows] == [
+        ("batching.py", 1, "256"),
+        ("batching.py", 2, "128"),
+        ("limits.py", 1, "1024"),
+    ]
+    assert not [mark for mark in marks if mark[0] == "image.py"]

@@ -191,9 +191,74 @@ def _setting(
         return None
     if context.is_dev_guarded(node) or _dev_call_argument(context, node):
         return None
+    if parameter is BY_NAME["max_length"] and not _sequence_length(context, node, kind):
+        return None
     line = getattr(node, "lineno", 1)
     text = _written(context, node, raw, kind)
     return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
+
+
+_SEQUENCE_LIBRARIES = frozenset(
+    {
+        "torch",
+        "transformers",
+        "tensorflow",
+        "keras",
+        "jax",
+        "flax",
+        "tokenizers",
+        "datasets",
+        "sentencepiece",
+        "tiktoken",
+        "vllm",
+        "sentence_transformers",
+        "peft",
+        "trl",
+        "lightning",
+        "pytorch_lightning",
+        "accelerate",
+        "deepspeed",
+        "openai",
+        "anthropic",
+        "nltk",
+        "spacy",
+        "torchtext",
+        "fairseq",
+        "evaluate",
+        "llama_cpp",
+        "mlx",
+    }
+)
+_SEQUENCE_WORDS = frozenset(
+    {"tokenizer", "tokenize", "truncation", "input_ids", "attention_mask", "pad_sequence"}
+)
+
+
+def _sequence_length(context: FileContext, node: ast.AST, kind: SettingKind) -> bool:
+    """Whether a `max_len`-style setting can be the spec's sequence length. A call's keyword
+    (`tokenizer(..., max_length=128)`), a module constant, a config field and a config file say so
+    where they are; a local variable, an attribute set in a method or a function default only in a
+    file that works on token sequences (it imports an ML/NLP library or reads a tokenizer,
+    `input_ids`, ...): `max_len = 10` in an image decoder, `max_length=255` for a domain name, a
+    pretty-printer's `self.max_seq_length = 1000` are other lengths."""
+    if kind not in {"assignment", "default"} or context.enclosing_function(node) is None:
+        return True
+    return context.once("ledger-sequence-file", lambda: _works_on_sequences(context))
+
+
+def _works_on_sequences(context: FileContext) -> bool:
+    if context.imported_modules & _SEQUENCE_LIBRARIES:
+        return True
+    for node in context.nodes(ast.Name, ast.Attribute, ast.keyword):
+        if isinstance(node, ast.Name):
+            name: str | None = node.id
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+        else:
+            name = node.arg  # type: ignore[attr-defined]
+        if name in _SEQUENCE_WORDS:
+            return True
+    return False
 
 
 _PRECISION_FLAGS = frozenset({"fp16", "bf16", "tf32", "use_fp16", "use_bf16"})
