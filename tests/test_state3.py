@@ -273,3 +273,18 @@ def test_a_killed_exporters_temp_file_is_cleared_by_the_next_export(tmp_path: Pa
     assert state.record_export(tmp_path / "review.md") == "review.md"
     assert not stale.exists()
     assert ReviewState.load(tmp_path).exports == ["review.md"]
+
+
+def test_a_reader_that_cannot_lock_the_exports_leaves_a_corrupt_list_and_goes_on(
+    tmp_path: Path,
+) -> None:
+    state = ReviewState.load(tmp_path)
+    state.decisions["c1"] = Decision("c1", "approved")
+    state.save()
+    (state.folder / "exports.json").write_text('{"version": 1, "exports": 3}')
+    (state.folder / "exports.lock").mkdir()  # cannot be opened as the lock
+    again = ReviewState.load(tmp_path)
+    assert set(again.decisions) == {"c1"} and again.exports == []
+    (warning,) = again.warnings
+    assert "exports is corrupt" in warning and "left as it is" in warning
+    assert (state.folder / "exports.json").read_text() == '{"version": 1, "exports": 3}'

@@ -297,8 +297,15 @@ class ReviewState:
             return _read_exports(_parse(raw, self.exports_path, EXPORTS_VERSION, "version"))
         except (ValueError, TypeError, RecursionError) as error:
             if not locked:  # read again under the lock: an exporter may have replaced it meanwhile
-                with self._exports_lock():
-                    return self._load_exports_file(locked=True)
+                try:
+                    with self._exports_lock():
+                        return self._load_exports_file(locked=True)
+                except ReviewError as busy:
+                    self.warnings.append(
+                        f"the list of exports is corrupt ({_one_line(error)}); left as it is"
+                        f" ({_one_line(busy)}); read as empty"
+                    )
+                    return []
             aside = _move_aside(self.exports_path)
             self.warnings.append(
                 f"the list of exports was corrupt ({_one_line(error)}); kept aside as {aside.name}"
