@@ -9,10 +9,14 @@ Likely secrets are replaced by `[REDACTED:<kind>]` (only the kinds are reported,
 - values assigned to names that look secret, in any language or config format: `NAME = "v"`,
   `"name": "v"`, `name: v`, `export NAME=v`, `NAME=v cmd`, `os.environ["NAME"] = "v"`,
   `setdefault("NAME", "v")`, `f(token="v")`, `--api-key v`, Dockerfile `ENV NAME v`, `.netrc`'s
-  `password v`, `<password>v</password>`. A name is judged by its words: `api_key`, `HF_TOKEN`,
+  `password v`, `<password>v</password>`, annotated fields (`api_key: str = "v"`,
+  `token: SecretStr = Field(default="v")`) and a secret flag's default
+  (`add_argument("--api-key", default="v")`). A name is judged by its words: `api_key`, `HF_TOKEN`,
   `client_secret`, `DB_PASSWORD` are secret; `tokenizer`, `max_tokens`, `pad_token`, `token_ids`,
   `secret_name`, `key_path` are not. A bare `key` (or `pass`, `pwd`) counts only when its value looks
   random, so `key = "train"` stays;
+- authentication headers inside strings, whatever the value looks like: `-H "x-api-key: v"`,
+  `"Authorization: Token v"`, `X-Auth-Token`, any hyphenated header whose words say secret;
 - a random-looking literal (32+ hex digits, long mixed base64) on a line that speaks of a key, a
   token, a secret, a password or a login (`wandb.login("…")`).
 Files that hold credentials by name (`.netrc`, `kaggle.json`, `*.pem`, `id_rsa`, `.env*`,
