@@ -15,10 +15,18 @@ from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.reloading import ReloadSummary, code_fingerprint
 from reviewtui.tui.screens.dialogs import TextDialog
 from reviewtui.tui.screens.help import HelpScreen
+from reviewtui.tui.screens.requests import PROMPT_FILE, STALE_PROMPT, RequestQueueScreen
 from reviewtui.tui.screens.review import STALE_EXPORT, ReviewScreen
 from reviewtui.tui.widgets.status_bar import STALE_MARK, StatusBar
 from tests.gitrepo import GitRepo
-from tests.tui_support import MODEL_PY, build_toy_repo, review, screen_of, state_file
+from tests.tui_support import (
+    MODEL_PY,
+    build_toy_repo,
+    review,
+    screen_of,
+    state_file,
+    type_and_enter,
+)
 
 EXTRA_PY = """\
 def normalise(vector):
@@ -250,3 +258,24 @@ def test_the_fingerprint_of_a_repo_without_commits(tmp_path: Path) -> None:
     assert first.startswith("-:")
     repo.write("a.py", "x = 2\n")
     assert code_fingerprint(repo.root) != first
+
+
+async def test_the_queue_does_not_write_a_prompt_for_code_changed_on_disk(toy: GitRepo) -> None:
+    prompt = toy.root / ".reviewtui" / PROMPT_FILE
+    async with review(toy.root) as (app, pilot):
+        await pilot.press("r")
+        await type_and_enter(pilot, "src/toy/data.py:1-8: read lazily")
+        toy.write("src/toy/extra.py", EXTRA_PY)
+        await pilot.press("Q")  # opening the queue looks at the disk
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RequestQueueScreen)
+        await pilot.press("x")
+        assert not prompt.exists()
+        assert STALE_PROMPT in messages(app)
+        await pilot.press("escape")
+        await reload(app, pilot)
+        await pilot.press("Q")
+        await app.workers.wait_for_complete()
+        await pilot.press("x")
+        assert "read lazily" in prompt.read_text(encoding="utf-8")

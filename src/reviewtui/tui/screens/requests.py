@@ -6,10 +6,13 @@ Deleting asks first: `del` (or `backspace`) arms it for the request under the cu
 press deletes; moving the cursor or any other key leaves the request alone.
 `d` opens `DraftScreen(session, request)`. A change whose save fails is one error line (`saving.saved`):
 the table is redrawn from the session, which kept the queue as it is on disk.
+The prompt is not written once the review screen knows that the code changed on disk since the
+review was loaded (its missing sections and code past the checkpoint would be of code that is gone).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -35,6 +38,10 @@ if TYPE_CHECKING:
 
 PROMPT_FILE = "requests-prompt.md"
 """Written into `.reviewtui/` by the queue's export."""
+STALE_PROMPT = (
+    "Not written: the code changed on disk since the review was loaded; "
+    "back in the review, R reloads it."
+)
 
 
 class RequestQueueScreen(Screen[None]):
@@ -55,9 +62,13 @@ class RequestQueueScreen(Screen[None]):
         QUIT_ON_CTRL_C,
     ]
 
-    def __init__(self, session: ReviewSession) -> None:
+    def __init__(
+        self, session: ReviewSession, *, stale: Callable[[], bool] = lambda: False
+    ) -> None:
+        """`stale`: whether the code changed on disk since the session was assembled."""
         super().__init__()
         self.session = session
+        self.stale = stale
         self.armed: str | None = None
         """The request a first `del` asked about: a second `del` on it deletes it."""
 
@@ -180,6 +191,9 @@ class RequestQueueScreen(Screen[None]):
         self.refill(request_id)
 
     def action_export(self) -> None:
+        if self.stale():
+            self.notify(STALE_PROMPT, severity="error", markup=False, timeout=10)
+            return
         text = requests_prompt(self.session.requests, self.session)
         if not text:
             self.notify("No open requests to export.", severity="warning", markup=False)

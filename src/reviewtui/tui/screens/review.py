@@ -650,7 +650,9 @@ class ReviewScreen(Screen[None]):
             self._decisions += 1
             self._show_status()
 
-        self.app.push_screen(RequestQueueScreen(self.session), closed)
+        self.check_disk()  # done long before the reviewer presses `x` in the queue
+        queue = RequestQueueScreen(self.session, stale=lambda: self.stale)
+        self.app.push_screen(queue, closed)
 
     def action_coverage(self) -> None:
         def chosen(choice: CoverageChoice | None) -> None:
