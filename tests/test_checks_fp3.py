@@ -247,3 +247,24 @@ def test_a_length_in_code_that_handles_no_token_sequences_is_another_length(tmp_
         ("limits.py", 1, "1024"),
     ]
     assert not [mark for mark in marks if mark[0] == "image.py"]
+
+
+VALIDATE = """import itertools
+
+
+def _validate_ids(ids, parametersets):
+    num_ids = len(parametersets)
+    return list(itertools.islice(ids, num_ids))
+
+
+def evaluate(model, test_ids):
+    return [model(i) for i in itertools.islice(test_ids, 100)]
+"""
+
+
+def test_islice_of_one_things_ids_is_not_an_evaluation_subset(tmp_path: Path) -> None:
+    """pytest's `_validate_ids` ("validate" puts it on an evaluation path) cuts its ids to the
+    number of parameter sets; `islice(test_ids, 100)` in `evaluate` is still a subset."""
+    chunks, checks = check_files(tmp_path, EVAL_SPEC, {"ids.py": VALIDATE})
+    subsets = [line for _path, line, rule in flag_marks(chunks, checks) if rule == "eval-subset"]
+    assert subsets == [10]

@@ -139,6 +139,8 @@ def _call_subset(context: FileContext, node: ast.Call) -> tuple[int | None, str]
     count_node: ast.AST | None
     if (method == "islice" and len(node.args) >= 2) or (method == "Subset" and len(node.args) >= 2):
         receiver, count_node = node.args[0], node.args[1]
+        if _one_thing(receiver):
+            return None
     elif method in SUBSET_METHODS and receiver is not None:
         if tokens(dotted(receiver)) & {"random", "rng", "np", "numpy", "torch"}:
             return None
@@ -148,6 +150,13 @@ def _call_subset(context: FileContext, node: ast.Call) -> tuple[int | None, str]
     if count_node is None or not (context.in_eval_path(node) or _eval_receiver(receiver)):
         return None
     return _count_of(count_node), f"`{ast.unparse(node)}`"
+
+
+def _one_thing(node: ast.AST) -> bool:
+    """`islice(ids, num_ids)`: the ids of one thing (pytest's `_validate_ids`), not a body of data
+    (`islice(test_ids, 100)` is one)."""
+    words = tokens(_receiver_name(node))
+    return bool(words & NOT_COLLECTION_WORDS) and not words & COLLECTION_WORDS
 
 
 def _subset_count_node(method: str, node: ast.Call) -> ast.AST | None:
