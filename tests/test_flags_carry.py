@@ -300,3 +300,26 @@ def test_the_tail_of_an_empty_export_right_after_the_checkpoint_carries_the_flag
     tail = export_tail(session)
     assert tail.index("## Flags from earlier rounds") < tail.index("## Requests")
     assert NOTE in tail and "R1" not in tail
+
+
+def test_a_flag_that_followed_its_chunk_to_the_other_id_form_is_no_earlier_flag(
+    git_repo: GitRepo,
+) -> None:
+    """Copies of one change have symbol-qualified ids; when the agent changes the other copy, the
+    flagged copy's id switches to the plain form and its flag follows it (it is in this phase)."""
+    body = "\n\n".join(
+        f"def {name}(model):\n    {{{name}}}\n    return model(1)\n" for name in ("train", "test")
+    )
+    git_repo.write("SPEC.md", "# S\n\n## 1 Train\n\nSeed everything.\n")
+    git_repo.write("src/run.py", body.format(train="pass", test="pass"))
+    git_repo.commit("base")
+    git_repo.write("src/run.py", body.format(train="seed(0)", test="seed(0)"))
+    first = ReviewSession.open(git_repo.root, "HEAD")
+    first.flag(next(c.id for c in first.chunks if c.symbol == "test"), NOTE)
+    git_repo.write("src/run.py", body.format(train="seed(1)", test="seed(0)"))
+    second = ReviewSession.open(git_repo.root, "HEAD")
+    test = next(c for c in second.chunks if c.symbol == "test")
+    assert test.id not in {c.id for c in first.chunks}  # the id switched form...
+    assert second.decision(test.id).note == NOTE  # ...and the flag followed it
+    assert earlier_flags(second) == []
+    assert "Flags from earlier rounds" not in requests_prompt(second.requests, second)
