@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -326,8 +328,13 @@ def _store(cache_dir: Path | None, key: str, code: RoundCode) -> None:
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{key}.tmp"
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        temporary.replace(folder / f"{key}.json")
+        handle, name = tempfile.mkstemp(prefix=f".{key}-", suffix=".tmp", dir=folder)
     except OSError:
         return  # a read-only repository: the answer is computed again next time
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(data))
+        temporary.replace(folder / f"{key}.json")
+    except OSError:
+        temporary.unlink(missing_ok=True)  # computed again next time
