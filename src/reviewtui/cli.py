@@ -422,9 +422,9 @@ def _warn_pending(options: argparse.Namespace) -> None:
         )
     if progress.flagged:
         _warn(
-            f"{plural(progress.flagged, 'flagged chunk')} with your notes: after the checkpoint they are"
-            " no longer in the phase, so hand them to the agent first"
-            " (`reviewtui requests --format prompt`)"
+            f"{plural(progress.flagged, 'flagged chunk')} with your notes:"
+            " `reviewtui requests --format prompt` keeps handing them to the agent"
+            " until you clear them"
         )
 
 
