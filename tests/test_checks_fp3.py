@@ -47,27 +47,27 @@ def test_a_running_maximum_in_a_collate_function_is_not_the_max_length(tmp_path:
     assert rows == [("collate.py", 1, "512", True)]
 
 
-ACCUMULATORS = """MAX_LENGTH = 512
+ACCUMULATORS = """import torch
+
+MAX_LENGTH = 512
 
 
 def shortest(batch):
-    min_length = 100000
     max_seq_len = 5
     for ids in batch:
-        min_length = min(min_length, len(ids))
         max_seq_len = max(len(ids), max_seq_len)
-    return min_length, max_seq_len
+    return max_seq_len
 
 
 def total_tokens(batch):
-    seq_len = 7
+    seq_len = 0
     for ids in batch:
         seq_len += len(ids)
     return seq_len
 
 
 def padded(batch):
-    max_length = 3
+    max_length = -1
     for ids in batch:
         max_length = max_length + 1
     return max_length
@@ -87,16 +87,51 @@ class Stats:
 
     def add(self, ids):
         self.max_len = max(self.max_len, len(ids))
+
+
+def budget(batch):
+    max_new_tokens = 256
+    for ids in batch:
+        max_new_tokens -= len(ids)
+    return max_new_tokens
+
+
+def clamped(limit):
+    max_length = 1024
+    max_length = min(max_length, limit)
+    return max_length
+
+
+def per_rank(rank):
+    seed = 42
+    seed += rank
+    torch.manual_seed(seed)
 """
+
+ACCUMULATOR_SPEC = LENGTH_SPEC + "Generate at most 128 new tokens. Seed 13.\n"
 
 
 def test_counts_running_extremes_and_their_starting_values_are_left_out(tmp_path: Path) -> None:
-    """`+=`, `x = x + 1`, `self.x = max(self.x, ...)` in another method, and a `-1` start of a
-    running maximum updated by an `if`: none of them sets the max sequence length."""
-    marks, status, rows = _ledger_row(tmp_path, {"stats.py": ACCUMULATORS})
-    assert [mark for mark in marks if mark[2] == "spec-mismatch"] == []
-    assert status == "agrees"
-    assert rows == [("stats.py", 1, "512", True)]
+    """A running maximum in a loop, in another method (`self.max_len`), a count from 0 or -1, and
+    a `-1` start updated by an `if`: none of them sets the max sequence length. A budget counted
+    down from 256, a clamp done once (`min(max_length, limit)`) and a base seed offset per rank keep
+    their literal: those are settings, and they disagree with the spec."""
+    chunks, checks = check_files(tmp_path, ACCUMULATOR_SPEC, {"stats.py": ACCUMULATORS})
+    settings = {
+        (setting.parameter, setting.line, setting.text)
+        for entry in checks.ledger.entries
+        for setting in entry.code_settings
+    }
+    assert settings == {
+        ("max_length", 3, "512"),
+        ("max_new_tokens", 44, "256"),
+        ("max_length", 51, "1024"),
+        ("seed", 57, "42"),
+    }
+    mismatches = sorted(
+        line for _path, line, rule in flag_marks(chunks, checks) if rule == "spec-mismatch"
+    )
+    assert mismatches == [44, 51, 57]
 
 
 SETTINGS = """from transformers import AutoTokenizer

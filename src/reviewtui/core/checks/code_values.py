@@ -468,9 +468,10 @@ def _assign(
 ) -> Iterator[CodeSetting | None]:
     if isinstance(target, ast.Name | ast.Attribute):
         name = dotted(target)
-        if _accumulator(context, target, name) or _unset_bound(name, node.value, kind):
+        value = field_default(node.value)
+        if _accumulator(context, target, name, value) or _unset_bound(name, value, kind):
             return
-        yield _setting(context, name, field_default(node.value), node, kind)
+        yield _setting(context, name, value, node, kind)
     elif (
         isinstance(target, ast.Subscript)
         and isinstance(target.slice, ast.Constant)
@@ -496,13 +497,15 @@ def _unset_bound(name: str, value: ast.AST | None, kind: SettingKind) -> bool:
     )
 
 
-def _accumulator(context: FileContext, target: ast.AST, name: str) -> bool:
-    """Whether `name` is a running maximum or a count in the scope of this assignment (`max_len =
-    max(max_len, len(ids))`, `total_len += n`, `self.max_len = self.max_len + 1` in another method):
-    its literal is where the accumulator starts, not a setting."""
-    return (_scope(context, target), name) in context.once(
-        "ledger-accumulators", lambda: _accumulators(context)
-    )
+def _accumulator(context: FileContext, target: ast.AST, name: str, value: ast.AST | None) -> bool:
+    """Whether this literal starts a running maximum/minimum (`max_len = ...` then `max_len =
+    max(max_len, len(ids))`, also `self.max_len` updated in another method), or a count from 0/-1
+    (`seq_len = 0` then `seq_len += len(ids)`): where an accumulator starts, not a setting. A
+    literal a count moves from (`seed = 42` then `seed += rank`, `patience = 5` then `patience -=
+    1`) stays the setting."""
+    ways = context.once("ledger-accumulators", lambda: _accumulators(context))
+    way = ways.get((_scope(context, target), name))
+    return way == "extreme" or (way == "count" and literal(value) in (0, -1))
 
 
 def _scope(context: FileContext, target: ast.AST) -> ast.AST | None:
@@ -516,36 +519,51 @@ def _scope(context: FileContext, target: ast.AST) -> ast.AST | None:
     return context.enclosing_function(target)
 
 
-def _accumulators(context: FileContext) -> frozenset[tuple[ast.AST | None, str]]:
-    """(scope, name) of every name the file counts or keeps a running maximum/minimum in."""
-    found: set[tuple[ast.AST | None, str]] = set()
+def _accumulators(context: FileContext) -> dict[tuple[ast.AST | None, str], str]:
+    """(scope, name) -> "extreme" for every name the file keeps a running maximum/minimum in,
+    "count" for one it only adds to or subtracts from."""
+    found: dict[tuple[ast.AST | None, str], str] = {}
     for node in context.nodes(ast.Assign, ast.AugAssign):
         if isinstance(node, ast.AugAssign):
-            targets = [node.target] if isinstance(node.op, ast.Add | ast.Sub) else []
+            counted = isinstance(node.op, ast.Add | ast.Sub)
+            pairs = [(node.target, "count" if counted else None)]
         else:
-            targets = node.targets  # type: ignore[attr-defined]
-        for target in targets:
-            if not isinstance(target, ast.Name | ast.Attribute):
+            pairs = [(t, _updated_from(dotted(t), node.value)) for t in node.targets]  # type: ignore[attr-defined]
+        for target, way in pairs:
+            if way is None or not isinstance(target, ast.Name | ast.Attribute):
                 continue
-            name = dotted(target)
-            if isinstance(node, ast.AugAssign) or _updated_from(name, node.value):  # type: ignore[attr-defined]
-                found.add((_scope(context, target), name))
-    return frozenset(found)
+            if way == "extreme" and isinstance(target, ast.Name) and not _in_loop(context, node):
+                continue  # `lr = max(lr, min_lr)` once: a clamp of the setting, not a running max
+            key = (_scope(context, target), dotted(target))
+            if found.get(key) != "extreme":
+                found[key] = way
+    return found
 
 
-def _updated_from(name: str, value: ast.AST) -> bool:
-    """`max(name, ...)`, `min(...)`, `name + ...`, `... - name`: a running extreme or a count (not
-    `lr = lr * scale` or `name = name.lower()`, which keep the literal as the base setting)."""
+def _in_loop(context: FileContext, node: ast.AST) -> bool:
+    """Inside a `for`/`while` loop of its own function."""
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.For | ast.AsyncFor | ast.While):
+            return True
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            return False
+    return False
+
+
+def _updated_from(name: str, value: ast.AST) -> str | None:
+    """ "extreme" for `max(name, ...)` / `min(...)`, "count" for `name + ...` / `name - ...`, else
+    None (`lr = lr * scale`, `name = name.lower()` keep the literal as the base setting)."""
     if isinstance(value, ast.Call) and call_name(value) in {"max", "min"}:
-        operands = list(value.args)
+        operands, way = list(value.args), "extreme"
     elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add | ast.Sub):
-        operands = [value.left, value.right]
+        operands, way = [value.left, value.right], "count"
     else:
-        return False
-    return any(
+        return None
+    reads = any(
         isinstance(operand, ast.Name | ast.Attribute) and dotted(operand) == name
         for operand in operands
     )
+    return way if reads else None
 
 
 _MODEL_LOADERS = frozenset({"from_pretrained", "SentenceTransformer", "CrossEncoder", "LLM"})
