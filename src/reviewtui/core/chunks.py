@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from pygments.lexers import get_all_lexers
 
@@ -48,6 +49,10 @@ from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.models import Chunk, CommitInfo, DiffLine, FileDiff, Hunk
 from reviewtui.core.outline import Definition, dialect_for, scan_outline
 from reviewtui.core.pysource import SyntaxTrees, parse_python
+from reviewtui.errors import ReviewError
+
+if TYPE_CHECKING:
+    import threading
 
 ID_LENGTH = 12
 """Hex digits of a chunk id (copies alike in symbol and context get a `-2`, `-3`… suffix)."""
@@ -89,14 +94,18 @@ def cut_chunks(
     settings: ChunkSettings,
     *,
     trees: SyntaxTrees | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[Chunk]:
     """Cut every file of the phase into chunks, in file order then position; ids are unique.
 
-    `trees` shares the parse of each Python file's new side with the checks (see `SyntaxTrees`)."""
+    `trees` shares the parse of each Python file's new side with the checks (see `SyntaxTrees`).
+    `cancel` is checked before each file: once it is set, ReviewError("cancelled")."""
     added_by_path = _added_by_path(commits)
     chunks: list[Chunk] = []
     with collector_paused():
         for file in files:
+            if cancel is not None and cancel.is_set():
+                raise ReviewError("cancelled")
             language = language_for(file.path)
             added = _added_to(file, added_by_path)
             for piece in _file_pieces(file, settings, trees):

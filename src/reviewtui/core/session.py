@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
@@ -148,8 +148,12 @@ class ReviewSession:
 
         `spec_phase` names the spec's phase under review (default: `phase` in the config, else
         inferred from the code). A phase with nothing to review is a ReviewError unless
-        `allow_empty` (`status` and `export` report it; `nothing_to_review` tells)."""
-        report = progress or (lambda _step, _fraction: None)
+        `allow_empty` (`status` and `export` report it; `nothing_to_review` tells).
+
+        `cancel` ends the assembly soon after it is set (ReviewError "cancelled"): it is checked at
+        every progress step, before each file the cutter cuts, and while the linking, the checks
+        and the earlier rounds run (see `_unless_cancelled`)."""
+        report = _cancellable(progress, cancel)
         report("opening the repository", 0.0)
         root = gitrange.find_root(repo).resolve()
         settings = load_settings(root)
@@ -198,7 +202,10 @@ class ReviewSession:
         chunks, ledger, links = results.chunks, results.ledger, results.links
         flags = _with_spec_edit_flags(results.flags, chunks, reviewed, settings)
         own_files = {*spec.files, *state.exports}
-        earlier = sections_before(
+        report("reading the earlier rounds", 0.95)
+        earlier = _unless_cancelled(
+            cancel,
+            sections_before,
             root,
             phase,
             state.checkpoints,
@@ -540,6 +547,7 @@ def _results(
     if results is None:
         reviewers = spec_at_base(state.root, phase.base, spec, reviewed.spec_edits)
         results = _compute(phase, spec, settings, state.manual_links, report, cancel, reviewers)
+        _check_cancel(cancel)  # a cancelled opening stores nothing: the reviewer wants out
         if key is not None:
             cache.store(key, results)
     return results
@@ -609,24 +617,29 @@ def _compute(
     with collector_paused():
         trees = SyntaxTrees()
         report("cutting chunks", 0.5)
-        chunks = cut_chunks(phase.files, phase.commits, settings.chunks, trees=trees)
-        _check_cancel(cancel)
+        chunks = cut_chunks(phase.files, phase.commits, settings.chunks, trees=trees, cancel=cancel)
         active_rules(settings.checks)  # a settings error is raised here, not in the child
         arguments = (chunks, phase.files, check_spec or spec, settings.checks)
         checking = ForkedCall.start(check_phase, *arguments, trees=trees)
         try:
             report("linking chunks to the spec", 0.65)
             file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
-            links = link_chunks(
-                chunks, spec, phase.commits, settings.links, manual_links, file_texts
+            links = _unless_cancelled(
+                cancel,
+                link_chunks,
+                chunks,
+                spec,
+                phase.commits,
+                settings.links,
+                manual_links,
+                file_texts,
             )
-            _check_cancel(cancel)
         except BaseException:
             if checking is not None:
                 checking.abandon()
             raise
         report("running checks", 0.85)
-        checked = _checked(checking, arguments, trees)
+        checked = _checked(checking, arguments, trees, cancel)
         del trees
     return PhaseResults(chunks, checked.flags, checked.ledger, links, checked.warnings)
 
@@ -635,9 +648,10 @@ def _checked(
     checking: ForkedCall[PhaseChecks] | None,
     arguments: tuple[list[Chunk], list[FileDiff], Spec, CheckSettings],
     trees: SyntaxTrees,
+    cancel: threading.Event | None = None,
 ) -> PhaseChecks:
     """The checks' flags and ledger: from the child when one runs them, else (or when it died
-    without a result) computed here."""
+    without a result) computed here, unless `cancel` is set meanwhile."""
     from reviewtui.core.checks import check_phase
     from reviewtui.core.forked import ForkFailed
 
@@ -646,7 +660,7 @@ def _checked(
             return checking.result()
         except ForkFailed:
             pass  # run here instead: the same call, so a real error is raised here
-    return check_phase(*arguments, trees=trees)
+    return _unless_cancelled(cancel, check_phase, *arguments, trees=trees)
 
 
 def _other_forms(
@@ -688,3 +702,55 @@ def chunk_code(chunk: Chunk) -> str:
 def _check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise ReviewError("cancelled")
+
+
+def _cancellable(
+    progress: ProgressCallback | None, cancel: threading.Event | None
+) -> ProgressCallback:
+    """`progress` (or nothing), after a cancel check: every step reported is a point to stop at."""
+
+    def report(step: str, fraction: float) -> None:
+        _check_cancel(cancel)
+        if progress is not None:
+            progress(step, fraction)
+
+    return report
+
+
+CANCEL_POLL = 0.05
+"""Seconds between two looks at the cancel event while a stage without cancel checks runs."""
+
+T = TypeVar("T")
+
+
+def _unless_cancelled(
+    cancel: threading.Event | None, function: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """`function(*args, **kwargs)`, given up as soon as `cancel` is set (ReviewError "cancelled").
+
+    For the stages that take no cancel event of their own (the linking, the checks, the earlier
+    rounds): with an event, the call runs in a daemon thread while this one waits and looks at the
+    event, so that a reviewer who quits while a large phase loads is not kept waiting for the stage
+    to end; the abandoned call's result is dropped, and the thread ends with it or with the process.
+    Without an event, the call runs here."""
+    if cancel is None:
+        return function(*args, **kwargs)
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, function(*args, **kwargs)))
+        except BaseException as error:  # raised again in the waiting thread
+            outcome.append((False, error))
+
+    name = f"reviewtui-{getattr(function, '__name__', 'stage')}"
+    worker = threading.Thread(target=run, name=name, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        _check_cancel(cancel)
+        worker.join(CANCEL_POLL)
+    _check_cancel(cancel)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return cast(T, value)
