@@ -68,6 +68,9 @@ class Spec:
     files: list[str]
     sections: list[Section]
     warnings: list[str] = field(default_factory=list)
+    discovered: bool = False
+    """True when the files were found by discovery (no `--spec`, no `spec` setting): a spec file
+    the agent adds in a phase is then the agent's, not the reviewer's (see `core.phasefiles`)."""
 
     def __post_init__(self) -> None:
         self._by_id = {section.id: section for section in self.sections}

@@ -7,12 +7,18 @@ init`). Ticking a spec's task boxes (`[ ]` → `[x]`) is expected: those hunks s
 change to a spec file that existed at the phase's base stays in the phase (its chunks are flagged
 `spec-edited`), and the checks (the ledger among them) read the spec as it was at the base: the
 reviewer's spec, not the agent's edit.
+
+A discovered spec file (PLAN.md, TODO.md, `specs/*/tasks.md`, …) that is new in a phase with a
+base, while another spec file existed there, is the agent's (`new_spec_files`): it stays in the
+phase, flagged `spec-edited`, and leaves the spec (the linker, the checks and `status` read the
+reviewer's files only), with a warning. One the reviewer named (`--spec`, the `spec` setting) stays
+the spec, with a warning. A spec file outside the repo (absolute, or `../notes.md`) is never part
+of a phase nor looked up in git, and the spec at the base is parsed in memory (nothing is written).
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING
 from reviewtui.core import gitrange
 from reviewtui.core.agentdoc import BLOCK_END, BLOCK_START, INSTRUCTION_FILES
 from reviewtui.core.models import Chunk, DiffLine, FileDiff, Flag, Hunk, Phase, Severity, Spec
-from reviewtui.core.spec import load_spec
+from reviewtui.core.spec import inside_repo, load_spec
 
 if TYPE_CHECKING:
     from reviewtui.core.checks.context import FileContext, Finding
@@ -44,15 +50,30 @@ class ReviewFiles:
     """Paths of the spec files the agent edited beyond ticking task boxes."""
     left_out: set[str] = field(default_factory=set)
     """Paths left out of the phase (spec files, exports, agent files changed only by reviewtui)."""
+    agent_specs: list[str] = field(default_factory=list)
+    """Paths of the spec files the agent added (also in `spec_edits`): no longer in the spec."""
 
 
 def review_files(root: Path, phase: Phase, spec: Spec, exports: Iterable[str]) -> ReviewFiles:
     """Split `phase.files`: exports, unedited spec files and agent files changed only by reviewtui
-    go out; a spec file the agent edited stays, without its tick-only hunks."""
+    go out; a spec file the agent edited stays, without its tick-only hunks.
+
+    A discovered spec file the agent added (`new_spec_files`) stays whole and leaves `spec`, which
+    is updated in place (its files, sections and warnings), so that everything reading the spec
+    afterwards reads the reviewer's files only."""
     result = ReviewFiles(files=[])
+    new = new_spec_files(root, phase, spec)
+    if spec.discovered:
+        result.agent_specs.extend(new)
+        _leave_spec(root, spec, new)
+    else:
+        spec.warnings.extend(_named_new_warning(path) for path in new)
     result.left_out.update(spec.files, exports)
     for file in phase.files:
-        if file.path in spec.files:
+        if file.path in result.agent_specs and file.path not in result.left_out:
+            result.files.append(file)
+            result.spec_edits.append(file.path)
+        elif file.path in spec.files:
             edited = _spec_edit(file)
             if edited is not None:
                 result.files.append(edited)
@@ -66,6 +87,50 @@ def review_files(root: Path, phase: Phase, spec: Spec, exports: Iterable[str]) -
 
 
 # --------------------------------------------------------------------------- spec files
+
+
+def new_spec_files(root: Path, phase: Phase, spec: Spec) -> list[str]:
+    """The spec files added in the phase while another spec file existed at its base: the agent's
+    plan (PLAN.md, TODO.md) when discovered. [] without a base (a first phase: its new spec file is
+    the reviewer's)."""
+    if phase.base is None:
+        return []
+    added = [f.path for f in phase.files if f.change == "added" and f.path in spec.files]
+    others = [path for path in spec.files if path not in added and inside_repo(path)]
+    if not added or not _any_at(root, phase.base, others):
+        return []
+    return added
+
+
+def _any_at(root: Path, revision: str, paths: list[str]) -> bool:
+    """True when any of `paths` (no newline in them) is a file of the commit `revision`."""
+    names = [path for path in paths if "\n" not in path]
+    if not names:
+        return False
+    query = "".join(f"{revision}:{path}\n" for path in names).encode("utf-8", "surrogateescape")
+    answer = gitrange.run_git(root, "cat-file", "--batch-check", input=query)
+    return any(not line.endswith(b" missing") for line in answer.splitlines() if line)
+
+
+def _leave_spec(root: Path, spec: Spec, agents: list[str]) -> None:
+    """Take the agent's spec files `agents` out of `spec` (in place), with one warning each."""
+    if not agents:
+        return
+    kept = load_spec(root, [path for path in spec.files if path not in agents])
+    spec.files, spec.sections = kept.files, kept.sections
+    spec.warnings[:] = [*kept.warnings, *(_agent_warning(path) for path in agents)]
+    spec.__post_init__()  # its index of sections by id
+
+
+def _agent_warning(path: str) -> str:
+    return (
+        f"{path} is new in this phase: read as the agent's, not the spec (its diff is under review,"
+        " flagged spec-edited); pass --spec to choose the spec files"
+    )
+
+
+def _named_new_warning(path: str) -> str:
+    return f"{path} is new in this phase: read as the spec, as you named it (--spec or the spec setting)"
 
 
 def _spec_edit(file: FileDiff) -> FileDiff | None:
@@ -120,22 +185,15 @@ def _untick(text: str) -> str:
 
 
 def spec_at_base(root: Path, base: str | None, spec: Spec, edited: list[str]) -> Spec:
-    """The spec with its `edited` files read as they were at `base` (the others as they are now);
-    `spec` itself when nothing was edited."""
-    if not edited or base is None:
+    """The spec with its `edited` files read as they were at `base` (the others as they are now),
+    parsed in memory; `spec` itself when none of its files was edited. A file outside the repo is
+    never looked up in git, and an agent's spec file (no longer in `spec`) is not read."""
+    at_base = [path for path in edited if path in spec.files and inside_repo(path)]
+    if not at_base or base is None:
         return spec
-    with tempfile.TemporaryDirectory(prefix="reviewtui-spec-") as folder:
-        for path in spec.files:
-            if Path(path).is_absolute():
-                continue  # outside the repo: never part of a phase, read where it is
-            target = Path(folder) / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if path in edited:
-                target.write_bytes(_blob(root, base, path))
-            else:
-                target.write_bytes((root / path).read_bytes())
-        reviewers = load_spec(Path(folder), list(spec.files))
-    return Spec(reviewers.files, reviewers.sections, list(spec.warnings))
+    texts = {path: _blob(root, base, path) for path in at_base}
+    reviewers = load_spec(root, list(spec.files), texts=texts)
+    return Spec(reviewers.files, reviewers.sections, list(spec.warnings), spec.discovered)
 
 
 def _blob(root: Path, revision: str, path: str) -> bytes:
@@ -152,7 +210,8 @@ def spec_edit_flags(chunks: list[Chunk], edited: list[str], severity: Severity) 
 
 
 def spec_edit_message(chunk: Chunk) -> str:
-    """ "the agent changed the spec: …" with the first line it removed and the first it added."""
+    """ "the agent changed the spec: …" with the first line it removed and the first it added
+    ("the agent added this spec file …" for a spec file new in the phase)."""
     removed = [line.text.strip() for line in chunk.lines if line.kind == "-" and line.text.strip()]
     added = [line.text.strip() for line in chunk.lines if line.kind == "+" and line.text.strip()]
     if removed and added:
@@ -165,6 +224,9 @@ def spec_edit_message(chunk: Chunk) -> str:
         what = "blank lines"
     more = max(len(removed), len(added)) - 1
     suffix = f" (and {more} more line{'s' if more > 1 else ''})" if more > 0 else ""
+    if chunk.change == "added" and added:
+        what = _quote(added[0])
+        return f"the agent added this spec file (read as its own, not the spec): {what}{suffix}"
     return f"the agent changed the spec: {what}{suffix}"
 
 

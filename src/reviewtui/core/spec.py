@@ -3,8 +3,9 @@
 - `slugify(text)`: the GitHub-style anchor slug of a heading (`2.1 Source` -> `21-source`).
 - `discover_specs(root, configured)`: the spec files to use, configured ones first, else discovered
   (SPEC.md, spec-kit `specs/*/`, Kiro `.kiro/specs/*/`, TODO.md, PLAN.md, BMAD stories in
-  `docs/stories/` that are not done).
-- `load_spec(root, paths)`: parse the files with markdown-it-py into one `Spec`: headings and the task
+  `docs/stories/` that are not done); discovered ones come as `DiscoveredSpecs`.
+- `inside_repo(path)`: whether a spec path names a file inside the repo (never absolute, no `..`).
+- `load_spec(root, paths, texts=None)`: parse the files with markdown-it-py into one `Spec`: headings and the task
   items inside them (spec-kit `T012`, Kiro `1.2`, numbered TODO items, plain checklists), in document
   order, with ids unique across all files, 1-based line spans, own text and back-links (`refs`).
 
@@ -18,7 +19,7 @@ import os
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,12 +98,17 @@ class _IdAllocator:
 # --------------------------------------------------------------------------- discovery
 
 
+class DiscoveredSpecs(list[str]):
+    """Spec paths found by discovery, not named by the reviewer: `load_spec` marks the `Spec` it
+    parses from them `discovered` (a spec file the agent adds in a phase is then the agent's)."""
+
+
 def discover_specs(root: Path, configured: list[str]) -> list[str]:
     """The spec files of the repo at `root`, as repo-relative posix paths.
 
     Configured paths (from `--spec` or `[tool.reviewtui] spec`) win; they are relative to `root`
-    and may be globs. Otherwise the conventional places are searched in `DISCOVERY` order.
-    Raises `ReviewError` when nothing is found.
+    and may be globs. Otherwise the conventional places are searched in `DISCOVERY` order, and
+    the answer is a `DiscoveredSpecs`. Raises `ReviewError` when nothing is found.
     """
     if configured:
         return _dedupe(path for entry in configured for path in _expand_configured(root, entry))
@@ -110,7 +116,17 @@ def discover_specs(root: Path, configured: list[str]) -> list[str]:
     found.extend(path for path in bmad_stories(root) if path not in found)
     if not found:
         raise ReviewError(NO_SPEC_MESSAGE)
-    return found
+    return DiscoveredSpecs(found)
+
+
+def inside_repo(path: str) -> bool:
+    """True when the spec path `path` (as in `Spec.files`) names a file inside the repo: relative,
+    and not climbing out with `..` (`../notes.md` typed as `--spec`). Only such a path is ever
+    part of a phase, looked up in git, or read at a base."""
+    if Path(path).is_absolute():
+        return False
+    parts = Path(os.path.normpath(path)).parts
+    return bool(parts) and parts[0] not in ("..", ".")
 
 
 def bmad_stories(root: Path) -> list[str]:
@@ -200,8 +216,12 @@ def _dedupe(paths: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- loading
 
 
-def load_spec(root: Path, paths: list[str]) -> Spec:
+def load_spec(root: Path, paths: list[str], texts: Mapping[str, bytes] | None = None) -> Spec:
     """Parse the spec files `paths` (relative to `root`) into one `Spec`, in document order.
+
+    `texts` gives the bytes of some files (by their path as in `Spec.files`) instead of reading
+    them: the spec as it was at a phase's base is parsed in memory. The `Spec` is `discovered`
+    when `paths` is a `DiscoveredSpecs`.
 
     Raises `ReviewError` for a missing or unreadable file. Non-UTF-8 bytes are replaced and
     reported in `Spec.warnings`, as are files without headings (read as one section).
@@ -211,21 +231,26 @@ def load_spec(root: Path, paths: list[str]) -> Spec:
     sections: list[Section] = []
     warnings: list[str] = []
     for path in files:
-        text = _read(root, path, warnings)
+        raw = texts[path] if texts is not None and path in texts else _read_bytes(root, path)
+        text = _decode(path, raw, warnings)
         sections.extend(_FileParser(path, text, ids, warnings).parse())
-    return Spec(files=files, sections=sections, warnings=warnings)
+    discovered = isinstance(paths, DiscoveredSpecs)
+    return Spec(files=files, sections=sections, warnings=warnings, discovered=discovered)
 
 
-def _read(root: Path, path: str, warnings: list[str]) -> str:
+def _read_bytes(root: Path, path: str) -> bytes:
     target = Path(path) if Path(path).is_absolute() else root / path
     if not target.exists():
         raise ReviewError(f"spec not found: {path}")
     if not target.is_file():
         raise ReviewError(f"spec is not a file: {path}")
     try:
-        raw = target.read_bytes()
+        return target.read_bytes()
     except OSError as error:
         raise ReviewError(f"cannot read spec {path}: {error.strerror or error}") from None
+
+
+def _decode(path: str, raw: bytes, warnings: list[str]) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
