@@ -5,8 +5,12 @@ Each changed file is parsed once into a `FileContext`; every enabled rule reads 
 adds that line, the first chunk whose added lines its span touches). A summarized chunk (a huge file)
 holds the added lines of its range, so huge files are checked too. A line waives a rule with
 `# reviewtui: ignore[rule-id]` (several ids comma-separated, `*` for all). Settings switch rules off
-(`disabled`) and re-rank them (`severity`). A rule that raises on a file is reported as a warning
-(`PhaseChecks.warnings`) naming the rule and the file; the other rules still run.
+(`disabled`) and re-rank them (`severity`). A rule that raises on a file loses its findings there
+only; the other rules still run. Its failures become one warning per rule (`PhaseChecks.warnings`),
+naming the first file and error and how many files failed, however many files it failed on.
+
+A rule without a `check` (`spec-edited`) is known to the settings (disabled, re-ranked) but runs no
+per-file pass: its findings come from where they are known (the session flags the spec's diff).
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from reviewtui.core.models import (
     Severity,
     Spec,
 )
-from reviewtui.core.phasefiles import check_spec_edited
 from reviewtui.core.pysource import SyntaxTrees
 from reviewtui.errors import ReviewError
 
@@ -40,12 +43,13 @@ CheckFunction = Callable[[FileContext, PhaseFacts], Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A check: an id for config and waivers, a default severity, a one-line explanation."""
+    """A check: an id for config and waivers, a default severity, a one-line explanation, and the
+    function finding it in one file (None for a rule flagged elsewhere: no per-file pass)."""
 
     id: str
     severity: Severity
     explanation: str
-    check: CheckFunction
+    check: CheckFunction | None = None
 
 
 def _spec_mismatches(context: FileContext, facts: PhaseFacts) -> Iterable[Finding]:
@@ -87,7 +91,7 @@ RULES: tuple[Rule, ...] = (
         "spec-edited",
         "high",
         "The agent changed the spec in the phase (beyond ticking task boxes); the checks read the spec as it was at the phase's base.",
-        check_spec_edited,
+        None,  # flagged by the session on the spec's diff (`phasefiles.spec_edit_flags`)
     ),
     Rule(
         "hardcoded-metric",
@@ -171,8 +175,8 @@ def active_rules(settings: CheckSettings) -> list[tuple[Rule, Severity]]:
 
 class PhaseChecks(tuple[dict[str, list[Flag]], Ledger]):
     """What `check_phase` returns: the pair `(flags, ledger)` (so `flags, ledger = check_phase(...)`
-    still works), with `warnings`: one line per rule that failed on a file (its other rules and
-    files were still checked)."""
+    still works), with `warnings`: one line per rule that failed on one file or more (its other
+    files and the other rules were still checked)."""
 
     warnings: list[str]
 
@@ -236,13 +240,13 @@ def _check_phase(
     facts.mismatches = _mismatch_findings(ledger)
     added = _added_lines(chunks, files)
     by_path: dict[str, list[tuple[Finding, Severity]]] = {}
-    failures: list[str] = []
+    failures = RuleFailures()
     for context in contexts:
         if context.path in added:  # a file with no added line cannot carry a flag
             by_path[context.path] = _file_findings(context, facts, rules, failures)
     flags = _flags_by_chunk(chunks, added, by_path)
     by_id = {chunk.id: flags[position] for position, chunk in enumerate(chunks)}
-    return PhaseChecks(by_id, ledger, failures)
+    return PhaseChecks(by_id, ledger, failures.warnings())
 
 
 AddedLines = dict[str, tuple[list[int], list[int]]]
@@ -352,25 +356,63 @@ def _file_findings(
     context: FileContext,
     facts: PhaseFacts,
     rules: list[tuple[Rule, Severity]],
-    failures: list[str],
+    failures: RuleFailures,
 ) -> list[tuple[Finding, Severity]]:
-    """Every unwaived finding of the rules on one file. A rule that raises loses its findings on
-    this file only: the error goes to `failures` as a one-line warning naming rule and file."""
+    """Every unwaived finding of the rules (each with a `check`) on one file. A rule that raises
+    loses its findings on this file only: the error is counted in `failures`."""
     found: list[tuple[Finding, Severity]] = []
     for rule, severity in rules:
+        if rule.check is None:
+            continue
         try:
             findings = list(rule.check(context, facts))
         except Exception as error:  # a rule's bug must not end the review: reported, not hidden
-            failures.append(rule_failure(rule.id, context.path, error))
+            failures.add(rule.id, context.path, error)
             continue
         found += [(f, severity) for f in findings if not _waived(context.waivers, f)]
     return found
 
 
+class RuleFailures:
+    """The files each rule raised on, gathered into one warning per rule (a rule with a systematic
+    bug fails on every file: a thousand files give one line, not a thousand)."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, tuple[str, str]] = {}
+        """Rule id -> the first file it failed on and that error (one line), in order of failure."""
+        self._files: dict[str, int] = {}
+        """Rule id -> how many files it failed on."""
+
+    def add(self, rule_id: str, path: str, error: Exception) -> None:
+        """Count that `rule_id` raised `error` on `path`."""
+        self._first.setdefault(rule_id, (path, error_line(error)))
+        self._files[rule_id] = self._files.get(rule_id, 0) + 1
+
+    def warnings(self) -> list[str]:
+        """One line per rule that failed, in the order of the first failures."""
+        return [
+            rule_failure_summary(rule_id, self._files[rule_id], path, detail)
+            for rule_id, (path, detail) in self._first.items()
+        ]
+
+
+def error_line(error: BaseException) -> str:
+    """An error as one line: its type and message."""
+    return one_line(f"{type(error).__name__}: {error}")
+
+
 def rule_failure(rule_id: str, path: str, error: Exception) -> str:
-    """The warning for a rule that raised on a file (one line, the error's type and message)."""
-    detail = one_line(f"{type(error).__name__}: {error}")
-    return f"check {rule_id} failed on {path} and was skipped there: {detail} (please report this)"
+    """The warning for a rule that raised on one file (one line, the error's type and message)."""
+    return rule_failure_summary(rule_id, 1, path, error_line(error))
+
+
+def rule_failure_summary(rule_id: str, files: int, path: str, detail: str) -> str:
+    """The warning for a rule that raised on `files` files, the first `path` with error `detail`."""
+    if files == 1:
+        where = f"on {path} and was skipped there: {detail}"
+    else:
+        where = f"on {files:,} files and was skipped there (first {path}: {detail})"
+    return f"check {rule_id} failed {where} (please report this)"
 
 
 def _waived(waivers: Mapping[int, set[str]], finding: Finding) -> bool:
