@@ -9,12 +9,16 @@ its session in a worker thread, so it never forks). Otherwise `start` returns No
 runs the function itself.
 
 The child never returns into the caller's code: it sends the pickled result (or the exception) and
-ends with `os._exit`. A child that dies without a result raises `ForkFailed` in the parent.
+ends with `os._exit`. A child that dies without a result, or whose result or exception cannot be
+read back (an exception class whose `__init__` takes other arguments cannot be unpickled), raises
+`ForkFailed` in the parent, so the caller runs the call itself. The child sends its exception's
+type and message first, as plain text, so `ForkFailed` still says what the child raised.
 `run_detached` forks a child nobody waits for (the phase cache writes its entries so).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import signal
@@ -27,7 +31,8 @@ T = TypeVar("T")
 
 
 class ForkFailed(Exception):
-    """The child ended without sending a result (killed, or its result could not be pickled)."""
+    """The child ended without sending a result (killed, or its result could not be pickled), or
+    what it sent could not be read back: run the call in-process instead."""
 
 
 class ForkedCall(Generic[T]):
@@ -57,13 +62,23 @@ class ForkedCall(Generic[T]):
         os.waitpid(self._pid, 0)
 
     def result(self) -> T:
-        """The call's return value; re-raises its exception; ForkFailed when the child sent nothing."""
+        """The call's return value; re-raises its exception; ForkFailed when the child sent nothing
+        or what it sent cannot be read back (its message names what the child raised, if it did)."""
         with os.fdopen(self._reader, "rb") as stream:
-            data = stream.read()
+            data = io.BytesIO(stream.read())
         _pid, status = os.waitpid(self._pid, 0)
-        if not data or os.waitstatus_to_exitcode(status) != 0:
-            raise ForkFailed(f"the child process ended with status {status} and no result")
-        ok, value = pickle.loads(data)
+        code = os.waitstatus_to_exitcode(status)
+        raised = _read_description(data)
+        if code != 0 or raised is None:
+            also = f" (it raised {raised})" if raised else ""
+            raise ForkFailed(f"the child process ended with status {code} and no result{also}")
+        try:
+            ok, value = pickle.load(data)
+        except Exception as error:  # any class's __setstate__ or __init__ may raise anything
+            what = f"exception ({raised})" if raised else "result"
+            raise ForkFailed(
+                f"the child's {what} could not be read back: {describe(error)}"
+            ) from error
         if not ok:
             raise value
         return value
@@ -100,20 +115,36 @@ def can_fork() -> bool:
     )
 
 
+def describe(error: BaseException) -> str:
+    """An exception as one line of text: its type and message."""
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
+def _read_description(data: io.BytesIO) -> str | None:
+    """The child's first message: "" after a result, the exception's `describe` text after an
+    exception; None when the child sent nothing (it died before)."""
+    try:
+        text = pickle.load(data)
+    except (EOFError, pickle.UnpicklingError):  # nothing, or cut short: the child died
+        return None
+    return text if isinstance(text, str) else None
+
+
 def _run_child(
     writer: int, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
-    """In the child: run the call, send `(True, result)` or `(False, exception)`, and exit."""
+    """In the child: run the call, send the exception's description ("" for a result) and then
+    `(True, result)` or `(False, exception)`, and exit."""
     code = 1
     try:
-        try:
-            outcome = (True, function(*args, **kwargs))
-        except Exception as error:  # sent to the parent, which raises it
-            outcome = (False, error)
-        # what cannot be pickled ends the child without a result: the parent then runs the call
-        payload = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
         with os.fdopen(writer, "wb") as stream:
-            stream.write(payload)
+            try:
+                outcome, raised = (True, function(*args, **kwargs)), ""
+            except Exception as error:  # sent to the parent, which raises it
+                outcome, raised = (False, error), describe(error)
+            stream.write(pickle.dumps(raised, pickle.HIGHEST_PROTOCOL))
+            # what cannot be pickled ends the child without a result: the parent then runs the call
+            stream.write(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
         code = 0
     finally:
         os._exit(code)
