@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a user error (one line on stderr, no traceback), 2 a usage e
 from __future__ import annotations
 
 import argparse
+import codecs
 import difflib
 import os
 import shutil
@@ -45,6 +46,7 @@ checkpoint to the working tree. Run `reviewtui COMMAND --help` for a command's o
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    _escape_unencodable_output()
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args and args[0] in COMMANDS else "open"
     if command != "open":
@@ -55,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _require_git()
         if command == "open":
             _preflight(parser, options)
-        return HANDLERS[command](options)
+        code = HANDLERS[command](options)
+        _flush_output()
+        return code
     except ReviewError as error:
         _error(str(error))
         return 1
@@ -65,8 +69,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except OSError as error:
-        _error(f"cannot write the output: {error.strerror or error}")
+        _error(os_error_line(error))
         return 1
+
+
+def os_error_line(error: OSError) -> str:
+    """What failed, in one line: `path: reason` (both paths of a rename), else git's or the
+    system's own words. A failed write to stdout is said apart (`OutputFailed`)."""
+    if error.filename is None:
+        return str(error) or type(error).__name__
+    reason = error.strerror or str(error) or type(error).__name__
+    names = os.fsdecode(error.filename)
+    if error.filename2 is not None:
+        names += f" -> {os.fsdecode(error.filename2)}"
+    return f"{names}: {reason}"
 
 
 def _require_git() -> None:
@@ -220,7 +236,7 @@ ARGUMENTS: dict[str, list[Callable[[argparse.ArgumentParser], None]]] = {
     "open": [_range, _spec, _repo, _phase, _no_llm],
     "status": [_range, _spec, _repo, _phase, _json, _no_llm],
     "export": [_range, _spec, _repo, _phase, _output, _no_llm],
-    "requests": [_repo, _format],
+    "requests": [_range, _spec, _repo, _phase, _format],
     "checkpoint": [_repo, _checkpoint_actions],
     "init": [_repo],
     "demo": [_demo, _no_llm],
@@ -257,11 +273,11 @@ def run_status(options: argparse.Namespace) -> int:
     session = _open_session(options)
     _warn_all(session.warnings)
     if options.json:
-        print(status_json(session))
+        _write(status_json(session) + "\n")
     elif session.is_empty:
-        print(terminal_safe(nothing_to_review_line(session.phase)))
+        _write_line(nothing_to_review_line(session.phase))
     else:
-        print(terminal_safe(status_text(session)))
+        _write_line(status_text(session))
     return 0
 
 
@@ -273,7 +289,7 @@ def run_export(options: argparse.Namespace) -> int:
         print(terminal_safe(f"wrote {path}"), file=sys.stderr)
     else:
         text = session.export_markdown()
-        sys.stdout.write(text)
+        _write(text)
     return 0
 
 
@@ -282,10 +298,9 @@ def run_requests(options: argparse.Namespace) -> int:
     from reviewtui.core.report import requests_markdown, requests_prompt
     from reviewtui.core.state import ReviewState
 
-    repo = gitrange.open_repo(options.repo)
-    state = ReviewState.load(Path(repo.working_tree_dir or options.repo))
+    state = ReviewState.load(gitrange.find_root(options.repo).resolve())
     _warn_all(state.warnings)
-    session = _phase_session(options)
+    session = _requests_session(options, state)
     requests = session.requests if session is not None else state.requests
     if options.format == "prompt":
         text = requests_prompt(requests, session)
@@ -294,17 +309,41 @@ def run_requests(options: argparse.Namespace) -> int:
     if not text:
         print("no open requests", file=sys.stderr)
         return 0
-    sys.stdout.write(text)
+    _write(text)
     return 0
 
 
+def _requests_session(options: argparse.Namespace, state: ReviewState) -> ReviewSession | None:
+    """The phase's session when `requests` has something to take from it, else None (no phase
+    is read: the answer comes from the state alone, at once).
+
+    The flags it hands on (of this phase and of earlier rounds) are decisions of the state: without
+    a flagged decision the markdown is the queue alone. The prompt adds the phase's gaps (missing
+    sections, weak evidence, code past its checkpoint) to the open requests; with no open request
+    and no flag there is nothing to hand on. The session reads the phase cache first (see
+    `PhaseCache`), so the phase is assembled only when no earlier opening stored it."""
+    if any(decision.status == "flagged" for decision in state.decisions.values()):
+        return _phase_session(options)
+    if options.format == "prompt" and any(r.status == "open" for r in state.requests):
+        return _phase_session(options)
+    return None
+
+
 def _phase_session(options: argparse.Namespace) -> ReviewSession | None:
-    """The default phase's session, for the flags and gaps `requests` hands on with the queue;
-    None (said on stderr) when it cannot be opened, e.g. without a spec: the queue alone then."""
+    """The session of the phase `requests` was given (RANGE, --spec, --phase; default: the
+    default phase), for the flags and gaps it hands on with the queue; None (said on stderr)
+    when it cannot be opened, e.g. without a spec: the queue alone then."""
     from reviewtui.core.session import ReviewSession
 
     try:
-        return ReviewSession.open(options.repo, no_llm=True, allow_empty=True)
+        return ReviewSession.open(
+            options.repo,
+            options.range,
+            options.spec,
+            no_llm=True,
+            spec_phase=options.phase,
+            allow_empty=True,
+        )
     except ReviewError as error:
         _warn(f"the queue only (flags and the phase's gaps left out): {error}")
         return None
@@ -327,7 +366,7 @@ def run_checkpoint(options: argparse.Namespace) -> int:
         if options.drop:
             message = _drop_checkpoint(state)
         else:
-            _warn_pending(options)
+            _warn_pending(state)
             message = _record_checkpoint(repo, root, state)
     except BaseException:
         state.release_lock()
@@ -335,7 +374,7 @@ def run_checkpoint(options: argparse.Namespace) -> int:
             shutil.rmtree(state.folder, ignore_errors=True)
         raise
     state.release_lock()
-    print(message)
+    _write_line(message)
     return 0
 
 
@@ -373,7 +412,7 @@ def _list_checkpoints(state: ReviewState) -> int:
         elif checkpoint is base:
             mark = "  (the default phase starts here)"
         line = f"{number}  {checkpoint.sha[:12]}  {checkpoint.created}  {checkpoint.label}{mark}"
-        print(terminal_safe(line))
+        _write_line(line)
     return 0
 
 
@@ -406,15 +445,16 @@ def _tree(root: Path, commit: str) -> str | None:
         return None
 
 
-def _warn_pending(options: argparse.Namespace) -> None:
-    """Say how much of the phase is still undecided before it is closed."""
-    from reviewtui.core.session import ReviewSession
+def _warn_pending(state: ReviewState) -> None:
+    """Say how much of the default phase is still undecided before it is closed. The chunks come
+    from the phase cache when an earlier opening stored them, else are cut here without checks or
+    linking (`PhaseProbe`): the count never needs the whole phase assembled."""
+    from reviewtui.core.phaseprobe import probe_phase
 
     try:
-        session = ReviewSession.open(options.repo, no_llm=True)
+        progress = probe_phase(state.root, state).progress()
     except ReviewError:
-        return  # nothing to review, or no spec: nothing to warn about
-    progress = session.progress()
+        return  # no spec, say: nothing to warn about
     if progress.pending:
         verb = "is" if progress.pending == 1 else "are"
         _warn(
@@ -437,9 +477,9 @@ def run_init(options: argparse.Namespace) -> int:
     existed = instructions_path(root).exists()
     path, changed = init_agent_instructions(root)
     if not changed:
-        print(terminal_safe(f"already up to date: {path}"))
+        _write_line(f"already up to date: {path}")
     else:
-        print(terminal_safe(f"{'updated' if existed else 'created'} {path}"))
+        _write_line(f"{'updated' if existed else 'created'} {path}")
     return 0
 
 
@@ -454,7 +494,7 @@ def run_demo(options: argparse.Namespace) -> int:
     else:
         _note(f"reopening the demo in {target} as you left it; --fresh rebuilds it")
     if options.no_open:
-        print(target)
+        _write_line(str(target))
         return 0
     from reviewtui.tui.app import run_app
 
@@ -496,6 +536,66 @@ def _note(message: str) -> None:
 
 def _warn(message: str) -> None:
     print(f"reviewtui: warning: {terminal_safe(' '.join(message.split()))}", file=sys.stderr)
+
+
+class OutputFailed(ReviewError):
+    """Writing to stdout failed (a full disk, a closed terminal): not the repo nor a file."""
+
+
+OUTPUT_ERRORS = "reviewtui-escape"
+"""The error handler of stdout: a character its encoding cannot write is printed as a JSON-style
+`\\uXXXX` escape (valid inside `status --json` strings, readable in text), never a traceback."""
+
+
+def _escape(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:  # JSON spells it as a surrogate pair
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+codecs.register_error(OUTPUT_ERRORS, _escape)
+
+
+def _escape_unencodable_output() -> None:
+    """Make stdout escape what its encoding cannot write (`PYTHONIOENCODING=ascii`, a C locale)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors=OUTPUT_ERRORS)
+        except (ValueError, OSError):
+            return  # a closed or detached stream: writing to it fails on its own, said then
+
+
+def _write(text: str) -> None:
+    """Write `text` to stdout; a failure says it is the output that could not be written."""
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputFailed(f"cannot write the output: {error.strerror or error}") from error
+
+
+def _write_line(text: str) -> None:
+    """Write one line of text that may hold untrusted characters (shown as escapes)."""
+    _write(terminal_safe(text) + "\n")
+
+
+def _flush_output() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputFailed(f"cannot write the output: {error.strerror or error}") from error
 
 
 def _silence_stdout() -> None:
