@@ -175,7 +175,8 @@ class RequestQueueScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#queue")
     def _disarm_on_move(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value != self.armed:
+        """A page key on an empty table highlights no row (`row_key` is None): disarm too."""
+        if event.row_key is None or event.row_key.value != self.armed:
             self.armed = None
 
     def on_key(self, event: Key) -> None:
