@@ -354,8 +354,10 @@ class ReviewSession:
 
     # ------------------------------------------------------------------ deciding
 
-    def approve(self, chunk_id: str) -> Decision:
-        return self._decide(chunk_id, "approved")
+    def approve(self, chunk_id: str, *, keep_note: bool = True) -> Decision:
+        """Approve a chunk, in one save; `keep_note=False` drops its note (a flag's note said
+        what was wrong: it is not the approval's)."""
+        return self._decide(chunk_id, "approved", note=... if keep_note else None)
 
     def flag(self, chunk_id: str, note: str) -> Decision:
         return self._decide(chunk_id, "flagged", note=note)

@@ -488,11 +488,10 @@ class ReviewScreen(Screen[None]):
         chunk = self._current_or_warn()
         if chunk is None:
             return
-        was_flagged = self.session.decision(chunk.id).status == "flagged"
-        if not self._decided(chunk, lambda: self.session.approve(chunk.id)):
+        # A flag's note said what was wrong: it is not the approval's note (one save drops it).
+        keep_note = self.session.decision(chunk.id).status != "flagged"
+        if not self._decided(chunk, lambda: self.session.approve(chunk.id, keep_note=keep_note)):
             return
-        if was_flagged:  # the note said what was wrong: it is not the approval's note
-            self._decided(chunk, lambda: self.session.set_note(chunk.id, None))
         following = self.navigator.next_pending()
         self.refresh_decision(chunk)
         if following is not None:
