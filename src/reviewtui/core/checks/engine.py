@@ -401,11 +401,6 @@ def error_line(error: BaseException) -> str:
     return one_line(f"{type(error).__name__}: {error}")
 
 
-def rule_failure(rule_id: str, path: str, error: Exception) -> str:
-    """The warning for a rule that raised on one file (one line, the error's type and message)."""
-    return rule_failure_summary(rule_id, 1, path, error_line(error))
-
-
 def rule_failure_summary(rule_id: str, files: int, path: str, detail: str) -> str:
     """The warning for a rule that raised on `files` files, the first `path` with error `detail`."""
     if files == 1:
