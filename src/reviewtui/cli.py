@@ -74,11 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def os_error_line(error: OSError) -> str:
-    """What failed, in one line: `path: reason` (both paths of a rename), else git's or the
-    system's own words. A failed write to stdout is said apart (`OutputFailed`)."""
-    if error.filename is None:
-        return str(error) or type(error).__name__
+    """What failed, in one line: `path: reason` (both paths of a rename) when the error names a
+    file. One that names none comes from reading: writes to stdout are said apart
+    (`OutputFailed`), and the files reviewtui writes report their own errors with their path."""
     reason = error.strerror or str(error) or type(error).__name__
+    if error.filename is None:
+        return f"cannot read the repository or its settings: {reason}"
     names = os.fsdecode(error.filename)
     if error.filename2 is not None:
         names += f" -> {os.fsdecode(error.filename2)}"
