@@ -1,15 +1,15 @@
-"""Cancelling a session while it loads (the app's Ctrl+C): the loader stops within moments, in
-whatever stage it is, stores nothing and releases the lock.
+"""Cancelling a session while it loads (the app's Ctrl+C): the loader stops at the next git step,
+before the next file it cuts, or right after the linking or the checks, stores nothing and releases
+the lock.
 
-The linking and the checks are slowed by wrapping the real stage functions (the wrapper waits on an
-event, then calls the real function): the opening runs in a thread, as in the app, and must give up
-while the stage is still held.
+The reviewer's Ctrl+C is played by wrapping a real stage function so that it sets the cancel event
+when it starts; the opening runs in a thread, as in the app.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from reviewtui.errors import ReviewError
 from tests.gitrepo import GitRepo
 
 WAIT = 20.0
-"""Longest a test waits for the opening thread (it ends at once when the fix works)."""
+"""Longest a test waits for the opening thread (it takes well under a second)."""
 
 
 @pytest.fixture
@@ -58,40 +58,28 @@ class _Opening:
         assert not self.thread.is_alive(), "the opening did not stop when cancelled"
 
 
-class _HeldStage:
-    """Wraps a stage: when it starts, sets `cancel` and holds until released, then runs it."""
+class _CancellingStage:
+    """Wraps a stage: sets `cancel` when it starts (the reviewer quits meanwhile), then runs it."""
 
     def __init__(self, real: Callable[..., Any], cancel: threading.Event) -> None:
         self.real = real
         self.cancel = cancel
-        self.release = threading.Event()
-        self.daemon: bool | None = None
-        self.finished = threading.Event()
+        self.calls = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self.daemon = threading.current_thread().daemon
+        self.calls += 1
         self.cancel.set()
-        self.release.wait(WAIT)
-        try:
-            return self.real(*args, **kwargs)
-        finally:
-            self.finished.set()
+        return self.real(*args, **kwargs)
 
 
 @pytest.fixture
-def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any, str], _HeldStage]]:
-    stages: list[_HeldStage] = []
-
-    def hold(module: Any, name: str) -> _HeldStage:
-        stage = _HeldStage(getattr(module, name), threading.Event())
+def cancelling(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any, str], _CancellingStage]:
+    def wrap(module: Any, name: str) -> _CancellingStage:
+        stage = _CancellingStage(getattr(module, name), threading.Event())
         monkeypatch.setattr(module, name, stage)
-        stages.append(stage)
         return stage
 
-    yield hold
-    for stage in stages:  # let an abandoned stage end before the next test
-        stage.release.set()
-        stage.finished.wait(WAIT)
+    return wrap
 
 
 def _assert_cancelled(opening: _Opening, root: Path) -> None:
@@ -100,30 +88,31 @@ def _assert_cancelled(opening: _Opening, root: Path) -> None:
     ReviewState.load(root, lock=True).release_lock()  # the lock was released
 
 
-@pytest.mark.parametrize("stage", ["linking", "checks"])
-def test_cancel_while_a_stage_runs_returns_without_waiting_for_it(
-    repo: GitRepo, held: Callable[[Any, str], _HeldStage], stage: str
+def test_cancel_while_linking_stops_before_the_checks(
+    repo: GitRepo,
+    cancelling: Callable[[Any, str], _CancellingStage],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    module, name = (links, "link_chunks") if stage == "linking" else (checks, "check_phase")
-    stage_call = held(module, name)
-    opening = _Opening(repo.root, stage_call.cancel)
-    opening.wait()
-    assert not stage_call.release.is_set()  # the stage was still held: nobody waited for it
-    assert stage_call.daemon is True  # the abandoned stage never keeps the process alive
-    _assert_cancelled(opening, repo.root)
-
-
-def test_a_cancelled_opening_stores_nothing_in_the_phase_cache(
-    repo: GitRepo, held: Callable[[Any, str], _HeldStage]
-) -> None:
-    stage_call = held(checks, "check_phase")
-    opening = _Opening(repo.root, stage_call.cancel)
+    linking = cancelling(links, "link_chunks")
+    checking = _CancellingStage(checks.check_phase, threading.Event())
+    monkeypatch.setattr(checks, "check_phase", checking)
+    opening = _Opening(repo.root, linking.cancel)
     opening.wait()
     _assert_cancelled(opening, repo.root)
-    stage_call.release.set()
-    assert stage_call.finished.wait(WAIT)
+    assert (linking.calls, checking.calls) == (1, 0)
+
+
+def test_cancel_while_checking_gives_no_session_and_stores_nothing(
+    repo: GitRepo, cancelling: Callable[[Any, str], _CancellingStage]
+) -> None:
+    checking = cancelling(checks, "check_phase")
+    opening = _Opening(repo.root, checking.cancel)
+    opening.wait()
+    assert checking.calls == 1
+    _assert_cancelled(opening, repo.root)
     for expected in ("cutting chunks", "reading the chunks of the last opening"):
-        again = _Opening(repo.root, threading.Event(), progress=_recording(steps := []))
+        steps: list[str] = []
+        again = _Opening(repo.root, threading.Event(), progress=_recording(steps))
         again.wait()
         assert again.session is not None and len(again.session.chunks) == 5
         again.session.close()

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Literal
 
 from reviewtui.config import Settings, load_settings
 from reviewtui.core import gitrange
@@ -150,9 +150,9 @@ class ReviewSession:
         inferred from the code). A phase with nothing to review is a ReviewError unless
         `allow_empty` (`status` and `export` report it; `nothing_to_review` tells).
 
-        `cancel` ends the assembly soon after it is set (ReviewError "cancelled"): it is checked at
-        every progress step, before each file the cutter cuts, and while the linking, the checks
-        and the earlier rounds run (see `_unless_cancelled`)."""
+        `cancel` ends the assembly soon after it is set (ReviewError "cancelled", nothing stored):
+        it is checked at every progress step (the git steps' too), before each file the cutter
+        cuts, and after the linking and after the checks (which take no cancel event yet)."""
         report = _cancellable(progress, cancel)
         report("opening the repository", 0.0)
         root = gitrange.find_root(repo).resolve()
@@ -203,9 +203,7 @@ class ReviewSession:
         flags = _with_spec_edit_flags(results.flags, chunks, reviewed, settings)
         own_files = {*spec.files, *state.exports}
         report("reading the earlier rounds", 0.95)
-        earlier = _unless_cancelled(
-            cancel,
-            sections_before,
+        earlier = sections_before(
             root,
             phase,
             state.checkpoints,
@@ -626,22 +624,16 @@ def _compute(
         try:
             report("linking chunks to the spec", 0.65)
             file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
-            links = _unless_cancelled(
-                cancel,
-                link_chunks,
-                chunks,
-                spec,
-                phase.commits,
-                settings.links,
-                manual_links,
-                file_texts,
+            links = link_chunks(
+                chunks, spec, phase.commits, settings.links, manual_links, file_texts
             )
+            _check_cancel(cancel)
         except BaseException:
             if checking is not None:
                 checking.abandon()
             raise
         report("running checks", 0.85)
-        checked = _checked(checking, arguments, trees, cancel)
+        checked = _checked(checking, arguments, trees)
         del trees
     return PhaseResults(chunks, checked.flags, checked.ledger, links, checked.warnings)
 
@@ -650,10 +642,9 @@ def _checked(
     checking: ForkedCall[PhaseChecks] | None,
     arguments: tuple[list[Chunk], list[FileDiff], Spec, CheckSettings],
     trees: SyntaxTrees,
-    cancel: threading.Event | None = None,
 ) -> PhaseChecks:
     """The checks' flags and ledger: from the child when one runs them, else (or when it died
-    without a result) computed here, unless `cancel` is set meanwhile."""
+    without a result) computed here."""
     from reviewtui.core.checks import check_phase
     from reviewtui.core.forked import ForkFailed
 
@@ -662,7 +653,7 @@ def _checked(
             return checking.result()
         except ForkFailed:
             pass  # run here instead: the same call, so a real error is raised here
-    return _unless_cancelled(cancel, check_phase, *arguments, trees=trees)
+    return check_phase(*arguments, trees=trees)
 
 
 def _other_forms(
@@ -717,42 +708,3 @@ def _cancellable(
             progress(step, fraction)
 
     return report
-
-
-CANCEL_POLL = 0.05
-"""Seconds between two looks at the cancel event while a stage without cancel checks runs."""
-
-T = TypeVar("T")
-
-
-def _unless_cancelled(
-    cancel: threading.Event | None, function: Callable[..., T], *args: Any, **kwargs: Any
-) -> T:
-    """`function(*args, **kwargs)`, given up as soon as `cancel` is set (ReviewError "cancelled").
-
-    For the stages that take no cancel event of their own (the linking, the checks, the earlier
-    rounds): with an event, the call runs in a daemon thread while this one waits and looks at the
-    event, so that a reviewer who quits while a large phase loads is not kept waiting for the stage
-    to end; the abandoned call's result is dropped, and the thread ends with it or with the process.
-    Without an event, the call runs here."""
-    if cancel is None:
-        return function(*args, **kwargs)
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, function(*args, **kwargs)))
-        except BaseException as error:  # raised again in the waiting thread
-            outcome.append((False, error))
-
-    name = f"reviewtui-{getattr(function, '__name__', 'stage')}"
-    worker = threading.Thread(target=run, name=name, daemon=True)
-    worker.start()
-    while worker.is_alive():
-        _check_cancel(cancel)
-        worker.join(CANCEL_POLL)
-    _check_cancel(cancel)
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    return cast(T, value)
