@@ -125,6 +125,15 @@ def test_requests_with_a_flag_read_the_phase_from_the_cache(
     assert cache_entries() == stored  # read back, not computed and stored again
 
 
+def test_requests_refuse_a_range_git_does_not_know(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for bad in ("nope", "main..nope", "nope...HEAD"):
+        code, out, err = run(capsys, "requests", bad, "--repo", str(repo.root))
+        assert (code, out) == (1, "") and err == "reviewtui: error: unknown revision: nope\n"
+    assert run(capsys, "requests", "main..", "--repo", str(repo.root))[0] == 0
+
+
 # --------------------------------------------------------------------------- checkpoint (N4)
 
 

@@ -35,7 +35,7 @@ commands:
   reviewtui [RANGE]          open the review app (default)
   reviewtui status [RANGE]   progress of the review (--json for tools)
   reviewtui export [RANGE]   the review as markdown (-o FILE)
-  reviewtui requests         the open request queue (--format markdown|prompt)
+  reviewtui requests [RANGE] the open request queue and flags (--format markdown|prompt)
   reviewtui checkpoint       record the end of this phase; the next one starts here
   reviewtui init             ask the agent (CLAUDE.md / AGENTS.md) to make its work reviewable
   reviewtui demo [DIR]       build the bundled demo repo and open it
@@ -299,7 +299,9 @@ def run_requests(options: argparse.Namespace) -> int:
     from reviewtui.core.report import requests_markdown, requests_prompt
     from reviewtui.core.state import ReviewState
 
-    state = ReviewState.load(gitrange.find_root(options.repo).resolve())
+    root = gitrange.find_root(options.repo).resolve()
+    _check_range(root, options.range)
+    state = ReviewState.load(root)
     _warn_all(state.warnings)
     session = _requests_session(options, state)
     requests = session.requests if session is not None else state.requests
@@ -312,6 +314,21 @@ def run_requests(options: argparse.Namespace) -> int:
         return 0
     _write(text)
     return 0
+
+
+def _check_range(root: Path, range_text: str | None) -> None:
+    """A RANGE naming a revision git does not know is an error even where the phase is not read
+    (a script would otherwise read "no open requests" for a typo)."""
+    from reviewtui.core import gitrange
+
+    if range_text is None:
+        return
+    if not range_text.strip():
+        raise ReviewError("empty range")
+    separator = "..." if "..." in range_text else ".."
+    for side in range_text.split(separator, 1):
+        if side.strip():
+            gitrange.resolve_commit(root, side.strip())
 
 
 def _requests_session(options: argparse.Namespace, state: ReviewState) -> ReviewSession | None:
