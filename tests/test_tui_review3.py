@@ -4,12 +4,15 @@ snapshot, bounded drawing-ahead, the picker on a tiny terminal, and earlier roun
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable
 
+from reviewtui.core.session import ReviewSession
 from reviewtui.core.state import ReviewState
+from reviewtui.errors import ReviewError
 from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.requests import RequestQueueScreen
 from reviewtui.tui.screens.section_picker import SectionPicker
@@ -90,3 +93,67 @@ async def test_approving_a_chunk_with_a_plain_note_keeps_it(toy: Path) -> None:
     decision = state_file(toy)["decisions"][chunk.id]
     assert decision["status"] == "approved"
     assert decision["note"] == "looks fine, check the csv dialect later"
+
+
+async def test_the_export_is_built_off_the_ui_thread_from_the_review_as_pressed(
+    toy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    real_export = ReviewSession.export_markdown
+
+    def traced(session: ReviewSession) -> str:
+        threads.append(threading.current_thread().name)
+        return real_export(session)
+
+    monkeypatch.setattr(ReviewSession, "export_markdown", traced)
+    async with review(toy) as (app, pilot):
+        chunk = screen_of(app).chunk
+        assert chunk is not None
+        await pilot.press("x")
+        app.session.flag(chunk.id, "decided after x was pressed")  # before the worker runs
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert threads and threading.main_thread().name not in threads
+        text = (toy / ".reviewtui" / "review.md").read_text(encoding="utf-8")
+        assert "decided after x was pressed" not in text
+        assert [n.message for n in app._notifications][-1].startswith("Review exported to ")
+
+
+def test_a_snapshot_keeps_the_review_as_it_was(toy: Path) -> None:
+    session = ReviewSession.open(toy, no_llm=True)
+    try:
+        chunk = session.chunks[0]
+        session.add_request(chunk.id, "refactor", "split the loader")
+        section = session.link(chunk.id).section_id
+        assert section is not None
+        snapshot = session.snapshot()
+        before = snapshot.export_markdown()
+        session.flag(chunk.id, "a flag made later")
+        session.update_request(session.requests[0].id, text="a rewritten request")
+        session.relink(chunk.id, None)
+        assert snapshot.decision(chunk.id).status == "pending"
+        assert snapshot.requests[0].text == "split the loader"
+        assert snapshot.link(chunk.id).section_id == section
+        assert chunk in snapshot.chunks_in(section) and chunk not in session.chunks_in(section)
+        assert snapshot.export_markdown() == before
+        assert "a flag made later" in session.export_markdown()
+    finally:
+        session.close()
+
+
+async def test_a_failed_export_record_says_what_failed_not_not_saved(
+    toy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(state: ReviewState, target: Path) -> str | None:
+        raise ReviewError("cannot lock exports.json: timed out (simulated)")
+
+    monkeypatch.setattr(ReviewState, "record_export", failing)
+    async with review(toy) as (app, pilot):
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert not any(m.startswith("Not saved") for m in messages)
+        assert messages[-1].startswith("Review exported to ")
+        assert "not remembered as an export" in messages[-1] and "timed out" in messages[-1]
+        assert (toy / ".reviewtui" / "review.md").is_file()

@@ -1,7 +1,9 @@
-"""Provides `write_export`: write the review's markdown to a file, atomically, from a worker thread.
+"""Provides `write_export` and `record_export`: write the review's markdown to a file, atomically,
+and remember the path as an export, both from the export worker thread.
 
-The app builds the markdown on the UI thread (a consistent snapshot of a session the reviewer keeps
-changing) and hands only the text to the worker, which writes it here: a temp file in the same
+The app takes a snapshot of the session on the UI thread (`ReviewSession.snapshot`, a few ms) and
+the worker builds the markdown from it, so the review exported is the one on screen when `x` was
+pressed, and a big phase never freezes the keys. The file is written here: a temp file in the same
 folder, then a rename, so two quick exports never interleave and a crash never leaves half a file.
 """
 
@@ -27,6 +29,18 @@ def write_export(state: ReviewState, target: Path, text: str) -> str | None:
         return f"cannot write {target}: {error.strerror or error}"
     except Exception as error:  # a bug: reported on one line, the app stays up
         return f"export failed: {type(error).__name__}: {error}"
+    return None
+
+
+def record_export(state: ReviewState, target: Path) -> str | None:
+    """Remember `target` as an export (it may wait on another exporter's lock, hence the worker);
+    None when done, else the one-line reason it was not."""
+    try:
+        state.record_export(target)
+    except ReviewError as error:
+        return str(error)
+    except OSError as error:
+        return f"cannot record the export in {state.folder}: {error.strerror or error}"
     return None
 
 

@@ -32,7 +32,7 @@ from textual.widgets import Label
 from reviewtui.core.llm.explain import client_for
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
-from reviewtui.tui.exporting import write_export
+from reviewtui.tui.exporting import record_export, write_export
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
 from reviewtui.tui.reloading import ReviewPosition, code_fingerprint, watches_disk
 from reviewtui.tui.saving import saved
@@ -691,36 +691,44 @@ class ReviewScreen(Screen[None]):
     @dataclass
     class Exported(Message):
         """The export worker wrote the review (`error` None) or could not (its one line); `stale`:
-        not written, the code changed on disk since the session was assembled."""
+        not written, the code changed on disk since the session was assembled; `unrecorded`:
+        written, but remembering the path in `exports.json` failed (its one line)."""
 
         path: Path
         error: str | None
         stale: bool = False
+        unrecorded: str | None = None
 
     def action_export(self) -> None:
-        """The markdown is built here, on the UI thread (a snapshot of the session the reviewer
-        keeps changing); only writing the file goes to the worker."""
-        try:
-            text = self.session.export_markdown()
-        except ReviewError as error:
-            self.notify(f"Not exported: {clean_line(str(error))}", severity="error", markup=False)
-            return
+        """Export the review as it is now: a snapshot of the session is taken here (a few ms), the
+        markdown is built from it and written in a worker, so the reviewer can go on meanwhile."""
         self.notify("Exporting the review…", timeout=2)
         target = (self.session.state.folder / "review.md").absolute()
-        self._export(target, text, self.fingerprint)
+        self._export(target, self.session.snapshot(), self.fingerprint)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, target: Path, text: str, fingerprint: str | None) -> None:
+    def _export(self, target: Path, snapshot: ReviewSession, fingerprint: str | None) -> None:
         """Write the review, unless the code on disk is no longer the code it reviews."""
         try:
-            stale = fingerprint is not None and code_fingerprint(self.session.root) != fingerprint
+            stale = fingerprint is not None and code_fingerprint(snapshot.root) != fingerprint
         except (ReviewError, OSError) as error:
             self.post_message(self.Exported(target, f"cannot read the working tree: {error}"))
             return
         if stale:
             self.post_message(self.Exported(target, None, stale=True))
             return
-        self.post_message(self.Exported(target, write_export(self.session.state, target, text)))
+        try:
+            text = snapshot.export_markdown()
+        except ReviewError as error:
+            self.post_message(self.Exported(target, str(error)))
+            return
+        except Exception as error:  # a bug: one line, the app stays up
+            line = f"export failed: {type(error).__name__}: {error}"
+            self.post_message(self.Exported(target, line))
+            return
+        error_line = write_export(snapshot.state, target, text)
+        unrecorded = None if error_line is not None else record_export(snapshot.state, target)
+        self.post_message(self.Exported(target, error_line, unrecorded=unrecorded))
 
     @on(Exported)
     def _exported(self, event: Exported) -> None:
@@ -730,7 +738,13 @@ class ReviewScreen(Screen[None]):
         elif event.error is not None:
             message = f"Not exported: {clean_line(event.error)}"
             self.notify(message, severity="error", markup=False, timeout=10)
-        elif saved(self, lambda: self.session.state.record_export(event.path) or True):
+        elif event.unrecorded is not None:
+            message = (
+                f"Review exported to {event.path}, but not remembered as an export (a later "
+                f"phase may show it): {clean_line(event.unrecorded)}"
+            )
+            self.notify(message, severity="warning", markup=False, timeout=10)
+        else:
             self.notify(f"Review exported to {event.path}", markup=False, timeout=6)
 
 
