@@ -85,8 +85,11 @@ def test_the_flag_and_note_follow_too_and_a_new_decision_wins(git_repo: GitRepo)
         "flagged",
         "seed it from the config",
     )
+    assert second.carried_keys() == {_by_symbol(first)["evaluate"]}  # not a flag outside the phase
     second.approve(evaluate)
-    assert _open(repo).decision(evaluate).status == "approved"
+    third = _open(repo)
+    assert third.decision(evaluate).status == "approved"
+    assert third.carried_keys() == set()
 
 
 def test_a_unique_approved_change_stays_approved_when_the_agent_repeats_it(

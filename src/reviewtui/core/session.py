@@ -302,6 +302,16 @@ class ReviewSession:
             found = self._carried_decision(chunk_id, *self._other_forms[chunk_id])
         return found or Decision(chunk_id)
 
+    def carried_keys(self) -> set[str]:
+        """The keys of `state.decisions` that chunks of this phase read their decision from under
+        the other form of their id (see `decision`): decided here, not outside the phase."""
+        decisions = self.state.decisions
+        return {
+            key
+            for chunk_id, (key, required) in self._other_forms.items()
+            if chunk_id not in decisions and self._carried_decision(chunk_id, key, required)
+        }
+
     def _carried_decision(self, chunk_id: str, key: str, required: str | None) -> Decision | None:
         """The decision recorded while this chunk's change had its other id form: a copy whose
         twin the agent changed, or a change the agent has since repeated in another symbol."""
