@@ -159,7 +159,6 @@ def test_discovered_and_named_specs_are_told_apart(git_repo: GitRepo) -> None:
     assert not isinstance(named, DiscoveredSpecs) and named == ["SPEC.md", "PLAN.md"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs rounds.py change")
 def test_status_with_a_spec_outside_the_repo_after_a_checkpoint(
     outside: tuple[GitRepo, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

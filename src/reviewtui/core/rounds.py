@@ -35,6 +35,7 @@ from reviewtui.config import Settings
 from reviewtui.core import gitrange
 from reviewtui.core.models import WORKTREE, Checkpoint, Phase, Spec
 from reviewtui.core.phases import EarlierSections, parse_phases, section_phases
+from reviewtui.core.spec import inside_repo
 
 CACHE_VERSION = 2
 """Bumped when what a round's cached answer holds for the same inputs changes."""
@@ -193,7 +194,7 @@ def former_spec_paths(root: Path, revision: str, spec_files: list[str], head: st
     """The paths that the spec files (absent from `revision` under their names) had there: the
     spec renamed since `revision` (`git mv SPEC.md PLAN.md`), found by git's rename detection
     between `revision` and `head` (WORKTREE: the working tree)."""
-    inside = [path for path in spec_files if not Path(path).is_absolute()]
+    inside = [path for path in spec_files if inside_repo(path)]
     if not inside:
         return set()
     present = gitrange.run_git(root, "ls-tree", "-r", "-z", "--name-only", revision, "--", *inside)
