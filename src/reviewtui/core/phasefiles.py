@@ -22,16 +22,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reviewtui.core import gitrange
 from reviewtui.core.agentdoc import BLOCK_END, BLOCK_START, INSTRUCTION_FILES
 from reviewtui.core.models import Chunk, DiffLine, FileDiff, Flag, Hunk, Phase, Severity, Spec
 from reviewtui.core.spec import inside_repo, load_spec
-
-if TYPE_CHECKING:
-    from reviewtui.core.checks.context import FileContext, Finding
-    from reviewtui.core.checks.facts import PhaseFacts
 
 RULE_ID = "spec-edited"
 QUOTE_WIDTH = 70
@@ -228,13 +223,6 @@ def spec_edit_message(chunk: Chunk) -> str:
         what = _quote(added[0])
         return f"the agent added this spec file (read as its own, not the spec): {what}{suffix}"
     return f"the agent changed the spec: {what}{suffix}"
-
-
-def check_spec_edited(context: FileContext, facts: PhaseFacts) -> Iterable[Finding]:
-    """The `spec-edited` rule finds nothing in the engine's per-file pass: a file's context holds
-    only its new text, not the spec as it was at the phase's base. The session flags the spec's
-    diff instead (`spec_edit_flags`), with the severity the settings give this rule."""
-    return ()
 
 
 def _quote(text: str) -> str:
