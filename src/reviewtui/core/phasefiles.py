@@ -1,9 +1,11 @@
 """Provides which of a phase's changed files are reviewed: `review_files(...) -> ReviewFiles`, the
 reviewer's spec (`spec_at_base`) and the `spec-edited` flags (`spec_edit_flags`).
 
-Left out of a phase: reviewtui's own exports; the spec files, unless the agent edited them; an agent
-instructions file (CLAUDE.md / AGENTS.md) whose only change is reviewtui's own block (`reviewtui
-init`). Ticking a spec's task boxes (`[ ]` → `[x]`) is expected: those hunks stay out. Any other
+Left out of a phase: reviewtui's own exports, while they hold a text reviewtui exported (an
+export the agent or anyone changed since, or one an older reviewtui recorded without what it wrote,
+stays in the phase, with a warning: `changed_exports`); the spec files, unless the agent edited
+them; an agent instructions file (CLAUDE.md / AGENTS.md) whose only change is reviewtui's own
+block (`reviewtui init`). Ticking a spec's task boxes (`[ ]` → `[x]`) is expected: those hunks stay out. Any other
 change to a spec file that existed at the phase's base stays in the phase (its chunks are flagged
 `spec-edited`), and the checks (the ledger among them) read the spec as it was at the base: the
 reviewer's spec, not the agent's edit.
@@ -25,8 +27,20 @@ from pathlib import Path
 
 from reviewtui.core import gitrange
 from reviewtui.core.agentdoc import BLOCK_END, BLOCK_START, INSTRUCTION_FILES
-from reviewtui.core.models import Chunk, DiffLine, FileDiff, Flag, Hunk, Phase, Severity, Spec
+from reviewtui.core.models import (
+    WORKTREE,
+    Chunk,
+    DiffLine,
+    FileDiff,
+    Flag,
+    Hunk,
+    Phase,
+    Severity,
+    Spec,
+)
 from reviewtui.core.spec import inside_repo, load_spec
+from reviewtui.core.state import ExportPaths, export_hash
+from reviewtui.errors import ReviewError
 
 RULE_ID = "spec-edited"
 QUOTE_WIDTH = 70
@@ -47,6 +61,9 @@ class ReviewFiles:
     """Paths left out of the phase (spec files, exports, agent files changed only by reviewtui)."""
     agent_specs: list[str] = field(default_factory=list)
     """Paths of the spec files the agent added (also in `spec_edits`): no longer in the spec."""
+    changed_exports: list[str] = field(default_factory=list)
+    """Paths reviewtui exported to that hold something else now (or whose export is of unknown
+    content): kept in the phase, each named in `phase.warnings`."""
 
 
 def review_files(root: Path, phase: Phase, spec: Spec, exports: Iterable[str]) -> ReviewFiles:
@@ -55,8 +72,16 @@ def review_files(root: Path, phase: Phase, spec: Spec, exports: Iterable[str]) -
 
     A discovered spec file the agent added (`new_spec_files`) stays whole and leaves `spec`, which
     is updated in place (its files, sections and warnings), so that everything reading the spec
-    afterwards reads the reviewer's files only."""
+    afterwards reads the reviewer's files only.
+
+    An export (`exports`, an `ExportPaths` with the hashes of the texts written; a plain list of
+    paths is exports of unknown content) leaves the phase only while it holds an exported text;
+    otherwise it is reviewed, and `phase.warnings` says why (`changed_exports`)."""
     result = ReviewFiles(files=[])
+    recorded = exports if isinstance(exports, ExportPaths) else ExportPaths(exports)
+    result.changed_exports = changed_exports(root, phase, recorded)
+    phase.warnings.extend(export_warning(path, recorded) for path in result.changed_exports)
+    exports = [path for path in recorded if path not in result.changed_exports]
     new = new_spec_files(root, phase, spec)
     if spec.discovered:
         result.agent_specs.extend(new)
@@ -79,6 +104,51 @@ def review_files(root: Path, phase: Phase, spec: Spec, exports: Iterable[str]) -
             result.files.append(file)
     result.left_out.difference_update(result.spec_edits)
     return result
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def changed_exports(root: Path, phase: Phase, exports: ExportPaths) -> list[str]:
+    """The exports among the phase's files that do not hold a text reviewtui exported: the agent
+    (or anyone) wrote over them, or what was exported is unknown (no hash recorded). A deleted
+    export counts as unchanged when it held an exported text at the base."""
+    listed = set(exports)
+    changed = []
+    for file in phase.files:
+        if file.path not in listed:
+            continue
+        known = exports.hashes.get(file.path, [])
+        if not known or _export_content_hash(root, phase, file) not in known:
+            changed.append(file.path)
+    return changed
+
+
+def _export_content_hash(root: Path, phase: Phase, file: FileDiff) -> str | None:
+    """The hash of what the export `file` holds at the phase's head (at its base when deleted);
+    None when it cannot be read (then it is reviewed)."""
+    try:
+        if file.change == "deleted":
+            return None if phase.base is None else export_hash(_blob(root, phase.base, file.path))
+        if phase.head == WORKTREE:
+            return export_hash((root / file.path).read_bytes())
+        return export_hash(_blob(root, phase.head, file.path))
+    except (OSError, ReviewError):
+        return None
+
+
+def export_warning(path: str, exports: ExportPaths) -> str:
+    """Why the export `path` is part of the phase."""
+    if exports.hashes.get(path):
+        return (
+            f"{path} was exported to by reviewtui but has changed since: reviewed as part of the"
+            " phase"
+        )
+    return (
+        f"{path} was exported to by reviewtui, which did not record what it wrote (an older"
+        " reviewtui): reviewed as part of the phase; export to it again to leave it out while it"
+        " holds the export"
+    )
 
 
 # --------------------------------------------------------------------------- spec files

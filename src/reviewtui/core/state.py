@@ -24,20 +24,23 @@ the error a second writer gets; a `save` without the lock takes it for the write
 never overwrite the decisions of a running app. Exports are the one thing another process records
 while the app runs: `record_export` adds them to `.reviewtui/exports.json` (its own short lock, atomic
 write), which never touches decisions and which `load` merges with the older `exports` of
-`state.json`.
+`state.json`. Each export is recorded with the SHA-256 of the text written (`ExportPaths.hashes`), so
+that the file leaves a phase only while it holds an exported text (see `phasefiles`); an entry
+without one (an older reviewtui's, or the `exports` of `state.json`) is an export of unknown content.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import reprlib
 import tempfile
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +64,39 @@ GITIGNORE = (
 )
 EXPORTS_LOCK_TIMEOUT = 10.0
 """Seconds `record_export` waits for another process recording an export (a write of a few bytes)."""
+EXPORT_HASHES_KEPT = 8
+"""Hashes of the texts exported to one path that `exports.json` keeps (the newest)."""
+EXPORT_HASH_KEY = "sha256"
+"""The optional key of `exports.json`: path -> SHA-256 (hex) of the texts exported there, newest last."""
+
+
+def export_hash(data: bytes) -> str:
+    """The hash recorded for an exported text: SHA-256 of its bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class ExportPaths(list[str]):
+    """The repo paths the review was exported to (a list of paths, oldest first), with `hashes`:
+    path -> the SHA-256 of the texts exported there (newest last). A path without hashes was
+    recorded by an older reviewtui (or in `state.json`): what it held is unknown."""
+
+    def __init__(
+        self, paths: Iterable[str] = (), hashes: Mapping[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(paths)
+        self.hashes: dict[str, list[str]] = {
+            key: list(value) for key, value in (hashes or {}).items()
+        }
+
+    def merge(self, paths: Iterable[str], hashes: Mapping[str, list[str]]) -> None:
+        """Add the paths not listed yet, and the hashes not known yet (newest last, bounded)."""
+        for path in paths:
+            if path not in self:
+                self.append(path)
+        for path, values in hashes.items():
+            known = self.hashes.setdefault(path, [])
+            known.extend(value for value in values if value not in known)
+            del known[:-EXPORT_HASHES_KEPT]
 
 
 def now_iso() -> str:
@@ -78,8 +114,9 @@ class ReviewState:
     manual_links: dict[str, str | None] = field(default_factory=dict)
     """chunk id -> section id the reviewer chose (None: explicitly unlinked)."""
     checkpoints: list[Checkpoint] = field(default_factory=list)
-    exports: list[str] = field(default_factory=list)
-    """Repo-relative paths the review was exported to; they are never part of a phase."""
+    exports: list[str] = field(default_factory=ExportPaths)
+    """Repo-relative paths the review was exported to (an `ExportPaths`, with the hashes of the
+    texts written there): each is left out of a phase while it holds an exported text."""
     warnings: list[str] = field(default_factory=list)
     _lock_handle: IO[str] | None = field(default=None, repr=False)
     _missing: set[str] = field(default_factory=set, repr=False)
@@ -145,7 +182,7 @@ class ReviewState:
             state.acquire_lock()
         try:
             state._load_state_file()
-            state._merge_exports(state._load_exports_file())
+            state._merge_exports(*state._load_exports_file())
             state._check_checkpoints()
         except BaseException:
             state.release_lock()
@@ -287,14 +324,19 @@ class ReviewState:
             problems.dropped.append(str(error))
         return None
 
-    def _load_exports_file(self, *, locked: bool = False) -> list[str]:
-        """The paths in `exports.json`; a corrupt file is kept aside (by the holder of the exports
-        lock, taken here for the move unless `locked`) and reported."""
+    def _load_exports_file(
+        self, *, locked: bool = False, quiet: bool = False
+    ) -> tuple[list[str], dict[str, list[str]]]:
+        """The paths in `exports.json` and the hashes of the texts exported to them; a corrupt file
+        is kept aside (by the holder of the exports lock, taken here for the move unless `locked`)
+        and reported. A hash entry of the wrong shape is left out (its path is an export of unknown
+        content) and named in a warning (unless `quiet`: an exporter re-reading the file)."""
         raw = _read_bytes(self.exports_path)
         if raw is None:
-            return []
+            return [], {}
         try:
-            return _read_exports(_parse(raw, self.exports_path, EXPORTS_VERSION, "version"))
+            data = _parse(raw, self.exports_path, EXPORTS_VERSION, "version")
+            paths = _read_exports(data)
         except (ValueError, TypeError, RecursionError) as error:
             if not locked:  # read again under the lock: an exporter may have replaced it meanwhile
                 try:
@@ -305,12 +347,20 @@ class ReviewState:
                         f"the list of exports is corrupt ({_one_line(error)}); left as it is"
                         f" ({_one_line(busy)}); read as empty"
                     )
-                    return []
+                    return [], {}
             aside = _move_aside(self.exports_path)
             self.warnings.append(
                 f"the list of exports was corrupt ({_one_line(error)}); kept aside as {aside.name}"
             )
-            return []
+            return [], {}
+        hashes, dropped = _read_export_hashes(data, paths)
+        if dropped and not quiet:
+            self.warnings.append(
+                f"the list of exports has {_entries(len(dropped))} of the wrong shape"
+                f" ({_listed(dropped)}): what was exported there is unknown (the next export to it"
+                " records it again)"
+            )
+        return paths, hashes
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -375,10 +425,10 @@ class ReviewState:
         self.save()
         return dropped, refs
 
-    def _merge_exports(self, paths: list[str]) -> None:
-        for path in paths:
-            if path not in self.exports:
-                self.exports.append(path)
+    def _merge_exports(self, paths: list[str], hashes: Mapping[str, list[str]]) -> None:
+        if not isinstance(self.exports, ExportPaths):  # a plain list assigned (a snapshot's)
+            self.exports = ExportPaths(self.exports)
+        self.exports.merge(paths, hashes)
 
     # ------------------------------------------------------------------ save
 
@@ -440,8 +490,10 @@ class ReviewState:
 
     # ------------------------------------------------------------------ exports
 
-    def record_export(self, target: Path) -> str | None:
-        """Remember that the review was exported to `target`, so it never shows up in a phase.
+    def record_export(self, target: Path, text: bytes | None = None) -> str | None:
+        """Remember that the review was exported to `target`, with the SHA-256 of `text` (the bytes
+        written; read back from `target` when None), so the file stays out of a phase while it holds
+        that text. A file that cannot be read back is recorded without a hash (content unknown).
 
         Safe from any process, with or without the writer's lock and while the app runs: the path goes
         to `exports.json` (re-read and rewritten atomically under its own short lock), never to the
@@ -450,15 +502,19 @@ class ReviewState:
         relative = self._repo_relative(target)
         if relative is None:
             return None
+        written = _exported_text(self.root, target, text)
+        hashes = {relative: [export_hash(written)]} if written is not None else {}
         self.ensure_folder()
         with self._exports_lock():
             _remove_stale_temps(self.folder, ".exports-")  # a killed exporter's (none is live)
-            recorded = self._load_exports_file(locked=True)
-            if relative not in recorded:
-                payload = {"version": EXPORTS_VERSION, "exports": [*recorded, relative]}
-                data = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-                _write_atomic(self.exports_path, data, ".exports-", "the list of exports")
-        self._merge_exports([relative])
+            recorded = ExportPaths(*self._load_exports_file(locked=True, quiet=True))
+            before = (list(recorded), {key: list(value) for key, value in recorded.hashes.items()})
+            recorded.merge([relative], hashes)
+            if (list(recorded), recorded.hashes) != before:
+                _write_atomic(
+                    self.exports_path, _exports_json(recorded), ".exports-", "the list of exports"
+                )
+        self._merge_exports([relative], hashes)
         return relative
 
     def _repo_relative(self, target: Path) -> str | None:
@@ -602,6 +658,57 @@ def _read_exports(data: dict[str, Any]) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
         raise ValueError("exports must be a list of paths")
     return list(values)
+
+
+def _read_export_hashes(
+    data: dict[str, Any], paths: list[str]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The hashes of the exported texts (path -> SHA-256 hex list), read entry by entry (optional:
+    absent in an older reviewtui's file), and the entries of the wrong shape, described."""
+    section = data.get(EXPORT_HASH_KEY, {})
+    if not isinstance(section, dict):
+        return {}, [f"{EXPORT_HASH_KEY} is not an object"]
+    hashes: dict[str, list[str]] = {}
+    dropped: list[str] = []
+    for path, values in section.items():
+        if path not in paths:
+            continue  # an export an older reviewtui dropped from the list: nothing to leave out
+        if isinstance(values, list) and values and all(_is_sha256(value) for value in values):
+            hashes[path] = list(values)[-EXPORT_HASHES_KEPT:]
+        else:
+            dropped.append(
+                f"{EXPORT_HASH_KEY}[{path!r}] must be a list of SHA-256, not {_short(values)}"
+            )
+    return hashes, dropped
+
+
+def _is_sha256(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 64
+        and all(char in "0123456789abcdef" for char in value)
+    )
+
+
+def _exports_json(exports: ExportPaths) -> bytes:
+    """`exports.json` as written: the paths, and the hashes only when there are some (so a file
+    without them reads as an older reviewtui's does)."""
+    payload: dict[str, Any] = {"version": EXPORTS_VERSION, "exports": list(exports)}
+    hashes = {path: values for path, values in exports.hashes.items() if values}
+    if hashes:
+        payload[EXPORT_HASH_KEY] = hashes
+    return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _exported_text(root: Path, target: Path, text: bytes | None) -> bytes | None:
+    """The bytes exported to `target`: `text`, else what the file holds (None when unreadable)."""
+    if text is not None:
+        return text
+    path = target if target.is_absolute() else root / target
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # recorded without a hash: an export of unknown content, shown when it changes
 
 
 def _build(cls: type[Any], value: Any, where: str) -> Any:
