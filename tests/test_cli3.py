@@ -76,9 +76,18 @@ def test_requests_with_nothing_flagged_reads_no_phase(
 ) -> None:
     code, out, err = run(capsys, "requests", "--repo", str(repo.root))
     assert (code, out, err) == (0, "", "no open requests\n")
-    code, out, err = run(capsys, "requests", "--repo", str(repo.root), "--format", "prompt")
-    assert (code, out, err) == (0, "", "no open requests\n")
     assert cache_entries() == []  # the phase was never assembled (it would have been stored)
+
+
+def test_the_prompt_with_nothing_queued_still_hands_on_the_phases_gaps(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    phases = "\n## Phases\n\n- Phase 1: sections 1 and 2. Checkpoint: the model trains.\n"
+    git_repo.write("SPEC.md", SPEC + phases)
+    git_repo.commit("Add the spec")
+    git_repo.write("src/data.py", DATA)  # 2 Training is not written
+    code, out, err = run(capsys, "requests", "--repo", str(git_repo.root), "--format", "prompt")
+    assert code == 0 and "2 Training" in out, err
 
 
 def test_requests_on_a_spec_less_repo_print_the_queue_without_a_warning(

@@ -337,12 +337,13 @@ def _requests_session(options: argparse.Namespace, state: ReviewState) -> Review
 
     The flags it hands on (of this phase and of earlier rounds) are decisions of the state: without
     a flagged decision the markdown is the queue alone. The prompt adds the phase's gaps (missing
-    sections, weak evidence, code past its checkpoint) to the open requests; with no open request
-    and no flag there is nothing to hand on. The session reads the phase cache first (see
-    `PhaseCache`), so the phase is assembled only when no earlier opening stored it."""
-    if any(decision.status == "flagged" for decision in state.decisions.values()):
+    sections, weak evidence, code past its checkpoint) to the open requests, so it always reads the
+    phase: with nothing queued or flagged, the gaps are still what the agent must do next. The
+    session reads the phase cache first (see `PhaseCache`), so the phase is assembled only when no
+    earlier opening stored it."""
+    if options.format == "prompt":
         return _phase_session(options)
-    if options.format == "prompt" and any(r.status == "open" for r in state.requests):
+    if any(decision.status == "flagged" for decision in state.decisions.values()):
         return _phase_session(options)
     return None
 
