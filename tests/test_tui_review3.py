@@ -15,7 +15,10 @@ from reviewtui.core.state import ReviewState
 from reviewtui.errors import ReviewError
 from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.requests import RequestQueueScreen
+from reviewtui.tui.screens.review import PREPARED_LINES
 from reviewtui.tui.screens.section_picker import SectionPicker
+from reviewtui.tui.widgets.chunk_list import ChunkList
+from tests.gitrepo import GitRepo
 from tests.tui_support import build_toy_repo, review, screen_of, state_file
 
 PAGE_KEYS = ("pagedown", "pageup", "home", "end", "down", "up", "j", "k", "enter")
@@ -157,3 +160,59 @@ async def test_a_failed_export_record_says_what_failed_not_not_saved(
         assert messages[-1].startswith("Review exported to ")
         assert "not remembered as an export" in messages[-1] and "timed out" in messages[-1]
         assert (toy / ".reviewtui" / "review.md").is_file()
+
+
+BIG_SECTION_FUNCTIONS = 150
+
+
+def build_big_section_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A phase whose second section holds `BIG_SECTION_FUNCTIONS` chunks (one per function)."""
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-01-05T10:00:00+00:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-05T10:00:00+00:00")
+    repo = GitRepo.init(root)
+    spec = "# Spec\n\n## 1 Loading\n\nLoad rows.\n\n## 2 Scores\n\nMany small scores.\n"
+    repo.write("SPEC.md", spec)
+    repo.commit("spec")
+    repo.write("load.py", "def load(path):\n    return open(path).read()\n")
+    repo.commit("loading\n\nSpec: 1-loading")
+    body = "".join(
+        f"\n\ndef score_{n}(values):\n    total = {n}\n    for v in values:\n"
+        f"        total += v * {n}\n    return total\n"
+        for n in range(BIG_SECTION_FUNCTIONS)
+    )
+    repo.write("scores.py", '"""Scores."""' + body)
+    repo.commit("scores\n\nSpec: 2-scores")
+    return repo.root
+
+
+async def test_moves_draw_ahead_at_most_a_screenful_of_a_big_neighbouring_section(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = build_big_section_repo(tmp_path / "big", monkeypatch)
+    async with review(root, size=(120, 40)) as (app, pilot):
+        screen = screen_of(app)
+        chunk_list = screen.query_one(ChunkList)
+        assert screen.navigator.group == "1-loading"
+        assert len(screen.navigator.chunks_of("2-scores")) >= BIG_SECTION_FUNCTIONS
+        height = chunk_list.size.height
+        bound = 2 * height + 2 * PREPARED_LINES + 4
+        opening = (
+            app.size.height + bound
+        )  # drawn ahead before the list had its height  # a screenful at each end, the lines on screen
+        for _ in range(bound):  # the opening's drawing-ahead
+            await pilot.pause()
+        assert chunk_list.draws <= opening, "more than a screenful drawn ahead"
+        for keys in (["j"], ["J"], ["j"], ["j"]):
+            before = chunk_list.draws
+            await pilot.press(*keys)
+            for _ in range(bound):  # every idle moment the drawing-ahead could use
+                await pilot.pause()
+            drawn = chunk_list.draws - before
+            assert drawn <= bound, (keys, drawn, bound)
+        screen.navigator.select_group("1-loading")  # back: the kept lines serve the refill
+        screen.redraw()
+        for _ in range(bound):
+            await pilot.pause()
+        before = chunk_list.draws
+        await pilot.press("J")
+        assert chunk_list.draws - before <= 2, "the first screenful was not drawn ahead"

@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 PREPARED_LINES = 4
 """Chunk-list lines drawn ahead per idle moment (about a millisecond)."""
+PREPARED_MAX_LINES = 200
+"""At most this many lines of a neighbouring section's list are drawn ahead (a tall screen)."""
 FOCUS_STOPS = ("#outline", "#chunks", "#findings-box", "#diff", "#explanation")
 """Where `tab` goes, in order; the findings and the explanation only when they have more to scroll."""
 SCROLLED_STOPS = ("#findings-box", "#explanation")
@@ -313,31 +315,33 @@ class ReviewScreen(Screen[None]):
 
     def _prepare_neighbours(self) -> None:
         """Once the screen is drawn and the app idle, draw ahead what the next moves show: the
-        next chunk's diff, then the chunk lists (and first diffs) of the sections after and
-        before, a few lines per idle moment (a key press waits a millisecond or so at most)."""
+        next chunk's diff, then a screenful of the chunk lists (and the first diffs) of the
+        sections after and before, a few lines per idle moment (a key press waits a millisecond
+        or so at most). Never a whole section: a section of thousands of chunks next to the one
+        in view would cost seconds of drawing after every move, for lines nobody scrolls to."""
         self._preparing += 1
         navigator = self.navigator
-        pieces: list[tuple[str, int] | Chunk] = []
         following = navigator.peek_chunk(1)
-        if following is not None:
-            pieces.append(following)
+        pieces: list[ListPiece | Chunk] = [following] if following is not None else []
+        height = self.query_one(ChunkList).size.height or self.app.size.height  # before layout
+        screenful = min(height, PREPARED_MAX_LINES)
+        before = navigator.peek_chunk(-1)  # `k` into the section before shows its last lines
         for group in navigator.neighbour_groups():
             chunks = navigator.chunks_of(group)
-            pieces += [(group, start) for start in range(0, len(chunks), PREPARED_LINES)]
+            tail = before is not None and bool(chunks) and before is chunks[-1]
+            pieces += list_pieces(group, chunks, screenful, tail=tail)
             if chunks and chunks[0] is not following:
                 pieces.append(chunks[0])
         if pieces:
             self.call_after_refresh(self._prepare_piece, self._preparing, pieces)
 
-    def _prepare_piece(self, generation: int, pieces: list[tuple[str, int] | Chunk]) -> None:
+    def _prepare_piece(self, generation: int, pieces: list[ListPiece | Chunk]) -> None:
         if generation != self._preparing or not self.is_current:
             return  # the reviewer moved on meanwhile
         piece, *rest = pieces
-        if isinstance(piece, tuple):
-            group, start = piece
-            chunks = self.navigator.chunks_of(group)
-            batch = chunks[start : start + PREPARED_LINES]
-            self.query_one(ChunkList).prepare(self.session, batch, chunks[0].id, start)
+        if isinstance(piece, ListPiece):
+            chunks = self.navigator.chunks_of(piece.group)[piece.start : piece.stop]
+            self.query_one(ChunkList).prepare(self.session, chunks, piece.current)
         else:
             self.query_one(DiffView).prepare(piece, self.session.flags_of(piece.id))
         if rest:
@@ -746,6 +750,33 @@ class ReviewScreen(Screen[None]):
             self.notify(message, severity="warning", markup=False, timeout=10)
         else:
             self.notify(f"Review exported to {event.path}", markup=False, timeout=6)
+
+
+@dataclass(frozen=True)
+class ListPiece:
+    """Lines `start:stop` of a group's chunk list, to draw ahead with `current` highlighted."""
+
+    group: str
+    start: int
+    stop: int
+    current: str
+
+
+def list_pieces(
+    group: str, chunks: list[Chunk], screenful: int, *, tail: bool = False
+) -> list[ListPiece]:
+    """The pieces of a neighbouring group's list a move can show: its first screenful (`J`, `j`
+    at the end of a group: its first chunk highlighted) and, with `tail`, its last (`k` at the
+    start of a group: its last chunk highlighted), `PREPARED_LINES` lines a piece."""
+    if not chunks or screenful <= 0:
+        return []
+    count = len(chunks)
+    head = [(start, chunks[0].id) for start in range(0, min(screenful, count), PREPARED_LINES)]
+    ends = range(max(count - screenful, screenful), count, PREPARED_LINES) if tail else ()
+    return [
+        ListPiece(group, start, min(start + PREPARED_LINES, count), current)
+        for start, current in [*head, *((start, chunks[-1].id) for start in ends)]
+    ]
 
 
 def llm_hint(reason: str) -> str:

@@ -7,8 +7,8 @@ enclosing definition and added/removed counts. It is an `OptionList`, so thousan
 Drawing a line through Textual's content pipeline costs about 0.2 ms, and moving to the next section
 replaces every line. So the list keeps, across refills, one option per chunk (rebuilt only when what
 its line shows changes: the `LineKey`) and the drawn lines of the last few thousand options (keyed
-by that option, its position, style and width); `prepare` draws a group's lines ahead of time,
-which the review screen does for the neighbouring sections while the app is idle.
+by that option, style and width, whatever its position); `prepare` draws lines ahead of time,
+which the review screen does for the first screenful of the neighbouring sections while idle.
 """
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ DECISION_MARKS = {
 SEVERITY_STYLES = {"high": "$error", "medium": "$warning", "low": "$text-muted"}
 RENDERED_LINES = 4096
 """How many drawn option renders the list keeps (a few hundred sections' worth)."""
+
+
+def _keep(cache: dict[Hashable, list[Strip]], key: Hashable, strips: list[Strip]) -> None:
+    """Keep `strips` under `key`, dropping the oldest entry once `RENDERED_LINES` are kept."""
+    if len(cache) >= RENDERED_LINES:
+        del cache[next(iter(cache))]
+    cache[key] = strips
+
 
 LineKey = tuple[str, int, str, "str | None"]
 """What a chunk's line shows besides the chunk itself: status, flag count, worst severity, past."""
@@ -101,7 +109,11 @@ class ChunkList(OptionList):
         self._chunk_options: dict[str, ChunkOption] = {}
         """The option of each chunk drawn so far, as its line was then."""
         self._rendered: dict[Hashable, list[Strip]] = {}
-        """Drawn options by (chunk, line key, position, style, padding, width), oldest first."""
+        """Drawn options by (chunk, line key, style, padding, width), oldest first."""
+        self._placed: dict[Hashable, list[Strip]] = {}
+        """The same with their position mark, by (that key, position), oldest first."""
+        self.draws = 0
+        """How many option lines were drawn through the content pipeline (kept ones not counted)."""
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
@@ -157,47 +169,67 @@ class ChunkList(OptionList):
 
     # ------------------------------------------------------------------ drawing
 
-    def prepare(
-        self, session: ReviewSession, chunks: list[Chunk], current: str | None, start: int = 0
-    ) -> None:
-        """Draw ahead of time the lines `show(session, every_chunk, current)` would draw for
-        `chunks`, which are `every_chunk[start:start + len(chunks)]`."""
+    def prepare(self, session: ReviewSession, chunks: list[Chunk], current: str | None) -> int:
+        """Draw ahead of time the lines a list of `chunks` (or of more chunks around them) would
+        draw, with `current` highlighted; returns how many had to be drawn (not kept already)."""
         normal = self.get_visual_style("option-list--option")
         highlighted = self.get_visual_style(
             "option-list--option", "option-list--option-highlighted"
         )
-        for index, chunk in enumerate(chunks, start):
+        before = self.draws
+        for chunk in chunks:
             style = highlighted if chunk.id == current else normal
-            self._render_option(self.option_of(session, chunk), style, index)
+            self._drawn(self.option_of(session, chunk), style)
+        return self.draws - before
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         """As `OptionList`'s, from the renders kept across refills."""
         return self._render_option(option, style, self._option_to_index[option])
 
     def _render_option(self, option: Option, style: Style, index: int) -> list[Strip]:
-        """The option's strips at `index` in `style` (as `OptionList` draws them; no dividers)."""
+        """The option's strips at `index` in `style` (as `OptionList` draws them; no dividers).
+
+        The drawing is kept by what it shows (chunk, line key, style, padding, width), whatever
+        the position, so a chunk drawn ahead at one place serves a refill that puts it at another;
+        only the position mark (`{"option": index}`, for the mouse) is applied per place."""
+        drawn_key = self._drawn_key(option, style)
+        placed_key = (drawn_key, index)
+        strips = self._placed.get(placed_key)
+        if strips is None:
+            meta = {"option": index}
+            strips = [strip.apply_meta(meta) for strip in self._drawn(option, style)]
+            _keep(self._placed, placed_key, strips)
+        return strips
+
+    def _drawn_key(self, option: Option, style: Style) -> Hashable:
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        key = (option.id, getattr(option, "key", option), index, style, padding, width)
+        return (option.id, getattr(option, "key", option), style, padding, width)
+
+    def _drawn(self, option: Option, style: Style) -> list[Strip]:
+        """The option drawn in `style` at the list's width, drawn now unless kept."""
+        key = self._drawn_key(option, style)
         strips = self._rendered.get(key)
         if strips is None:
-            visual = self._get_visual(option)
-            if padding:
-                visual = Padding(visual, padding)
-            rendered = visual.to_strips(self, visual, width, None, style)
-            meta = {"option": index}
-            strips = [
-                strip.extend_cell_length(width, style.rich_style).apply_meta(meta)
-                for strip in rendered
-            ]
-            if len(self._rendered) >= RENDERED_LINES:
-                del self._rendered[next(iter(self._rendered))]
-            self._rendered[key] = strips
+            strips = self._draw_option(option, style)
+            _keep(self._rendered, key, strips)
         return strips
+
+    def _draw_option(self, option: Option, style: Style) -> list[Strip]:
+        """Draw one option through Textual's content pipeline (about 0.2 ms a line)."""
+        self.draws += 1
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        visual = self._get_visual(option)
+        if padding:
+            visual = Padding(visual, padding)
+        rendered = visual.to_strips(self, visual, width, None, style)
+        return [strip.extend_cell_length(width, style.rich_style) for strip in rendered]
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._rendered.clear()  # a theme change recolours `$success` & co. in the same styles
+        self._placed.clear()
 
     @on(OptionList.OptionHighlighted)
     @on(OptionList.OptionSelected)
