@@ -231,10 +231,10 @@ def test_the_hashes_kept_per_path_are_bounded_and_not_repeated(tmp_path: Path) -
     state = ReviewState.load(tmp_path)
     for index in range(EXPORT_HASHES_KEPT + 3):
         state.record_export(tmp_path / "r.md", f"review {index}\n".encode())
-    state.record_export(tmp_path / "r.md", b"review 5\n")  # again: not repeated
+    state.record_export(tmp_path / "r.md", b"review 5\n")  # again: moved to the end, once
     hashes = json.loads((tmp_path / ".reviewtui" / "exports.json").read_text())["sha256"]["r.md"]
-    expected = [export_hash(f"review {i}\n".encode()) for i in range(3, EXPORT_HASHES_KEPT + 3)]
-    assert hashes == expected
+    kept = [i for i in range(3, EXPORT_HASHES_KEPT + 3) if i != 5] + [5]
+    assert hashes == [export_hash(f"review {i}\n".encode()) for i in kept]
     assert ReviewState.load(tmp_path).exports == ["r.md"]
 
 

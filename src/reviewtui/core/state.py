@@ -89,13 +89,17 @@ class ExportPaths(list[str]):
         }
 
     def merge(self, paths: Iterable[str], hashes: Mapping[str, list[str]]) -> None:
-        """Add the paths not listed yet, and the hashes not known yet (newest last, bounded)."""
+        """Add the paths not listed yet, and the hashes (each once, the newest last: one exported
+        again moves to the end; the oldest beyond `EXPORT_HASHES_KEPT` are forgotten)."""
         for path in paths:
             if path not in self:
                 self.append(path)
         for path, values in hashes.items():
             known = self.hashes.setdefault(path, [])
-            known.extend(value for value in values if value not in known)
+            for value in values:
+                if value in known:
+                    known.remove(value)
+                known.append(value)
             del known[:-EXPORT_HASHES_KEPT]
 
 
