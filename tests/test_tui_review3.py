@@ -18,6 +18,7 @@ from reviewtui.tui.screens.requests import RequestQueueScreen
 from reviewtui.tui.screens.review import PREPARED_LINES
 from reviewtui.tui.screens.section_picker import SectionPicker
 from reviewtui.tui.widgets.chunk_list import ChunkList
+from reviewtui.tui.widgets.diff_view import HIGHLIGHT_NOW_LINES, DiffView
 from tests.gitrepo import GitRepo
 from tests.tui_support import build_toy_repo, review, screen_of, state_file
 
@@ -216,3 +217,26 @@ async def test_moves_draw_ahead_at_most_a_screenful_of_a_big_neighbouring_sectio
         before = chunk_list.draws
         await pilot.press("J")
         assert chunk_list.draws - before <= 2, "the first screenful was not drawn ahead"
+
+
+async def test_a_big_chunk_is_highlighted_in_a_worker_that_posts_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-01-05T10:00:00+00:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-05T10:00:00+00:00")
+    repo = GitRepo.init(tmp_path / "big-chunk")
+    repo.write("SPEC.md", "# Spec\n\n## 1 Table\n\nA big lookup table.\n")
+    repo.write("pyproject.toml", "[tool.reviewtui.chunks]\nmax_lines = 1000\n")  # one chunk
+    repo.commit("spec")
+    rows = "".join(f"    ({n}, {n * n}, 'row {n}'),\n" for n in range(400))
+    repo.write("table.py", f"TABLE = [\n{rows}]\n")
+    repo.commit("table\n\nSpec: 1-table")
+    async with review(repo.root) as (app, pilot):
+        screen = screen_of(app)
+        chunk = screen.chunk
+        assert chunk is not None and len(chunk.lines) > HIGHLIGHT_NOW_LINES
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        diff = screen.query_one(DiffView)
+        assert chunk.id in diff._highlighted
+        assert diff.rows is diff._highlighted[chunk.id]

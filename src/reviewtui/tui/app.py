@@ -156,7 +156,6 @@ class ReviewApp(App[int]):
     @on(SessionLoaded)
     def _loaded(self, event: SessionLoaded) -> None:
         self.session = event.session
-        self.sub_title = event.session.phase.label
         from reviewtui.tui.screens.review import ReviewScreen
 
         self.switch_screen(ReviewScreen(event.session, fingerprint=event.fingerprint))
@@ -222,7 +221,6 @@ class ReviewApp(App[int]):
         position = screen.position()
         resume = replace(position, chunk_id=nearest_chunk(old, new, position.chunk_id, summary))
         self.session = new
-        self.sub_title = new.phase.label
         fresh = ReviewScreen(new, fingerprint=event.fingerprint, resume=resume, known=old.warnings)
         self.switch_screen(fresh)
         self.notify(summary.describe(), markup=False, timeout=6)

@@ -18,9 +18,10 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme
-from textual import work
+from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
@@ -144,11 +145,25 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._highlighted[chunk_id] = rows
         return rows
 
-    @work(thread=True, exclusive=True, group="highlight")
+    @dataclass
+    class Highlighted(Message):
+        """The highlight worker's rows for a chunk (posted from its thread)."""
+
+        chunk_id: str
+        rows: list[DiffRow]
+
+    @work(thread=True, exclusive=True, group="highlight", exit_on_error=False)
     def _highlight_in_background(self, chunk: Chunk) -> None:
+        """Highlight a big chunk; the rows come back as a message (posting never blocks nor
+        raises while the app is closing, unlike `call_from_thread`)."""
         rows = highlight_chunk(chunk)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._highlight_ready, chunk.id, rows)
+            self.post_message(self.Highlighted(chunk.id, rows))
+
+    @on(Highlighted)
+    def _highlighted_rows(self, event: Highlighted) -> None:
+        event.stop()
+        self._highlight_ready(event.chunk_id, event.rows)
 
     def _highlight_ready(self, chunk_id: str, rows: list[DiffRow]) -> None:
         self._remember(chunk_id, rows)
