@@ -201,3 +201,24 @@ def test_a_helper_used_by_one_sections_code_follows_it(git_repo: GitRepo) -> Non
     assert link.section_id == "parsing", details(link)  # alone, `currency` scores 0.31
     assert "used by `parse_order_row`, linked to 'Parsing'" in details(link)
     assert linked.of("wh/util.py", "timed").section_id is None  # glue: no words of its own
+
+
+# --------------------------------------------------------------------------- cancel
+
+
+def test_linking_stops_once_cancel_is_set(git_repo: GitRepo) -> None:
+    import threading
+
+    import pytest
+
+    from reviewtui.config import LinkSettings
+    from reviewtui.core.links import link_chunks
+    from reviewtui.errors import ReviewError
+
+    linked = link_phase(git_repo, SPEC, {"wh/ingest.py": PARSE_HEAD + PARSE_TAIL})
+    cancel = threading.Event()
+    links = link_chunks(linked.chunks, linked.spec, [], LinkSettings(), cancel=cancel)
+    assert set(links) == {chunk.id for chunk in linked.chunks}
+    cancel.set()
+    with pytest.raises(ReviewError, match="cancelled"):
+        link_chunks(linked.chunks, linked.spec, [], LinkSettings(), cancel=cancel)

@@ -9,6 +9,8 @@ Below `LinkSettings.threshold` a chunk stays unlinked; the reviewer's manual cho
 
 from __future__ import annotations
 
+import threading
+
 from reviewtui.config import LinkSettings
 from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.linking.signals import (
@@ -26,7 +28,10 @@ from reviewtui.core.linking.signals import (
 )
 from reviewtui.core.linking.structure import SAME_FILE, Decided, structure_evidence
 from reviewtui.core.models import Chunk, CommitInfo, Evidence, SectionLink, Spec
+from reviewtui.errors import ReviewError
 
+CANCEL_EVERY = 256
+"""How many chunks are linked between two looks at the cancel event (a few milliseconds' work)."""
 TIE_BREAK = 0.02
 """How much the relative lexical score separates candidates with the same explicit evidence."""
 
@@ -38,13 +43,15 @@ def link_chunks(
     settings: LinkSettings,
     manual: dict[str, str | None] | None = None,
     file_texts: dict[str, str] | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, SectionLink]:
     """One `SectionLink` per chunk id (section_id None when the chunk stays unlinked).
 
+    `cancel` is checked every `CANCEL_EVERY` chunks: once it is set, ReviewError("cancelled").
     The cyclic garbage collector is paused meanwhile (linking allocates many small, long-lived
     objects that a collection pass would only rescan) and restored afterwards."""
     with collector_paused():
-        return _link(chunks, spec, commits, settings, manual or {}, file_texts or {})
+        return _link(chunks, spec, commits, settings, manual or {}, file_texts or {}, cancel)
 
 
 def _link(
@@ -54,12 +61,15 @@ def _link(
     settings: LinkSettings,
     manual: dict[str, str | None],
     file_texts: dict[str, str],
+    cancel: threading.Event | None = None,
 ) -> dict[str, SectionLink]:
     context = LinkContext.build(spec, commits, file_texts)
     context.prepare(chunks, file_texts)
     candidates: dict[str, Candidates] = {}
     shares: dict[str, dict[str, float]] = {}
-    for chunk in chunks:
+    for number, chunk in enumerate(chunks):
+        if cancel is not None and number % CANCEL_EVERY == 0 and cancel.is_set():
+            raise ReviewError("cancelled")
         candidates[chunk.id], shares[chunk.id] = _signals(chunk, context)
     links = {
         chunk.id: _decide(chunk.id, candidates[chunk.id], shares[chunk.id], context)
