@@ -5,8 +5,15 @@ commit subject that opens with a section's number, id or title names that sectio
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+
+from reviewtui.config import LinkSettings
 from reviewtui.core.linking.references import SectionRefs
+from reviewtui.core.links import link_chunks
 from reviewtui.core.spec import load_spec
+from reviewtui.errors import ReviewError
 from tests.gitrepo import GitRepo
 from tests.test_links_heldout import details, link_phase
 
@@ -207,14 +214,6 @@ def test_a_helper_used_by_one_sections_code_follows_it(git_repo: GitRepo) -> Non
 
 
 def test_linking_stops_once_cancel_is_set(git_repo: GitRepo) -> None:
-    import threading
-
-    import pytest
-
-    from reviewtui.config import LinkSettings
-    from reviewtui.core.links import link_chunks
-    from reviewtui.errors import ReviewError
-
     linked = link_phase(git_repo, SPEC, {"wh/ingest.py": PARSE_HEAD + PARSE_TAIL})
     cancel = threading.Event()
     links = link_chunks(linked.chunks, linked.spec, [], LinkSettings(), cancel=cancel)
