@@ -209,7 +209,6 @@ def test_a_plan_the_agent_adds_is_reviewed_flagged_and_not_the_spec(
     )
 
 
-@pytest.mark.xfail(strict=True, reason="needs session.py change")
 def test_the_agents_plan_is_warned_about_once(
     git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:

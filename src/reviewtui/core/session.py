@@ -483,7 +483,9 @@ class ReviewSession:
             raise
 
     def _next_request_id(self) -> str:
-        numbers = [int(r.id[1:]) for r in self.state.requests if r.id[1:].isdigit()]
+        """`R<n>` past every id in the state, the requests kept unread (a newer reviewtui's) too."""
+        ids = [r.id for r in self.state.requests] + self.state.kept_request_ids
+        numbers = [int(i[1:]) for i in ids if i[1:].isdigit()]
         return f"R{max(numbers, default=0) + 1}"
 
     # ------------------------------------------------------------------ export
@@ -522,16 +524,17 @@ class ReviewSession:
         return export_markdown(self)
 
     def _empty_review(self) -> str:
-        from reviewtui.core.report import requests_markdown
+        """The export of an empty phase (right after a checkpoint): what it is, then the flags from
+        earlier rounds and the open requests, as every export ends."""
+        from reviewtui.core.report import export_tail
         from reviewtui.core.safe_text import visible_controls
 
-        queue = requests_markdown(self.requests, heading_level=3) or "No requests.\n"
         line = nothing_to_review_line(self.phase)
         return visible_controls(
             f"# Review of {self.phase.label}\n\n"
             f"{line[0].upper()}{line[1:]}.\n\n"
             f"- Spec: {', '.join(f'`{path}`' for path in self.spec.files)}\n\n"
-            f"## Requests\n\n{queue}"
+            f"{export_tail(self)}"
         )
 
     def export_to(self, path: Path | None = None) -> Path:
@@ -611,6 +614,7 @@ def _spec_edit_warnings(phase: Phase, reviewed: ReviewFiles) -> list[str]:
     return [
         f"the agent changed the spec {path} in this phase: the checks read it as it was at {base}"
         for path in reviewed.spec_edits
+        if path not in reviewed.agent_specs  # a spec file the agent added has its own warning
     ]
 
 
@@ -656,7 +660,7 @@ def _compute(
             report("linking chunks to the spec", 0.65)
             file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
             links = link_chunks(
-                chunks, spec, phase.commits, settings.links, manual_links, file_texts
+                chunks, spec, phase.commits, settings.links, manual_links, file_texts, cancel
             )
             _check_cancel(cancel)
         except BaseException:
@@ -679,12 +683,18 @@ def _checked(
     from reviewtui.core.checks import check_phase
     from reviewtui.core.forked import ForkFailed
 
+    fork_error: ForkFailed | None = None
     if checking is not None:
         try:
             return checking.result()
-        except ForkFailed:
-            pass  # run here instead: the same call, so a real error is raised here
-    return check_phase(*arguments, trees=trees)
+        except ForkFailed as failed:
+            fork_error = failed  # run here instead: the same call, so a real error is raised here
+    try:
+        return check_phase(*arguments, trees=trees)
+    except Exception as error:
+        if fork_error is not None:
+            error.add_note(f"(first, in a forked child: {fork_error})")
+        raise
 
 
 def _other_forms(
