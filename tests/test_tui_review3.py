@@ -240,3 +240,16 @@ async def test_a_big_chunk_is_highlighted_in_a_worker_that_posts_its_rows(
         diff = screen.query_one(DiffView)
         assert chunk.id in diff._highlighted
         assert diff.rows is diff._highlighted[chunk.id]
+
+
+async def test_the_section_picker_opens_on_a_tiny_terminal(toy: Path) -> None:
+    async with review(toy, size=(12, 6)) as (app, pilot):
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, SectionPicker) and app.is_running
+        for key in ("down", "pagedown", "end", "home"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.is_running
+        await pilot.press("escape")
+        assert app.is_running
