@@ -8,8 +8,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 from textual.widgets import DataTable
 
+from reviewtui.cli import main
 from reviewtui.core.session import ReviewSession
 from reviewtui.core.state import ReviewState
 from reviewtui.errors import ReviewError
@@ -19,6 +21,7 @@ from reviewtui.tui.screens.review import PREPARED_LINES
 from reviewtui.tui.screens.section_picker import SectionPicker
 from reviewtui.tui.widgets.chunk_list import ChunkList
 from reviewtui.tui.widgets.diff_view import HIGHLIGHT_NOW_LINES, DiffView
+from reviewtui.tui.widgets.findings import FindingsPanel
 from tests.gitrepo import GitRepo
 from tests.tui_support import build_toy_repo, review, screen_of, state_file
 
@@ -253,3 +256,40 @@ async def test_the_section_picker_opens_on_a_tiny_terminal(toy: Path) -> None:
         assert app.is_running
         await pilot.press("escape")
         assert app.is_running
+
+
+EARLIER_NOTE = "[bold]no synthetic fallback[/bold]: fail when the file is missing"
+DATA_WITH_FALLBACK = """\
+def load_rows(path):
+    try:
+        with open(path) as handle:
+            return [line.split(",") for line in handle]
+    except FileNotFoundError:
+        return [["synthetic", "row"]]
+"""
+
+
+async def test_a_chunk_that_reopened_an_earlier_flag_shows_its_note_as_plain_text(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.write("SPEC.md", "# Plan\n\n## 1 Data\n\nLoad the rows with `load_rows`.\n")
+    git_repo.commit("spec")
+    git_repo.write("src/data.py", DATA_WITH_FALLBACK)
+    git_repo.commit("Load the rows\n\nSpec: 1-data")
+    session = ReviewSession.open(git_repo.root, lock=True)
+    try:
+        session.flag(session.chunks[0].id, EARLIER_NOTE)
+    finally:
+        session.close()
+    assert main(["checkpoint", "--repo", str(git_repo.root)]) == 0
+    git_repo.write("src/data.py", DATA_WITH_FALLBACK.replace('"synthetic", "row"', "[]"))
+    async with review(git_repo.root) as (app, pilot):
+        screen = screen_of(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        chunk = screen.chunk
+        assert chunk is not None and chunk.path == "src/data.py"
+        assert [flag.note for flag in screen.earlier[chunk.id]] == [EARLIER_NOTE]
+        shown = screen.query_one(FindingsPanel).render()
+        text = shown.plain if isinstance(shown, Content) else str(shown)
+        assert "flagged earlier" in text and EARLIER_NOTE in text  # the brackets kept as typed

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label
 
+from reviewtui.core.carried_flags import EarlierFlag, earlier_flags
 from reviewtui.core.llm.explain import client_for
 from reviewtui.core.models import Chunk, RequestKind
 from reviewtui.errors import ReviewError
@@ -153,6 +154,9 @@ class ReviewScreen(Screen[None]):
         """Set when the screen goes away: the LLM linking help stops sending."""
         self._preparing = 0
         """Bumped on each redraw: drawing ahead for an older position stops."""
+        self.earlier: dict[str, list[EarlierFlag]] = {}
+        """Flags of earlier rounds by the chunk of this phase that re-opened them (found in a
+        worker when the screen opens: it reads the rounds from git)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -184,6 +188,7 @@ class ReviewScreen(Screen[None]):
             if warning not in self._known:
                 self.notify(clean_line(warning), severity="warning", markup=False, timeout=8)
         self._start_link_help()
+        self._find_earlier_flags(self.session.snapshot())
         if self.fingerprint is not None:
             self.set_interval(DISK_CHECK_SECONDS, self.check_disk)
 
@@ -251,6 +256,39 @@ class ReviewScreen(Screen[None]):
         following = self.navigator.next_pending()
         if following is not None:
             self.navigator.select_chunk(following.id)
+
+    # ------------------------------------------------------------------ earlier rounds' flags
+
+    @dataclass
+    class EarlierFlagsFound(Message):
+        """The flags of earlier rounds, by re-opening chunk (sent from the worker); `error`: why
+        they could not be read (one line)."""
+
+        by_chunk: dict[str, list[EarlierFlag]]
+        error: str | None = None
+
+    @work(thread=True, exclusive=True, group="earlier-flags", exit_on_error=False)
+    def _find_earlier_flags(self, snapshot: ReviewSession) -> None:
+        by_chunk: dict[str, list[EarlierFlag]] = {}
+        try:
+            for flag in earlier_flags(snapshot):
+                for chunk in flag.reopened:
+                    by_chunk.setdefault(chunk.id, []).append(flag)
+        except (ReviewError, OSError) as error:
+            self.post_message(self.EarlierFlagsFound({}, f"earlier flags not read: {error}"))
+            return
+        except Exception as error:  # a bug: one warning line, the review goes on without them
+            line = f"earlier flags not read: {type(error).__name__}: {error}"
+            self.post_message(self.EarlierFlagsFound({}, line))
+            return
+        self.post_message(self.EarlierFlagsFound(by_chunk))
+
+    @on(EarlierFlagsFound)
+    def _earlier_flags_found(self, event: EarlierFlagsFound) -> None:
+        self.earlier = event.by_chunk
+        if event.error is not None:
+            self.notify(clean_line(event.error), severity="warning", markup=False, timeout=6)
+        self._show_findings(self.chunk)
 
     # ------------------------------------------------------------------ LLM linking help
 
@@ -402,13 +440,15 @@ class ReviewScreen(Screen[None]):
     def _show_findings(self, chunk: Chunk | None) -> None:
         decision = self.session.decision(chunk.id) if chunk else None
         flags = self.session.flags_of(chunk.id) if chunk else []
+        earlier = self.earlier.get(chunk.id, []) if chunk else []
         key = (
             decision and (decision.status, decision.note),
             [(f.rule, f.line) for f in flags],
             chunk is None,
+            [flag.decision.chunk_id for flag in earlier],
         )
         if self._changed("findings", key):
-            self.query_one(FindingsPanel).show_chunk(self.session, chunk)
+            self.query_one(FindingsPanel).show_chunk(self.session, chunk, earlier)
 
     def refresh_decision(self, chunk: Chunk) -> None:
         """Redraw what depends on a chunk's decision: its list line, counts, findings, status."""
