@@ -202,7 +202,7 @@ class ReviewSession:
         results = _results(phase, spec, settings, state, reviewed, report, cancel)
         chunks, ledger, links = results.chunks, results.ledger, results.links
         flags = _with_spec_edit_flags(results.flags, chunks, reviewed, settings)
-        own_files = {*spec.files, *state.exports}
+        own_files = {*spec.files, *(path for path in state.exports if path in reviewed.left_out)}
         report("reading the earlier rounds", 0.95)
         earlier = sections_before(
             root,
