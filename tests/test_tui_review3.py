@@ -166,7 +166,7 @@ async def test_a_failed_export_record_says_what_failed_not_not_saved(
         assert (toy / ".reviewtui" / "review.md").is_file()
 
 
-BIG_SECTION_FUNCTIONS = 150
+BIG_SECTION_FUNCTIONS = 120
 
 
 def build_big_section_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -206,7 +206,7 @@ async def test_moves_draw_ahead_at_most_a_screenful_of_a_big_neighbouring_sectio
         for _ in range(bound):  # the opening's drawing-ahead
             await pilot.pause()
         assert chunk_list.draws <= opening, "more than a screenful drawn ahead"
-        for keys in (["j"], ["J"], ["j"], ["j"]):
+        for keys in (["j"], ["J"], ["j"]):
             before = chunk_list.draws
             await pilot.press(*keys)
             for _ in range(bound):  # every idle moment the drawing-ahead could use
