@@ -151,7 +151,7 @@ def test_a_snapshot_keeps_the_review_as_it_was(toy: Path) -> None:
 async def test_a_failed_export_record_says_what_failed_not_not_saved(
     toy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing(state: ReviewState, target: Path) -> str | None:
+    def failing(state: ReviewState, target: Path, text: bytes | None = None) -> str | None:
         raise ReviewError("cannot lock exports.json: timed out (simulated)")
 
     monkeypatch.setattr(ReviewState, "record_export", failing)

@@ -32,11 +32,11 @@ def write_export(state: ReviewState, target: Path, text: str) -> str | None:
     return None
 
 
-def record_export(state: ReviewState, target: Path) -> str | None:
-    """Remember `target` as an export (it may wait on another exporter's lock, hence the worker);
-    None when done, else the one-line reason it was not."""
+def record_export(state: ReviewState, target: Path, text: str) -> str | None:
+    """Remember `target` as an export of `text` (it may wait on another exporter's lock, hence
+    the worker); None when done, else the one-line reason it was not."""
     try:
-        state.record_export(target)
+        state.record_export(target, text.encode("utf-8"))
     except ReviewError as error:
         return str(error)
     except OSError as error:

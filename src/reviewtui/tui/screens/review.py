@@ -771,7 +771,7 @@ class ReviewScreen(Screen[None]):
             self.post_message(self.Exported(target, line))
             return
         error_line = write_export(snapshot.state, target, text)
-        unrecorded = None if error_line is not None else record_export(snapshot.state, target)
+        unrecorded = None if error_line is not None else record_export(snapshot.state, target, text)
         self.post_message(self.Exported(target, error_line, unrecorded=unrecorded))
 
     @on(Exported)
