@@ -279,3 +279,16 @@ async def test_the_queue_does_not_write_a_prompt_for_code_changed_on_disk(toy: G
         await app.workers.wait_for_complete()
         await pilot.press("x")
         assert "read lazily" in prompt.read_text(encoding="utf-8")
+
+
+def test_an_export_written_while_the_app_is_open_does_not_change_the_fingerprint(
+    toy: GitRepo,
+) -> None:
+    session = ReviewSession.open(toy.root)
+    session.export_to(toy.root / "review.md")
+    before = code_fingerprint(toy.root)
+    session.approve(session.chunks[0].id)
+    session.export_to(toy.root / "review.md")  # another text, still reviewtui's own
+    assert code_fingerprint(toy.root) == before
+    (toy.root / "review.md").write_text("# the agent's notes\n", encoding="utf-8")
+    assert code_fingerprint(toy.root) != before  # changed by someone else: part of the phase

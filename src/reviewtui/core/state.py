@@ -103,6 +103,18 @@ class ExportPaths(list[str]):
             del known[:-EXPORT_HASHES_KEPT]
 
 
+def exported_hashes(root: Path) -> dict[str, list[str]]:
+    """Path -> the SHA-256 of the texts exported there, read from `.reviewtui/exports.json` without
+    taking a lock or reporting anything (empty when the file is missing or unreadable): for quick
+    looks such as the app's check whether the code on disk changed."""
+    try:
+        data = json.loads((root / STATE_DIR / EXPORTS_FILE).read_bytes())
+        paths = _read_exports(data) if isinstance(data, dict) else []
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return _read_export_hashes(data, paths)[0]
+
+
 def now_iso() -> str:
     """The current UTC time, ISO-8601 to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -17,12 +17,15 @@ UI thread (the rest).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewtui.core import gitrange
 from reviewtui.core.models import WORKTREE, Chunk
+from reviewtui.core.state import export_hash, exported_hashes
 from reviewtui.errors import ReviewError
 from reviewtui.tui.navigation import ChunkFilter, Order
 
@@ -31,11 +34,32 @@ if TYPE_CHECKING:
 
 
 def code_fingerprint(repo: Path) -> str:
-    """`HEAD-sha:worktree-tree` of the repo containing `repo`: equal fingerprints mean the same
-    commits and the same files (ReviewError, as the session gives, when it is no repository)."""
+    """`HEAD-sha:digest` of the repo containing `repo`: equal fingerprints mean the same commits
+    and the same files (ReviewError, as the session gives, when it is no repository). Files that
+    hold a text the review was exported to are left out: they are no part of the phase, so an
+    `export -o` while the app is open does not make the review stale."""
     root = gitrange.find_root(repo)
     with gitrange.worktree_view(root) as view:
-        return f"{_head(root)}:{view.tree}"
+        exported = exported_hashes(root)
+        if not exported:
+            return f"{_head(root)}:{view.tree}"
+        listing = gitrange.run_git(root, "ls-tree", "-r", "-z", view.tree, env=view.env)
+    entries = [entry for entry in listing.split(b"\0") if entry]
+    kept = [entry for entry in entries if not _holds_export(root, entry, exported)]
+    digest = hashlib.sha1(b"\0".join(kept)).hexdigest()
+    return f"{_head(root)}:{digest}"
+
+
+def _holds_export(root: Path, entry: bytes, exported: dict[str, list[str]]) -> bool:
+    """Whether an `ls-tree` entry is a file holding a text the review was exported to."""
+    path = os.fsdecode(entry.split(b"\t", 1)[-1])
+    hashes = exported.get(path)
+    if not hashes:
+        return False
+    try:
+        return export_hash((root / path).read_bytes()) in hashes
+    except OSError:
+        return False
 
 
 def _head(root: Path) -> str:
