@@ -31,12 +31,16 @@ EVIDENCE_LABELS = {
 
 
 def evidence_line(link: SectionLink) -> Content:
-    """`confidence 0.82 · commit: 'T012 …' · mentions: mean_pool`."""
+    """`confidence 0.82 · commit 2bb19ad: 'T012 …' · mentions: shares `mean_pool`…` (a detail that
+    opens with its kind's label is not labelled twice)."""
     parts: list[str | tuple[str, str]] = [(f"confidence {link.confidence:.2f}", "bold")]
     for evidence in link.evidence[:4]:
         label = EVIDENCE_LABELS.get(evidence.kind, evidence.kind)
-        parts += [(" · ", "$text-muted"), (f"{label}: ", "$text-muted")]
-        parts.append(shorten(clean_line(evidence.detail), 70))
+        detail = clean_line(evidence.detail)
+        parts.append((" · ", "$text-muted"))
+        if not detail.lower().startswith(label.lower()):  # `commit 2bb19ad …` names itself
+            parts.append((f"{label}: ", "$text-muted"))
+        parts.append(shorten(detail, 70))
     return Content.assemble(*parts)
 
 
