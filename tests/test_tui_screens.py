@@ -88,7 +88,13 @@ async def test_filter_by_path_text_status_and_flag(toy: Path) -> None:
         await pilot.press("enter")
         assert [chunk.symbol for chunk in navigator.visible] == ["score"]
         await pilot.press("escape", "a")
-        await pilot.press("slash", "ctrl+r")
+        await pilot.press("slash")
+        app.screen.query_one("#filter-path", Input).value = "model"
+        await pilot.press("ctrl+r")  # empties the fields, the dialog stays open
+        assert app.screen.query_one("#filter-path", Input).value == ""
+        await pilot.press("a", "enter")  # typed into the filter, not an approval
+        assert navigator.filter.path == "a"
+        await pilot.press("slash", "ctrl+r", "enter")
         assert not navigator.filter.active
         screen = screen_of(app)
         screen.navigator.set_filter(ChunkFilter(status="approved"))

@@ -1,7 +1,7 @@
 """Provides `FilterScreen`: the `/` dialog that narrows the chunks shown by path, text, status, flag.
 
-Enter in a text field (or Ctrl+S) applies, Ctrl+R clears every condition, Esc cancels. It returns a
-`ChunkFilter`, or None when cancelled.
+Enter in a text field (or Ctrl+S) applies, Ctrl+R empties every field (the dialog stays open), Esc
+cancels. It returns a `ChunkFilter`, or None when cancelled.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ class FilterScreen(ModalScreen[ChunkFilter | None]):
                 prompt="flags: any or none",
                 id="filter-flag",
             )
-            yield Label("Enter or Ctrl+S applies · Ctrl+R clears · Esc cancels", classes="hint")
+            yield Label(
+                "Enter or Ctrl+S applies · Ctrl+R empties the fields · Esc cancels", classes="hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#filter-path", Input).focus()
@@ -82,7 +84,13 @@ class FilterScreen(ModalScreen[ChunkFilter | None]):
         self.dismiss(self.result())
 
     def action_clear(self) -> None:
-        self.dismiss(ChunkFilter())
+        """Empty every field and stay open: what is typed next is a new filter, not review keys
+        (Enter applies it; Enter on the empty fields shows every chunk)."""
+        for field in self.query(Input):
+            field.value = ""
+        for select in self.query(Select):
+            select.clear()
+        self.query_one("#filter-path", Input).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
