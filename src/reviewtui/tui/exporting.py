@@ -44,11 +44,22 @@ def record_export(state: ReviewState, target: Path, text: str) -> str | None:
     return None
 
 
+EXPORT_MODE = 0o644
+"""The permissions of a new export, as the CLI's `export -o` gives (a temporary file is 0600)."""
+
+
 def _write_atomic(target: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `target`, then rename it over `target`, keeping the
+    permissions `target` had (a new file gets `EXPORT_MODE`)."""
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        mode = EXPORT_MODE
     handle, temp = tempfile.mkstemp(prefix=".review-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
