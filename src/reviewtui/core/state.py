@@ -817,7 +817,16 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _write_atomic(path: Path, payload: bytes, prefix: str, what: str) -> None:
-    """Temp file in the same folder, fsync, rename over `path`, fsync of the folder."""
+    """`_replace_atomically`, its failure a one-line ReviewError naming `what`."""
+    try:
+        _replace_atomically(path, payload, prefix)
+    except OSError as error:
+        raise ReviewError(f"cannot save {what} to {path}: {error.strerror}") from None
+
+
+def _replace_atomically(path: Path, payload: bytes, prefix: str) -> None:
+    """Temp file in the same folder, fsync, rename over `path`, fsync of the folder (OSError, the
+    temp file removed, when a step fails)."""
     handle, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -825,10 +834,10 @@ def _write_atomic(path: Path, payload: bytes, prefix: str, what: str) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)
-    except OSError as error:
+    except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        raise ReviewError(f"cannot save {what} to {path}: {error.strerror}") from None
+        raise
     _fsync_dir(path.parent)
 
 
@@ -851,18 +860,7 @@ def _keep_copy(path: Path, raw: bytes) -> Path:
             if existing.stat().st_size == len(raw) and existing.read_bytes() == raw:
                 return existing
     aside = _aside_name(path)
-    handle, temp = tempfile.mkstemp(prefix=".aside-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(raw)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, aside)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _fsync_dir(path.parent)
+    _replace_atomically(aside, raw, ".aside-")
     return aside
 
 
