@@ -292,3 +292,15 @@ def test_an_export_written_while_the_app_is_open_does_not_change_the_fingerprint
     assert code_fingerprint(toy.root) == before
     (toy.root / "review.md").write_text("# the agent's notes\n", encoding="utf-8")
     assert code_fingerprint(toy.root) != before  # changed by someone else: part of the phase
+
+
+async def test_the_stale_mark_stays_whole_on_a_narrow_status_line(toy: GitRepo) -> None:
+    async with review(toy.root, size=(70, 24)) as (app, pilot):
+        screen = screen_of(app)
+        await pilot.press("slash")
+        await type_and_enter(pilot, "model")  # one more part on the line: the filter
+        screen.mark_stale()
+        await pilot.pause()
+        bar = screen.query_one(StatusBar)
+        shown = str(bar.render())[: bar.content_size.width]  # a line too long is cut at the end
+        assert STALE_MARK in shown  # the mark comes before the filter, which is cut

@@ -64,6 +64,8 @@ def status_content(
     if detail < 4:
         parts += [(session.phase.label, "$text-muted"), "  "]
     parts.append((progress if progress is not None else progress_text(session), "bold"))
+    if stale:  # right after the progress: the last thing a narrow terminal may cut
+        parts += ["  ", (STALE_MARK, "bold $error")]
     spec_phase = spec_phase_text(session, short=detail >= 3)
     if spec_phase is not None:
         parts += ["  ", (spec_phase, "bold $text-secondary")]
@@ -71,8 +73,6 @@ def status_content(
         parts += ["  ", ("risk first", "bold $warning")]
     if navigator.filter.active:
         parts += ["  ", ("filter: ", "$warning"), clean_line(navigator.filter.describe())]
-    if stale:
-        parts += ["  ", (STALE_MARK, "bold $error")]
     return Content.assemble(*parts)
 
 
