@@ -82,7 +82,7 @@ def earlier_flags(session: ReviewSession) -> list[EarlierFlag]:
         if decision.status == "flagged" and decision.chunk_id not in in_phase
     ]
     if flags:
-        carried = _carried_keys(session)
+        carried = session.carried_keys()
         flags = [decision for decision in flags if decision.chunk_id not in carried]
     flags.sort(key=lambda d: (d.path or "", d.updated or "", d.chunk_id))
     rounds = RoundChunks(session)
@@ -113,24 +113,6 @@ def _findings(
     files = rounds.files(session.state.checkpoints.index(end), chunk.path)
     checked = check_phase([chunk], files, session.spec, session.settings.checks)
     return tuple(checked.flags.get(chunk.id, []))
-
-
-def _carried_keys(session: ReviewSession) -> set[str]:
-    """The decision keys a chunk of this phase reads under its id's other form (the plain or the
-    symbol-qualified id of the same change, `chunks.other_id_form`): those flags are in the phase."""
-    from reviewtui.core.chunks import other_id_form
-
-    decisions = session.state.decisions
-    keys = set()
-    for chunk in session.chunks:
-        form = other_id_form(chunk) if chunk.id not in decisions else None
-        if form is None:
-            continue
-        key, required = form
-        found = decisions.get(key)
-        if found is not None and (required is None or found.copy_id == required):
-            keys.add(key)
-    return keys
 
 
 def _flagged_chunk(session: ReviewSession, flag: Decision, rounds: RoundChunks) -> Chunk | None:
