@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewtui.config import Settings, load_settings
-from reviewtui.core import gitrange
 from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.models import Chunk, Phase, Spec
 from reviewtui.core.phasecache import PhaseCache
-from reviewtui.core.phasefiles import review_files
-from reviewtui.core.session import Progress, ReviewSession
-from reviewtui.core.spec import discover_specs, load_spec
+from reviewtui.core.session import Progress, ReviewSession, read_phase
 from reviewtui.core.state import ReviewState
 
 __all__ = ["PhaseProbe", "probe_phase"]
@@ -81,11 +78,7 @@ def probe_phase(
     settings = load_settings(root)
     if spec_phase is not None:
         settings.phase = spec_phase
-    spec = load_spec(root, discover_specs(root, list(specs) if specs else settings.spec))
-    checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
-    phase = gitrange.resolve_phase(root, range_text, checkpoint)
-    reviewed = review_files(root, phase, spec, state.exports)
-    phase.files = reviewed.files
+    spec, phase, reviewed = read_phase(root, settings, state, range_text, specs)
     cache = PhaseCache()
     key = cache.key(phase, spec, settings, state.manual_links, reviewed.left_out)
     return PhaseProbe(root, settings, state, spec, phase, key, cache)

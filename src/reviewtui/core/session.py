@@ -182,20 +182,15 @@ class ReviewSession:
         report: ProgressCallback,
         cancel: threading.Event | None,
     ) -> ReviewSession:
-        report("reading the spec", 0.1)
-        spec_paths = discover_specs(root, list(specs) if specs else settings.spec)
-        spec = load_spec(root, spec_paths)
-        _check_cancel(cancel)
-        report("reading the phase", 0.2)
-        checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
-        phase = gitrange.resolve_phase(
+        report("reading the spec and the phase", 0.1)
+        spec, phase, reviewed = read_phase(
             root,
+            settings,
+            state,
             range_text,
-            checkpoint,
+            specs,
             progress=lambda step, fraction: report(step, 0.2 + 0.3 * fraction),
         )
-        reviewed = review_files(root, phase, spec, state.exports)
-        phase.files = reviewed.files
         if not phase.files and not allow_empty:
             raise ReviewError(nothing_to_review_line(phase))
         _check_cancel(cancel)
@@ -549,6 +544,25 @@ class ReviewSession:
             target
         )  # exports.json: never the decisions, safe while the app runs
         return target
+
+
+def read_phase(
+    root: Path,
+    settings: Settings,
+    state: ReviewState,
+    range_text: str | None,
+    specs: list[str] | None,
+    progress: ProgressCallback | None = None,
+) -> tuple[Spec, Phase, ReviewFiles]:
+    """The spec, the phase and what of its files is reviewed, read as every opening of a review
+    reads them (spec discovery, the range from the last checkpoint, what leaves the phase):
+    `phase.files` are the reviewed files. ReviewError on no spec, a bad range…"""
+    spec = load_spec(root, discover_specs(root, list(specs) if specs else settings.spec))
+    checkpoint = state.last_checkpoint.sha if state.last_checkpoint else None
+    phase = gitrange.resolve_phase(root, range_text, checkpoint, progress=progress)
+    reviewed = review_files(root, phase, spec, state.exports)
+    phase.files = reviewed.files
+    return spec, phase, reviewed
 
 
 def nothing_to_review_line(phase: Phase) -> str:
