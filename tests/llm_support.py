@@ -3,12 +3,16 @@
 `build_repo(git_repo)` writes a small ML spec and commits it, then adds the agent's code in the
 working tree (a training script with a secret in it, and a `.env` file); tests open it with the real
 `ReviewSession`. `llm_env(monkeypatch, url)` points the SDK at the local `LLMServer` with a test key;
-`added_chunk(path, text)` builds a chunk holding a whole new file, for prompt-building tests.
+`added_chunk(path, text)` builds a chunk holding a whole new file, for prompt-building tests;
+`link_answer(session, picks)` is a linking answer that keeps every link the model is asked about,
+except the chunk ids in `picks`.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +21,9 @@ from reviewtui.core.models import (
     DiffLine,
 )
 from tests.gitrepo import GitRepo
+
+if TYPE_CHECKING:
+    from reviewtui.core.session import ReviewSession
 
 TEST_KEY = "sk-ant-test-0123456789abcdefghij"
 
@@ -85,3 +92,19 @@ def added_chunk(path: str, text: str, start: int = 1) -> Chunk:
     return Chunk(
         chunk_id, path, None, "added", lines, start, count, 0, 0, count, 0, language="python"
     )
+
+
+def link_answer(session: ReviewSession, picks: dict[str, str | None]) -> str:
+    """The model's JSON answer for `link_candidates(session)`: the section of `picks` for the chunks
+    it names, each other chunk's current section (the model agrees with the lexical linker)."""
+    from reviewtui.core.llm.linking import link_candidates
+
+    entries = [
+        {
+            "chunk": chunk.id,
+            "section": picks[chunk.id] if chunk.id in picks else session.link(chunk.id).section_id,
+            "reason": "picked" if chunk.id in picks else "agrees",
+        }
+        for chunk in link_candidates(session)
+    ]
+    return json.dumps({"links": entries})

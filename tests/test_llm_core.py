@@ -356,7 +356,10 @@ def test_link_help_merges_into_the_links_and_is_reused_from_the_cache(
     assert offline.links == {} and server.requests == []  # nothing on disk yet, nothing sent
     candidates = link_candidates(opened)
     assert glue in candidates and all(c.path != ".env" for c in candidates)
-    answer = [{"chunk": c.id, "section": None, "reason": "glue"} for c in candidates]
+    answer = [  # the model agrees with every lexical link, and links the glue
+        {"chunk": c.id, "section": opened.links[c.id].section_id, "reason": "same"}
+        for c in candidates
+    ]
     answer[candidates.index(glue)]["section"] = "4-evaluation"
     server.queue(Reply(text=json.dumps({"links": answer})))
 
@@ -368,7 +371,7 @@ def test_link_help_merges_into_the_links_and_is_reused_from_the_cache(
     opened.relink(train.id, None)  # a manual link is never overridden
     pick = {"links": [{"chunk": train.id, "section": "4-evaluation", "reason": "?"}]}
     server.queue(Reply(text=json.dumps(pick)))
-    manual = suggest_links(opened, [train])
+    manual = suggest_links(opened, [train], force=True)
     assert manual.links[train.id].section_id == "4-evaluation"
     assert merge_link_help(opened.links, manual, 0.35) == []
     assert opened.links[train.id].section_id is None

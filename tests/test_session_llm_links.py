@@ -12,7 +12,7 @@ from reviewtui.core.report import status_dict
 from reviewtui.core.session import ReviewSession
 from tests.gitrepo import GitRepo
 from tests.llm_server import LLMServer, Reply
-from tests.llm_support import build_repo, llm_env
+from tests.llm_support import build_repo, link_answer, llm_env
 
 
 def test_cached_llm_links_are_merged_when_a_session_opens(
@@ -25,10 +25,7 @@ def test_cached_llm_links_are_merged_when_a_session_opens(
         first = ReviewSession.open(root)
         glue = next(chunk for chunk in first.chunks if chunk.path == "src/glue.py")
         assert first.link(glue.id).section_id is None
-        candidates = link_candidates(first)
-        answer = [{"chunk": c.id, "section": None, "reason": "glue"} for c in candidates]
-        answer[candidates.index(glue)]["section"] = "4-evaluation"
-        server.queue(Reply(text=json.dumps({"links": answer})))
+        server.queue(Reply(text=link_answer(first, {glue.id: "4-evaluation"})))
         assert first.merge_llm_links(suggest_links(first)) == [glue.id]
         assert first.chunks_in("4-evaluation")[-1].id == glue.id
         sent = len(server.requests)

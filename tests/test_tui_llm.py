@@ -6,7 +6,6 @@ The real app opens a real repo; the real anthropic SDK talks to the local `LLMSe
 from __future__ import annotations
 
 import difflib
-import json
 import shutil
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,7 +16,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from reviewtui.core.llm.linking import link_candidates, suggest_links
+from reviewtui.core.llm.linking import suggest_links
 from reviewtui.core.models import Chunk, Request
 from reviewtui.core.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
@@ -28,7 +27,7 @@ from reviewtui.tui.widgets.explanation import ExplanationPanel
 from reviewtui.tui.widgets.outline import SpecOutline
 from tests.gitrepo import GitRepo
 from tests.llm_server import LLMServer, Reply
-from tests.llm_support import build_repo, llm_env
+from tests.llm_support import build_repo, link_answer, llm_env
 
 EXPLANATION = (
     "### What it does\nBuilds AdamW and trains for 3 epochs. [bold]not markup[/bold]\n\n"
@@ -52,8 +51,7 @@ def repo(git_repo: GitRepo, server: LLMServer) -> Path:
     it opens), so each test here sees only the requests it makes."""
     root = build_repo(git_repo)
     session = ReviewSession.open(root)
-    answer = [{"chunk": c.id, "section": None, "reason": "glue"} for c in link_candidates(session)]
-    server.queue(Reply(text=json.dumps({"links": answer})))
+    server.queue(Reply(text=link_answer(session, {})))
     assert not suggest_links(session).errors
     server.requests.clear()
     return root
@@ -241,11 +239,7 @@ def glue_repo(git_repo: GitRepo) -> tuple[Path, str, str]:
     probe = ReviewSession.open(root)
     glue = next(chunk for chunk in probe.chunks if chunk.path == "src/glue.py")
     assert probe.link(glue.id).section_id is None
-    answer = [
-        {"chunk": c.id, "section": "4-evaluation" if c is glue else None, "reason": "glue"}
-        for c in link_candidates(probe)
-    ]
-    return root, glue.id, json.dumps({"links": answer})
+    return root, glue.id, link_answer(probe, {glue.id: "4-evaluation"})
 
 
 async def test_link_help_runs_in_the_background_and_relinks_the_lists(
@@ -268,7 +262,7 @@ async def test_link_help_runs_in_the_background_and_relinks_the_lists(
         assert glue in [c.id for c in screen.navigator.chunks_of("4-evaluation")]
         label = str(screen.query_one(SpecOutline)._section_nodes["4-evaluation"].label)
         assert label.startswith("4 Evaluation  1")
-        assert "LLM linked 1 chunk." in notifications(app)
+        assert "LLM relinked 1 chunk." in notifications(app)
         assert len(server.requests) == 1 and "src/glue.py" in server.requests[0].prompt_text
 
 

@@ -73,9 +73,13 @@ class LLMSettings:
     max_retries: int = field(default=2, metadata={"min": 0})
     """How often the SDK retries a failed request (429, 5xx, connection errors) before giving up."""
     link_help: bool = True
-    """Ask the LLM to link chunks the lexical linker left unlinked or below the threshold."""
+    """Ask the LLM to link the chunks the lexical linker is unsure of (see `link_recheck_below`)."""
     link_score: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
     """Confidence given to a section the LLM picked for a chunk."""
+    link_recheck_below: float = field(default=1.0, metadata={"min": 0.0, "max": 1.0})
+    """Also ask the LLM about chunks linked on content alone (shared words, structure; no comment,
+    commit or path naming the section) at or below this confidence, and let its answer decide them
+    (1: all of them; 0: only chunks left unlinked)."""
     price_input: float = field(default=0.0, metadata={"min": 0.0})
     """USD per million input tokens, to show a cost for models not in the built-in table (0: built-in)."""
     price_output: float = field(default=0.0, metadata={"min": 0.0})

@@ -249,7 +249,10 @@ class ReviewSession:
         """Merge the LLM's linking picks; returns the ids of chunks whose section changed."""
         from reviewtui.core.llm.linking import merge_link_help
 
-        changed = merge_link_help(self.links, help_, self.settings.links.threshold)
+        llm = self.settings.llm
+        changed = merge_link_help(
+            self.links, help_, self.settings.links.threshold, llm.link_recheck_below
+        )
         if changed:
             self._links_changed()
         return changed

@@ -1,11 +1,14 @@
 """Provides `suggest_links(session)`: one batched LLM call that links chunks the lexical linker missed.
 
-Chunks left unlinked or below `links.threshold` (and not in ignored files) go to the model in batches;
-it answers JSON naming a section id (or null) with a one-line reason per chunk. Answers naming a
-section or chunk that does not exist are rejected, never guessed. Accepted answers come back as
-`SectionLink`s carrying one `Evidence(kind="llm", ...)` each, for the session to merge
-(`merge_link_help`). Each accepted pick is cached on disk per chunk, so a reopened review asks only
-about new chunks.
+The model is asked about the chunks the lexical linker is unsure of (`needs_llm`): those left unlinked
+or below `links.threshold`, and those linked on content alone (shared words, structure: no comment,
+commit, path or manual link) at or below `llm.link_recheck_below` (by default all of them). They go to the model in batches, least
+confident first; it answers JSON naming a section id (or null) with a one-line reason per chunk.
+Answers naming a section or chunk that does not exist are rejected, never guessed. Accepted answers
+come back as `SectionLink`s carrying one `Evidence(kind="llm", ...)` each, for the session to merge
+(`merge_link_help`): the model's pick decides an unsure link, a null unlinks a content-only one.
+Explicit references always win over the model. Each accepted pick is cached on disk per chunk, so a
+reopened review asks only about new chunks.
 """
 
 from __future__ import annotations
@@ -45,17 +48,38 @@ class LinkHelp:
     """How many chunks were sent."""
 
 
+CONTENT_KINDS = frozenset({"lexical", "structure"})
+"""Evidence that rests on the chunk's content alone, which the model may overrule."""
+
+
+def needs_llm(link: SectionLink, threshold: float, recheck_below: float) -> bool:
+    """Whether the model is asked about (and may change) this link.
+
+    Unlinked or below `threshold`; or linked on content alone at or below `recheck_below`. A manual link
+    never, nor a link the model has already decided.
+    """
+    if any(e.kind in {"manual", "llm"} for e in link.evidence):
+        return False
+    return _unsure(link, threshold, recheck_below)
+
+
+def _unsure(link: SectionLink, threshold: float, recheck_below: float) -> bool:
+    if link.section_id is None or link.confidence < threshold:
+        return True
+    content_only = all(e.kind in CONTENT_KINDS for e in link.evidence if e.kind != "llm")
+    return content_only and link.confidence <= recheck_below
+
+
 def link_candidates(session: SessionLike) -> list[Chunk]:
-    """Chunks the lexical linker left unlinked or below the threshold, minus files never sent."""
+    """The chunks `needs_llm` picks, least confident first, minus files never sent."""
     threshold = session.settings.links.threshold
+    recheck = session.settings.llm.link_recheck_below
     ignore = session.settings.llm.ignore
+    unsure = [link for link in session.links.values() if needs_llm(link, threshold, recheck)]
+    unsure.sort(key=lambda link: link.confidence if link.section_id is not None else -1.0)
     result = []
-    for chunk_id, link in session.links.items():
-        if link.section_id is not None and link.confidence >= threshold:
-            continue
-        if any(e.kind in {"manual", "llm"} for e in link.evidence):
-            continue
-        chunk = session.chunk(chunk_id)
+    for link in unsure:
+        chunk = session.chunk(link.chunk_id)
         if not_sendable(chunk, ignore) is None:
             result.append(chunk)
     return result
@@ -166,7 +190,7 @@ def parse_link_answer(
         elif section_id is not None and section_id not in spec:
             rejected.append(f"chunk {chunk_id}: unknown section {section_id!r}")
         else:
-            links[chunk_id] = _link(chunk_id, section_id, reason, score)
+            links[chunk_id] = llm_link(chunk_id, section_id, reason, score)
     return links, rejected
 
 
@@ -190,31 +214,41 @@ def _fields(item: Any) -> tuple[str, str | None, str]:
     return str(item.get("chunk")), section_id, reason
 
 
-def _link(chunk_id: str, section_id: str | None, reason: str, score: float) -> SectionLink:
+def llm_link(chunk_id: str, section_id: str | None, reason: str, score: float) -> SectionLink:
+    """The model's pick as a link with its one `llm` evidence ("no section" has confidence 0)."""
     target = section_id or "no section"
     detail = f"LLM picked {target}: {reason}" if reason else f"LLM picked {target}"
     confidence = score if section_id else 0.0
     return SectionLink(chunk_id, section_id, confidence, [Evidence("llm", detail, confidence)])
 
 
-def merge_link_help(links: dict[str, SectionLink], help_: LinkHelp, threshold: float) -> list[str]:
+def merge_link_help(
+    links: dict[str, SectionLink], help_: LinkHelp, threshold: float, recheck_below: float = 0.0
+) -> list[str]:
     """Merge the model's picks into `links` (in place); returns the ids of chunks whose section changed.
 
-    A manual link is never touched. A pick of a section becomes the link when the chunk was
-    unlinked or below `threshold`; its `llm` evidence is added either way (also for "no section"),
-    so `status --json` and the requirement panel show why.
+    A manual link is never touched, nor a link with explicit evidence at or above `threshold`. An
+    unsure link (see `needs_llm`) takes the model's pick: its section (confidence at least
+    `llm.link_score` and `threshold`), or, for "no section", unlinked. The `llm` evidence is added
+    either way, so `status --json` and the requirement panel show why.
     """
     changed: list[str] = []
     for chunk_id, suggestion in help_.links.items():
         current = links.get(chunk_id)
         if current is None or any(e.kind == "manual" for e in current.evidence):
             continue
+        unsure = _unsure(current, threshold, recheck_below)
         current.evidence = [e for e in current.evidence if e.kind != "llm"]
         current.evidence.extend(suggestion.evidence)
-        weak = current.section_id is None or current.confidence < threshold
-        if suggestion.section_id is not None and weak:
-            if current.section_id != suggestion.section_id:
-                changed.append(chunk_id)
+        if not unsure or (suggestion.section_id is None and current.section_id is None):
+            continue
+        if current.section_id != suggestion.section_id:
+            changed.append(chunk_id)
+        if suggestion.section_id is None:
+            current.section_id, current.confidence = None, 0.0
+        elif current.section_id == suggestion.section_id and current.confidence >= threshold:
+            current.confidence = max(current.confidence, suggestion.confidence)
+        else:
             current.section_id = suggestion.section_id
             current.confidence = max(suggestion.confidence, threshold)
     return changed

@@ -21,6 +21,10 @@ CONTEXT_RADIUS = 12
 """Lines of file text shown above and below a chunk."""
 DEFINITION_LIMIT = 400
 """Most lines searched upwards for the enclosing definition."""
+LINK_ANSWER_BASE = 256
+LINK_ANSWER_PER_CHUNK = 80
+"""Answer tokens allowed for a linking prompt: base plus per chunk (an entry takes ~40 tokens), so
+a full batch is not cut off at `llm.max_tokens`."""
 
 EXPLAIN_INSTRUCTIONS = """\
 You help a researcher review code that a coding agent wrote to implement a spec.
@@ -44,9 +48,12 @@ Text marked [REDACTED:...] was removed for safety; do not guess it. Be concrete;
 
 LINK_INSTRUCTIONS = """\
 You help link code changes to the spec section they implement.
-For each chunk, pick the id of the one spec section it implements, or null when it implements none
-(glue code, unrequested work). Use only section ids from the outline. Answer with JSON only:
-{"links": [{"chunk": "<chunk id>", "section": "<section id or null>", "reason": "<one line>"}]}"""
+For each chunk, pick the id of the one spec section it implements: the most specific section (a task
+rather than its heading) whose text asks for what the chunk does. Pick null when it implements none:
+glue code that only supports other code (logging setup, seeding, timers, retries, small utilities),
+unless a section asks for that very thing, and work the spec does not ask for. Use only section ids
+from the outline. Answer with JSON only, one entry per chunk:
+{"links": [{"chunk": "<chunk id>", "section": "<section id or null>", "reason": "<one short line>"}]}"""
 
 DRAFT_INSTRUCTIONS = """\
 You draft a patch for a reviewer's request on code a coding agent wrote.
@@ -226,7 +233,10 @@ def link_prompt(spec: Spec, chunks: list[Chunk], ignore: Iterable[str] = ()) -> 
         )
         parts.append(f"{header}\n```diff\n{chunk_diff(chunk, limit=30)}\n```")
     user = _redact("Link these chunks:\n\n" + "\n\n".join(parts), redactions)
-    return Prompt(system_blocks(LINK_INSTRUCTIONS, spec, redactions), user, kind="link")
+    system = system_blocks(LINK_INSTRUCTIONS, spec, redactions)
+    return Prompt(
+        system, user, kind="link", max_tokens=LINK_ANSWER_BASE + LINK_ANSWER_PER_CHUNK * len(chunks)
+    )
 
 
 # --------------------------------------------------------------------------- draft a fix

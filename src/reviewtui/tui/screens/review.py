@@ -319,7 +319,7 @@ class ReviewScreen(Screen[None]):
             self.rebuild()  # the chunk in view stays in view, in its new section
             self.query_one(SpecOutline).refresh_counts()
             count = len(changed)
-            self.notify(f"LLM linked {count} chunk{'s' if count != 1 else ''}.", timeout=4)
+            self.notify(f"LLM relinked {count} chunk{'s' if count != 1 else ''}.", timeout=4)
         if help_.errors and help_.errors != ["cancelled"]:
             message = f"LLM linking help: {clean_line(help_.errors[0])}"
             self.notify(message, severity="warning", markup=False, timeout=6)
