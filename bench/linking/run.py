@@ -21,6 +21,7 @@ Figures (per fixture and mode, then totals per mode):
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -39,11 +40,12 @@ from fixture_repos import (
     load_fixture,
 )
 
-from reviewtui.config import ChunkSettings, LinkSettings
+from reviewtui.config import ChunkSettings, LinkSettings, LLMSettings
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.gitrange import open_repo, resolve_phase
 from reviewtui.core.linking.references import SectionRefs, backlinks
 from reviewtui.core.links import link_chunks
+from reviewtui.core.llm.linking import LinkHelp, llm_link, merge_link_help, needs_llm
 from reviewtui.core.models import Chunk, SectionLink, Spec
 from reviewtui.core.spec import discover_specs, load_spec
 from reviewtui.errors import ReviewError
@@ -140,14 +142,27 @@ def truth_of(chunk: Chunk, spans: dict[str, list[DefinitionSpan]]) -> Definition
     return file_spans[max(votes, key=lambda number: votes[number])]
 
 
-def run_case(
+@dataclass
+class Case:
+    """One fixture built in one mode and linked: what `_judge` scores."""
+
+    name: str
+    mode: str
+    spec: Spec
+    chunks: list[Chunk]
+    links: dict[str, SectionLink]
+    spans: dict[str, list[DefinitionSpan]]
+    seconds: float
+
+
+def build_case(
     name: str,
     mode: str,
     workdir: Path,
     settings: LinkSettings | None = None,
     root: Path = FIXTURES,
-) -> Outcome:
-    """Build one fixture in one mode, run the pipeline, judge every chunk."""
+) -> Case:
+    """Build one fixture in one mode and run the pipeline on it (`link_chunks` timed)."""
     fixture = load_fixture(name, root)
     root = workdir / f"{name}-{mode}"
     spec_for_refs = load_spec(fixture.folder, fixture.spec_files)
@@ -159,9 +174,46 @@ def run_case(
     file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
     started = time.perf_counter()
     links = link_chunks(chunks, spec, phase.commits, settings or LinkSettings(), None, file_texts)
-    outcome = Outcome(name, mode, seconds=time.perf_counter() - started)
-    _judge(outcome, spec, chunks, links, spans)
+    return Case(name, mode, spec, chunks, links, spans, time.perf_counter() - started)
+
+
+def run_case(
+    name: str,
+    mode: str,
+    workdir: Path,
+    settings: LinkSettings | None = None,
+    root: Path = FIXTURES,
+) -> Outcome:
+    """Build one fixture in one mode, run the pipeline, judge every chunk."""
+    case = build_case(name, mode, workdir, settings, root)
+    return judge_case(case)
+
+
+def judge_case(case: Case) -> Outcome:
+    """Score every chunk of a built case against its fixture's truth."""
+    outcome = Outcome(case.name, case.mode, seconds=case.seconds)
+    _judge(outcome, case.spec, case.chunks, case.links, case.spans)
     return outcome
+
+
+def with_llm_help(
+    case: Case, picks: dict[str, dict[str, str | None]], threshold: float, llm: LLMSettings
+) -> Case:
+    """The case with the recorded picks of the chunks the app would ask about merged as it merges
+    them (`needs_llm`, `merge_link_help`); a chunk without a recorded pick keeps its link."""
+    recheck = llm.link_recheck_below
+    help_ = LinkHelp()
+    for link in case.links.values():
+        pick = picks.get(link.chunk_id)
+        if pick is not None and needs_llm(link, threshold, recheck):
+            reason = str(pick.get("reason") or "")
+            help_.links[link.chunk_id] = llm_link(
+                link.chunk_id, pick["section"], reason, llm.link_score
+            )
+    merge_link_help(case.links, help_, threshold, recheck)
+    return Case(
+        case.name, f"{case.mode}+llm", case.spec, case.chunks, case.links, case.spans, case.seconds
+    )
 
 
 def _spec_files(root: Path, declared: list[str]) -> list[str]:
@@ -230,6 +282,26 @@ def run_all(
     ]
 
 
+def run_llm(
+    workdir: Path,
+    names: list[str] | None,
+    settings: LinkSettings,
+    root: Path,
+    answers: Path,
+    llm: LLMSettings,
+) -> list[Outcome]:
+    """The content mode without and with the recorded LLM picks (fixtures without picks skipped)."""
+    picks = json.loads(answers.read_text(encoding="utf-8"))
+    plain, helped = [], []
+    for name in names or fixture_names(root):
+        if name not in picks:
+            continue
+        case = build_case(name, "content", workdir, settings, root)
+        plain.append(judge_case(case))
+        helped.append(judge_case(with_llm_help(case, picks[name], settings.threshold, llm)))
+    return plain + helped
+
+
 def totals(outcomes: list[Outcome]) -> dict[str, Outcome]:
     summed: dict[str, Outcome] = {}
     for outcome in outcomes:
@@ -258,6 +330,18 @@ def main(argv: list[str] | None = None) -> int:
         dest="fixture_set",
         help="which fixtures: the tuning set (default) or the held-out set",
     )
+    parser.add_argument(
+        "--llm",
+        type=Path,
+        metavar="ANSWERS",
+        help="also score the content mode with the LLM's recorded linking picks (llm_help.py)",
+    )
+    parser.add_argument(
+        "--recheck-below",
+        type=float,
+        default=None,
+        help="override LLMSettings.link_recheck_below (with --llm)",
+    )
     parser.add_argument("fixtures", nargs="*", help="fixture names (default: all)")
     args = parser.parse_args(argv)
     if not args.speed:
@@ -265,9 +349,25 @@ def main(argv: list[str] | None = None) -> int:
             LinkSettings() if args.threshold is None else LinkSettings(threshold=args.threshold)
         )
         with tempfile.TemporaryDirectory() as folder:
-            outcomes = run_all(
-                Path(folder), args.fixtures or None, settings=settings, root=SETS[args.fixture_set]
-            )
+            if args.llm is None:
+                outcomes = run_all(
+                    Path(folder),
+                    args.fixtures or None,
+                    settings=settings,
+                    root=SETS[args.fixture_set],
+                )
+            else:
+                llm = LLMSettings()
+                if args.recheck_below is not None:
+                    llm = LLMSettings(link_recheck_below=args.recheck_below)
+                outcomes = run_llm(
+                    Path(folder),
+                    args.fixtures or None,
+                    settings,
+                    SETS[args.fixture_set],
+                    args.llm,
+                    llm,
+                )
         print(HEADER)
         for outcome in outcomes:
             print(outcome.row())
