@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import difflib
+import gc
 import os
 import shutil
 import sys
@@ -45,7 +46,22 @@ checkpoint to the working tree. Run `reviewtui COMMAND --help` for a command's o
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line (`argv`, default this process's); returns the exit code."""
+    code = _run(argv)
+    if argv is None:  # the process's own command line: it ends now
+        ending_process()
+    return code
+
+
+def ending_process() -> None:
+    """Move every object alive to the collector's permanent generation before the interpreter
+    exits: its exit then skips walking them (a big phase's chunks, and those of a loading the
+    reviewer quit: seconds between the quit and the shell's prompt)."""
+    gc.freeze()
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """`main`'s work: parse, run the command, map errors to exit codes."""
     _escape_unencodable_output()
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args and args[0] in COMMANDS else "open"

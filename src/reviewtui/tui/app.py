@@ -1,10 +1,16 @@
 """Provides `ReviewApp`, the Textual app, and `run_app`, the entry point the CLI calls.
 
-The app opens the `ReviewSession` in a worker thread (the phase may be large) behind a loading screen
+The app opens the `ReviewSession` in a thread (the phase may be large) behind a loading screen
 with a progress bar, then shows the review screen. A `ReviewError` or an `OSError` while loading ends
 the app; `run_app` prints its one-line message to stderr and returns 1 (any other exception is a bug
 and keeps its traceback). The session is opened with the writer's lock
 and closed when the app ends.
+
+Quitting while the phase loads is prompt: the loader runs in a daemon thread that the app's worker
+only watches, so the app (and the process) never waits for it. The quit sets the cancel event, so
+the loader stops at its next step and stores nothing; where it cannot stop (the checks take no
+cancel event) it is dropped with the process, whose exit releases the writer's lock. No decision
+exists while loading, and the loader writes nothing to `state.json`.
 
 `R` on the review screen reloads: the session is assembled again from disk in a worker (the review
 stays usable meanwhile), then continues the old one's state (lock, decisions, requests) and replaces
@@ -27,6 +33,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from reviewtui.errors import ReviewError
 from reviewtui.tui.collector import LongLivedObjects
@@ -38,6 +45,9 @@ from reviewtui.tui.text import clean_line
 
 if TYPE_CHECKING:
     from reviewtui.core.session import ReviewSession
+
+LOADER_LOOK = 0.02
+"""Seconds between the loading worker's looks at its loader thread (and at the app's quit)."""
 
 
 class ReviewApp(App[int]):
@@ -106,6 +116,10 @@ class ReviewApp(App[int]):
         self.session: ReviewSession | None = None
         self.error: str | None = None
         self._cancel = threading.Event()
+        """Set when the app quits: the loader and a reload stop at their next step."""
+        self._handover = threading.Lock()
+        """Held while the loader hands its session over, and while the app sets `_cancel` on
+        unmount: a session is either handed over (and closed by the app) or closed by the loader."""
         self._long_lived = LongLivedObjects()
         """The session's objects, kept out of the garbage collector's full passes."""
         self._pending_reload: ReviewApp.SessionReloaded | None = None
@@ -117,7 +131,29 @@ class ReviewApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_session(self) -> None:
-        """Assemble the phase in this thread; the result comes back as a message."""
+        """Watch the loader (a daemon thread) until it ends, or until the app quits: then return
+        at once, so that neither the app's exit nor the process's waits for the loading."""
+        bugs: list[BaseException] = []
+        loader = threading.Thread(target=self._load, args=(bugs,), name="reviewtui-load")
+        loader.daemon = True
+        loader.start()
+        worker = get_current_worker()
+        while loader.is_alive() and not self._cancel.wait(LOADER_LOOK):
+            if worker.is_cancelled:
+                self._cancel.set()
+        if bugs and not self._cancel.is_set():
+            raise bugs[0]  # a bug keeps its traceback, as from any worker
+
+    def _load(self, bugs: list[BaseException]) -> None:
+        """The loader thread: `_open_session`, any other exception than a user error kept in
+        `bugs` for the worker to raise."""
+        try:
+            self._open_session()
+        except BaseException as error:
+            bugs.append(error)
+
+    def _open_session(self) -> None:
+        """Assemble the phase (in the loader thread); the result comes back as a message."""
         self.post_message(self.LoadProgress("loading reviewtui", 0.0))
         # Imported here, in the loading thread: the pipeline, the review screen and the LLM
         # client take seconds to import, and the loading screen is already up meanwhile.
@@ -137,12 +173,16 @@ class ReviewApp(App[int]):
                 cancel=self._cancel,
             )
         except (ReviewError, OSError) as error:  # a real bug keeps its traceback
-            self.post_message(self.LoadFailed(load_error_line(error)))
+            if not self._cancel.is_set():  # after a quit the app is ending already: exit code 0
+                self.post_message(self.LoadFailed(load_error_line(error)))
             return
-        self._long_lived.freeze()  # here, while the progress bar is still up
-        loaded = self.SessionLoaded(session, fingerprint)
-        if self._cancel.is_set() or not self.post_message(loaded):
-            session.close()
+        with self._handover:  # the app cannot end between the look at cancel and the freeze
+            if self._cancel.is_set():
+                session.close()
+                return
+            self._long_lived.freeze()  # here, while the progress bar is still up
+            if not self.post_message(self.SessionLoaded(session, fingerprint)):
+                session.close()
 
     def _report_progress(self, step: str, fraction: float) -> None:
         """The loader's progress callback (runs in the loading thread)."""
@@ -231,8 +271,14 @@ class ReviewApp(App[int]):
         self.error = event.message
         self.exit(1, return_code=1)
 
-    def on_unmount(self) -> None:
+    async def action_quit(self) -> None:
+        """Quit; a loading under way is cancelled now (it stops at its next step)."""
         self._cancel.set()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        with self._handover:
+            self._cancel.set()
         self.close_session()
         self._long_lived.release()
 
