@@ -166,3 +166,27 @@ def test_the_process_freezes_its_objects_before_the_interpreter_exits(
     finally:
         gc.unfreeze()
     assert capsys.readouterr().out.count("chunks") == 2  # both ran for real
+
+
+async def test_quitting_during_a_reload_is_prompt_too(repo: GitRepo, gated: _GatedChecks) -> None:
+    gated.gate.set()
+    app = ReviewApp(repo.root, no_llm=True)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session is not None
+        gated.gate.clear()
+        gated.started.clear()
+        repo.write("src/m0.py", "def changed(x):\n    return x + 1\n")  # a phase to compute again
+        await pilot.press("R")
+        assert await asyncio.to_thread(gated.started.wait, GATE), "the reload never checked"
+        started = time.monotonic()
+        await pilot.press("q")
+    await asyncio.get_running_loop().shutdown_default_executor()
+    elapsed = time.monotonic() - started
+    assert elapsed < PROMPT, f"the quit took {elapsed:.2f} s"
+    assert (app.return_code or 0) == 0 and app.error is None
+    gated.gate.set()
+    gated.threads[-1].join(GATE)
+    assert not gated.threads[-1].is_alive()
+    ReviewState.load(repo.root, lock=True).release_lock()  # the app released its lock

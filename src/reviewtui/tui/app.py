@@ -6,8 +6,8 @@ the app; `run_app` prints its one-line message to stderr and returns 1 (any othe
 and keeps its traceback). The session is opened with the writer's lock
 and closed when the app ends.
 
-Quitting while the phase loads is prompt: the loader runs in a daemon thread that the app's worker
-only watches, so the app (and the process) never waits for it. The quit sets the cancel event, so
+Quitting while the phase loads (or reloads) is prompt: the loader runs in a daemon thread that the
+app's worker only watches, so the app (and the process) never waits for it. The quit sets the cancel event, so
 the loader stops at its next step and stores nothing; where it cannot stop (the checks take no
 cancel event) it is dropped with the process, whose exit releases the writer's lock. No decision
 exists while loading, and the loader writes nothing to `state.json`.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -131,26 +131,22 @@ class ReviewApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_session(self) -> None:
-        """Watch the loader (a daemon thread) until it ends, or until the app quits: then return
-        at once, so that neither the app's exit nor the process's waits for the loading."""
-        bugs: list[BaseException] = []
-        loader = threading.Thread(target=self._load, args=(bugs,), name="reviewtui-load")
-        loader.daemon = True
-        loader.start()
-        worker = get_current_worker()
-        while loader.is_alive() and not self._cancel.wait(LOADER_LOOK):
-            if worker.is_cancelled:
-                self._cancel.set()
-        if bugs and not self._cancel.is_set():
-            raise bugs[0]  # a bug keeps its traceback, as from any worker
+        """Assemble the phase in a loader thread; the result comes back as a message."""
+        self._watch(self._open_session, "reviewtui-load")
 
-    def _load(self, bugs: list[BaseException]) -> None:
-        """The loader thread: `_open_session`, any other exception than a user error kept in
-        `bugs` for the worker to raise."""
-        try:
-            self._open_session()
-        except BaseException as error:
-            bugs.append(error)
+    def _watch(self, work: Callable[[], None], name: str) -> None:
+        """Run `work` in a daemon thread and watch it from this worker until it ends, or until
+        the app quits or the worker is cancelled: then return at once, so that neither the app's
+        exit nor the process's waits for it. A bug in `work` is raised here, as from any worker."""
+        bugs: list[BaseException] = []
+        thread = threading.Thread(target=_keeping_bugs, args=(work, bugs), name=name, daemon=True)
+        thread.start()
+        worker = get_current_worker()
+        while thread.is_alive() and not worker.is_cancelled:
+            if self._cancel.wait(LOADER_LOOK):
+                return
+        if bugs and not self._cancel.is_set():
+            raise bugs[0]
 
     def _open_session(self) -> None:
         """Assemble the phase (in the loader thread); the result comes back as a message."""
@@ -211,6 +207,10 @@ class ReviewApp(App[int]):
 
     @work(thread=True, exclusive=True, group="reload", exit_on_error=False)
     def reload_session(self) -> None:
+        """Assemble the session again in a thread the app's exit does not wait for."""
+        self._watch(self._reopen_session, "reviewtui-reload")
+
+    def _reopen_session(self) -> None:
         """Assemble the session again without the lock (this app holds it: the reloaded session
         takes the old one's state over on the UI thread)."""
         from reviewtui.core.session import ReviewSession
@@ -300,6 +300,14 @@ class ReviewApp(App[int]):
                 yield SystemCommand(
                     binding.description, help_text, partial(screen.run_action, binding.action)
                 )
+
+
+def _keeping_bugs(work: Callable[[], None], bugs: list[BaseException]) -> None:
+    """Run `work`; an exception it raises (a bug: user errors are messages) goes to `bugs`."""
+    try:
+        work()
+    except BaseException as error:
+        bugs.append(error)
 
 
 def load_error_line(error: ReviewError | OSError) -> str:
