@@ -28,13 +28,18 @@ _LABEL_KEYS = {
     "milestone": ("milestone",),
 }
 _ID = r"[A-Za-z]{0,12}[-\s]?\d+(?:\.\d+)*[a-z]?|[a-z0-9]+(?:-[a-z0-9]+)+"
+_RANGE_SEPARATOR = r"(?:-|–|—|\.\.|\bto\b|\bthrough\b)"
 MARKER = re.compile(
     rf"(?i)(?:\bspecs?|\bsections?|\btasks?|\brefs?|\bimplements?|\brequirements?|§)\s*[:#]?\s*"
-    rf"((?:{_ID})(?:\s*(?:,|/|&|\band\b)\s*(?:{_ID}))*)"
+    rf"((?:{_ID})(?:\s*(?:,|/|&|\band\b|{_RANGE_SEPARATOR})\s*(?:{_ID}))*)"
 )
 MARKER_WORDS = ("spec", "section", "task", "ref", "implement", "requirement", "§")
 """Cheap substrings that must be present before `MARKER` is worth running."""
 _SPLIT_IDS = re.compile(r"\s*(?:,|/|&|\band\b)\s*", re.IGNORECASE)
+_RANGE = re.compile(rf"^(.+?)\s*{_RANGE_SEPARATOR}\s*(.+)$", re.IGNORECASE)
+"""`2.1-2.3`, `T012–T015`, `3.1 to 3.3`: every section from the first to the last, at its level."""
+RANGE_LIMIT = 30
+"""Most sections one range names (a wider span is read as its two ends)."""
 BARE_ID = re.compile(r"\b[A-Z]{1,4}-?\d{1,4}(?:\.\d{1,4})*\b")
 BARE_ID_HINT = re.compile(r"[A-Z]-?\d")
 """What every `BARE_ID` match contains; a text without it needs no `BARE_ID` search (3× faster)."""
@@ -71,10 +76,17 @@ class SectionRefs:
     twins: dict[str, str] = field(default_factory=dict)
     """A task whose id is also a heading's number (`- [ ] 2.1 …` and `### 2.1 Source`) → that heading,
     and the heading → the task: a reference to `2.1` names both, and content decides."""
+    order: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    """Section id → (position in the spec, level, kind), to read a range (`2.1-2.3`)."""
+    sequence: list[str] = field(default_factory=list)
+    """Section ids in spec order."""
 
     @classmethod
     def build(cls, spec: Spec) -> SectionRefs:
         refs = cls()
+        for position, section in enumerate(spec.sections):
+            refs.order[section.id] = (position, section.level, section.kind)
+            refs.sequence.append(section.id)
         for section in spec.sections:
             if section.task_id:
                 refs.keys.setdefault(normalize_ref(section.task_id), section.id)
@@ -140,13 +152,36 @@ class SectionRefs:
             for part in _SPLIT_IDS.split(match.group(1)):
                 words = part.split()
                 if words:
-                    for section_id in self.resolve_all(part) or self.resolve_all(words[-1]):
+                    named = self.resolve_all(part) or self.in_range(part)
+                    for section_id in named or self.resolve_all(words[-1]):
                         _append(found, section_id)
         if bare:
             for match in BARE_ID.finditer(text):
                 for section_id in self.resolve_all(match.group()):
                     _append(found, section_id)
         return found
+
+    def in_range(self, part: str) -> list[str]:
+        """The sections a range names (`2.1-2.3`: 2.1, 2.2 and 2.3), in spec order; only its two
+        ends when they are not of one level and kind, first before last; [] when `part` is no
+        range of two known sections."""
+        match = _RANGE.match(part)
+        if match is None:
+            return []
+        left = match.group(1)
+        first = self.resolve(left) or self.resolve(left.split()[-1])
+        last = self.resolve(match.group(2))
+        if first is None or last is None:
+            return []
+        (start, level, kind), (end, last_level, last_kind) = self.order[first], self.order[last]
+        if end < start or (level, kind) != (last_level, last_kind):
+            return [first, last]
+        span = [
+            section_id
+            for section_id in self.sequence[start : end + 1]
+            if self.order[section_id][1:] == (level, kind)
+        ]
+        return span if len(span) <= RANGE_LIMIT else [first, last]
 
     def in_subject(self, subject: str) -> list[str]:
         """Like `in_text`, and a leading id (`2.1: add loader`, `[T012] …`) counts too, as does a

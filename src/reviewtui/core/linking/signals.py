@@ -379,10 +379,13 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
         for section_id, key, value in refs.trailer:
             detail = f"commit {sha[:7]} trailer {key}: {value}{_twin_note(section_id, context)}"
             _add(candidates, section_id, Evidence("commit", detail, round(TRAILER * share, 3)))
-        score = round((COMMIT_ONE if len(refs.message) == 1 else COMMIT_MANY) * share, 3)
+        many = len(refs.message) > 1
         for section_id in refs.message:
             detail = f"commit {sha[:7]}: '{_short(refs.subject)}'{_twin_note(section_id, context)}"
-            _add(candidates, section_id, Evidence("commit", detail, score))
+            score = (COMMIT_MANY if many else COMMIT_ONE) * share
+            if many and not _shares_specific_term(chunk, section_id, context):
+                score *= PATH_ONLY_FACTOR  # the commit names several: the chunk's words pick one
+            _add(candidates, section_id, Evidence("commit", detail, round(score, 3)))
         if refs.subject_match is not None:
             section_id, confidence = refs.subject_match
             detail = (
