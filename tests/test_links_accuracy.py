@@ -5,19 +5,24 @@ falling below what the engine reaches today (see bench/linking/README.md)."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.llm_server import LLMServer, RecordedRequest, Reply
+from tests.llm_support import llm_env
+
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "linking"
 
 
-def _load_runner() -> ModuleType:
+def _load_runner(name: str = "run") -> ModuleType:
     sys.path.insert(0, str(BENCH))
     try:
-        spec = importlib.util.spec_from_file_location("bench_linking_run", BENCH / "run.py")
+        spec = importlib.util.spec_from_file_location(f"bench_linking_{name}", BENCH / f"{name}.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
@@ -28,6 +33,7 @@ def _load_runner() -> ModuleType:
 
 
 run = _load_runner()
+llm_help = _load_runner("llm_help")
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +98,7 @@ def heldout(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_heldout_fixtures_are_measured(heldout) -> None:
+    assert {"vit", "agentbench", "asr", "recsys"} <= set(run.fixture_names(run.SETS["heldout"]))
     assert set(run.fixture_names(run.SETS["heldout"])) >= {
         "paper",
         "forecast",
@@ -110,7 +117,7 @@ def test_heldout_fixtures_are_measured(heldout) -> None:
         "distill",
         "dataprep",
     }
-    assert heldout["content"].with_truth >= 760
+    assert heldout["content"].with_truth >= 960
 
 
 # Figures of the first eight together (bench/linking/README.md): the first batch measured 65.4% at heading
@@ -144,3 +151,73 @@ def test_heldout_convention(heldout) -> None:
     convention = heldout["convention"]
     assert convention.heading_accuracy >= 0.99  # measured 0.998
     assert convention.task_accuracy >= 0.99  # measured 1.0
+
+
+# --------------------------------------------------------------------------- with the LLM's help
+# The LLM's linking picks recorded for every chunk of every content-mode phase (llm_help.py; the
+# model's answers to the exact prompts the app sends), merged as the app merges them. Figures and
+# how the answers were recorded: bench/linking/README.md.
+
+
+def helped(workdir: Path, fixture_set: str):
+    answers = BENCH / "llm_answers" / f"{fixture_set}.json"
+    outcomes = run.run_llm(
+        workdir, None, run.LinkSettings(), run.SETS[fixture_set], answers, run.LLMSettings()
+    )
+    return {outcome.mode: outcome for outcome in run.totals(outcomes).values()}
+
+
+def test_tuning_content_with_the_llm_help(tmp_path: Path) -> None:
+    result = helped(tmp_path, "tuning")
+    assert result["content"].with_truth == result["content+llm"].with_truth >= 90
+    llm = result["content+llm"]
+    assert llm.heading_accuracy >= 0.97  # measured 0.989
+    assert llm.linked_accuracy >= 0.97  # measured 0.989
+    assert llm.glue_unlinked_rate >= 0.9  # measured 0.909
+
+
+def test_heldout_content_with_the_llm_help(tmp_path: Path) -> None:
+    result = helped(tmp_path, "heldout")
+    assert result["content+llm"].with_truth == result["content"].with_truth >= 960  # all answered
+    llm = result["content+llm"]
+    assert llm.heading_accuracy >= 0.87  # issue target 0.85; measured 0.880
+    assert llm.linked_accuracy >= 0.93  # issue target 0.92; measured 0.938
+    assert llm.glue_unlinked_rate >= 0.82  # issue target 0.80; measured 0.836
+
+
+def test_recording_asks_the_model_through_the_real_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`llm_help.py record` sends the app's own link prompts through the real SDK (here to the local
+    Messages-API server) and keeps one validated pick per chunk."""
+    asked: dict[str, str | None] = {}
+    with LLMServer() as server:
+        llm_env(monkeypatch, server.url)
+
+        def answer(request: RecordedRequest) -> None:
+            text = request.prompt_text
+            section = re.search(r"^\s*- ([\w-]+): ", text.split("# Spec outline")[1], re.M)
+            assert section is not None
+            ids = re.findall(r"^### chunk (\S+)", text, re.M)
+            for number, chunk_id in enumerate(ids):
+                asked[chunk_id] = section.group(1) if number % 2 else None
+            links = [{"chunk": c, "section": asked[c], "reason": "r"} for c in ids]
+            server.queue(Reply(text=json.dumps({"links": links})))
+
+        server.on_request = answer
+        into = tmp_path / "answers.json"
+        problems = llm_help.record("tuning", into, run.LLMSettings(max_retries=0), ["plain"])
+        sent = list(server.requests)
+    assert problems == []
+    assert sent and all(r.body["max_tokens"] > 1024 for r in sent)
+    picks = json.loads(into.read_text())["plain"]
+    assert {c: p["section"] for c, p in picks.items()} == asked
+    assert any(asked.values()) and None in asked.values()
+
+
+def test_recording_without_a_key_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with LLMServer() as server:
+        llm_env(monkeypatch, server.url, key=None)
+        problems = llm_help.record("tuning", tmp_path / "a.json", run.LLMSettings(), ["plain"])
+        assert server.requests == []
+    assert len(problems) == 1 and "ANTHROPIC_API_KEY" in problems[0]
