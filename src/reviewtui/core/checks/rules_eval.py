@@ -8,7 +8,9 @@ limits equal to a sample count the spec states.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 
 from reviewtui.core.checks.code_values import split_pieces
 from reviewtui.core.checks.context import FileContext, Finding, shown_to_a_human
@@ -50,16 +52,216 @@ def _is_limit_name(name: str) -> bool:
     words = tokens(name)
     return bool(words & LIMIT_WORDS and words & LIMIT_QUALIFIERS)
 
-    return False
+
+COUNT_QUALIFIERS = frozenset({"max", "num", "n", "limit", "first"})
+EVAL_SET_WORDS = EVAL_DATA_WORDS | frozenset(
+    {
+        "dev",
+        "evaluation",
+        "evals",
+        "tests",
+        "queries",
+        "questions",
+        "examples",
+        "samples",
+        "items",
+        "problems",
+        "instances",
+        "records",
+        "rows",
+        "pairs",
+        "sentences",
+        "images",
+        "tasks",
+    }
+)
+"""Words naming the set an evaluation runs over (`max_queries`, `N_EVAL`, `num_test_examples`)."""
+
+
+def _eval_limit_name(name: str) -> bool:
+    """A count of evaluation items: `max_eval_samples`, or a name made only of a count word and
+    set words (`max_queries`, `N_EVAL`, `num_test_questions`); `num_eval_beams`, `max_eval_len`
+    and `test_size` are not."""
+    if _is_limit_name(name):
+        return True
+    words = tokens(name.rsplit(".", 1)[-1])
+    return (
+        bool(words & COUNT_QUALIFIERS)
+        and bool(words & EVAL_SET_WORDS)
+        and words <= COUNT_QUALIFIERS | EVAL_SET_WORDS
+    )
+
+
+_UNRESOLVED = object()
+
+
+def _bound_value(context: FileContext, node: ast.AST, bound: ast.AST) -> object:
+    """The int a limit name stands for: the default of a parameter of the function around
+    `node`, a module constant, or an argparse option's or a config field's default (`args.x`);
+    None when that default is None (an opt-in limit); `_UNRESOLVED` when unknown."""
+    name = bound.id if isinstance(bound, ast.Name) else None
+    if name is not None:
+        for function in context.functions_around(node):
+            found = _parameter_default(function, name)
+            if found is not _UNRESOLVED:
+                return found
+    key = name if name is not None else (bound.attr if isinstance(bound, ast.Attribute) else None)
+    if key is None:
+        return _UNRESOLVED
+    defaults = context.once("eval-subset:defaults", lambda: _file_defaults(context))
+    return defaults.get(key, _UNRESOLVED)
+
+
+def _parameter_default(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> object:
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+    pairs = list(zip(positional, [*defaults, *arguments.defaults], strict=True))
+    pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True))
+    for argument, default in pairs:
+        if argument.arg == name:
+            return _literal_count(default) if default is not None else _UNRESOLVED
+    return _UNRESOLVED
+
+
+def _literal_count(node: ast.AST | None) -> object:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return None
+    count = _int_constant(node)
+    return count if count is not None else _UNRESOLVED
+
+
+def _file_defaults(context: FileContext) -> dict[str, object]:
+    """Name -> default of every module constant, class field and argparse option of the file."""
+    found: dict[str, object] = {}
+    tree = context.tree
+    for statement in tree.body if tree is not None else []:
+        if isinstance(statement, ast.ClassDef):
+            for field_node in statement.body:
+                _add_assigned(found, field_node)
+        _add_assigned(found, statement)
+    for node in context.nodes(ast.Call):
+        if isinstance(node, ast.Call) and last_part(call_name(node)) == "add_argument":
+            _add_option(found, node)
+    return found
+
+
+def _add_assigned(found: dict[str, object], statement: ast.stmt) -> None:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target: ast.AST = statement.targets[0]
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        target = statement.target
+    else:
+        return
+    value = _literal_count(field_default(statement.value))
+    if isinstance(target, ast.Name) and value is not _UNRESOLVED:
+        found.setdefault(target.id, value)
+
+
+def _add_option(found: dict[str, object], node: ast.Call) -> None:
+    options = [
+        a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+    ]
+    keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+    dest = keywords.get("dest")
+    names = [dest.value] if isinstance(dest, ast.Constant) and isinstance(dest.value, str) else []
+    names += [option.lstrip("-").replace("-", "_") for option in options if option.startswith("--")]
+    default = keywords.get("default")
+    value = _literal_count(default) if default is not None else None
+    for name in names[:1]:
+        if value is not _UNRESOLVED:
+            found.setdefault(name, value)
 
 
 def _eval_receiver(node: ast.AST) -> bool:
-    return bool(tokens(dotted(node)) & EVAL_DATA_WORDS)
+    """`test_ds`, `ds["test"]`, `load_dataset(..., split="validation")`: evaluation data by name."""
+    if tokens(dotted(node)) & EVAL_DATA_WORDS:
+        return True
+    for sub in ast.walk(node):
+        key: ast.AST | None = None
+        if isinstance(sub, ast.Subscript):
+            key = sub.slice
+        elif isinstance(sub, ast.keyword) and sub.arg == "split":
+            key = sub.value
+        text = key.value if isinstance(key, ast.Constant) else None
+        if isinstance(text, str) and tokens(text) & EVAL_SPLIT_WORDS:
+            return True
+    return False
+
+
+EVAL_SPLIT_WORDS = EVAL_DATA_WORDS | frozenset({"dev", "evaluation"})
+_SLICED_SPLIT = re.compile(r"^\s*([A-Za-z_.-]+)\s*\[\s*0*:\s*(\d+)(%?)\s*\]\s*$")
+
+
+def _split_string_subset(node: ast.Call) -> tuple[int | None, str] | None:
+    """`load_dataset(..., split="test[:500]")` (or `"validation[:10%]"`): a sliced evaluation split."""
+    for keyword in node.keywords:
+        value = keyword.value
+        if keyword.arg != "split" or not isinstance(value, ast.Constant):
+            continue
+        match = _SLICED_SPLIT.match(value.value) if isinstance(value.value, str) else None
+        if match and tokens(match.group(1)) & EVAL_SPLIT_WORDS:
+            count = None if match.group(3) else int(match.group(2))
+            return count, f"`split={value.value!r}`"
+    return None
+
+
+# --------------------------------------------------------------------------- config files
+
+CONFIG_LANGUAGES = frozenset({"yaml", "json", "toml"})
+_CONFIG_KEY = re.compile(
+    r"""^(?P<indent>\s*)(?:-\s+)?["']?(?P<key>[A-Za-z_][\w.-]*)["']?\s*[:=]\s*(?P<value>[^#]*?)\s*,?\s*(?:#.*)?$"""
+)
+_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*$")
+TRAIN_KEY_WORDS = frozenset({"train", "training", "finetune", "pretrain", "fit"})
+
+
+def _config_limits(context: FileContext) -> Iterator[tuple[int, int, str]]:
+    """(line, count, what) of every `max_samples: 500`-style key of a YAML, JSON or TOML file
+    whose key, enclosing keys or file name speak of evaluation (and not of training)."""
+    file_words = tokens(PurePosixPath(context.path).stem)
+    parents: list[tuple[int, str]] = []
+    table = ""
+    for number, line in enumerate(context.lines, start=1):
+        table_match = _TOML_TABLE.match(line) if context.language == "toml" else None
+        if table_match:
+            table, parents = table_match.group(1), []
+            continue
+        match = _CONFIG_KEY.match(line)
+        if match is None:
+            continue
+        indent, key, value = len(match.group("indent")), match.group("key"), match.group("value")
+        parents = [(depth, name) for depth, name in parents if depth < indent]
+        if value in {"", "{", "["}:
+            parents.append((indent, key))
+            continue
+        found = _config_limit(key, value, [table, *(name for _, name in parents)], file_words)
+        if found is not None:
+            yield number, found, f"`{key}: {value.strip(chr(34) + chr(39))}`"
+
+
+def _config_limit(
+    key: str, value: str, around: list[str], file_words: frozenset[str]
+) -> int | None:
+    """The count a config key limits evaluation to, or None."""
+    count = int(value.replace("_", "")) if value.replace("_", "").isdigit() else 0
+    if count <= 0 or not _eval_limit_name(key):
+        return None
+    words = tokens(key) | {word for name in around for word in tokens(name)}
+    if words & TRAIN_KEY_WORDS:
+        return None
+    return count if (words | file_words) & EVAL_SPLIT_WORDS else None
 
 
 def check_eval_subset(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
-    """Evaluation on a subset: `[:N]`, `.head(N)`, `.sample(n=...)`, `max_samples=...`, early `break`."""
+    """Evaluation on a subset: `[:N]`, `.head(N)`, `.sample(n=...)`, `max_samples=...`, early
+    `break`, `split="test[:500]"`, and `max_samples: 500` under an evaluation key of a config file."""
     if context.is_test:
+        return
+    if context.language in CONFIG_LANGUAGES:
+        for line, limit, what in _config_limits(context):
+            if float(limit) not in facts.spec_counts:
+                yield Finding("eval-subset", line, f"evaluates on a subset: {what}")
         return
     for node in context.nodes(ast.Subscript, ast.Call, ast.Assign, ast.AnnAssign, ast.If):
         found = _subset(context, node)
@@ -68,7 +270,7 @@ def check_eval_subset(context: FileContext, facts: PhaseFacts) -> Iterator[Findi
         count, what = found
         if count is not None and float(count) in facts.spec_counts:
             continue
-        if count is None and _opt_in(context, node):
+        if (count is None and _opt_in(context, node)) or context.is_dev_guarded(node):
             continue
         if not shown_to_a_human(context, node):
             yield Finding("eval-subset", node.lineno, f"evaluates on a subset: {what}")  # type: ignore[attr-defined]
@@ -92,7 +294,11 @@ def _subset(context: FileContext, node: ast.AST) -> tuple[int | None, str] | Non
     if isinstance(node, ast.Subscript):
         return _slice_subset(context, node)
     if isinstance(node, ast.Call):
-        return _call_subset(context, node) or _keyword_subset(context, node)
+        return (
+            _call_subset(context, node)
+            or _keyword_subset(context, node)
+            or _split_string_subset(node)
+        )
     if isinstance(node, ast.Assign | ast.AnnAssign):
         return _assigned_limit(context, node)
     if isinstance(node, ast.If):
@@ -106,15 +312,171 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
         return None
     if part.lower is not None and _int_constant(part.lower) != 0:
         return None
-    count = _int_constant(part.upper)
-    if part.upper is None or (count is None and not _is_limit_name(dotted(part.upper))):
+    bound = _slice_bound(context, node, part.upper) if part.upper is not None else None
+    if bound is None:
         return None
+    count, default = bound
     words = tokens(_receiver_name(node.value))
-    if not words & COLLECTION_WORDS or words & NOT_COLLECTION_WORDS:
+    collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
+    if collection and (context.in_eval_path(node) or words & EVAL_DATA_WORDS):
+        return count, f"`{ast.unparse(node)}`{default}"
+    if context.in_eval_path(node) and _evaluation_set(context, node, words, count):
+        return count, f"`{ast.unparse(node)}`{default}"
+    return None
+
+
+def _slice_bound(
+    context: FileContext, node: ast.AST, upper: ast.AST
+) -> tuple[int | None, str] | None:
+    """(count or None, a note on where the count comes from) of a slice's upper bound that
+    limits a set: a number, or a limit name (`max_queries`, `args.n_eval`) with its default when
+    the file states it. None for anything else, and for a limit that defaults to None (opt-in)."""
+    count = _int_constant(upper)
+    if count is not None:
+        return count, ""
+    name = dotted(upper) if isinstance(upper, ast.Name | ast.Attribute) else ""
+    if not name or not _eval_limit_name(name):
         return None
-    if not (context.in_eval_path(node) or words & EVAL_DATA_WORDS):
+    value = _bound_value(context, node, upper)
+    if value is None:
         return None
-    return count, f"`{ast.unparse(node)}`"
+    if isinstance(value, int):
+        return value, f" (`{name}` = {value} by default)"
+    return None, ""
+
+
+ONE_THING_WORDS = NOT_COLLECTION_WORDS - {"ids", "id"} | frozenset(
+    {
+        "input",
+        "attention",
+        "chars",
+        "char",
+        "words",
+        "word",
+        "line",
+        "lines",
+        "prefix",
+        "version",
+        "passage",
+        "document",
+        "doc",
+        "sentence",
+        "query",
+        "question",
+        "answer",
+        "context",
+        "prompt",
+        "response",
+        "message",
+        "content",
+        "title",
+        "body",
+    }
+)
+"""Words naming one thing or its parts (`input_ids`, `passage`, `words`): `[:N]` truncates it."""
+TOKEN_ID_WORDS = frozenset({"input", "attention", "token", "tokens", "position", "type", "label"})
+"""Words of id lists that belong to one input (`input_ids`, `token_type_ids`), not to a set."""
+RANKING_WORDS = frozenset(
+    {
+        "rank",
+        "ranks",
+        "ranking",
+        "rankings",
+        "ranked",
+        "top",
+        "topk",
+        "candidates",
+        "candidate",
+        "hits",
+        "results",
+        "run",
+        "retrieved",
+        "preds",
+        "predictions",
+        "scores",
+        "scored",
+        "neighbors",
+        "nearest",
+        "logits",
+        "probs",
+        "order",
+        "sorted",
+        "best",
+    }
+)
+"""Words naming a ranking: `[:10]` of it is a metric's cut-off (MRR@10), not a subset."""
+SMALLEST_SET = 50
+"""Below this, `[:N]` of an unnamed list in an evaluation function reads as a cut-off, not a subset."""
+
+
+def _evaluation_set(
+    context: FileContext, node: ast.Subscript, words: frozenset[str], count: int | None
+) -> bool:
+    """Whether `xs[:N]` in an evaluation function cuts the set it evaluates, whatever its name
+    (`qids = qids[:500]` then `for qid in qids:`): the slice (or the name it is bound to) is what the
+    function loops over, outside any other loop, and the list is not one thing's parts or a ranking."""
+    one_thing = ONE_THING_WORDS if "ids" not in words else TOKEN_ID_WORDS  # `query_ids`: a set
+    if words & (one_thing | RANKING_WORDS) or (count is not None and count < SMALLEST_SET):
+        return False
+    if split_pieces(node.value):  # `text.split()[:300]`: the first words of one text
+        return False
+    return not _inside_a_loop(context, node) and _iterated(context, node)
+
+
+_LOOP_WRAPPERS = frozenset(
+    {"enumerate", "tqdm", "list", "sorted", "tuple", "iter", "zip", "trange"}
+)
+
+
+def _unwrapped_parent(context: FileContext, node: ast.AST) -> tuple[ast.AST, ast.AST | None]:
+    """(the node or the `enumerate(...)`/`tqdm(...)` call wrapping it, what holds that)."""
+    parent = context.parents.get(node)
+    while isinstance(parent, ast.Call) and last_part(call_name(parent)) in _LOOP_WRAPPERS:
+        node, parent = parent, context.parents.get(parent)
+    return node, parent
+
+
+def _is_iteration(node: ast.AST, parent: ast.AST | None) -> bool:
+    return isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension) and parent.iter is node
+
+
+def _iterated(context: FileContext, node: ast.Subscript) -> bool:
+    """Whether the slice is looped over, directly or through the name it is assigned to."""
+    wrapped, parent = _unwrapped_parent(context, node)
+    if _is_iteration(wrapped, parent):
+        return True
+    if not (
+        isinstance(parent, ast.Assign) and parent.value is wrapped and len(parent.targets) == 1
+    ):
+        return False
+    target = parent.targets[0]
+    if not isinstance(target, ast.Name):
+        return False
+    scope = context.enclosing_function(node)
+    for sub in ast.walk(scope) if scope is not None else []:
+        if isinstance(sub, ast.Name) and sub.id == target.id and isinstance(sub.ctx, ast.Load):
+            inner, holder = _unwrapped_parent(context, sub)
+            if _is_iteration(inner, holder) and sub.lineno > parent.lineno:
+                return True
+    return False
+
+
+def _inside_a_loop(context: FileContext, node: ast.AST) -> bool:
+    """Whether the node runs once per item of another loop of its function (a per-query cut-off)."""
+    child = node
+    for parent in context.ancestors(node):
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return False
+        if isinstance(parent, ast.For | ast.AsyncFor) and child is not parent.iter:
+            return True
+        if isinstance(parent, ast.While):
+            return True
+        if isinstance(parent, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            iterated = any(child is generator for generator in parent.generators[:1])
+            if not iterated:
+                return True
+        child = parent
+    return False
 
 
 def _receiver_name(node: ast.AST) -> str:
@@ -183,7 +545,7 @@ def _count_of(node: ast.AST) -> int | None:
 
 
 def _keyword_subset(context: FileContext, node: ast.Call) -> tuple[int | None, str] | None:
-    argparse_limit = _argparse_limit(node)
+    argparse_limit = _argparse_limit(context, node)
     if argparse_limit is not None:
         return argparse_limit
     for keyword in node.keywords:
@@ -195,7 +557,8 @@ def _keyword_subset(context: FileContext, node: ast.Call) -> tuple[int | None, s
     return None
 
 
-def _argparse_limit(node: ast.Call) -> tuple[int | None, str] | None:
+def _argparse_limit(context: FileContext, node: ast.Call) -> tuple[int | None, str] | None:
+    """`--max_eval_samples` (or `--max_queries` in an evaluation script) defaulting to a number."""
     if last_part(call_name(node)) != "add_argument":
         return None
     options = [
@@ -205,10 +568,19 @@ def _argparse_limit(node: ast.Call) -> tuple[int | None, str] | None:
     ]
     defaults = [kw.value for kw in node.keywords if kw.arg == "default"]
     count = _int_constant(defaults[0]) if defaults else None
+    eval_file = _eval_file(context) or context.in_eval_path(node)
     for option in options:
-        if _is_limit_name(option) and tokens(option) & EVAL_DATA_WORDS and count:
+        if not (count and _eval_limit_name(option)):
+            continue
+        if tokens(option) & EVAL_DATA_WORDS or eval_file:
             return count, f"`{option}` defaults to {count}"
     return None
+
+
+def _eval_file(context: FileContext) -> bool:
+    """Whether the file is an evaluation script by its name (`evaluate.py`, `eval_msmarco.py`)."""
+    stem = PurePosixPath(context.path).stem
+    return bool(tokens(stem) & (EVAL_DATA_WORDS | {"evaluate", "evaluation"}))
 
 
 def _assigned_limit(
@@ -222,7 +594,7 @@ def _assigned_limit(
         name = dotted(target)
         words = tokens(name)
         eval_named = words & EVAL_DATA_WORDS or context.in_eval_path(node)
-        if name and _is_limit_name(name) and eval_named:
+        if name and _eval_limit_name(name) and eval_named:
             return count, f"`{name} = {count}`"
     return None
 
@@ -233,13 +605,13 @@ def _early_break(context: FileContext, node: ast.If) -> tuple[int | None, str] |
         return None
     if not isinstance(test.ops[0], ast.GtE | ast.Gt | ast.Eq):
         return None
-    count = _int_constant(test.comparators[0])
-    limit = count is not None or _is_limit_name(dotted(test.comparators[0]))
-    if not limit or not any(isinstance(sub, ast.Break) for sub in node.body):
+    bound = _slice_bound(context, node, test.comparators[0])
+    if bound is None or not any(isinstance(sub, ast.Break) for sub in node.body):
         return None
+    count, default = bound
     if not context.in_eval_path(node):
         return None
-    return count, f"stops the evaluation loop early (`{ast.unparse(test)}`)"
+    return count, f"stops the evaluation loop early (`{ast.unparse(test)}`){default}"
 
 
 # --------------------------------------------------------------------------- leakage
