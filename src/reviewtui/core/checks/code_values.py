@@ -29,6 +29,8 @@ from reviewtui.core.checks.names import (
 )
 from reviewtui.core.checks.params import (
     BY_NAME,
+    CODE_NAMES,
+    MODEL_SUFFIXES,
     Parameter,
     code_key,
     parameter_for_code,
@@ -181,8 +183,11 @@ def _setting(
     parameter = parameter or parameter_for_code(key)
     if parameter is None:
         return None
+    built: str | None = None
     if isinstance(raw, ast.AST):
-        raw = literal(raw)
+        expression, raw = raw, literal(raw)
+        if raw is None and parameter.kind == "model" and not isinstance(expression, ast.Name):
+            raw = built = built_text(context, expression)
     if parameter is BY_NAME["mixed_precision"]:
         raw = precision_flag(key, raw)
     parameter = _in_context(context, node, parameter)
@@ -195,6 +200,8 @@ def _setting(
         return None
     line = getattr(node, "lineno", 1)
     text = _written(context, node, raw, kind)
+    if built is not None:  # `f"{FAMILY}-{size}" ("EleutherAI/pythia-160m")`
+        text = f'{context.source_segment(expression) or ast.unparse(expression)} ("{built}")'
     return CodeSetting(parameter.name, value, text, key, context.path, line, kind)
 
 
@@ -381,7 +388,7 @@ def _named_well(key: str, value: Value) -> bool:
     """A loose key's value names what the parameter holds: `model="bge-base-en"` is a model,
     `model="linear"` is not; a dataset is an id (`BeIR/fiqa`, `imdb`), not a path or a split."""
     name = code_key(key)
-    if name in _LOOSE_MODEL_KEYS:
+    if name in _LOOSE_MODEL_KEYS or (name not in CODE_NAMES and name.endswith(MODEL_SUFFIXES)):
         return isinstance(value, str) and looks_like_model(value)
     if parameter_for_code(key) is BY_NAME["dataset_name"] and isinstance(value, str):
         return (
@@ -431,6 +438,7 @@ def _node_settings(context: FileContext, node: ast.AST) -> Iterator[CodeSetting 
         yield from _dict_settings(context, node)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         yield from _default_settings(context, node)
+        yield from _returned_settings(context, node)
     elif isinstance(node, ast.Subscript):
         yield _slice_setting(context, node)
 
@@ -697,6 +705,8 @@ def _first_argument(
     value = literal(first)
     if isinstance(value, str):
         return _setting(context, f"{name}()", value, first, "call", parameter)
+    if isinstance(first, ast.JoinedStr | ast.BinOp | ast.Call):
+        return _setting(context, f"{name}()", first, first, "call", parameter)
     if isinstance(first, ast.Name):
         constant = _module_constants(context).get(first.id)
         if constant is not None and parameter_for_code(first.id) is None:
@@ -996,3 +1006,152 @@ def _shell_settings(context: FileContext) -> Iterator[CodeSetting]:
             )
             if setting:
                 yield setting
+
+
+# --------------------------------------------------------------------------- built strings
+
+_MAX_DEPTH = 6
+
+
+def built_text(context: FileContext, node: ast.AST, depth: int = 0) -> str | None:
+    """The string an expression builds from literals and constants, or None when a part is only
+    known at run time: `f"{MODEL_FAMILY}-{size}"` with `MODEL_FAMILY = "EleutherAI/pythia"` and
+    `def model_name(size: str = MODEL_SIZE)`, `ORG + "/" + NAME`, `"{}-{}".format(FAMILY, SIZE)`."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        return _joined(context, node, depth)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = built_text(context, node.left, depth + 1)
+        right = built_text(context, node.right, depth + 1) if left is not None else None
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.Name):
+        return _name_text(context, node, depth)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return _formatted(context, node, depth)
+    return None
+
+
+def _joined(context: FileContext, node: ast.JoinedStr, depth: int) -> str | None:
+    parts: list[str] = []
+    for value in node.values:
+        if isinstance(value, ast.FormattedValue):
+            plain = value.format_spec is None and value.conversion in (-1, ord("s"))
+            part = built_text(context, value.value, depth + 1) if plain else None
+        else:
+            part = built_text(context, value, depth + 1)
+        if part is None:
+            return None
+        parts.append(part)
+    return "".join(parts)
+
+
+def _formatted(context: FileContext, node: ast.Call, depth: int) -> str | None:
+    """`"{}-{}".format(FAMILY, SIZE)` with every part known."""
+    func = node.func
+    if not isinstance(func, ast.Attribute) or func.attr != "format":
+        return None
+    template = built_text(context, func.value, depth + 1)
+    args = [built_text(context, arg, depth + 1) for arg in node.args]
+    kwargs = {kw.arg: built_text(context, kw.value, depth + 1) for kw in node.keywords if kw.arg}
+    if template is None or None in args or None in kwargs.values():
+        return None
+    if len(kwargs) != len(node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    try:
+        return template.format(*args, **kwargs)
+    except (IndexError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def _name_text(context: FileContext, node: ast.Name, depth: int) -> str | None:
+    """A name's string: the default of the enclosing function's parameter of that name, else (a
+    name the function never binds) the module-level constant."""
+    function = context.enclosing_function(node)
+    if function is not None:
+        found, default = _parameter_default(function, node.id)
+        if found:
+            return built_text(context, default, depth + 1) if default is not None else None
+        if node.id in _bound_names(context, function):
+            return None
+    value = _module_values(context).get(node.id)
+    return built_text(context, value, depth + 1) if value is not None else None
+
+
+def _parameter_default(
+    function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str
+) -> tuple[bool, ast.AST | None]:
+    """(whether `name` is a parameter of `function`, its default or None)."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+    pairs = [
+        *zip(positional, [*defaults, *arguments.defaults], strict=True),
+        *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+    ]
+    for arg, default in pairs:
+        if arg.arg == name:
+            return True, default
+    extra = [arguments.vararg, arguments.kwarg]
+    return any(arg is not None and arg.arg == name for arg in extra), None
+
+
+def _bound_names(context: FileContext, function: ast.AST) -> set[str]:
+    """Names a function assigns itself (then a module constant of that name is not what it reads)."""
+    return {
+        node.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del)
+    }
+
+
+def _module_values(context: FileContext) -> dict[str, ast.AST]:
+    """Module-level names assigned exactly once, with the expression assigned (computed once)."""
+
+    def compute() -> dict[str, ast.AST]:
+        found: dict[str, ast.AST] = {}
+        seen: set[str] = set()
+        for statement in context.tree.body if context.tree is not None else []:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target, value = statement.targets[0], statement.value
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                target, value = statement.target, statement.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                if target.id in seen:
+                    found.pop(target.id, None)
+                else:
+                    found[target.id] = value
+                seen.add(target.id)
+        return found
+
+    return context.once("ledger-module-values", compute)
+
+
+_FUNCTION_BOUNDARY = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _returned_settings(
+    context: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDef
+) -> Iterator[CodeSetting | None]:
+    """`def model_name(size=MODEL_SIZE): return f"{MODEL_FAMILY}-{size}"`: what a function named
+    for a model (or dataset) returns is its setting."""
+    parameter = parameter_for_code(node.name.removeprefix("get_"))
+    if parameter is None or parameter.kind != "model":
+        return
+    for returned in _returns(node):
+        yield _setting(context, f"{node.name}()", returned, returned, "return", parameter)
+
+
+def _returns(function: ast.AST) -> Iterator[ast.expr]:
+    """The values the function's own `return` statements give (not those of nested functions)."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return) and node.value is not None:
+            yield node.value
+        elif not isinstance(node, _FUNCTION_BOUNDARY):
+            stack.extend(ast.iter_child_nodes(node))

@@ -48,17 +48,25 @@ class LedgerEntry:
     warmup ratio, the code's `warmup_steps`; epochs and `max_steps`; a dev share and the code's
     `test_size`), left unjudged."""
 
+    unset: list[SpecValue] = field(default_factory=list)
+    """Values the spec states that no setting of the code is judged against although others are:
+    the model the spec fine-tunes (`EleutherAI/pythia-410m`) when the code only names the API model
+    that writes its data (`claude-haiku-4-5`). Empty when nothing is set (the whole entry is unset)."""
+
     @property
     def status(self) -> LedgerStatus:
-        """`disagrees` if any setting disagrees, `agrees` if all agree, `not set` if none."""
+        """`disagrees` if any setting disagrees, `agrees` if all agree and every value the spec
+        states is judged, `not set` if none is set or one of its models is set nowhere (`unset`)."""
         if not self.code_settings:
             return "not set"
-        return "agrees" if all(setting.agrees for setting in self.code_settings) else "disagrees"
+        if not all(setting.agrees for setting in self.code_settings):
+            return "disagrees"
+        return "not set" if self.unset else "agrees"
 
     @property
     def spec_text(self) -> str:
         """The spec's values as written, joined: `2 × 10⁻⁵`."""
-        return " or ".join(dict.fromkeys(value.text for value in self.spec_values))
+        return _joined_text(self.spec_values)
 
     @property
     def mismatches(self) -> list[CodeSetting]:
@@ -117,6 +125,7 @@ def build_ledger(
                 stand_ins.setdefault(setting.parameter, []).append(setting)
     for entry in entries.values():
         entry.code_settings.sort(key=lambda setting: (setting.path, setting.line))
+        entry.unset = _unset_roles(entry)
         if not entry.code_settings:
             entry.related = [
                 s for name in STAND_INS.get(entry.parameter, ()) for s in stand_ins.get(name, [])
@@ -175,6 +184,22 @@ def comparable(entry: LedgerEntry, setting: CodeSetting) -> list[SpecValue]:
     ]
 
 
+def _unset_roles(entry: LedgerEntry) -> list[SpecValue]:
+    """The spec's models of a role (`api` or `weights`) no setting has, when another role's are set."""
+    if entry.parameter != "model_name" or not entry.code_settings:
+        return []
+    roles = {model_role(s.value) for s in entry.code_settings if isinstance(s.value, str)}
+    return [
+        v
+        for v in entry.spec_values
+        if isinstance(v.value, str) and model_role(v.value) not in roles
+    ]
+
+
+def _joined_text(values: Sequence[SpecValue]) -> str:
+    return " or ".join(dict.fromkeys(value.text for value in values))
+
+
 def _same(a: SpecValue, b: SpecValue) -> bool:
     return a.spec == b.spec and a.line == b.line and a.value == b.value
 
@@ -196,31 +221,54 @@ def ledger_markdown(ledger: Ledger) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for entry in ledger.entries:
-        spec_lines = ", ".join(dict.fromkeys(value.location for value in entry.spec_values))
         if not entry.code_settings:
-            rows.append(_row(entry.parameter, entry.spec_text, spec_lines, "", "", "not set"))
+            rows.append(
+                _row(entry.parameter, entry.spec_text, _lines(entry.spec_values), "", "", "not set")
+            )
         for setting in entry.code_settings:
-            code = setting.code
+            stated = comparable(entry, setting) or entry.spec_values
             verdict = "yes" if setting.agrees else "**no**"
             rows.append(
-                _row(entry.parameter, entry.spec_text, spec_lines, code, setting.location, verdict)
+                _row(
+                    entry.parameter,
+                    _joined_text(stated),
+                    _lines(stated),
+                    setting.code,
+                    setting.location,
+                    verdict,
+                )
             )
-    unset = [entry for entry in ledger.entries if not entry.code_settings]
+        if entry.unset:
+            rows.append(
+                _row(
+                    entry.parameter,
+                    _joined_text(entry.unset),
+                    _lines(entry.unset),
+                    "",
+                    "",
+                    "not set",
+                )
+            )
+    unset = [entry for entry in ledger.entries if not entry.code_settings or entry.unset]
     if unset:
         rows += ["", "Stated in the spec, set nowhere in this phase: " + _listed(unset) + "."]
     return "\n".join(rows) + "\n"
 
 
+def _lines(values: Sequence[SpecValue]) -> str:
+    return ", ".join(dict.fromkeys(value.location for value in values))
+
+
 def _listed(entries: list[LedgerEntry]) -> str:
     """`val_size (5%, SPEC.md:11), warmup_ratio (10%, SPEC.md:53; the code sets warmup_steps = 500
-    at src/train.py:12 instead)`: markdown-safe."""
-    return ", ".join(
-        table_cell(
-            f"{entry.parameter} ({entry.spec_text}, {entry.spec_values[0].location}{_instead(entry)})"
-        )
-        for entry in entries
-        if entry.spec_values
-    )
+    at src/train.py:12 instead)`: markdown-safe (a model of a role set nowhere: that model)."""
+    listed = []
+    for entry in entries:
+        values = entry.unset or entry.spec_values
+        if values:
+            text = f"{_joined_text(values)}, {values[0].location}{_instead(entry)}"
+            listed.append(table_cell(f"{entry.parameter} ({text})"))
+    return ", ".join(listed)
 
 
 def _instead(entry: LedgerEntry) -> str:

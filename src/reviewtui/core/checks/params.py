@@ -345,8 +345,17 @@ def code_key(identifier: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", last.lower()).strip("_")
 
 
+MODEL_SUFFIXES = ("_model", "_model_name", "_model_id", "_llm")
+"""Endings of names that hold a model for one use (`PARAPHRASE_MODEL`, `query_gen_model_name`):
+model names when their value looks like one (see `code_values._named_well`)."""
+
+
 @lru_cache(maxsize=1 << 14)
 def parameter_for_code(identifier: str) -> Parameter | None:
     """The parameter a code identifier sets (`lr`, `--learning-rate`), or None (memoized: every
     keyword argument of every call of the phase is asked)."""
-    return CODE_NAMES.get(code_key(identifier))
+    key = code_key(identifier)
+    found = CODE_NAMES.get(key)
+    if found is None and key.endswith(MODEL_SUFFIXES):
+        return BY_NAME["model_name"]
+    return found
