@@ -118,3 +118,57 @@ def test_a_commit_naming_a_range_links_each_file_by_its_words_and_leaves_the_hel
     assert all(
         sections[s]["chunks"] for s in ("21-corpus", "22-query-generation", "23-hard-negatives")
     )
+
+
+# --------------------------------------------------------------------------- a marker heading the file
+
+BASELINE = '''\
+# spec: 2.3
+"""A baseline for the negatives: the top candidates of the first-stage run."""
+import json
+
+
+def first_stage_top(run_path, k=30):
+    with open(run_path) as handle:
+        return json.load(handle)[:k]
+
+
+if __name__ == "__main__":
+    print(first_stage_top("run.json"))
+'''
+
+
+@pytest.mark.parametrize(
+    ("header", "whole_file"),
+    [
+        ('# spec: 2.3\n"""Module docstring."""\nimport json\n', True),  # docstring, no blank line
+        ("# spec: 2.3\nimport json\n", True),  # straight into the imports
+        ("// Spec: 2.3\nimport { x } from './x';\n", True),
+        ("# spec: 2.3\n\n", True),  # a blank line (the rule before)
+        ("# spec: 2.3\n", False),  # right above the first definition: that definition only
+    ],
+)
+def test_a_marker_heading_the_file_covers_it(
+    spec_refs: SectionRefs, header: str, whole_file: bool
+) -> None:
+    from reviewtui.core.linking.regions import marker_regions
+
+    text = header + "def first(a):\n    return a\n\n\ndef second(b):\n    return b\n"
+    (region,) = marker_regions(text, spec_refs)
+    assert region.whole_file is whole_file
+    assert region.section_ids == ("23-hard-negatives",)
+
+
+def test_the_files_own_marker_beats_a_commit_naming_several_sections(git_repo: GitRepo) -> None:
+    git_repo.write("SPEC.md", SPEC)
+    git_repo.commit("spec")
+    git_repo.write("data/corpus.py", CORPUS)
+    git_repo.write("data/baseline.py", BASELINE)
+    git_repo.commit("Add the corpus and a baseline\n\nSpec 2.1, 2.2.")
+    session = ReviewSession.open(git_repo.root, no_llm=True)
+    baseline = [c for c in session.chunks if c.path == "data/baseline.py"]
+    assert len(baseline) >= 2
+    assert {session.link(c.id).section_id for c in baseline} == {"23-hard-negatives"}
+    assert {
+        session.link(c.id).section_id for c in session.chunks if c.path == "data/corpus.py"
+    } == {"21-corpus"}

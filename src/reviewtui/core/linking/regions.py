@@ -2,8 +2,8 @@
 covers, so a chunk inside a marked definition is linked even when the marker line itself is unchanged.
 
 Rules, by where the marker sits:
-- in the file's opening comment/docstring block, separated from the code by a blank line: the whole
-  file (weaker);
+- in the file's opening comment/docstring block, when that block is a file header (a blank line, a
+  module docstring or the imports separate it from the first definition): the whole file (weaker);
 - at module level before a statement: that statement's block (the `def`, the `class`, the YAML key);
 - indented (a comment or docstring inside a body): the rest of that body, until it dedents.
 """
@@ -104,7 +104,7 @@ def marker_regions(text: str, refs: SectionRefs) -> list[MarkerRegion]:
         ids = _line_ids(line, refs)
         if not ids:
             continue
-        if index < opening_end and _blank_between(lines, index, opening_end):
+        if index < opening_end and _file_header(lines, index, opening_end):
             regions.append(MarkerRegion(1, len(lines), ids, index + 1, whole_file=True))
         elif _indent(line) == 0:
             regions.append(
@@ -135,6 +135,24 @@ def _candidate_lines(lines: list[str]) -> list[int]:
     for index, line in enumerate(lines[:-1]):
         starts.append(starts[index] + len(line) + 1)
     return sorted({bisect_right(starts, offset) - 1 for offset in found})
+
+
+_PREAMBLE = re.compile(
+    r"""^\s*(?:import\s|from\s+\S+\s+import\s|package\s|use\s|using\s|#include|library\(|"""
+    r"""(?:const|let|var)\s+\w+\s*=\s*require\(|["']use strict["'])"""
+)
+"""A first line of code that opens a file rather than a definition: imports, package lines."""
+
+
+def _file_header(lines: list[str], index: int, opening_end: int) -> bool:
+    """Whether the marker at `index` heads the file rather than the definition right below it: a
+    blank line or a module docstring follows it, or the code below starts with the imports."""
+    if opening_end >= len(lines) or _blank_between(lines, index, opening_end):
+        return True
+    after = (line.strip() for line in lines[index + 1 : opening_end])
+    if any(line.startswith(('"""', "'''")) for line in after):
+        return True
+    return _PREAMBLE.match(lines[opening_end]) is not None
 
 
 def _blank_between(lines: list[str], start: int, end: int) -> bool:

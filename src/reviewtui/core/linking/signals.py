@@ -380,7 +380,10 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
             detail = f"commit {sha[:7]} trailer {key}: {value}{_twin_note(section_id, context)}"
             _add(candidates, section_id, Evidence("commit", detail, round(TRAILER * share, 3)))
         many = len(refs.message) > 1
+        commented = _commented(candidates)
         for section_id in refs.message:
+            if many and commented and section_id not in commented:
+                continue  # the chunk's own marker says which of the commit's sections it is
             detail = f"commit {sha[:7]}: '{_short(refs.subject)}'{_twin_note(section_id, context)}"
             score = (COMMIT_MANY if many else COMMIT_ONE) * share
             if many and not _shares_specific_term(chunk, section_id, context):
@@ -397,6 +400,11 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
                 confidence *= PATH_ONLY_FACTOR
             evidence = Evidence("commit", detail, round(COMMIT_SUBJECT * confidence * share, 3))
             _add(candidates, section_id, evidence)
+
+
+def _commented(candidates: Candidates) -> set[str]:
+    """The sections a comment in or around the chunk names."""
+    return {s for s, items in candidates.items() if any(e.kind == "comment" for e in items)}
 
 
 DESCRIBES = " describes "
