@@ -4,12 +4,13 @@ Per section (document order): its own chunks, the chunks of its whole subtree, a
 `implemented` (code in the subtree, or through a citation, see `phases.find_implemented`),
 `implemented-earlier` (no code in this round, code in a round reviewed before the last checkpoint),
 `claimed-done` (a task ticked `[x]` with no code anywhere in the phase), `not-implemented` (no code
-in this phase) or `process` (sections about the process, such as Phases, that no code is expected
-for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
+in this phase) or `process` (sections about the process, such as Phases, or written for the
+reader, such as an Overview or an Appendix: `phases.is_prose`, that no code is expected for). Sections that a task back-links to or cites (`_Requirements: 1.2_`, `[US1]`, `(2.1)`) are
 implemented when that task is, a task with no code of its own is implemented when all the sections it
 cites are, and a parent is implemented when a child is. A section whose every number (as the
 numbers ledger reads them: `batch size: 32`) is set by the code is implemented too, agreeing or not
-(`settled_sections`). With a `PhaseReport`, sections of the phase under review with no code are
+(`settled_sections`), except a section of a phase later than the one under review
+(`phases.settled_in_reach`: a later phase restates this phase's numbers). With a `PhaseReport`, sections of the phase under review with no code are
 `missing`, and code for a later phase is `past_checkpoint`. Chunks with no section are `unrequested`.
 
 A task ticked `[x]` that is `implemented` only through weak links (word matches and structure, no
@@ -42,8 +43,10 @@ from reviewtui.core.phases import (
     Implemented,
     PhaseReport,
     find_implemented,
+    is_prose,
     parse_phases,
     review_phase,
+    settled_in_reach,
 )
 
 if TYPE_CHECKING:
@@ -221,7 +224,7 @@ def coverage_for(
     settled = settled_sections(spec, ledger)
     adding = code_links(chunks, links)
     report = review_phase(spec, parse_phases(spec), adding, phase, before, settled)
-    return build_coverage(spec, chunks, links, report, before, settled)
+    return build_coverage(spec, chunks, links, report, before, settled_in_reach(report, settled))
 
 
 def settled_sections(spec: Spec, ledger: Ledger | None) -> set[str]:
@@ -293,7 +296,7 @@ def _status(
     assert section is not None
     if section_id in implemented.sections:
         return "implemented"
-    if is_inert(section):
+    if is_inert(section) or is_prose(section):
         return "process"
     if section_id in earlier:
         return "implemented-earlier"

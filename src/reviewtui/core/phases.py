@@ -6,7 +6,8 @@ are the sections of that phase, or with list items in a "Phases" section (`- Pha
 data pipeline. Checkpoint: tests pass`). A phase heading's own title names sections too, in
 parentheses or after a word such as "sections"/"covers" (`### Phase 2: analysis (sections 3.3, 5.2)`,
 `## Phase 1 (§2–§4)`, `## Phase 1 — covers 2.1-2.3`). In a phase's text a plain number names a
-section only next to such a word (`on 8 GPUs` names nothing). A number that is both a heading's
+section only next to such a word (`on 8 GPUs` names nothing), and a count written with thousands
+separators never does (`the first 1,000 passages` does not name section 1). A number that is both a heading's
 number and a task's id means the heading, unless the text speaks of tasks. The paragraph mentioning
 "checkpoint" is the phase's checkpoint.
 
@@ -14,7 +15,8 @@ number and a task's id means the heading, unless the text speaks of tasks. The p
 settled)` → `PhaseReport`: which phase is under review (the `--phase`/config choice, else inferred
 from the code; in a fix round whose code falls in no phase, from the last round reviewed before the
 checkpoint, `EarlierSections.last_round`), the sections of that phase with no code (*missing*; not
-those implemented before the checkpoint a fix round starts from, `earlier`), and the chunks linked to
+those implemented before the checkpoint a fix round starts from, `earlier`, nor the sections written for the reader, such as
+an overview or an appendix: `is_prose`), and the chunks linked to
 sections of a later phase (*past the checkpoint*). The links given are those of code the phase
 adds: a chunk that only removes code implements nothing (see `coverage.code_links`).
 `find_implemented(spec, links)` says which sections have code, directly or through the citations
@@ -73,6 +75,23 @@ _NAMING_WORDS = re.compile(
 without them `8 GPUs` or `2-3 days` name nothing (dotted numbers, task ids and links always count)."""
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|>|```|~~~|\|)")
 _HEADING_NUMBER = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)*)\.?(?:\s|:|$)")
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[,_'\u202f]\d{3})+(?:\.\d+)?\b")
+"""A number written with thousands separators (`1,000`, `100_000`, `6,980`): a count, never a
+section number (its `1` would otherwise name section 1)."""
+_PROSE_WORD = (
+    r"(?:overview|introduction|intro|background|motivation|summary|abstract|context|goals?|"
+    r"notes?|remarks|references|bibliography|acknowledge?ments?|related\s+work|prior\s+work|"
+    r"non[- ]goals|limitations|future\s+work|glossary|terminology|preface|purpose|about(?:\s+this\s+\w+)?)"
+)
+_PROSE_TITLE = re.compile(
+    rf"^\W*(?:§\s*)?(?:\d+(?:\.\d+)*\.?\s*)?(?:{_PROSE_WORD}(?:\s*(?:,|&|/|\band\b)\s*{_PROSE_WORD})*"
+    r"\W*$|appendix\b|appendices\b)",
+    re.IGNORECASE,
+)
+"""Titles of the sections a spec writes for the reader, not for the builder: an overview, an
+introduction, background, motivation, notes, references, an appendix (`1 Overview`, `Background
+and motivation`, `Appendix A: few-shot prompt`). The whole title must be such words (`Background
+subtraction` asks for code); an appendix holds material the sections that cite it ask for."""
 INFER_SHARE = 0.25
 """The earliest phase holding at least this share of the phase-attributed linked chunks is the one
 under review (so an agent that ran past its checkpoint does not move the review to the later phase)."""
@@ -294,6 +313,7 @@ def _list_item_phase(names: _Names, text: str) -> SpecPhase | None:
 def _referenced(names: _Names, text: str, exclude: str | None, *, loose: bool) -> list[str]:
     """Section ids a text refers to: anchors, heading numbers, task ids, and ranges of them. Plain
     numbers (`2`, `2-3`) count when `loose` or when the text has a naming word (`sections 2, 3`)."""
+    text = _GROUPED_NUMBER.sub(" ", text)
     tasks_first = bool(_TASK_WORDS.search(text)) and not _SECTION_WORDS.search(text)
     plain = loose or bool(_NAMING_WORDS.search(text))
     found: list[str] = []
@@ -410,11 +430,29 @@ def review_phase(
             phase, reason = inferred or (phase, reason)
     report = PhaseReport(phase, reason, phases=phases, section_phase=covered)
     if phase is not None:
+        settled = settled_in_reach(report, settled)
         with_code = implemented_sections(spec, links, settled)
         report.missing = _missing(spec, phase, with_code, covered, before)
         report.earlier = _earlier(spec, phases, with_code, covered, before)
         report.past_checkpoint = _past(phases, phase, links, covered)
     return report
+
+
+def settled_in_reach(report: PhaseReport, settled: Iterable[str]) -> set[str]:
+    """The `settled` sections (every number they state set by the code) that may count as
+    implemented in the phase under review: not those of a later phase. A later phase restates
+    numbers this phase's code sets (an ablation grid of `1, 3 and 7` negatives over the `3` of
+    this phase), so the code setting them says nothing about that phase's work."""
+    later = _later_phases(report)
+    return {s for s in settled if report.section_phase.get(s) not in later}
+
+
+def _later_phases(report: PhaseReport) -> set[str]:
+    """Numbers of the declared phases after the one under review (none when it is unknown)."""
+    if report.phase is None:
+        return set()
+    order = [p.number for p in report.phases]
+    return set(order[order.index(report.phase.number) + 1 :])
 
 
 def _infer(
@@ -555,6 +593,13 @@ def find_implemented(
     return implemented
 
 
+def is_prose(section: Section) -> bool:
+    """Whether a heading is written for the reader, not the builder (an overview, background,
+    notes, references, an appendix: `_PROSE_TITLE`): no code is expected for it, so it is never
+    missing. Tasks always ask for work."""
+    return section.kind == "heading" and bool(_PROSE_TITLE.match(section.title))
+
+
 def _add_with_ancestors(spec: Spec, found: set[str], section_id: str) -> None:
     found.add(section_id)
     found.update(ancestor.id for ancestor in spec.ancestors(section_id))
@@ -599,7 +644,7 @@ def _missing(
             continue
         if section.id == phase.section_id or _CHECKPOINT.search(section.title):
             continue
-        if section.id in earlier:
+        if section.id in earlier or is_prose(section):
             continue
         missing.append(section.id)
         inside_missing.add(section.id)
@@ -625,6 +670,7 @@ def _earlier(
         and section.id not in headings
         and not _CHECKPOINT.search(section.title)
         and not is_inert(section)
+        and not is_prose(section)
     ]
 
 
