@@ -628,10 +628,29 @@ def _keyword_setting(
     if keyword.arg == "test_size" and _splits_off_dev(context, node):
         dev = BY_NAME["val_size"]
         return _setting(context, keyword.arg, keyword.value, keyword, "keyword", dev)
+    parameter = parameter_for_code(keyword.arg)
     if keyword.arg in _RETRIEVAL_KEYWORDS and _is_retrieval_call(context, node):
-        top_k = BY_NAME["retrieval_top_k"]
-        return _setting(context, keyword.arg, keyword.value, keyword, "keyword", top_k)
-    return _setting(context, keyword.arg, keyword.value, keyword, "keyword")
+        parameter = BY_NAME["retrieval_top_k"]
+    if parameter is not None and isinstance(keyword.value, ast.Name):
+        return _constant_read(context, node, keyword, parameter)
+    return _setting(context, keyword.arg, keyword.value, keyword, "keyword", parameter)
+
+
+def _constant_read(
+    context: FileContext, node: ast.Call, keyword: ast.keyword, parameter: Parameter
+) -> CodeSetting | None:
+    """`max_tokens=MAX_TOKENS`, `get_top_n(q, docs, n=TOP_K)`: a module constant the keyword reads
+    sets the keyword's parameter, reported where the constant is written. A constant whose own name
+    says that parameter is reported there already; one named for another (`TOP_K`, the sampling
+    top-k, read as a retrieval depth) is the keyword's (see `ledger.build_ledger`)."""
+    name = keyword.value.id  # type: ignore[attr-defined]
+    constant = _module_constants(context).get(name)
+    if constant is None or parameter_for_code(name) is parameter:
+        return None
+    if context.is_dev_guarded(node) or _dev_call_argument(context, keyword):
+        return None
+    parameter = _in_context(context, keyword, parameter)
+    return _setting(context, name, constant.value, constant, "constant", parameter)
 
 
 _DEV_SPLIT = frozenset({"dev", "val", "valid", "validation", "development"})
@@ -670,6 +689,7 @@ def _argument_settings(
 
 _RETRIEVAL_WORDS = frozenset(
     {"search", "retrieve", "retriever", "retrieval", "similarity", "knn", "topk", "rank", "query"}
+    | {"bm25"}
 )
 _RETRIEVAL_KEYWORDS = frozenset(
     {"k", "top_k", "topk", "n_results", "num_results", "similarity_top_k", "top_n", "n"}

@@ -14,6 +14,7 @@ whether they agree. It is plain data: the TUI's ledger screen and the export bot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,6 +26,7 @@ from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
 from reviewtui.core.checks.values import model_role, values_agree
 from reviewtui.core.markdown_text import table_cell
 from reviewtui.core.models import FileDiff, Spec
+from reviewtui.core.phases import parse_phases, section_phases
 
 LedgerStatus = Literal["agrees", "disagrees", "not set"]
 
@@ -48,6 +50,9 @@ class LedgerEntry:
     warmup ratio, the code's `warmup_steps`; epochs and `max_steps`; a dev share and the code's
     `test_size`), left unjudged."""
 
+    later: list[SpecValue] = field(default_factory=list)
+    """Values only sections of a later phase state (Phase 2's ablation "1, 3 and 7 negatives" when
+    Phase 1's sections say 3): shown, never an allowed value (see `build_ledger`)."""
     unset: list[SpecValue] = field(default_factory=list)
     """Values the spec states that no setting of the code is judged against although others are:
     the model the spec fine-tunes (`EleutherAI/pythia-410m`) when the code only names the API model
@@ -115,9 +120,10 @@ def build_ledger(
         )
         if not any(_same(value, known) for known in entry.spec_values):
             entry.spec_values.append(value)
+    _set_later_phases_apart(spec, entries)
     stand_ins: dict[str, list[CodeSetting]] = {}
     for context in contexts if entries else []:
-        for setting in extract_code_settings(context):
+        for setting in _read_as_meant(extract_code_settings(context)):
             found = _entry_for(entries, setting)
             if found is not None and not _known(found, setting):
                 _compare(found, setting)
@@ -142,6 +148,63 @@ STAND_INS: dict[str, tuple[str, ...]] = {
 }
 """Parameter -> the parameters code may set in its place (a ratio as steps, epochs as steps)."""
 _STANDING_IN = frozenset(name for names in STAND_INS.values() for name in names)
+
+
+def _read_as_meant(settings: list[CodeSetting]) -> list[CodeSetting]:
+    """A file's settings, less the reading of a constant by its own name where a call reads it as
+    another parameter: `TOP_K = 30` given as `get_top_n(..., n=TOP_K)` is a retrieval depth, not the
+    sampling top-k its name says."""
+    meant = {(s.line, s.key): s.parameter for s in settings if s.kind == "constant"}
+    return [
+        s
+        for s in settings
+        if s.kind == "constant" or meant.get((s.line, s.key), s.parameter) == s.parameter
+    ]
+
+
+def _set_later_phases_apart(spec: Spec, entries: dict[str, LedgerEntry]) -> None:
+    """A parameter stated in the sections of several of the spec's phases is judged by the earliest
+    of them (and by the sections of no phase): a later phase's values (an ablation grid, a changed
+    setting) move to `later`. The checks run before the phase under review is known, and a review
+    starts with the first phase: a later phase's review names its values in the mismatch message."""
+    phases = parse_phases(spec)
+    if len(phases) < 2:
+        return
+    order = {phase.number: index for index, phase in enumerate(phases)}
+    covering = {**_marked_phases(spec), **section_phases(spec, phases)}
+    for entry in entries.values():
+        ranks = [order.get(covering.get(_section_at(spec, v), "")) for v in entry.spec_values]
+        phased = {rank for rank in ranks if rank is not None}
+        if len(phased) < 2:
+            continue
+        first = min(phased)
+        pairs = list(zip(entry.spec_values, ranks, strict=True))
+        entry.later = [value for value, rank in pairs if rank is not None and rank > first]
+        entry.spec_values = [value for value, rank in pairs if rank is None or rank == first]
+
+
+_PHASE_MARK = re.compile(r"^\s*[(\[*_]*\s*(?:only\s+in\s+|in\s+)?phase\s+(\d+[a-z]?)\b", re.I)
+
+
+def _marked_phases(spec: Spec) -> dict[str, str]:
+    """Section id -> the phase its first paragraph opens with (`(Phase 2.) Report BM25 alone`), for
+    the sections no phase lists."""
+    marked: dict[str, str] = {}
+    for section in spec.sections:
+        body = section.text.split("\n", 1)[1] if "\n" in section.text else ""
+        match = _PHASE_MARK.match(body.strip())
+        if match:
+            marked[section.id] = match.group(1)
+    return marked
+
+
+def _section_at(spec: Spec, value: SpecValue) -> str:
+    """The id of the innermost section whose own span holds the value's line ("" if none)."""
+    found = ""
+    for section in spec.sections:
+        if section.spec == value.spec and section.line <= value.line <= section.end_line:
+            found = section.id
+    return found
 
 
 def _entry_for(entries: dict[str, LedgerEntry], setting: CodeSetting) -> LedgerEntry | None:
@@ -209,7 +272,17 @@ def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
     values = comparable(entry, setting) or entry.spec_values
     stated = "; ".join(f"{value.text} ({value.location})" for value in values[:3])
     label = values[0].label if values else entry.parameter
-    return f"spec says {label} = {stated}; code sets {setting.code}"
+    return (
+        f"spec says {label} = {stated}; code sets {setting.code}{_of_later_phase(entry, setting)}"
+    )
+
+
+def _of_later_phase(entry: LedgerEntry, setting: CodeSetting) -> str:
+    """` (a later phase's value: 1, 3 and 7, SPEC.md:87)` when the code's value is one of those."""
+    for value in entry.later:
+        if values_agree(value.value, setting.value, entry.kind):
+            return f" (a later phase's value: {value.text}, {value.location})"
+    return ""
 
 
 def ledger_markdown(ledger: Ledger) -> str:

@@ -104,7 +104,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "max_new_tokens",
         "int",
         "max new tokens|max_new_tokens|maximum new tokens|generation length",
-        "max_new_tokens|max_gen_len|max_generation_length",
+        "max_new_tokens|max_gen_len|max_generation_length|max_tokens|max_output_tokens|"
+        "max_completion_tokens|max_tokens_to_sample|max_gen_tokens|num_predict",
         "new tokens",
     ),
     _p(
@@ -282,7 +283,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "int",
         "retrieval depth|number of retrieved passages|number of retrieved documents",
         "top_k_retrieval|retrieval_k|retrieve_k|k_retrieve|retrieval_top_k|num_retrieved|"
-        "n_retrieved|similarity_top_k|search_k|n_results|num_results|top_n|topk",
+        "n_retrieved|similarity_top_k|search_k|n_results|num_results|top_n|topk|rerank_depth|"
+        "retrieval_depth|rerank_k|rerank_top_k|bm25_k|bm25_top_k|bm25_depth|num_candidates|"
+        "n_candidates|candidate_depth|search_depth|retrieve_top_k|num_retrieve|n_retrieve",
     ),
     _p(
         "dataset_name",

@@ -1,0 +1,169 @@
+"""The ledger and the spec's phases (QA "devs" D-10): a value only a later phase's sections state (an
+ablation grid, a changed setting) is not an allowed value of a parameter the earlier phase states,
+whichever way the spec declares its phases; without phases, or with the parameter in one phase
+only, every value the spec states is allowed as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewtui.config import CheckSettings, ChunkSettings
+from reviewtui.core import gitrange
+from reviewtui.core.checks import Ledger, check_phase
+from reviewtui.core.chunks import cut_chunks
+from reviewtui.core.models import Flag
+from reviewtui.core.spec import load_spec
+from tests.gitrepo import GitRepo
+
+
+def review(repo: GitRepo, spec: str, files: dict[str, str]) -> tuple[Ledger, list[Flag]]:
+    """Commit `spec` as SPEC.md, then `files` as the agent's phase; the ledger and the flags."""
+    repo.write("SPEC.md", spec)
+    repo.commit("spec")
+    for path, text in files.items():
+        repo.write(path, text)
+    repo.commit("agent phase")
+    phase = gitrange.resolve_phase(gitrange.open_repo(repo.root), "HEAD~1..HEAD", None)
+    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
+    spec_ = load_spec(repo.root, ["SPEC.md"])
+    flags, ledger = check_phase(chunks, phase.files, spec_, CheckSettings())
+    return ledger, [flag for found in flags.values() for flag in found]
+
+
+PHASE_HEADINGS = """# Replication
+
+## 2 Data
+
+### 2.3 Hard negatives
+
+Retrieve with BM25 and sample 3 hard negatives at random from the rest.
+
+### 2.4 Training
+
+Train for 3 epochs with a learning rate of 2e-5.
+
+## 4 Evaluation
+
+### 4.4 Ablation: number of negatives
+
+(Phase 2.) Train with 1, 3 and 7 negatives, for 3, 5 and 10 epochs, with a learning rate from
+1e-5 to 5e-5, and report MRR@10 for each.
+
+## 5 Phases
+
+### Phase 1: data and training
+
+Sections 2.3 and 2.4.
+
+### Phase 2: ablations
+
+Sections 4.4.
+
+Checkpoint 2: a table of MRR@10 for 1, 3 and 7 negatives.
+"""
+
+PHASE_LIST = """# Replication
+
+## 1 Data
+
+Sample 3 hard negatives per query. Train for 3 epochs with a learning rate of 2e-5.
+
+## 2 Ablation
+
+Train with 1, 3 and 7 negatives, for 3, 5 and 10 epochs, with a learning rate from 1e-5 to 5e-5.
+
+## Phases
+
+- Phase 1 (section 1): data and training. Checkpoint: the smoke run finishes.
+- Phase 2 (section 2): the ablation grid.
+"""
+
+NESTED = """# Replication
+
+## Phase 1: training
+
+### Training setup
+
+Sample 3 hard negatives per query. Train for 3 epochs with a learning rate of 2e-5.
+
+## Phase 2: sweeps
+
+### Sweep
+
+Train with 1, 3 and 7 negatives, for 3, 5 and 10 epochs, with a learning rate from 1e-5 to 5e-5.
+"""
+
+SPECS = [
+    pytest.param(PHASE_HEADINGS, id="phase-headings-listing-sections"),
+    pytest.param(PHASE_LIST, id="phase-list-items"),
+    pytest.param(NESTED, id="sections-under-phase-headings"),
+    pytest.param(
+        PHASE_HEADINGS.replace("Sections 4.4.", "The ablations."), id="a-section-marked-phase-2"
+    ),
+]
+
+LATER_VALUES = [
+    pytest.param("NUM_NEGATIVES = 7\n", "num_negatives", "NUM_NEGATIVES = 7", id="negatives"),
+    pytest.param("EPOCHS = 10\n", "epochs", "EPOCHS = 10", id="epochs"),
+    pytest.param("LEARNING_RATE = 3e-5\n", "learning_rate", "LEARNING_RATE = 3e-5", id="lr-range"),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize(("code", "parameter", "written"), LATER_VALUES)
+def test_a_later_phases_value_disagrees_with_the_earlier_phase(
+    git_repo: GitRepo, spec: str, code: str, parameter: str, written: str
+) -> None:
+    ledger, flags = review(git_repo, spec, {"src/train.py": code})
+    entry = ledger.get(parameter)
+    assert entry is not None and entry.status == "disagrees"
+    assert entry.later and all(value.line > entry.spec_values[0].line for value in entry.later)
+    messages = [flag.message for flag in flags if flag.rule == "spec-mismatch"]
+    assert len(messages) == 1 and written in messages[0]
+    assert "a later phase's value" in messages[0]
+
+
+EARLIER_VALUES = [
+    pytest.param("NUM_NEGATIVES = 3\n", "num_negatives", id="negatives"),
+    pytest.param("EPOCHS = 3\n", "epochs", id="epochs"),
+    pytest.param("LEARNING_RATE = 2e-5\n", "learning_rate", id="lr"),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize(("code", "parameter"), EARLIER_VALUES)
+def test_the_earlier_phases_value_agrees(
+    git_repo: GitRepo, spec: str, code: str, parameter: str
+) -> None:
+    ledger, flags = review(git_repo, spec, {"src/train.py": code})
+    entry = ledger.get(parameter)
+    assert entry is not None and entry.status == "agrees"
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+def test_without_phases_every_stated_value_is_allowed(git_repo: GitRepo) -> None:
+    spec = PHASE_LIST.split("## Phases")[0]
+    ledger, flags = review(git_repo, spec, {"src/train.py": "NUM_NEGATIVES = 7\nEPOCHS = 10\n"})
+    for parameter in ("num_negatives", "epochs"):
+        entry = ledger.get(parameter)
+        assert entry is not None and entry.status == "agrees" and entry.later == []
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+def test_a_parameter_only_a_later_phase_states_is_judged_by_it(git_repo: GitRepo) -> None:
+    spec = PHASE_HEADINGS.replace("Train for 3 epochs with a learning rate of 2e-5.", "Train.")
+    ledger, flags = review(git_repo, spec, {"src/train.py": "EPOCHS = 5\n"})
+    entry = ledger.get("epochs")
+    assert entry is not None and entry.status == "agrees" and entry.later == []
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+def test_values_of_the_same_phase_stay_alternatives(git_repo: GitRepo) -> None:
+    """BM25 depth 30 for negatives and reranking depth 1000, both in Phase 1: either agrees."""
+    spec = PHASE_HEADINGS.replace(
+        "Retrieve with BM25", "Retrieve the top-30 passages with BM25"
+    ).replace("Train for 3 epochs", "Rerank the top-1000 passages. Train for 3 epochs")
+    ledger, _flags = review(git_repo, spec, {"src/neg.py": "RETRIEVAL_DEPTH = 1000\n"})
+    entry = ledger.get("retrieval_top_k")
+    assert entry is not None and entry.status == "agrees"
+    assert [value.text for value in entry.spec_values] == ["30", "1000"]
