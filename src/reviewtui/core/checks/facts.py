@@ -29,6 +29,13 @@ SEED_ALL = frozenset(
 """Helpers (last part of the name) that seed every library at once (transformers, lightning, ...)."""
 
 _SEED_IN_SPEC = re.compile(r"\b(seeds?|seeded|random[ _-]state|reproducib\w*)\b", re.IGNORECASE)
+_GENERATION_IN_SPEC = re.compile(
+    r"\b(LLMs?|language models?|GPT[-\w.]*|claude[-\w.]*|gemini|llama[-\w.]*|mistral|anthropic|openai"
+    r"|(?:model|machine|LLM)[- ]generated|generated (?:by|with|from) (?:the |an? )?(?:model|LLM|API)"
+    r"|generate[sd]? (?:\w+ ){0,6}with (?:the |an? )?(?:model|LLM|API)|prompt(?:s|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+"""What a spec says when it wants text written by a model: an LLM, a model name, a prompt."""
 
 
 @dataclass
@@ -45,6 +52,9 @@ class PhaseFacts:
     """path -> `spec-mismatch` findings from the ledger."""
     seed_helpers: dict[str, set[str]] = field(default_factory=dict)
     """Seeding helpers the phase defines (`set_seed`) -> the libraries their bodies seed."""
+    spec_wants_generation: bool = False
+    """The spec asks for text a model writes (an LLM, a model name, a prompt): text built from a
+    template where that text goes (`{"query": q}`), or as the fallback of a model call, is flagged."""
 
 
 def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float]) -> PhaseFacts:
@@ -52,6 +62,7 @@ def gather_facts(spec: Spec, contexts: list[FileContext], spec_counts: set[float
     helpers = _seed_helpers(contexts)
     return PhaseFacts(
         spec_asks_seed=bool(_SEED_IN_SPEC.search(text)),
+        spec_wants_generation=bool(_GENERATION_IN_SPEC.search(text)),
         seeded={lib for context in contexts for lib in _seeded_libraries(context, helpers)},
         spec_counts=spec_counts,
         seed_helpers=helpers,

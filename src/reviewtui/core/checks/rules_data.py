@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
 
 from reviewtui.core.checks.context import FileContext, Finding, FunctionNode, span_of
 from reviewtui.core.checks.facts import PhaseFacts
@@ -631,8 +633,83 @@ ANSWER_WORDS = frozenset(
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
-def _templated(node: ast.AST | None) -> str | None:
-    """A string built by filling slots of literal text: an f-string, `.format()`, or `%`."""
+@dataclass(frozen=True)
+class Canned:
+    """A file's module-level canned text: lists of phrases (`OPENERS = ["what is", ...]`,
+    `TEMPLATES = ["what is {kw}", ...]`) and single templates (`TEMPLATE = "what is {kw}"`);
+    prompt-named ones (`FEW_SHOT`, `PROMPT_TEMPLATE`) are left out: filling them is the way to ask
+    a model."""
+
+    phrases: frozenset[str] = frozenset()
+    templates: frozenset[str] = frozenset()
+
+
+NO_CANNED = Canned()
+PROMPT_WORDS = frozenset(
+    {
+        "prompt",
+        "prompts",
+        "instruction",
+        "instructions",
+        "system",
+        "message",
+        "messages",
+        "few",
+        "shot",
+        "fewshot",
+        "demonstration",
+        "demonstrations",
+        "header",
+        "log",
+        "url",
+        "path",
+        "sql",
+        "cmd",
+        "command",
+        "input",
+    }
+)
+"""Words of a template that asks a model (`PROMPT_TEMPLATE`, `FEW_SHOT`), or of non-text templates."""
+_SLOT = re.compile(r"\{[A-Za-z_]\w*\}|\{\}|%s")
+
+
+def _canned(tree: ast.Module | None) -> Canned:
+    phrases: set[str] = set()
+    templates: set[str] = set()
+    for statement in tree.body if tree is not None else []:
+        if not isinstance(statement, ast.Assign | ast.AnnAssign) or statement.value is None:
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        names = [
+            t.id for t in targets if isinstance(t, ast.Name) and not tokens(t.id) & PROMPT_WORDS
+        ]
+        value = statement.value
+        if _string_list(value):
+            phrases.update(names)
+        elif _slotted_text(value):
+            templates.update(names)
+    return Canned(frozenset(phrases), frozenset(templates))
+
+
+def _slotted_text(node: ast.AST) -> bool:
+    """A string literal of two words or more with `{slots}` or `%s` to fill."""
+    text = node.value if isinstance(node, ast.Constant) else None
+    return isinstance(text, str) and bool(_SLOT.search(text)) and len(_WORDS.findall(text)) >= 2
+
+
+def _template_receiver(node: ast.AST, canned: Canned) -> bool:
+    """A literal string, a module template (`TEMPLATE`), or one picked from a canned list
+    (`random.choice(TEMPLATES)`, `TEMPLATES[i]`): what `.format()` or `%` fills."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name):
+        return node.id in canned.templates
+    return _canned_pick(node, canned.phrases)
+
+
+def _templated(node: ast.AST | None, canned: Canned = NO_CANNED) -> str | None:
+    """A string built by filling slots of literal text: an f-string, `.format()`, or `%` (of a
+    literal, or of a canned template of the file)."""
     if isinstance(node, ast.JoinedStr):
         literal = " ".join(
             part.value
@@ -647,24 +724,20 @@ def _templated(node: ast.AST | None) -> str | None:
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "format"
-    ):
-        receiver = node.func.value
-        if isinstance(receiver, ast.Constant) and isinstance(receiver.value, str):
-            return _slots_text([*node.args, *(kw.value for kw in node.keywords)])
-    if (
-        (
-            isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Mod)
-            and isinstance(node.left, ast.Constant)
-        )
-        and isinstance(node.left.value, str)
-        and len(_WORDS.findall(node.left.value)) >= 2
-    ):
-        return _slots_text([node.right])
+    ) and _template_receiver(node.func.value, canned):
+        return _slots_text([*node.args, *(kw.value for kw in node.keywords)])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        left = node.left
+        if isinstance(left, ast.Constant):
+            text = left.value
+            words = len(_WORDS.findall(text)) if isinstance(text, str) else 0
+            return _slots_text([node.right]) if words >= 2 else None
+        if _template_receiver(left, canned):
+            return _slots_text([node.right])
     if isinstance(node, ast.ListComp | ast.GeneratorExp):
-        return _templated(node.elt)
+        return _templated(node.elt, canned)
     if isinstance(node, ast.List | ast.Tuple) and node.elts:
-        filled = [_templated(element) for element in node.elts]
+        filled = [_templated(element, canned) for element in node.elts]
         return next((text for text in filled if text is not None), None)
     return None
 
@@ -697,39 +770,169 @@ def _output_target(names: list[str]) -> str | None:
 
 
 def check_templated_text(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
-    """f-string or `.format()` text standing in for generated output (queries, responses, ...)."""
+    """Template text standing in for generated output (queries, responses, ...): an f-string,
+    `.format()` or `%` of literal or canned text bound to an output name; where the spec wants
+    model-written text, also a template whose value goes into an output (`{"query": q}`) and the
+    template a model-calling function falls back to."""
     if context.is_test:
         return
+    canned = context.once("templated:canned", lambda: _canned(context.tree))
     for node in context.nodes(
         ast.Assign, ast.AnnAssign, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef
     ):
-        found = _templated_assignment(node) or _templated_generator(node, context)
+        found = _templated_assignment(context, node, canned, facts) or _templated_generator(
+            node, context, canned, facts
+        )
         if found and not context.is_dev_guarded(node):
             line, message = found
             yield Finding("templated-text", line, message)
 
 
-def _templated_assignment(node: ast.AST) -> tuple[int, str] | None:
+def _assigned(node: ast.AST) -> tuple[list[str], ast.AST] | None:
+    """(names bound, value) of an assignment or of `outputs.append(value)`."""
     if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names = [name for target in targets for name in target_names(target)]
-        value = node.value
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
-        if node.func.attr not in {"append", "add"}:
-            return None
-        names, value = [ast.unparse(node.func.value)], node.args[0]
-    else:
+        return [name for target in targets for name in target_names(target)], node.value
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.args
+        and node.func.attr in {"append", "add"}
+    ):
+        return [ast.unparse(node.func.value)], node.args[0]
+    return None
+
+
+def _templated_assignment(
+    context: FileContext, node: ast.AST, canned: Canned, facts: PhaseFacts
+) -> tuple[int, str] | None:
+    assigned = _assigned(node)
+    if assigned is None:
         return None
-    target = _output_target(names)
-    slots = _templated(value) if target else None
+    names, value = assigned
+    function = context.enclosing_function(node)
+    flowing = (
+        None  # the output (`{"query": q}`) a local name goes into, where the spec wants a model
+    )
+    if facts.spec_wants_generation and function is not None:
+        flows = _function_fact(context, "flows", function, _output_flows)
+        flowing = next((flows[name] for name in names if name in flows), None)
+    target = _output_target(names) or flowing
+    if target is None:
+        return None
+    slots = _templated(value, canned)
+    if slots is None and flowing is not None and function is not None:
+        local = _function_fact(context, "locals", function, _local_values)
+        slots = _canned_join(value, local, canned)
     if slots is None:
         return None
-    return node.lineno, f"`{target}` is filled from a fixed template{slots}, not generated"
+    line = getattr(node, "lineno", 1)
+    source = _canned_source(value, canned)
+    if function is not None and _calls_a_model(function):
+        if _from_the_model(context, function, value):
+            return None
+        return line, (
+            f"`{target}` falls back to a fixed template{source}{slots} instead of the model's output"
+        )
+    return line, f"`{target}` is filled from a fixed template{source}{slots}, not generated"
 
 
-def _templated_generator(node: ast.AST, context: FileContext) -> tuple[int, str] | None:
+def _canned_source(value: ast.AST, canned: Canned) -> str:
+    """` (QUERY_TEMPLATES)`: the canned text of the file a value is built from, or nothing."""
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Name) and sub.id in canned.phrases | canned.templates:
+            return f" ({sub.id})"
+    return ""
+
+
+T = TypeVar("T")
+
+
+def _function_fact(
+    context: FileContext, key: str, function: FunctionNode, compute: Callable[[FunctionNode], T]
+) -> T:
+    """`compute(function)`, once per function and key."""
+    known: dict[FunctionNode, T] = context.once(f"templated:{key}", dict)
+    if function not in known:
+        known[function] = compute(function)
+    return known[function]
+
+
+def _output_flows(function: FunctionNode) -> dict[str, str]:
+    """Local name -> the output it goes into: `{"query": q}`, `Row(query=q)`, `queries.append(q)`."""
+    found: dict[str, str] = {}
+    for sub in _walk_body(function.body):
+        pairs: list[tuple[str, ast.AST]] = []
+        if isinstance(sub, ast.Dict):
+            pairs = [
+                (key.value, value)
+                for key, value in zip(sub.keys, sub.values, strict=True)
+                if isinstance(key, ast.Constant) and isinstance(key.value, str)
+            ]
+        elif isinstance(sub, ast.Call):
+            pairs = [(kw.arg, kw.value) for kw in sub.keywords if kw.arg]
+            assigned = _assigned(sub)
+            if assigned is not None:
+                pairs.append((assigned[0][0], assigned[1]))
+        elif isinstance(sub, ast.Assign) and len(sub.targets) == 1:
+            pairs = [(name, sub.value) for name in target_names(sub.targets[0])]
+        for output, value in pairs:
+            if isinstance(value, ast.Name) and _output_target([output]):
+                found.setdefault(value.id, output)
+    return found
+
+
+def _model_names(function: FunctionNode) -> frozenset[str]:
+    """Local names holding a model's output: bound from a model call, or from such names."""
+    assignments = [
+        (names, sub.value)
+        for sub in _walk_body(function.body)
+        if isinstance(sub, ast.Assign)
+        for names in [[n for t in sub.targets for n in target_names(t)]]
+    ]
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for names, value in assignments:
+            if not set(names) <= found and _uses_the_model(value, found):
+                found.update(names)
+                changed = True
+    return frozenset(found)
+
+
+def _uses_the_model(value: ast.AST, model_names: set[str] | frozenset[str]) -> bool:
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Name) and sub.id in model_names:
+            return True
+        if isinstance(sub, ast.Call) and tokens(call_name(sub)) & MODEL_CALL_WORDS:
+            return True
+    return False
+
+
+def _from_the_model(context: FileContext, function: FunctionNode, value: ast.AST) -> bool:
+    """Whether a value is built from the model's output (`f"{opener} {reply.text}"`)."""
+    return _uses_the_model(value, _function_fact(context, "model", function, _model_names))
+
+
+def _canned_join(value: ast.AST, local: dict[str, ast.AST], canned: Canned) -> str | None:
+    """The slots of text joined from a canned phrase (`f"{random.choice(OPENERS)} {kw}"`, or a
+    local name holding such a pick), or None."""
+    picked = {name for name, bound in local.items() if _canned_pick(bound, canned.phrases)}
+    parts = _joined_parts(value)
+    if len(parts) < 2 and not isinstance(value, ast.JoinedStr):
+        return None
+    if any(_canned_pick(part, canned.phrases) or _names(part) & picked for part in parts):
+        return _slots_text([part for part in parts if not isinstance(part, ast.Constant)])
+    return None
+
+
+def _templated_generator(
+    node: ast.AST, context: FileContext, canned: Canned, facts: PhaseFacts
+) -> tuple[int, str] | None:
     """A generate/LLM-named function that only returns template text and calls no model (the
-    template's words may live in a list of canned phrases it picks from)."""
+    template's words may live in a list of canned phrases it picks from); where the spec wants
+    model-written text, also one that calls a model but returns template text on another path."""
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     words = tokens(node.name)
@@ -739,35 +942,68 @@ def _templated_generator(node: ast.AST, context: FileContext) -> tuple[int, str]
     if words & (NOT_OUTPUT_WORDS - {"template", "templates"}):
         return None
     returns = [sub for sub in _walk_body(node.body) if isinstance(sub, ast.Return) and sub.value]
-    if not returns or _calls_a_model(node):
+    if not returns:
         return None
-    phrases = context.once("phrase-lists", lambda: _phrase_lists(context.tree))
-    local = _local_values(node)
-    slots = [_returned_template(ret.value, local, phrases) for ret in returns]
+    local = _function_fact(context, "locals", node, _local_values)
+    if _calls_a_model(node):
+        return _template_fallback(context, node, returns, local, canned, facts)
+    slots = [_returned_template(ret.value, local, canned) for ret in returns]
     if any(slot is None for slot in slots):
         return None
-    return returns[
-        0
-    ].lineno, f"`{node.name}()` returns template text{slots[0]} instead of generating it"
+    source = _canned_source(_bound_value(returns[0].value, local), canned)
+    message = f"`{node.name}()` returns template text{source}{slots[0]} instead of generating it"
+    return returns[0].lineno, message
+
+
+def _bound_value(value: ast.AST | None, local: dict[str, ast.AST]) -> ast.AST:
+    """The value a returned local name was last assigned (the returned value itself otherwise)."""
+    if isinstance(value, ast.Name) and value.id in local:
+        return local[value.id]
+    return value if value is not None else ast.Constant(None)
+
+
+def _template_fallback(
+    context: FileContext,
+    function: FunctionNode,
+    returns: list[ast.Return],
+    local: dict[str, ast.AST],
+    canned: Canned,
+    facts: PhaseFacts,
+) -> tuple[int, str] | None:
+    """The first return of template text, not built from the model's output, of a function that
+    also calls a model (`if client: return client...; return f"{random.choice(OPENERS)} {kw}"`)."""
+    if not facts.spec_wants_generation:
+        return None
+    for ret in returns:
+        value = ret.value
+        if value is None or _from_the_model(context, function, value):
+            continue
+        bound = local.get(value.id) if isinstance(value, ast.Name) else None
+        if bound is not None and _from_the_model(context, function, bound):
+            continue
+        slots = _returned_template(value, local, canned)
+        if slots is not None:
+            source = _canned_source(_bound_value(value, local), canned)
+            return ret.lineno, (
+                f"`{function.name}()` falls back to template text{source}{slots}"
+                " instead of the model's output"
+            )
+    return None
 
 
 def _returned_template(
-    value: ast.AST | None, local: dict[str, ast.AST], phrases: frozenset[str]
+    value: ast.AST | None, local: dict[str, ast.AST], canned: Canned
 ) -> str | None:
     """`_templated` of a returned value (a local name stands for the value last assigned to it),
     or the text joined from a picked canned phrase (`f"{random.choice(OPENERS)} {sentence}"`)."""
     if isinstance(value, ast.Name) and value.id in local:
         name, value = value.id, local[value.id]
-        if _output_target([name]) and _templated(value) is not None:
+        if _output_target([name]) and _templated(value, canned) is not None:
             return None  # `check_templated_text` flags the assignment already
-    found = _templated(value)
+    found = _templated(value, canned)
     if found is not None or value is None:
         return found
-    picked = {name for name, bound in local.items() if _canned_pick(bound, phrases)}
-    parts = _joined_parts(value)
-    if any(_canned_pick(part, phrases) or _names(part) & picked for part in parts):
-        return _slots_text([part for part in parts if not isinstance(part, ast.Constant)])
-    return None
+    return _canned_join(value, local, canned)
 
 
 def _joined_parts(node: ast.AST) -> list[ast.AST]:
@@ -794,17 +1030,6 @@ def _local_values(function: FunctionNode) -> dict[str, ast.AST]:
             if isinstance(target, ast.Name):
                 found[target.id] = sub.value
     return found
-
-
-def _phrase_lists(tree: ast.Module | None) -> frozenset[str]:
-    """Module-level names bound to a list, tuple or set of string literals (canned phrases)."""
-    found: set[str] = set()
-    for statement in tree.body if tree is not None else []:
-        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
-            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            if _string_list(statement.value):
-                found.update(target.id for target in targets if isinstance(target, ast.Name))
-    return frozenset(found)
 
 
 def _string_list(node: ast.AST) -> bool:
