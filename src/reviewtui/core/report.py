@@ -1,8 +1,10 @@
 """Provides the session's outside views: `status_dict` (the `status --json` contract) and
 `status_json` (its text), `status_text`, `export_markdown`, and what goes back to the agent: the
 request queue as markdown (`requests_markdown`) or as a prompt (`requests_prompt`), which, given the
-session, also carry the flagged chunks with the reviewer's notes, the flags from earlier rounds (on chunks
-no longer in the phase: `core/carried_flags.py`) and (the prompt) the phase's gaps.
+session, also carry the flagged chunks with the reviewer's notes and what the checks found on them,
+the flags from earlier rounds (on chunks no longer in the phase: `core/carried_flags.py`) and (the
+prompt) the phase's gaps and the high-severity findings on code the reviewer has not decided on
+(`undecided_high`), handed on as not confirmed.
 
 All of them read one `ReviewSession`, so the app, `status` and `export` never disagree. Output is
 deterministic (no clock), so it can be diffed and tested. Untrusted text goes through
@@ -22,7 +24,7 @@ from reviewtui.core.coverage import WEAK_EVIDENCE_TEXT
 from reviewtui.core.deviations import DeclaredDeviation, declared_deviations
 from reviewtui.core.jsontext import indented_json
 from reviewtui.core.markdown_text import code_span, fenced, inline, table_cell, table_code
-from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Request, Section
+from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Flag, Request, Section
 from reviewtui.core.safe_text import UNSAFE, visible_controls
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "export_requests",
     "export_tail",
     "fenced",
+    "flag_findings",
     "plural",
     "request_body",
     "requests_markdown",
@@ -39,6 +42,7 @@ __all__ = [
     "status_dict",
     "status_json",
     "status_text",
+    "undecided_high",
     "visible_controls",
     "weak_evidence",
 ]
@@ -731,6 +735,9 @@ def _flagged_block(session: ReviewSession, chunk: Chunk, marks: str) -> str:
     code = "\n".join(f"{line.kind}{line.text}" for line in chunk.lines) or chunk.summary
     if code:
         block += ["", fenced(code, "diff")]
+    findings = flag_findings(session, chunk)
+    if findings:
+        block += ["", findings]
     return "\n".join(block) + "\n"
 
 
@@ -839,6 +846,24 @@ def flag_instruction(session: ReviewSession, chunk: Chunk) -> str:
     return NO_NOTE
 
 
+def flag_findings(session: ReviewSession, chunk: Chunk) -> str:
+    """What the checks found on a flagged chunk the reviewer wrote a note for, one line each with
+    its line and rule (a terse note such as "wrong, see spec" leaves the agent the details); ""
+    when there is no note (`flag_instruction` then gives the findings) or no finding."""
+    flags = session.flags_of(chunk.id)
+    if not flags or not (session.decision(chunk.id).note or "").strip():
+        return ""
+    return "The checks found on this code:\n" + "\n".join(
+        f"- {_finding_text(chunk, flag)}" for flag in flags
+    )
+
+
+def _finding_text(chunk: Chunk, flag: Flag) -> str:
+    """`line 22: spec says … (`spec-mismatch`)`: one finding, where it is and which rule."""
+    line = flag.line or chunk.new_start or chunk.old_start
+    return f"line {line}: {inline(flag.message)} (`{code_span(flag.rule)}`)"
+
+
 PROMPT_INTRO = (
     "The reviewer went through your last phase. Work through the items below, most important "
     "first; change nothing they do not ask for, and stop when they are done.\n"
@@ -857,9 +882,11 @@ def request_body(request: Request) -> str:
 
 def requests_prompt(requests: Iterable[Request], session: ReviewSession | None = None) -> str:
     """Text to paste to the coding agent, most important first: the open requests and, given the
-    session, every flagged chunk with the reviewer's note, the spec phase's missing and
-    claimed-done sections, the ticked tasks with weak evidence, and code past its checkpoint; then the working convention. Every item
-    stands alone; "" when there is nothing to ask."""
+    session, every flagged chunk with the reviewer's note and the checks' findings on it, the spec
+    phase's missing and claimed-done sections, the ticked tasks with weak evidence, code past its
+    checkpoint, and the high-severity findings on code the reviewer has not decided on (counted,
+    marked as not confirmed); then the working convention. Every item stands alone; "" when there
+    is nothing to ask."""
     groups = [_request_items([r for r in requests if r.status == "open"])]
     if session is not None:
         groups += _session_groups(session)
@@ -894,10 +921,7 @@ def _request_items(requests: list[Request]) -> PromptGroup:
 def _session_groups(session: ReviewSession) -> list[PromptGroup]:
     report = session.coverage.phase_report
     phase = report.phase.label if report is not None and report.phase is not None else ""
-    flagged = [
-        f"`{code_span(chunk.location)}`{_where(session, chunk)}: {flag_instruction(session, chunk)}"
-        for chunk in flagged_chunks(session)
-    ]
+    flagged = [_flagged_item(session, chunk) for chunk in flagged_chunks(session)]
     earlier = [_earlier_item(flag) for flag in earlier_flags(session)]
     missing = [_section_item(section) for section in phase_missing(session)]
     claimed = [_section_item(section) for section in claimed_done(session)]
@@ -925,7 +949,49 @@ def _session_groups(session: ReviewSession) -> list[PromptGroup]:
             " or hold it until the reviewer starts that phase):",
             _past_lines(session),
         ),
+        _undecided_group(session),
     ]
+
+
+def undecided_high(session: ReviewSession) -> list[tuple[Chunk, Flag]]:
+    """The high-severity findings of the checks on chunks the reviewer has neither approved nor
+    flagged, in risk order: what the prompt hands on as not confirmed yet."""
+    return [
+        (chunk, flag)
+        for chunk in session.ordered_chunks("risk")
+        if session.decision(chunk.id).status == "pending"
+        for flag in session.flags_of(chunk.id)
+        if flag.severity == "high"
+    ]
+
+
+UNDECIDED_TITLE = (
+    "Not reviewed yet: {count} of reviewtui's checks on code the reviewer has not decided on."
+    " The reviewer has not confirmed them: check each against the spec, fix the code where the"
+    " spec agrees with the finding, and where it does not, leave the code and say why when you"
+    " report back:"
+)
+
+
+def _undecided_group(session: ReviewSession) -> PromptGroup:
+    """The undecided high findings (`undecided_high`), one item each, under a title that counts them."""
+    found = undecided_high(session)
+    items = [
+        f"`{code_span(chunk.path)}:{flag.line or chunk.new_start or chunk.old_start}`"
+        f"{_where(session, chunk)}: {inline(flag.message)} (`{code_span(flag.rule)}`)"
+        for chunk, flag in found
+    ]
+    count = plural(len(found), "high-severity finding")
+    return UNDECIDED_TITLE.format(count=count), items
+
+
+def _flagged_item(session: ReviewSession, chunk: Chunk) -> str:
+    """`` `a.py:1-9` (`load`, spec 2.1 Corpus): note``, then what the checks found on it."""
+    item = (
+        f"`{code_span(chunk.location)}`{_where(session, chunk)}: {flag_instruction(session, chunk)}"
+    )
+    findings = flag_findings(session, chunk)
+    return item + ("\n\n" + findings if findings else "")
 
 
 def _earlier_item(flag: EarlierFlag) -> str:
