@@ -788,27 +788,94 @@ def _slice_setting(context: FileContext, node: ast.Subscript) -> CodeSetting | N
 def _subset_setting(
     context: FileContext, node: ast.expr, receiver: ast.AST, argument: ast.AST | None
 ) -> CodeSetting | None:
-    """A subset of `receiver` of `argument` items, on an evaluation path: `[:500]`, `.head(100)`,
-    `[:MAX_QUERIES]` (a module constant; `[:N_EVAL_SAMPLES]`'s constant is read where it is set)."""
+    """A subset of `receiver` of `argument` items: on an evaluation path the number of evaluation
+    samples (`[:500]`, `.head(100)`, `[:MAX_QUERIES]`), elsewhere a count of passages or queries
+    (`passages[:n_samples]`). A name is read as a module constant or the default of the enclosing
+    function's parameter (`def generate(passages, n_samples: int = 500)`); a name that says the
+    parameter itself (`[:N_EVAL_SAMPLES]`, `[:max_passages]`) is read where it is set."""
+    if not isinstance(argument, ast.Name | ast.Constant | ast.BinOp):
+        return None
+    if _evaluation_data(context, node, receiver):
+        parameter: Parameter | None = BY_NAME["num_samples"]
+    else:
+        parameter = _counted(context, node, receiver, argument)
+    if parameter is None:
+        return None
     count, named = literal(argument), ""
-    samples = BY_NAME["num_samples"]
-    if isinstance(argument, ast.Name) and parameter_for_code(argument.id) is not samples:
-        constant = _module_constants(context).get(argument.id)
-        count, named = (literal(constant.value), argument.id) if constant else (None, "")
+    if isinstance(argument, ast.Name):
+        if parameter_for_code(argument.id) is parameter:
+            return None
+        count, named = _bound(context, argument), argument.id
     if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
         return None
-    if not _evaluation_data(context, node, receiver):
-        return None
     key = context.source_segment(node) or ast.unparse(node)
-    setting = _setting(context, key, count, node, "slice", samples)
+    setting = _setting(context, key, count, node, "slice", parameter)
     if setting is not None and named:
         setting.text = str(count)  # `queries[:N_EVAL] = 500`: the number the name stands for
     return setting
 
 
+def _bound(context: FileContext, name: ast.Name) -> object:
+    """The literal a slice's bound names: the enclosing function's parameter default, else (a name
+    the function does not bind) a module constant; None when only the run knows it."""
+    function = context.enclosing_function(name)
+    if function is not None:
+        found, default = _parameter_default(function, name.id)
+        if found:
+            return literal(default)
+        if name.id in _bound_names(context, function):
+            return None
+    constant = _module_constants(context).get(name.id)
+    return literal(constant.value) if constant else None
+
+
+_COUNTED = {
+    "passages": "num_passages",
+    "documents": "num_passages",
+    "docs": "num_passages",
+    "corpus": "num_passages",
+    "queries": "num_queries",
+    "questions": "num_queries",
+}
+"""Words naming a collection whose cut is a count the spec states (`passages[:500]`)."""
+_NOT_COUNTED = frozenset(
+    {"top", "ranked", "retrieved", "results", "hits", "candidates", "scores", "scored", "sorted"}
+    | {"neighbors", "neighbours", "negatives", "neg", "negs", "positives", "pos", "batch", "chunk"}
+    | {"k", "topk", "depth", "bs", "window", "preview", "sample", "examples", "shown"}
+)
+"""Words of a collection or a bound that make a cut a ranking's depth, a batch or a preview."""
+
+
+def _counted(
+    context: FileContext, node: ast.AST, receiver: ast.AST, argument: ast.AST | None
+) -> Parameter | None:
+    """The count a cut of passages or queries off an evaluation path sets (`passages[:n_samples]`
+    -> `num_passages`), or None: a cut of ranked results, a retrieval function's, a preview."""
+    if split_pieces(receiver) or context.in_eval_path(node):
+        return None
+    words = tokens(_receiver(receiver))
+    if isinstance(argument, ast.Name):
+        words = words | tokens(argument.id)
+    names = [_COUNTED[word] for word in words if word in _COUNTED]
+    if len(set(names)) != 1 or words & (_NOT_COUNTED | NOT_COLLECTION_WORDS):
+        return None
+    if context.function_words(node) & (_RETRIEVAL_WORDS | _PREVIEWING):
+        return None
+    return None if shown_to_a_human(context, node) else BY_NAME[names[0]]
+
+
+_PREVIEWING = frozenset(
+    {"show", "preview", "print", "display", "peek", "inspect", "describe", "summarize", "plot"}
+    | {"log", "report", "head", "sample", "examples", "demo", "visualize", "dump"}
+)
+"""Words of a function that shows a few items to a human: its cut is a preview, not a count."""
+
+
 def _subset_call_setting(context: FileContext, node: ast.Call, name: str) -> CodeSetting | None:
     """`test_df.head(100)`, `ds["test"].select(range(1000))`, `test_df.sample(n=200)` on an
-    evaluation path: the number of evaluation samples."""
+    evaluation path: the number of evaluation samples; `random.sample(passages, 500)`: a count."""
+    if name == "sample" and len(node.args) == 2 and not node.keywords:
+        return _subset_setting(context, node, node.args[0], node.args[1])
     if name == "sample":
         counts = [keyword.value for keyword in node.keywords if keyword.arg == "n"]
         argument = counts[0] if counts else None
