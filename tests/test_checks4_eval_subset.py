@@ -103,7 +103,12 @@ def test_the_evaluation_set_cut_short_is_flagged_whatever_its_name(
 def test_the_message_says_where_the_limit_comes_from(tmp_path: Path) -> None:
     body = next(p.values[0] for p in CAUGHT if p.id == "limit-parameter-with-small-default")
     _chunks, checks = check_files(tmp_path / "repo", SPEC, {"src/evaluate.py": HEAD + body})
-    messages = [f.message for found in checks.flags.values() for f in found if f.line == 7]
+    messages = [
+        f.message
+        for found in checks.flags.values()
+        for f in found
+        if f.rule == "eval-subset" and f.line == 7
+    ]
     assert messages == [
         "evaluates on a subset: `dev_queries[:max_queries]` (`max_queries` = 500 by default)"
     ]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from reviewtui.core.checks.context import FileContext, Finding, FunctionNode, span_of
 from reviewtui.core.checks.facts import PhaseFacts
 from reviewtui.core.checks.names import LOG_CALLS, call_name, last_part, target_names, tokens
+from reviewtui.core.checks.random_fallback import random_fallbacks
 
 BROAD = frozenset({"Exception", "BaseException"})
 _TODO = re.compile(r"\b(TODO|FIXME|XXX|HACK)\b")
@@ -104,12 +105,14 @@ def _suppresses_everything(node: ast.Call) -> bool:
 
 
 def check_error_defaults(context: FileContext, facts: PhaseFacts) -> Iterator[Finding]:
-    """Bare or broad `except` that turns the failure into a default value."""
+    """Bare or broad `except` that turns the failure into a default value (one after which the code
+    carries on with random picks is a `synthetic-fallback`, reported as such instead)."""
     for node in context.nodes(ast.ExceptHandler):
         if (
             isinstance(node, ast.ExceptHandler)
             and _is_broad(node)
             and _handler_kind(node) == "error-default"
+            and node not in random_fallbacks(context)
         ):
             start, end = span_of(node)
             returned = node.body[-1].value  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from reviewtui.core.checks.names import (
     target_names,
     tokens,
 )
+from reviewtui.core.checks.random_fallback import is_jitter, random_fallbacks
 
 RANDOM_TENSORS = frozenset(
     {
@@ -373,6 +374,8 @@ def _branch_signal(context: FileContext, branch: ast.AST) -> tuple[int, str, str
             continue
         if isinstance(node, ast.Call):
             found = None if _raised(context, node) else _strong_signal(node) or _random_signal(node)
+            if found and is_jitter(context, node):
+                found = None  # `time.sleep(2**i + random.random())`: a retry's jitter, not data
             if found:
                 return node.lineno, "generated", found
         elif literals_count and isinstance(node, ast.stmt) and not _feeds_an_error(context, node):
@@ -458,9 +461,14 @@ def check_synthetic_fallback(context: FileContext, facts: PhaseFacts) -> Iterato
     """An `except` (or missing-file) branch that carries on with generated or hard-coded data."""
     if context.is_test or context.is_speed_bench:
         return
+    random_picks = random_fallbacks(context)
     for branch in _fallback_branches(context):
+        if context.is_dev_guarded(branch):
+            continue
         found = _branch_signal(context, branch)
-        if found is None or context.is_dev_guarded(branch):
+        if found is None:
+            if branch in random_picks:
+                yield random_picks[branch]
             continue
         line, kind, what = found
         start, end = span_of(branch)
