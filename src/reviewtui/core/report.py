@@ -336,20 +336,23 @@ GAP_STATUSES = ("not-implemented", "claimed-done")
 
 
 def export_markdown(session: ReviewSession) -> str:
-    """The whole review as markdown: summary, every chunk with its code and decision, gaps, the flags
-    from earlier rounds, the open requests."""
+    """The whole review as markdown, what needs acting on first: the agent's declared deviations,
+    the summary, what the reviewer decided (the chunks flagged, the flags from earlier rounds, the
+    open requests) and what is missing (the coverage gaps, code past the checkpoint), the checks'
+    findings; then every chunk with its code and decision, and the spec's numbers."""
     carried = earlier_flags(session)
     reopened = _reopened_by(carried)
     parts = [
         _export_header(session),
         _export_deviations(session),
         _export_summary(session),
+        _export_flagged(session),
+        export_tail(session, carried),
+        _export_missing(session),
         _export_findings(session),
         _export_sections(session, reopened),
         _export_unlinked(session, reopened),
-        _export_missing(session),
         _export_ledger(session),
-        export_tail(session, carried),
     ]
     return visible_controls("\n".join(part for part in parts if part).rstrip() + "\n")
 
@@ -432,6 +435,31 @@ def _export_summary(session: ReviewSession) -> str:
             f"| *Unlinked changes* | {unlinked.chunks} | {unlinked.approved} | {unlinked.flagged} | {unlinked.pending} |"
         )
     return "## Summary\n\n" + "\n".join(rows) + "\n"
+
+
+FLAGGED_TITLE = "## Flagged by the reviewer"
+
+
+def _export_flagged(session: ReviewSession) -> str:
+    """The chunks the reviewer flagged, in spec order: where, the section, the note, and what the
+    checks found there (the code is under its section further down)."""
+    chunks = flagged_chunks(session)
+    if not chunks:
+        return ""
+    return FLAGGED_TITLE + "\n\n" + "\n".join(_flagged_line(session, c) for c in chunks) + "\n"
+
+
+def _flagged_line(session: ReviewSession, chunk: Chunk) -> str:
+    """`` - `a.py:1-9` (`load`, spec 2.1 Corpus): note``, the checks' findings indented under it."""
+    note = (session.decision(chunk.id).note or "").strip()
+    lines = [
+        f"- `{code_span(chunk.location)}`{_where(session, chunk)}: {inline(note) or '(no note)'}"
+    ]
+    lines += [
+        f"  - check **{flag.severity}** {_finding_text(chunk, flag)}"
+        for flag in session.flags_of(chunk.id)
+    ]
+    return "\n".join(lines)
 
 
 def _export_findings(session: ReviewSession) -> str:
