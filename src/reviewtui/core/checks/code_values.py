@@ -888,9 +888,20 @@ def _subset_call_setting(context: FileContext, node: ast.Call, name: str) -> Cod
     return _subset_setting(context, node, node.func.value, argument)  # type: ignore[attr-defined]
 
 
+_QUERY_WORDS = frozenset({"q", "query", "queries", "question", "questions", "topic", "topics"})
+
+
+def _query_ids_as_queries(words: frozenset[str]) -> frozenset[str]:
+    """`qids`, `query_ids`, `question_ids`: the ids of the queries evaluated are the evaluation set
+    (`qids[:500]` evaluates 500 queries), not the ids of one thing."""
+    if "qids" in words or ("ids" in words and words & _QUERY_WORDS):
+        return (words - NOT_COLLECTION_WORDS - {"qids"}) | {"queries"}
+    return words
+
+
 def _evaluation_data(context: FileContext, node: ast.AST, receiver: ast.AST) -> bool:
     """Whether `receiver` is a body of data evaluated here (not one shown in a log message)."""
-    words = tokens(_receiver(receiver))
+    words = _query_ids_as_queries(tokens(_receiver(receiver)))
     if not words & COLLECTION_WORDS or words & NOT_COLLECTION_WORDS:
         return False
     if not (words & EVAL_DATA_WORDS or context.in_eval_path(node)):

@@ -175,7 +175,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "max_test_samples|test_samples|num_eval_examples|max_eval_examples",
         "samples|examples|questions|problems|instances|queries|test examples|test queries|evaluation examples|"
         "sentences|validation sentences|test sentences|dev sentences|validation examples|dev examples|"
-        "test images|validation images|test pairs",
+        "test images|validation images|test pairs|dev queries|validation queries|evaluation queries|"
+        "eval queries|dev questions|validation questions|evaluation questions",
     ),
     _p(
         "model_name",

@@ -536,7 +536,7 @@ _NOT_GPU_COUNT = re.compile(r"[\s-]*(?:hours?|hrs?|days?|memory|mem|ram|budget|s
 
 
 _EVALUATION = re.compile(r"\b(evaluat\w*|test|validation|benchmark|held[- ]out|dev set)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<!\d)[.;!?](?!\d)")
+_SENTENCE_END = re.compile(r"(?<!\d)[;!?](?!\d)|(?<!\d)\.(?![\w])")
 
 
 def _sentence(line: str, position: int) -> str:
@@ -677,7 +677,7 @@ def _before_in_sentence(line: str, position: int) -> str:
 
 _SPLIT_WORD = r"(?:dev|development|validation|val|test|train|training)"
 _SPLIT_NAME = re.compile(
-    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+|both\s+)?(?:[\w-]+\s+){0,2}?"
+    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+|both\s+)?(?:[\w-]+\s+){0,4}?"
     f"(?P<value>{_SPLIT_WORD}(?:\\s*(?:,|and|or|/)\\s*{_SPLIT_WORD})*)"
     r"(?:\s+|-)(?:splits?|sets?|partitions?)\b",
     re.IGNORECASE,

@@ -1,0 +1,115 @@
+"""The evaluation's size and split in ordinary prose (QA "devs" D-12): "Evaluate on the full MS MARCO
+passage dev set (`dev.small`, all 6,980 queries)" states 6,980 evaluation samples and the dev split,
+a file name's dot (`dev.small`) ends no sentence; the code's cut of the evaluation query ids is then
+read against that count. A training set's size and a split named with no evaluation word stay out."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewtui.config import CheckSettings, ChunkSettings
+from reviewtui.core import gitrange
+from reviewtui.core.checks import Ledger, check_phase
+from reviewtui.core.chunks import cut_chunks
+from reviewtui.core.models import Flag
+from reviewtui.core.spec import load_spec
+from tests.gitrepo import GitRepo
+
+
+def review(repo: GitRepo, spec: str, files: dict[str, str]) -> tuple[Ledger, list[Flag]]:
+    """Commit `spec` as SPEC.md, then `files` as the agent's phase; the ledger and the flags."""
+    repo.write("SPEC.md", spec)
+    repo.commit("spec")
+    for path, text in files.items():
+        repo.write(path, text)
+    repo.commit("agent phase")
+    phase = gitrange.resolve_phase(gitrange.open_repo(repo.root), "HEAD~1..HEAD", None)
+    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
+    spec_ = load_spec(repo.root, ["SPEC.md"])
+    flags, ledger = check_phase(chunks, phase.files, spec_, CheckSettings())
+    return ledger, [flag for found in flags.values() for flag in found]
+
+
+def stated(ledger: Ledger, parameter: str) -> list[str]:
+    entry = ledger.get(parameter)
+    return [value.text for value in entry.spec_values] if entry else []
+
+
+COUNTS = [
+    pytest.param(
+        "Evaluate on the full MS MARCO passage dev set (`dev.small`, all 6,980 queries): for each "
+        "query rerank the BM25 top-1000 candidates.\n",
+        id="qa-spec-sentence",
+    ),
+    pytest.param(
+        "Evaluate on all 6,980 dev queries of MS MARCO passage (`dev.small`).\n", id="dev-queries"
+    ),
+    pytest.param("Evaluate on all 6,980 dev queries.\n", id="short"),
+    pytest.param(
+        "Report MRR@10 over the 6,980 evaluation queries of dev.small.\n", id="evaluation-queries"
+    ),
+    pytest.param("Evaluate on all 6,980 queries of the dev set.\n", id="queries-of-the-dev-set"),
+]
+
+
+@pytest.mark.parametrize("spec", COUNTS)
+def test_the_evaluation_count_is_read(git_repo: GitRepo, spec: str) -> None:
+    ledger, _flags = review(git_repo, spec, {"src/a.py": "x = 1\n"})
+    assert stated(ledger, "num_samples") == ["6,980"]
+
+
+def test_the_dev_set_in_prose_is_the_evaluation_split(git_repo: GitRepo) -> None:
+    ledger, _flags = review(git_repo, COUNTS[0].values[0], {"src/a.py": "x = 1\n"})
+    assert stated(ledger, "eval_split") == ["dev"]
+
+
+CUTS = [
+    pytest.param(
+        "def evaluate(model, queries):\n    qids = sorted(queries)\n    qids = qids[:500]\n"
+        "    return [model(q) for q in qids]\n",
+        "qids[:500]",
+        id="qids-cut",
+    ),
+    pytest.param(
+        "def evaluate(model, queries, max_queries: int = 500):\n"
+        "    query_ids = list(queries)\n    return [model(q) for q in query_ids[:max_queries]]\n",
+        "query_ids[:max_queries] = 500",
+        id="query-ids-cut-by-a-default",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "written"), CUTS)
+def test_a_cut_of_the_evaluation_query_ids_disagrees(
+    git_repo: GitRepo, code: str, written: str
+) -> None:
+    ledger, flags = review(git_repo, COUNTS[0].values[0], {"src/evaluate.py": code})
+    entry = ledger.get("num_samples")
+    assert entry is not None
+    assert [(s.code, s.agrees) for s in entry.code_settings] == [(written, False)]
+    assert any(written in flag.message for flag in flags if flag.rule == "spec-mismatch")
+
+
+LOOK_ALIKES = [
+    pytest.param("Train on all 532,761 queries of the train set.\n", id="training-queries"),
+    pytest.param(
+        "The corpus has 8.8M passages (see `collection.tsv`); index all of them.\n", id="corpus"
+    ),
+    pytest.param(
+        "Keep the dev set of `dev.small` apart from training.\n", id="dev-set-no-evaluation"
+    ),
+]
+
+
+@pytest.mark.parametrize("spec", LOOK_ALIKES)
+def test_no_evaluation_count_or_split_where_none_is_stated(git_repo: GitRepo, spec: str) -> None:
+    ledger, _flags = review(git_repo, spec, {"src/a.py": "x = 1\n"})
+    assert stated(ledger, "num_samples") == [] and stated(ledger, "eval_split") == []
+
+
+def test_an_id_of_one_query_cut_is_no_evaluation_subset(git_repo: GitRepo) -> None:
+    code = "def evaluate(model, run, qid):\n    pids = run[qid]\n    return model(pids[:10])\n"
+    ledger, flags = review(git_repo, COUNTS[0].values[0], {"src/evaluate.py": code})
+    entry = ledger.get("num_samples")
+    assert entry is not None and entry.code_settings == []
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
