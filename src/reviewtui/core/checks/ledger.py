@@ -164,8 +164,8 @@ def _read_as_meant(settings: list[CodeSetting]) -> list[CodeSetting]:
 
 def _set_later_phases_apart(spec: Spec, entries: dict[str, LedgerEntry]) -> None:
     """A parameter stated in the sections of several of the spec's phases is judged by the earliest
-    of them (and by the sections of no phase): a later phase's values (an ablation grid, a changed
-    setting) move to `later`. The checks run before the phase under review is known, and a review
+    of them (and by the sections of no phase): a later phase's other values (an ablation grid, a
+    changed setting) move to `later` (one repeating the earlier phase's value stays). The checks run before the phase under review is known, and a review
     starts with the first phase: a later phase's review names its values in the mismatch message."""
     phases = parse_phases(spec)
     if len(phases) < 2:
@@ -179,8 +179,11 @@ def _set_later_phases_apart(spec: Spec, entries: dict[str, LedgerEntry]) -> None
             continue
         first = min(phased)
         pairs = list(zip(entry.spec_values, ranks, strict=True))
-        entry.later = [value for value, rank in pairs if rank is not None and rank > first]
-        entry.spec_values = [value for value, rank in pairs if rank is None or rank == first]
+        kept = [value.value for value, rank in pairs if rank is None or rank == first]
+        entry.later = [
+            v for v, rank in pairs if rank is not None and rank > first and v.value not in kept
+        ]
+        entry.spec_values = [value for value in entry.spec_values if value not in entry.later]
 
 
 _PHASE_MARK = re.compile(r"^\s*[(\[*_]*\s*(?:only\s+in\s+|in\s+)?phase\s+(\d+[a-z]?)\b", re.I)
