@@ -150,7 +150,7 @@ CONFIGS = {
         "train:\n  max_samples: 20000\n  test_size: 500\n"
         "evaluation:\n  batch_size: 64\n  max_eval_samples: 200\n"
     ),
-    "configs/run.json": '{\n  "eval": {\n    "num_queries": 500\n  },\n  "train": {\n    "max_samples": 300\n  }\n}\n',
+    "configs/run.json": '{\n  "eval": {\n    "max_queries": 500\n  },\n  "train": {\n    "max_samples": 300\n  }\n}\n',
     "configs/run.toml": "[train]\nmax_samples = 300\n\n[eval]\nmax_samples = 250\n",
 }
 
@@ -202,5 +202,26 @@ def evaluate_words(passage):
 """
 
 
+SPLITS = """N_DEV = 10_000
+NUM_VAL = 1000
+
+
+def make_val_split(data, n_val=1000):
+    return data[n_val:], data[:n_val]
+
+
+def validation_split(rows):
+    val = rows[:NUM_VAL]
+    train = rows[NUM_VAL:]
+    return train, val
+"""
+
+SPLIT_CONFIG = (
+    "splits:\n  num_val_samples: 5000\n  test_size: 500\n"
+    "eval:\n  num_queries: 6980\n  max_length: 512\n  num_beams: 4\n"
+)
+
+
 def test_cut_offs_that_are_not_subsets_stay_unflagged(tmp_path: Path) -> None:
-    assert _subset_lines(tmp_path, {"src/evaluate.py": BAIT}) == []
+    files = {"src/evaluate.py": BAIT, "src/splits.py": SPLITS, "configs/data.yaml": SPLIT_CONFIG}
+    assert _subset_lines(tmp_path, files) == []

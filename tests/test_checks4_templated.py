@@ -194,11 +194,41 @@ def score_inputs(query, docs):
 
 def e5_rows(queries):
     return [{"query": f"query: {q}"} for q in queries]
+
+
+E5_TEMPLATE = "Represent this query for retrieving passages: {}"
+
+
+def embed_inputs(queries):
+    out = []
+    for query in queries:
+        text = E5_TEMPLATE.format(query)
+        out.append({"query": text})
+    return out
+
+
+def sft_rows(examples):
+    rows = []
+    for ex in examples:
+        target = "The sentiment is {}.".format(ex["label"])
+        rows.append({"input": ex["text"], "output": target})
+    return rows
 """
 
 
 def test_prompts_model_replies_and_inputs_are_not_templated_text(tmp_path: Path) -> None:
     assert _templated(tmp_path, BAIT) == []
+
+
+def test_a_question_made_from_the_answer_is_still_flagged(tmp_path: Path) -> None:
+    body = """def build(rows):
+    out = []
+    for answer in rows:
+        q = "Which word means {}?".format(answer)
+        out.append({"question": q})
+    return out
+"""
+    assert _templated(tmp_path, body) == [4]
 
 
 @pytest.mark.parametrize(

@@ -828,6 +828,8 @@ def _templated_assignment(
     target = _output_target(names) or flowing
     if target is None:
         return None
+    if _wraps_generated_text(value):
+        return None
     slots = _templated(value, canned)
     if slots is None and flowing is not None and function is not None:
         local = _function_fact(context, "locals", function, _local_values)
@@ -885,9 +887,55 @@ def _output_flows(function: FunctionNode) -> dict[str, str]:
         elif isinstance(sub, ast.Assign) and len(sub.targets) == 1:
             pairs = [(name, sub.value) for name in target_names(sub.targets[0])]
         for output, value in pairs:
-            if isinstance(value, ast.Name) and _output_target([output]):
+            words = tokens(output)
+            if isinstance(value, ast.Name) and words & FLOW_WORDS and not words & NOT_OUTPUT_WORDS:
                 found.setdefault(value.id, output)
     return found
+
+
+FLOW_WORDS = frozenset(
+    {
+        "query",
+        "queries",
+        "question",
+        "questions",
+        "summary",
+        "summaries",
+        "caption",
+        "captions",
+        "paraphrase",
+        "paraphrases",
+        "rewrite",
+        "rewritten",
+        "hypothesis",
+        "hypotheses",
+        "critique",
+        "critiques",
+    }
+)
+"""Outputs whose text the spec wants a model to write (`{"query": q}`); an `output` or `answer`
+field built from a label is how instruction data is formatted, not a stand-in."""
+
+
+def _wraps_generated_text(value: ast.AST) -> bool:
+    """Whether a template only wraps text that already is a query, question, ... (`f"query:
+    {query}"`, `TEMPLATE.format(question)`): an input format, not a stand-in for the text."""
+    return any(
+        tokens(dotted(slot)) & FLOW_WORDS  # not `answer`: a question made from it is a leak
+        for slot in _slot_values(value)
+        if isinstance(slot, ast.Name | ast.Attribute)
+    )
+
+
+def _slot_values(value: ast.AST) -> list[ast.AST]:
+    if isinstance(value, ast.JoinedStr):
+        return [part.value for part in value.values if isinstance(part, ast.FormattedValue)]
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return [*value.args, *(keyword.value for keyword in value.keywords)]
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mod):
+        right = value.right
+        return list(right.elts) if isinstance(right, ast.Tuple) else [right]
+    return []
 
 
 def _model_names(function: FunctionNode) -> frozenset[str]:

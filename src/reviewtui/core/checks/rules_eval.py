@@ -214,6 +214,10 @@ _CONFIG_KEY = re.compile(
 )
 _TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*$")
 TRAIN_KEY_WORDS = frozenset({"train", "training", "finetune", "pretrain", "fit"})
+SPLIT_KEY_WORDS = frozenset({"split", "splits", "size", "sizes", "ratio", "fraction"})
+"""Keys sizing a split (`splits: {num_val_samples: 5000}`): how the data is cut, not a subset."""
+CUT_QUALIFIERS = frozenset({"max", "limit", "first"})
+"""`max_queries: 500` limits a set; `num_queries: 500` may only count it."""
 
 
 def _config_limits(context: FileContext) -> Iterator[tuple[int, int, str]]:
@@ -245,10 +249,11 @@ def _config_limit(
 ) -> int | None:
     """The count a config key limits evaluation to, or None."""
     count = int(value.replace("_", "")) if value.replace("_", "").isdigit() else 0
-    if count <= 0 or not _eval_limit_name(key):
+    limit = _is_limit_name(key) or (_eval_limit_name(key) and tokens(key) & CUT_QUALIFIERS)
+    if count <= 0 or not limit:
         return None
     words = tokens(key) | {word for name in around for word in tokens(name)}
-    if words & TRAIN_KEY_WORDS:
+    if words & (TRAIN_KEY_WORDS | SPLIT_KEY_WORDS):
         return None
     return count if (words | file_words) & EVAL_SPLIT_WORDS else None
 
@@ -316,6 +321,8 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     if bound is None:
         return None
     count, default = bound
+    if _split_in_two(context, node):
+        return None
     words = tokens(_receiver_name(node.value))
     collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
     if collection and (context.in_eval_path(node) or words & EVAL_DATA_WORDS):
@@ -323,6 +330,24 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     if context.in_eval_path(node) and _evaluation_set(context, node, words, count):
         return count, f"`{ast.unparse(node)}`{default}"
     return None
+
+
+def _split_in_two(context: FileContext, node: ast.Subscript) -> bool:
+    """`data[:n_val]` next to `data[n_val:]` in the same function: a split, not a subset."""
+    upper = node.slice.upper  # type: ignore[attr-defined]
+    receiver, bound = ast.unparse(node.value), ast.unparse(upper)
+    scope = context.enclosing_function(node) or context.tree
+    for sub in ast.walk(scope) if scope is not None else []:
+        part = sub.slice if isinstance(sub, ast.Subscript) else None
+        if (
+            isinstance(part, ast.Slice)
+            and part.upper is None
+            and part.lower is not None
+            and ast.unparse(part.lower) == bound
+            and ast.unparse(sub.value) == receiver  # type: ignore[attr-defined]
+        ):
+            return True
+    return False
 
 
 def _slice_bound(
@@ -594,7 +619,7 @@ def _assigned_limit(
         name = dotted(target)
         words = tokens(name)
         eval_named = words & EVAL_DATA_WORDS or context.in_eval_path(node)
-        if name and _eval_limit_name(name) and eval_named:
+        if name and _is_limit_name(name) and eval_named:
             return count, f"`{name} = {count}`"
     return None
 
