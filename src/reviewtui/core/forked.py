@@ -18,6 +18,7 @@ type and message first, as plain text, so `ForkFailed` still says what the child
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -56,18 +57,22 @@ class ForkedCall(Generic[T]):
         return cls(pid, reader)
 
     def abandon(self) -> None:
-        """Stop the child (its result is no longer wanted) and reap it."""
-        os.kill(self._pid, signal.SIGKILL)  # (an ended child stays until reaped: never missing)
-        os.close(self._reader)
-        os.waitpid(self._pid, 0)
+        """Stop the child (its result is no longer wanted) and reap it (safe to call twice)."""
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):  # reaped already
+            os.kill(self._pid, signal.SIGKILL)  # (an ended child stays until reaped: never missing)
+            self._close_reader()
+            os.waitpid(self._pid, 0)
+        self._close_reader()
 
     def result(self) -> T:
         """The call's return value; re-raises its exception; ForkFailed when the child sent nothing
-        or what it sent cannot be read back (its message names what the child raised, if it did)."""
-        with os.fdopen(self._reader, "rb") as stream:
-            data = io.BytesIO(stream.read())
-        _pid, status = os.waitpid(self._pid, 0)
-        code = os.waitstatus_to_exitcode(status)
+        or what it sent cannot be read back (its message names what the child raised, if it did).
+        Interrupted while it waits (a KeyboardInterrupt, say), it stops the child first."""
+        try:
+            data, code = self._wait()
+        except BaseException:  # no child left behind, running on for nobody
+            self.abandon()
+            raise
         raised = _read_description(data)
         if code != 0 or raised is None:
             also = f" (it raised {raised})" if raised else ""
@@ -82,6 +87,19 @@ class ForkedCall(Generic[T]):
         if not ok:
             raise value
         return value
+
+    def _wait(self) -> tuple[io.BytesIO, int]:
+        """What the child sent, and its exit code once it ended (reaped)."""
+        with os.fdopen(self._reader, "rb", closefd=False) as stream:
+            data = io.BytesIO(stream.read())
+        self._close_reader()
+        _pid, status = os.waitpid(self._pid, 0)
+        return data, os.waitstatus_to_exitcode(status)
+
+    def _close_reader(self) -> None:
+        if self._reader >= 0:
+            reader, self._reader = self._reader, -1
+            os.close(reader)
 
 
 def run_detached(function: Callable[..., Any], *args: Any) -> int | None:
