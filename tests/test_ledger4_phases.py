@@ -167,3 +167,12 @@ def test_values_of_the_same_phase_stay_alternatives(git_repo: GitRepo) -> None:
     entry = ledger.get("retrieval_top_k")
     assert entry is not None and entry.status == "agrees"
     assert [value.text for value in entry.spec_values] == ["30", "1000"]
+
+
+def test_a_value_stated_twice_is_named_once_with_both_places(git_repo: GitRepo) -> None:
+    spec = "# Spec\n\nSample 3 hard negatives per query.\n\nUse groups of 1 positive and 3 hard negatives.\n"
+    _ledger, flags = review(git_repo, spec, {"src/neg.py": "NUM_NEGATIVES = 5\n"})
+    messages = [flag.message for flag in flags if flag.rule == "spec-mismatch"]
+    assert messages == [
+        "spec says hard negatives = 3 (SPEC.md:3, SPEC.md:5); code sets NUM_NEGATIVES = 5"
+    ]

@@ -271,9 +271,15 @@ def _same(a: SpecValue, b: SpecValue) -> bool:
 
 
 def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
-    """`spec says learning rate = 2 × 10⁻⁵ (SPEC.md:14); code sets lr = 1e-4`."""
+    """`spec says learning rate = 2 × 10⁻⁵ (SPEC.md:14); code sets lr = 1e-4`; a value the spec
+    states twice is written once, with both places (`3 (SPEC.md:31, SPEC.md:66)`)."""
     values = comparable(entry, setting) or entry.spec_values
-    stated = "; ".join(f"{value.text} ({value.location})" for value in values[:3])
+    places: dict[str, list[str]] = {}
+    for value in values:
+        places.setdefault(value.text, []).append(value.location)
+    stated = "; ".join(
+        f"{text} ({', '.join(where[:3])})" for text, where in list(places.items())[:3]
+    )
     label = values[0].label if values else entry.parameter
     return (
         f"spec says {label} = {stated}; code sets {setting.code}{_of_later_phase(entry, setting)}"
