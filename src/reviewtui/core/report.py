@@ -26,6 +26,7 @@ from reviewtui.core.jsontext import indented_json
 from reviewtui.core.markdown_text import code_span, fenced, inline, table_cell, table_code
 from reviewtui.core.models import SEVERITY_RANK, WORKTREE, Chunk, Flag, Request, Section
 from reviewtui.core.safe_text import UNSAFE, visible_controls
+from reviewtui.core.uncommitted import uncommitted_lines
 
 __all__ = [
     "earlier_flags",
@@ -42,6 +43,7 @@ __all__ = [
     "status_dict",
     "status_json",
     "status_text",
+    "uncommitted_chunks",
     "undecided_high",
     "visible_controls",
     "weak_evidence",
@@ -168,6 +170,7 @@ def _chunk_dict(session: ReviewSession, chunk: Chunk) -> dict[str, Any]:
         "symbol": chunk.symbol,
         "summary": chunk.summary,
         "past_checkpoint": session.coverage.past_checkpoint.get(chunk.id),
+        "uncommitted": uncommitted_lines(chunk, session.phase),
     }
 
 
@@ -241,6 +244,7 @@ def status_text(session: ReviewSession) -> str:
         f"  spec: {', '.join(session.spec.files)}",
         _phase_line(session),
         _weak_line(weak_evidence(session)),
+        _uncommitted_line(session),
         f"  requests: {progress.requests_open} open",
         _earlier_line(earlier_flags(session)),
         _deviations_line(session_deviations(session)),
@@ -257,6 +261,27 @@ def status_text(session: ReviewSession) -> str:
             for chunk, flag in high[:10]
         )
     return "\n".join(line for line in lines if line)
+
+
+def uncommitted_chunks(session: ReviewSession) -> list[Chunk]:
+    """The chunks holding lines no commit of the phase added (staged, unstaged or untracked work),
+    in chunk order; none when the phase ends at a commit."""
+    return [chunk for chunk in session.chunks if uncommitted_lines(chunk, session.phase)]
+
+
+UNCOMMITTED_TEXT = "not committed yet (staged, unstaged or untracked)"
+
+
+def _uncommitted_line(session: ReviewSession) -> str:
+    """`  uncommitted: 2 chunks with lines not committed yet (…): a.py:3-9, b.py:1-4`."""
+    found = uncommitted_chunks(session)
+    if not found:
+        return ""
+    where = ", ".join(visible_controls(chunk.location) for chunk in found[:3])
+    more = f", … {len(found) - 3} more" if len(found) > 3 else ""
+    return (
+        f"  uncommitted: {plural(len(found), 'chunk')} with lines {UNCOMMITTED_TEXT}: {where}{more}"
+    )
 
 
 def _rule_line(rule: str) -> str:
@@ -401,7 +426,16 @@ def _export_header(session: ReviewSession) -> str:
         f"- Spec: {', '.join(f'`{path}`' for path in session.spec.files)}\n"
         f"- Progress: {progress.reviewed}/{progress.total} reviewed · {progress.approved} approved · "
         f"{progress.flagged} flagged · {progress.pending} pending · {plural(progress.requests_open, 'open request')}\n"
+        + _uncommitted_header(session)
     )
+
+
+def _uncommitted_header(session: ReviewSession) -> str:
+    """`- Uncommitted: 2 chunks with lines not committed yet (…)`, when any does."""
+    found = uncommitted_chunks(session)
+    if not found:
+        return ""
+    return f"- Uncommitted: {plural(len(found), 'chunk')} with lines {UNCOMMITTED_TEXT}\n"
 
 
 def _export_deviations(session: ReviewSession) -> str:
@@ -696,6 +730,9 @@ def _export_chunk(
         for flag in (reopened or {}).get(chunk.id, [])
     )
     lines.append(f"- Chunk: `{chunk.id}` · {chunk.change}{moved} · +{chunk.added} −{chunk.removed}")
+    uncommitted = uncommitted_lines(chunk, session.phase)
+    if uncommitted:
+        lines.append(f"- Uncommitted: {plural(uncommitted, 'added line')} {UNCOMMITTED_TEXT}")
     if link.section_id:
         lines.append(f"- Link confidence: {link.confidence:.2f}")
     lines.extend(f"- Evidence ({e.kind}, {e.score:.2f}): {inline(e.detail)}" for e in link.evidence)
