@@ -100,6 +100,27 @@ def test_the_evaluation_set_cut_short_is_flagged_whatever_its_name(
     assert ("src/evaluate.py", line) in _subset_lines(tmp_path, {"src/evaluate.py": HEAD + body})
 
 
+SAMPLED = """import random
+
+import numpy as np
+
+
+def main(test_queries, dev_set, model):
+    picked = random.sample(test_queries, 500)
+    idx = np.random.default_rng(0).choice(len(dev_set), 300, replace=False)
+    shown = random.sample(test_queries, 5)
+    dev_queries = dev_set["queries"][:200]
+    return model(picked), model([dev_set[i] for i in idx]), shown, dev_queries
+"""
+
+
+def test_evaluation_data_drawn_or_cut_outside_an_evaluation_function_is_flagged(
+    tmp_path: Path,
+) -> None:
+    lines = _subset_lines(tmp_path, {"src/run.py": SAMPLED})
+    assert lines == [("src/run.py", 7), ("src/run.py", 8), ("src/run.py", 10)]  # not 5 examples
+
+
 def test_the_message_says_where_the_limit_comes_from(tmp_path: Path) -> None:
     body = next(p.values[0] for p in CAUGHT if p.id == "limit-parameter-with-small-default")
     _chunks, checks = check_files(tmp_path / "repo", SPEC, {"src/evaluate.py": HEAD + body})

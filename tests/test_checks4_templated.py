@@ -132,6 +132,13 @@ CAUGHT = [
         id="per-row-format-into-a-keyword",
     ),
     pytest.param(
+        """def fallback_query(passage):
+    return f"what is {_kw(passage)}"
+""",
+        2,
+        id="fallback-named-function",
+    ),
+    pytest.param(
         """def collect(passages):
     questions = []
     for p in passages:

@@ -983,6 +983,24 @@ def _canned_join(value: ast.AST, local: dict[str, ast.AST], canned: Canned) -> s
     return None
 
 
+STAND_IN_WORDS = frozenset(
+    {
+        "template",
+        "templated",
+        "templates",
+        "fallback",
+        "heuristic",
+        "rule",
+        "rules",
+        "keyword",
+        "keywords",
+        "canned",
+        "naive",
+    }
+)
+"""Words of a function that makes output without a model (`fallback_query`, `template_question`)."""
+
+
 def _templated_generator(
     node: ast.AST, context: FileContext, canned: Canned, facts: PhaseFacts
 ) -> tuple[int, str] | None:
@@ -992,7 +1010,7 @@ def _templated_generator(
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     words = tokens(node.name)
-    templated_output = words & OUTPUT_WORDS and words & {"template", "templated", "templates"}
+    templated_output = words & OUTPUT_WORDS and words & STAND_IN_WORDS
     if not (words & GENERATION_VERBS or templated_output):
         return None
     if words & (NOT_OUTPUT_WORDS - {"template", "templates"}):

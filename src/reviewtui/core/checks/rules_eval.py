@@ -175,7 +175,7 @@ def _add_option(found: dict[str, object], node: ast.Call) -> None:
 
 def _eval_receiver(node: ast.AST) -> bool:
     """`test_ds`, `ds["test"]`, `load_dataset(..., split="validation")`: evaluation data by name."""
-    if tokens(dotted(node)) & EVAL_DATA_WORDS:
+    if tokens(dotted(node)) & EVAL_SPLIT_WORDS:  # `dev_set`: the dev split, not a debug switch
         return True
     for sub in ast.walk(node):
         key: ast.AST | None = None
@@ -325,7 +325,7 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
         return None
     words = tokens(_receiver_name(node.value))
     collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
-    if collection and (context.in_eval_path(node) or words & EVAL_DATA_WORDS):
+    if collection and (context.in_eval_path(node) or words & EVAL_SPLIT_WORDS):
         return count, f"`{ast.unparse(node)}`{default}"
     if context.in_eval_path(node) and _evaluation_set(context, node, words, count):
         return count, f"`{ast.unparse(node)}`{default}"
@@ -528,15 +528,47 @@ def _call_subset(context: FileContext, node: ast.Call) -> tuple[int | None, str]
         receiver, count_node = node.args[0], node.args[1]
         if _one_thing(receiver):
             return None
+    elif receiver is not None and tokens(dotted(receiver)) & RANDOM_RECEIVERS:
+        return _random_subset(context, node, method)
     elif method in SUBSET_METHODS and receiver is not None:
-        if tokens(dotted(receiver)) & {"random", "rng", "np", "numpy", "torch"}:
-            return None
         count_node = _subset_count_node(method, node)
     else:
         return None
     if count_node is None or not (context.in_eval_path(node) or _eval_receiver(receiver)):
         return None
     return _count_of(count_node), f"`{ast.unparse(node)}`"
+
+
+RANDOM_PICKS = frozenset({"sample", "choice", "choices"})
+RANDOM_RECEIVERS = frozenset({"random", "rng", "np", "numpy", "torch"})
+
+
+def _random_subset(
+    context: FileContext, node: ast.Call, method: str
+) -> tuple[int | None, str] | None:
+    """`random.sample(test_queries, 500)`, `rng.choice(len(dev_set), 500)`: evaluation data drawn
+    down to a random subset (50 items or more: fewer are examples to look at)."""
+    if method not in RANDOM_PICKS or not node.args:
+        return None
+    keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+    count_node = node.args[1] if len(node.args) > 1 else keywords.get("k") or keywords.get("size")
+    if count_node is None:
+        return None
+    bound = _slice_bound(context, node, count_node)
+    if bound is None or (bound[0] is not None and bound[0] < SMALLEST_SET):
+        return None
+    words = tokens(_receiver_name(_sized(node.args[0])))
+    collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
+    if words & EVAL_SPLIT_WORDS or (collection and context.in_eval_path(node)):
+        return bound[0], f"`{ast.unparse(node)}`{bound[1]}"
+    return None
+
+
+def _sized(node: ast.AST) -> ast.AST:
+    """`len(test_set)` and `range(len(test_set))` -> `test_set`."""
+    while isinstance(node, ast.Call) and call_name(node) in {"len", "range"} and node.args:
+        node = node.args[-1]
+    return node
 
 
 def _one_thing(node: ast.AST) -> bool:
