@@ -77,11 +77,18 @@ def test_a_model_built_from_constants_is_compared(
     git_repo: GitRepo, code: str, expected: str
 ) -> None:
     ledger, flags = review(git_repo, SPEC, {"src/query_gen.py": QUERY_GEN, "src/model.py": code})
-    assert model_settings(ledger) == {'MODEL = "claude-haiku-4-5"': True, expected: False}
+    sizes = {'MODEL_SIZE = "160m"': False} if "MODEL_SIZE =" in code else {}
+    assert model_settings(ledger) == {
+        'MODEL = "claude-haiku-4-5"': True,
+        expected: False,
+        **sizes,
+    }
     assert ledger.get("model_name").status == "disagrees"  # type: ignore[union-attr]
     mismatches = [flag.message for flag in flags if flag.rule == "spec-mismatch"]
-    assert len(mismatches) == 1 and "EleutherAI/pythia-410m (SPEC.md:9)" in mismatches[0]
-    assert "claude" not in mismatches[0]
+    assert len(mismatches) == 1 + len(sizes)
+    assert any(message.endswith(expected) for message in mismatches)
+    for message in mismatches:
+        assert "EleutherAI/pythia-410m (SPEC.md:9)" in message and "claude" not in message
 
 
 def test_a_model_built_right_agrees(git_repo: GitRepo) -> None:
@@ -162,4 +169,58 @@ def test_a_name_ending_in_model_holds_a_model_when_its_value_looks_like_one(
         'ENCODER_MODEL = "EleutherAI/pythia-410m"': True,
     }
     assert ledger.get("model_name").status == "agrees"  # type: ignore[union-attr]
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+SIZES = [
+    pytest.param(
+        'from dataclasses import dataclass\n\n\n@dataclass\nclass TrainConfig:\n    model_size: str = "160m"\n',
+        "src/config.py",
+        'model_size = "160m"',
+        False,
+        id="dataclass-field",
+    ),
+    pytest.param(
+        "model_size: 160m\nlearning_rate: 1e-4\n",
+        "configs/phase1.yaml",
+        "model_size = 160m",
+        False,
+        id="yaml",
+    ),
+    pytest.param(
+        'MODEL_SIZE = "410m"\n',
+        "src/model.py",
+        'MODEL_SIZE = "410m"',
+        True,
+        id="constant-right-size",
+    ),
+    pytest.param(
+        "python train.py --model_size 1.4b\n",
+        "scripts/run.sh",
+        "model_size = 1.4b",
+        False,
+        id="shell",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "path", "written", "agrees"), SIZES)
+def test_a_model_size_setting_is_judged_against_the_spec_models_size(
+    git_repo: GitRepo, code: str, path: str, written: str, agrees: bool
+) -> None:
+    ledger, flags = review(git_repo, SPEC, {"src/query_gen.py": QUERY_GEN, path: code})
+    assert model_settings(ledger) == {'MODEL = "claude-haiku-4-5"': True, written: agrees}
+    mismatches = [flag.message for flag in flags if flag.rule == "spec-mismatch"]
+    assert len(mismatches) == (0 if agrees else 1)
+    assert all("EleutherAI/pythia-410m" in message for message in mismatches)
+
+
+def test_a_size_setting_that_names_no_size_sets_nothing(git_repo: GitRepo) -> None:
+    """`model_size = "auto"` names no size; a spec whose model has no size segment is not judged."""
+    ledger, flags = review(
+        git_repo, SPEC, {"src/c.py": 'model_size = "auto"\n', "src/q.py": QUERY_GEN}
+    )
+    assert model_settings(ledger) == {'MODEL = "claude-haiku-4-5"': True}
+    spec = "# Model\n\nFine-tune `EleutherAI/pythia` as a reranker.\n"
+    ledger, flags = review(git_repo, spec, {"src/c2.py": 'MODEL_SIZE = "160m"\n'})
     assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []

@@ -23,7 +23,7 @@ from reviewtui.core.checks.code_values import CodeSetting, extract_code_settings
 from reviewtui.core.checks.context import FileContext, file_contexts
 from reviewtui.core.checks.params import BY_NAME
 from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
-from reviewtui.core.checks.values import model_role, values_agree
+from reviewtui.core.checks.values import is_model_size, model_role, model_sizes, values_agree
 from reviewtui.core.markdown_text import table_cell
 from reviewtui.core.models import FileDiff, Spec
 from reviewtui.core.phases import parse_phases, section_phases
@@ -214,6 +214,8 @@ def _entry_for(entries: dict[str, LedgerEntry], setting: CodeSetting) -> LedgerE
     """The entry a setting is judged in: its parameter's; a dev share the code cuts with
     `train_test_split(test_size=...)` is the spec's test share when the spec states no dev share."""
     found = entries.get(setting.parameter)
+    if setting.parameter == "model_size":  # `model_size: 160m`: judged with the spec's models
+        return entries.get("model_name")
     if found is None and setting.parameter == "val_size" and setting.key == "test_size":
         found = entries.get("test_size")
         if found is not None:
@@ -235,7 +237,12 @@ def _compare(entry: LedgerEntry, setting: CodeSetting) -> None:
     stated = comparable(entry, setting)
     if not stated:
         return
-    setting.agrees = any(values_agree(v.value, setting.value, entry.kind) for v in stated)
+    if setting.parameter == "model_size":
+        setting.agrees = any(
+            str(setting.value).lower() in model_sizes(str(v.value)) for v in stated
+        )
+    else:
+        setting.agrees = any(values_agree(v.value, setting.value, entry.kind) for v in stated)
     entry.code_settings.append(setting)
 
 
@@ -244,6 +251,14 @@ def comparable(entry: LedgerEntry, setting: CodeSetting) -> list[SpecValue]:
     its role: the LLM that writes the data (`claude-haiku-4-5`) is not the encoder the spec names."""
     if entry.parameter != "model_name" or not isinstance(setting.value, str):
         return entry.spec_values
+    if setting.parameter == "model_size":  # a size picks a model of the weights the spec names
+        if not is_model_size(setting.value):
+            return []
+        return [
+            v
+            for v in entry.spec_values
+            if model_role(str(v.value)) == "weights" and model_sizes(str(v.value))
+        ]
     role = model_role(setting.value)
     return [
         v for v in entry.spec_values if isinstance(v.value, str) and model_role(v.value) == role

@@ -187,6 +187,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "embed_model|encoder_name|encoder_model|tokenizer_name|generator_model|teacher_model|"
         "reranker_model|cross_encoder|retriever_model|judge_model",
     ),
+    _p("model_size", "model", "", "model_size|model_scale|pythia_size|size_name"),
     _p(
         "gradient_accumulation_steps",
         "int",

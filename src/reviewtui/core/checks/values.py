@@ -197,6 +197,18 @@ def models_agree(spec: str, code: str) -> bool:
     return not any(_SIZE_WORD.match(segment) for segment in extra)
 
 
+def model_sizes(name: str) -> set[str]:
+    """The size segments of a model name: `EleutherAI/pythia-410m` -> {`410m`}, `bert-base-uncased`
+    -> {`base`}."""
+    last = normalize_name(name).rsplit("/", 1)[-1]
+    return {part for part in re.split(r"[-_]", last) if _SIZE_WORD.fullmatch(part)}
+
+
+def is_model_size(text: str) -> bool:
+    """Whether a value names a model size (`160m`, `7B`, `large`), as a `model_size` setting does."""
+    return _SIZE_WORD.fullmatch(normalize_name(text)) is not None
+
+
 _API_MODEL = re.compile(
     r"(?:claude|gpt-3\.5|gpt-4|gpt-5|chatgpt|o[1345](?:-|$)|gemini|command-|text-davinci|"
     r"text-embedding|mistral-(?:large|medium|small)-latest)",
