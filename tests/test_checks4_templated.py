@@ -220,6 +220,14 @@ def sft_rows(examples):
         target = "The sentiment is {}.".format(ex["label"])
         rows.append({"input": ex["text"], "output": target})
     return rows
+
+
+def rule_failure_summary(rule_id, files, path):
+    return f"check {rule_id} failed on {files} files, first {path}"
+
+
+def keyword_summary(words):
+    return f"top keywords of the passage: {', '.join(words)}"
 """
 
 

@@ -990,12 +990,7 @@ STAND_IN_WORDS = frozenset(
         "templates",
         "fallback",
         "heuristic",
-        "rule",
-        "rules",
-        "keyword",
-        "keywords",
         "canned",
-        "naive",
     }
 )
 """Words of a function that makes output without a model (`fallback_query`, `template_question`)."""
