@@ -17,7 +17,8 @@ Reviewing never writes into `.git`: the objects of a working-tree phase go to a 
 directory (the repository's own objects, and its alternates, are read through
 `GIT_ALTERNATE_OBJECT_DIRECTORIES`), removed afterwards. Only `snapshot_worktree` writes objects and a ref.
 The phase's `warnings` name text that is not valid UTF-8, files whose only change is their line
-endings, huge untracked files left out, and a reversed `A..B`.
+endings, huge untracked files left out, folders of source code git ignores beside the reviewed code
+(`core/ignored.py`), and a reversed `A..B`.
 """
 
 from __future__ import annotations
@@ -497,6 +498,7 @@ def resolve_phase(
             report("diffing", 0.3)
             diff = read_diff(root, old_tree, view.tree, context=context, env=view.env)
         warnings += huge_untracked_warning(view.huge)
+        warnings += _ignored_code(root, diff.files)
     else:
         report("reading the revisions", 0.1)
         report("diffing", 0.3)
@@ -515,6 +517,14 @@ def resolve_phase(
     return Phase(
         base, head, diff.files, commits=commits, rule=bounds.rule, warnings=warnings, digest=digest
     )
+
+
+def _ignored_code(root: Path, files: list[FileDiff]) -> list[str]:
+    """The warning for folders of source code git ignores beside the reviewed code (see
+    `core/ignored.py`): the working tree's phase would hold them, were they not ignored."""
+    from reviewtui.core.ignored import ignored_code_warning
+
+    return ignored_code_warning(root, files)
 
 
 def _phase_digest(diff_digest: str, *revisions: object) -> str:

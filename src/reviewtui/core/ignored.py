@@ -1,0 +1,196 @@
+"""Provides `ignored_code_warning(root, files)`: the one warning a phase ending at the working tree
+gives when git ignores a folder of source code next to the code under review.
+
+A `.gitignore` line written for data (`data/`, `models/`, `output/`) matches folders at any depth, so
+it also hides a source package such as `src/pkg/data/`: its untracked files never reach the review,
+and nothing says so. The rule, kept narrow so that build output and environments stay quiet:
+
+- only folders git ignores as a whole (`git ls-files --others --ignored --directory`), never single
+  files (a generated `_version.py` or a local settings file is ignored on purpose);
+- the folder's parent holds code under review (a changed file in it or below it);
+- the folder itself holds source files of a language under review there (`.py` beside `.py`),
+  directly, not deeper down;
+- a folder named like build output, an environment, a cache or vendored code (`dist`, `.venv`,
+  `node_modules`, …) counts only when it is a Python package (it holds `__init__.py`).
+
+The warning names up to three folders, their source files and the `.gitignore` line that hides
+each (`git check-ignore -v`), once for the phase.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reviewtui.core.gitrange import EXCLUDE_STATE, run_git
+from reviewtui.core.models import FileDiff
+
+CODE_SUFFIXES = frozenset(
+    [
+        ".py",
+        ".pyx",
+        ".js",
+        ".jsx",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".go",
+        ".rs",
+        ".java",
+        ".kt",
+        ".scala",
+        ".c",
+        ".cc",
+        ".cpp",
+        ".cxx",
+        ".h",
+        ".hpp",
+        ".cu",
+        ".rb",
+        ".php",
+        ".swift",
+        ".cs",
+        ".jl",
+        ".r",
+        ".lua",
+        ".sh",
+    ]
+)
+"""Suffixes of source code (not data, config or notebooks): what a hidden folder must hold."""
+
+OUTPUT_FOLDERS = frozenset(
+    [
+        "dist",
+        "build",
+        "out",
+        "target",
+        "node_modules",
+        "vendor",
+        "third_party",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        ".tox",
+        ".nox",
+        ".eggs",
+        "__pycache__",
+        "site-packages",
+        "coverage",
+        "htmlcov",
+        ".next",
+        ".nuxt",
+        ".cache",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+        "tmp",
+        "temp",
+        "logs",
+        "wandb",
+        "mlruns",
+    ]
+)
+"""Folder names of build output, environments, caches and vendored code: ignored on purpose."""
+
+SHOWN = 3
+"""How many hidden folders the warning names."""
+
+
+@dataclass
+class HiddenFolder:
+    """A folder of source code git ignores, next to the code under review."""
+
+    path: str
+    """The folder, `/` separated, without its trailing slash."""
+    sources: list[str]
+    """Names of its source files (direct children), sorted."""
+    pattern: str = ""
+    """`.gitignore:3: data/`: the line that ignores it, when git names one."""
+
+
+def ignored_code_warning(root: Path, files: list[FileDiff]) -> list[str]:
+    """The warning for the folders of source code git ignores beside the phase's code (empty
+    when there are none)."""
+    hidden = hidden_folders(root, files)
+    if not hidden:
+        return []
+    _name_patterns(root, hidden[:SHOWN])
+    named = "; ".join(_describe(folder) for folder in hidden[:SHOWN])
+    more = f"; and {len(hidden) - SHOWN} more" if len(hidden) > SHOWN else ""
+    return [
+        f"git ignores {len(hidden)} folder(s) of source code beside the reviewed code, left out of"
+        f" this review: {named}{more} (a .gitignore line such as `data/` matches folders at any"
+        " depth; anchor it as `/data/` to review them)"
+    ]
+
+
+def hidden_folders(root: Path, files: list[FileDiff]) -> list[HiddenFolder]:
+    """The ignored folders that hold source code of a language reviewed beside them (see the
+    module docstring), in git's order."""
+    reviewed = [PurePosixPath(file.path) for file in files if file.change != "deleted"]
+    found: list[HiddenFolder] = []
+    for entry in _ignored_folders(root):
+        parent = PurePosixPath(entry).parent
+        suffixes = {p.suffix for p in reviewed if _under(p, parent)} & CODE_SUFFIXES
+        sources = _sources(root / entry, suffixes) if suffixes else []
+        if sources and (
+            PurePosixPath(entry).name not in OUTPUT_FOLDERS or "__init__.py" in sources
+        ):
+            found.append(HiddenFolder(entry, sources))
+    return found
+
+
+def _ignored_folders(root: Path) -> list[str]:
+    """The folders git ignores as a whole, `/` separated, without the trailing slash."""
+    listing = run_git(
+        root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory",
+        "--", ".", EXCLUDE_STATE,
+    )  # fmt: skip
+    entries = [os.fsdecode(item) for item in listing.split(b"\0") if item]
+    return [entry.rstrip("/") for entry in entries if entry.endswith("/")]
+
+
+def _under(path: PurePosixPath, folder: PurePosixPath) -> bool:
+    return str(folder) == "." or folder in path.parents
+
+
+def _sources(folder: Path, suffixes: set[str]) -> list[str]:
+    """Names of the folder's own files with one of `suffixes` (none when it cannot be read)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(
+                entry.name
+                for entry in entries
+                if entry.is_file(follow_symlinks=False)
+                and PurePosixPath(entry.name).suffix in suffixes
+            )
+    except OSError:
+        return []
+
+
+def _name_patterns(root: Path, folders: list[HiddenFolder]) -> None:
+    """Fill each folder's `pattern` from `git check-ignore -v` (one call for all)."""
+    paths = b"\0".join(os.fsencode(folder.path + "/") for folder in folders) + b"\0"
+    output = run_git(root, "check-ignore", "-v", "-z", "--stdin", input=paths)
+    fields = output.split(b"\0")
+    by_path = {
+        os.fsdecode(fields[i + 3]).rstrip("/"): (fields[i], fields[i + 1], fields[i + 2])
+        for i in range(0, len(fields) - 3, 4)
+    }
+    for folder in folders:
+        source, line, pattern = by_path.get(folder.path, (b"", b"", b""))
+        if pattern:
+            folder.pattern = f"{os.fsdecode(source)}:{os.fsdecode(line)}: {os.fsdecode(pattern)}"
+
+
+def _describe(folder: HiddenFolder) -> str:
+    """`src/pkg/data/ (corpus.py, negatives.py and 2 more; by .gitignore:1: data/)`."""
+    names = ", ".join(folder.sources[:SHOWN])
+    if len(folder.sources) > SHOWN:
+        names += f" and {len(folder.sources) - SHOWN} more"
+    by = f"; by {folder.pattern}" if folder.pattern else ""
+    return f"{folder.path}/ ({names}{by})"
