@@ -113,3 +113,15 @@ def test_an_id_of_one_query_cut_is_no_evaluation_subset(git_repo: GitRepo) -> No
     entry = ledger.get("num_samples")
     assert entry is not None and entry.code_settings == []
     assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+def test_a_part_of_another_set_is_not_the_evaluation_split(git_repo: GitRepo) -> None:
+    spec = "Evaluate on the held-out portion of the training set.\n"
+    ledger, _flags = review(git_repo, spec, {"src/a.py": "x = 1\n"})
+    assert stated(ledger, "eval_split") == []
+
+
+def test_both_splits_named_together_are_read(git_repo: GitRepo) -> None:
+    spec = "Report accuracy on both the dev and test sets.\n"
+    ledger, _flags = review(git_repo, spec, {"src/a.py": "x = 1\n"})
+    assert stated(ledger, "eval_split") == ["dev", "test"]

@@ -224,3 +224,25 @@ def test_a_size_setting_that_names_no_size_sets_nothing(git_repo: GitRepo) -> No
     spec = "# Model\n\nFine-tune `EleutherAI/pythia` as a reranker.\n"
     ledger, flags = review(git_repo, spec, {"src/c2.py": 'MODEL_SIZE = "160m"\n'})
     assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        pytest.param(
+            "configs/rag.yaml", "retrieval_model: bm25\nquery_model: template\n", id="yaml"
+        ),
+        pytest.param(
+            "src/train.py",
+            'CHECKPOINT_DIR = "runs/ckpt"\n\n\ndef load(loader):\n'
+            "    return loader(model_name=CHECKPOINT_DIR)\n",
+            id="a-path-constant-read-as-model-name",
+        ),
+    ],
+)
+def test_a_value_that_is_no_model_name_is_no_model_setting(
+    git_repo: GitRepo, path: str, code: str
+) -> None:
+    ledger, flags = review(git_repo, SPEC, {"src/q.py": QUERY_GEN, path: code})
+    assert model_settings(ledger) == {'MODEL = "claude-haiku-4-5"': True}
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []

@@ -650,7 +650,10 @@ def _constant_read(
     if context.is_dev_guarded(node) or _dev_call_argument(context, keyword):
         return None
     parameter = _in_context(context, keyword, parameter)
-    return _setting(context, name, constant.value, constant, "constant", parameter)
+    value = literal(constant.value)
+    if parameter.kind == "model" and not (isinstance(value, str) and looks_like_model(value)):
+        return None  # `model_name=CHECKPOINT_DIR`: a path, not the model the spec names
+    return _setting(context, name, value, constant, "constant", parameter)
 
 
 _DEV_SPLIT = frozenset({"dev", "val", "valid", "validation", "development"})
@@ -1034,7 +1037,9 @@ def _config_setting(
         if parameter is BY_NAME["mixed_precision"]:
             raw = precision_flag(key, raw)
         converted = convert(parameter, raw)
-        if converted is not None and plausible(parameter.name, converted):
+        if converted is None or not _named_well(key, converted):
+            continue
+        if plausible(parameter.name, converted):
             return CodeSetting(
                 parameter.name, converted, value.strip(), ".".join(keys), context.path, line, kind
             )

@@ -677,7 +677,8 @@ def _before_in_sentence(line: str, position: int) -> str:
 
 _SPLIT_WORD = r"(?:dev|development|validation|val|test|train|training)"
 _SPLIT_NAME = re.compile(
-    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+|both\s+)?(?:[\w-]+\s+){0,4}?"
+    r"\b(?:on|using|over|with|against|from|in)\s+(?:the\s+|both\s+)?"
+    r"(?:(?!(?:of|from|in|into|than)\s)[\w-]+\s+){0,4}?"
     f"(?P<value>{_SPLIT_WORD}(?:\\s*(?:,|and|or|/)\\s*{_SPLIT_WORD})*)"
     r"(?:\s+|-)(?:splits?|sets?|partitions?)\b",
     re.IGNORECASE,
