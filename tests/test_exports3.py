@@ -44,7 +44,10 @@ def phase_paths(data: dict[str, Any]) -> set[str]:
 
 
 def export(repo: GitRepo, capsys: pytest.CaptureFixture[str], path: str) -> None:
-    code, _, err = run(capsys, "export", "--repo", str(repo.root), "-o", str(repo.root / path))
+    """`export -o path --force`: these exports write over the notes (tracked) and over the agent's
+    text on purpose; without --force, test_gaps4_export_target shows, they are refused."""
+    target = str(repo.root / path)
+    code, _, err = run(capsys, "export", "--repo", str(repo.root), "-o", target, "--force")
     assert code == 0, err
 
 

@@ -196,6 +196,11 @@ def _output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--output", metavar="FILE", type=Path, help="write to FILE instead of stdout"
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="let -o overwrite a FILE that is not a reviewtui export (a tracked file, your notes)",
+    )
 
 
 def _format(parser: argparse.ArgumentParser) -> None:
@@ -299,6 +304,8 @@ def run_status(options: argparse.Namespace) -> int:
 
 
 def run_export(options: argparse.Namespace) -> int:
+    if options.output and not options.force:
+        _refuse_overwrite(options.repo, options.output)  # before the phase is assembled
     session = _open_session(options)  # the export of an empty phase says there is nothing to review
     _warn_all(session.warnings)
     if options.output:
@@ -308,6 +315,16 @@ def run_export(options: argparse.Namespace) -> int:
         text = session.export_markdown()
         _write(text)
     return 0
+
+
+def _refuse_overwrite(repo: Path, output: Path) -> None:
+    """ReviewError when `export -o` would overwrite a file that is not a reviewtui export."""
+    from reviewtui.core import gitrange
+    from reviewtui.core.export_target import overwrite_refusal
+
+    refusal = overwrite_refusal(gitrange.find_root(repo), output)
+    if refusal is not None:
+        raise ReviewError(f"not exported: {refusal} (--force overwrites it)")
 
 
 def run_requests(options: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """Provides `write_export` and `record_export`: write the review's markdown to a file, atomically,
-and remember the path as an export, both from the export worker thread.
+and remember the path as an export, both from the export worker thread. A file there that is not a
+reviewtui export (`overwrite_refusal`) is left as it is, and the reason shown.
 
 The app takes a snapshot of the session on the UI thread (`ReviewSession.snapshot`, a few ms) and
 the worker builds the markdown from it, so the review exported is the one on screen when `x` was
@@ -14,13 +15,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from reviewtui.core.export_target import overwrite_refusal
 from reviewtui.core.state import ReviewState
 from reviewtui.errors import ReviewError
 
 
 def write_export(state: ReviewState, target: Path, text: str) -> str | None:
-    """Write `text` to `target`; None when written, else the one-line reason it was not."""
+    """Write `text` to `target`; None when written, else the one-line reason it was not (a
+    `target` that holds something else than a reviewtui export is never overwritten)."""
     try:
+        refusal = overwrite_refusal(state.root, target)
+        if refusal is not None:
+            return f"{refusal}: move it away, then export again"
         state.ensure_folder()
         _write_atomic(target, text)
     except ReviewError as error:
