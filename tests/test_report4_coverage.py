@@ -311,4 +311,7 @@ def test_reviewing_the_later_phase_its_numbers_settle_it(later_numbers: GitRepo)
         session.spec, session.chunks, session.links, phase="2", ledger=session.ledger
     )
     assert coverage.get("2-fine-tuning").status == "implemented"
+    # "implemented" beside 0 chunks says why
+    assert coverage.get("2-fine-tuning").status_text == "implemented: numbers set in code"
+    assert coverage.get("1-data").status_text == "implemented"
     assert coverage.phase_report is not None and coverage.phase_report.missing == []

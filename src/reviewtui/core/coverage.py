@@ -65,6 +65,9 @@ STATUS_TEXT: dict[str, str] = {
 }
 """How each status reads to a human (status, export, the coverage screen)."""
 
+SETTLED_TEXT = "implemented: numbers set in code"
+"""How a section implemented only because the code sets every number it states reads."""
+
 WEAK_EVIDENCE_TEXT = "claimed done, weak evidence"
 """How a ticked task implemented only through weak links reads to a human."""
 
@@ -108,7 +111,13 @@ class SectionCoverage:
 
     @property
     def status_text(self) -> str:
-        return WEAK_EVIDENCE_TEXT if self.weak_evidence else STATUS_TEXT[self.status]
+        """How the status reads; a section implemented by its numbers alone (no chunk linked to it
+        or below it) says so, so "implemented" never stands beside 0 chunks unexplained."""
+        if self.weak_evidence:
+            return WEAK_EVIDENCE_TEXT
+        if self.status == "implemented" and self.settled and not self.subtree_chunks:
+            return SETTLED_TEXT
+        return STATUS_TEXT[self.status]
 
 
 @dataclass
