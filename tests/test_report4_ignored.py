@@ -116,3 +116,13 @@ def test_an_anchored_pattern_leaves_the_package_in_the_review(repo: GitRepo) -> 
     phase = resolve_phase(repo.root, None, None)
     assert "inpars/data/corpus.py" in {file.path for file in phase.files}
     assert [w for w in phase.warnings if "git ignores" in w] == []
+
+
+def test_a_folder_whose_files_each_match_a_file_pattern_stays_quiet(repo: GitRepo) -> None:
+    """`*.gen.py` ignores generated files one by one, on purpose: git lists their folder as
+    ignored, but no pattern names the folder."""
+    repo.write(".gitignore", "*.gen.py\n")
+    repo.commit("ignore generated", ".gitignore")
+    repo.write("inpars/gen/a.gen.py", "x = 1\n")
+    repo.write("inpars/gen/b.gen.py", "y = 2\n")
+    assert warnings_of(repo) == []

@@ -519,6 +519,24 @@ def resolve_phase(
     )
 
 
+def ignoring_patterns(root: Path, paths: list[str]) -> dict[str, str]:
+    """Path → `source:line: pattern`, the `.gitignore` line that ignores it (`git check-ignore
+    -v`; a folder is given with its trailing `/`), for those of `paths` a pattern ignores."""
+    if not paths:
+        return {}
+    given = b"".join(os.fsencode(path) + b"\0" for path in paths)
+    result = _run(root, ("check-ignore", "-v", "-z", "--stdin"), given)
+    if result.returncode not in (0, 1):  # 1: none of them is ignored
+        raise ReviewError(f"git check-ignore: {_first_error(result.stderr)}")
+    fields = result.stdout.split(b"\0")
+    found: dict[str, str] = {}
+    for i in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = (os.fsdecode(field) for field in fields[i : i + 4])
+        if pattern:
+            found[path] = f"{source}:{line}: {pattern}"
+    return found
+
+
 def _ignored_code(root: Path, files: list[FileDiff]) -> list[str]:
     """The warning for folders of source code git ignores beside the reviewed code (see
     `core/ignored.py`): the working tree's phase would hold them, were they not ignored."""
@@ -949,6 +967,7 @@ __all__ = [
     "drop_checkpoint_refs",
     "head_sha",
     "huge_untracked_warning",
+    "ignoring_patterns",
     "is_ancestor",
     "is_repository",
     "line_endings_only",

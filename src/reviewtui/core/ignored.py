@@ -8,6 +8,7 @@ and nothing says so. The rule, kept narrow so that build output and environments
 - only folders git ignores as a whole (`git ls-files --others --ignored --directory`), never single
   files (a generated `_version.py` or a local settings file is ignored on purpose);
 - the folder's parent holds code under review (a changed file in it or below it);
+- a pattern ignores the folder itself (`data/`), not each of its files (`*.gen.py`: on purpose);
 - the folder itself holds source files of a language under review there (`.py` beside `.py`),
   directly, not deeper down;
 - a folder named like build output, an environment, a cache or vendored code (`dist`, `.venv`,
@@ -23,7 +24,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from reviewtui.core.gitrange import EXCLUDE_STATE, run_git
+from reviewtui.core.gitrange import EXCLUDE_STATE, ignoring_patterns, run_git
 from reviewtui.core.models import FileDiff
 
 CODE_SUFFIXES = frozenset(
@@ -118,7 +119,6 @@ def ignored_code_warning(root: Path, files: list[FileDiff]) -> list[str]:
     hidden = hidden_folders(root, files)
     if not hidden:
         return []
-    _name_patterns(root, hidden[:SHOWN])
     named = "; ".join(_describe(folder) for folder in hidden[:SHOWN])
     more = f"; and {len(hidden) - SHOWN} more" if len(hidden) > SHOWN else ""
     return [
@@ -129,8 +129,8 @@ def ignored_code_warning(root: Path, files: list[FileDiff]) -> list[str]:
 
 
 def hidden_folders(root: Path, files: list[FileDiff]) -> list[HiddenFolder]:
-    """The ignored folders that hold source code of a language reviewed beside them (see the
-    module docstring), in git's order."""
+    """The folders a `.gitignore` pattern ignores that hold source code of a language reviewed
+    beside them (see the module docstring), in git's order."""
     reviewed = [PurePosixPath(file.path) for file in files if file.change != "deleted"]
     found: list[HiddenFolder] = []
     for entry in _ignored_folders(root):
@@ -141,7 +141,11 @@ def hidden_folders(root: Path, files: list[FileDiff]) -> list[HiddenFolder]:
             PurePosixPath(entry).name not in OUTPUT_FOLDERS or "__init__.py" in sources
         ):
             found.append(HiddenFolder(entry, sources))
-    return found
+    patterns = ignoring_patterns(root, [folder.path + "/" for folder in found])
+    for folder in found:
+        folder.pattern = patterns.get(folder.path + "/", "")
+    # a folder listed only because each of its files is ignored (`*.gen.py`) is ignored on purpose
+    return [folder for folder in found if folder.pattern]
 
 
 def _ignored_folders(root: Path) -> list[str]:
@@ -170,21 +174,6 @@ def _sources(folder: Path, suffixes: set[str]) -> list[str]:
             )
     except OSError:
         return []
-
-
-def _name_patterns(root: Path, folders: list[HiddenFolder]) -> None:
-    """Fill each folder's `pattern` from `git check-ignore -v` (one call for all)."""
-    paths = b"\0".join(os.fsencode(folder.path + "/") for folder in folders) + b"\0"
-    output = run_git(root, "check-ignore", "-v", "-z", "--stdin", input=paths)
-    fields = output.split(b"\0")
-    by_path = {
-        os.fsdecode(fields[i + 3]).rstrip("/"): (fields[i], fields[i + 1], fields[i + 2])
-        for i in range(0, len(fields) - 3, 4)
-    }
-    for folder in folders:
-        source, line, pattern = by_path.get(folder.path, (b"", b"", b""))
-        if pattern:
-            folder.pattern = f"{os.fsdecode(source)}:{os.fsdecode(line)}: {os.fsdecode(pattern)}"
 
 
 def _describe(folder: HiddenFolder) -> str:
