@@ -5,6 +5,9 @@ colours, and, on changed lines, the words that differ from the paired line in a 
 A `▲` in the gutter marks a line a check flagged. Untrusted text is drawn as plain segments: it is
 never parsed as markup, and control characters were already made visible by `highlight_chunk`.
 
+A chunk opens at its top, unless its first flagged line would be below the pane: then it opens
+scrolled so that line shows, a third of the way down (with the lines before it in view).
+
 Drawn rows are kept by chunk (id, highlighted or not, row, scroll, width), across chunks, so moving
 back to a chunk redraws nothing; `prepare` highlights a chunk and draws its first screen ahead of
 time, which the review screen does for the next chunks while the app is idle.
@@ -92,6 +95,10 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._token_styles: dict[object, Style] = {}
         self._highlighted: dict[str, list[DiffRow]] = {}
         """Highlighted rows of recently shown chunks (moving back and forth costs nothing)."""
+        self._flag_row: int | None = None
+        """The row of the chunk's first flagged line (None: no flagged line)."""
+        self._opened_at: tuple[str, int] | None = None
+        """The chunk id and scroll row `show_chunk` opened it at (until the reviewer scrolls)."""
 
     def show_chunk(self, chunk: Chunk | None, flags: list[Flag] | None = None) -> None:
         """Draw `chunk` (None: an empty pane), scrolled to its top.
@@ -108,8 +115,28 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         width = max((len(row.text) for row in self.rows), default=0) + self._gutter_width() + 1
         height = len(self.rows) + (1 if self._summary else 0)
         self.virtual_size = Size(width, height)
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._flag_row = first_flag_row(self.rows, self._flag_lines)
+        self._open_at(self._opening_row())
+        if self._flag_row is not None:
+            self.call_after_refresh(self._reopen)  # the pane's height is known after layout
         self.refresh()
+
+    def _opening_row(self) -> int:
+        """The row the chunk opens at: its top, or where its first flagged line shows."""
+        return opening_row(self._flag_row, self.scrollable_content_region.height)
+
+    def _open_at(self, row: int) -> None:
+        self.scroll_to(0, row, animate=False, immediate=True)
+        self._opened_at = (self.chunk.id, int(self.scroll_y)) if self.chunk is not None else None
+
+    def _reopen(self) -> None:
+        """Once laid out, open the chunk at its flagged line again, unless it was scrolled since
+        or another chunk is shown."""
+        if self.chunk is None or self._opened_at != (self.chunk.id, int(self.scroll_y)):
+            return
+        row = self._opening_row()
+        if row != self.scroll_y:
+            self._open_at(row)
 
     def prepare(self, chunk: Chunk, flags: list[Flag]) -> None:
         """Highlight a (small) chunk and draw its first screen ahead of `show_chunk(chunk, flags)`."""
@@ -123,8 +150,9 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
         self._flags_key = tuple(sorted(self._flag_lines))
         self._number_width = number_width(self.rows)
         try:
-            width = self.scrollable_content_region.width
-            for index in range(min(len(self.rows), self.scrollable_content_region.height)):
+            width, height = self.scrollable_content_region.size
+            top = opening_row(first_flag_row(self.rows, self._flag_lines), height)
+            for index in range(top, min(len(self.rows), top + height)):
                 self._row_strip(index, 0, width)
         finally:
             self.chunk, self.rows, self._summary, self._flag_lines, self._number_width = shown
@@ -290,6 +318,25 @@ class DiffView(ScrollView, can_focus=True, inherit_bindings=False):
                 style = Style(color=found.color, bold=found.bold, italic=found.italic)
             self._token_styles[token_type] = style
         return style
+
+
+def first_flag_row(rows: list[DiffRow], flag_lines: set[int]) -> int | None:
+    """The index of the first row whose line (new side; old side for a removed line) is flagged."""
+    if not flag_lines:
+        return None
+    for index, row in enumerate(rows):
+        if (row.new_no if row.kind != "-" else row.old_no) in flag_lines:
+            return index
+    return None
+
+
+def opening_row(flag_row: int | None, height: int) -> int:
+    """The scroll row a chunk opens at in a pane `height` rows tall: 0 (its top) when its first
+    flagged row fits on the first screen (or it has none, or the pane has no height yet), else
+    the row that puts the flagged one a third of the way down."""
+    if flag_row is None or height <= 0 or flag_row < height:
+        return 0
+    return flag_row - height // 3
 
 
 def number_width(rows: list[DiffRow]) -> int:
