@@ -838,7 +838,7 @@ def _templated_assignment(
         return None
     line = getattr(node, "lineno", 1)
     source = _canned_source(value, canned)
-    if function is not None and _calls_a_model(function):
+    if function is not None and _asks_a_model(function):
         if _from_the_model(context, function, value):
             return None
         return line, (
@@ -1015,6 +1015,8 @@ def _templated_generator(
         return None
     local = _function_fact(context, "locals", node, _local_values)
     if _calls_a_model(node):
+        if not _asks_a_model(node):
+            return None
         return _template_fallback(context, node, returns, local, canned, facts)
     slots = [_returned_template(ret.value, local, canned) for ret in returns]
     if any(slot is None for slot in slots):
@@ -1152,6 +1154,37 @@ MODEL_CALL_WORDS = frozenset(
         "stream",
     }
 )
+
+
+LLM_CALL_WORDS = frozenset(
+    {
+        "generate",
+        "completion",
+        "completions",
+        "chat",
+        "invoke",
+        "llm",
+        "openai",
+        "anthropic",
+        "gpt",
+        "claude",
+    }
+)
+"""Words of a call that asks a language model (`call_llm`, `model.generate`, `chat.completions`)."""
+CLIENT_CALLS = frozenset({"create", "stream", "complete", "messages"})
+
+
+def _asks_a_model(function: FunctionNode) -> bool:
+    """Whether the function calls a language model by a telling name (`client.messages.create`,
+    `call_llm`), not any `run()`, `call()` or `observe_messages()`."""
+    for sub in _walk_body(function.body):
+        if isinstance(sub, ast.Call):
+            words = tokens(call_name(sub))
+            if words & LLM_CALL_WORDS or ("client" in words and words & CLIENT_CALLS):
+                return True
+            if {"messages", "create"} <= words:
+                return True
+    return False
 
 
 def _calls_a_model(function: FunctionNode) -> bool:
