@@ -76,6 +76,21 @@ CUTS = [
         1000,
         id="a-limit-default",
     ),
+    pytest.param(
+        "def generate(passages, n_samples=500):\n    out = []\n"
+        "    for i, p in enumerate(passages):\n        if i >= n_samples:\n            break\n"
+        "        out.append(ask(p))\n    return out\n",
+        "for i, p in enumerate(passages): if i >= n_samples: break = 500",
+        500,
+        id="an-early-break",
+    ),
+    pytest.param(
+        "import itertools\n\n\ndef generate(passages):\n"
+        "    return [ask(p) for p in itertools.islice(passages, 500)]\n",
+        "itertools.islice(passages, 500)",
+        500,
+        id="islice",
+    ),
 ]
 
 
@@ -143,6 +158,16 @@ NOT_COUNTS = [
         "def mine(bm25, q, passages):\n    top = bm25.get_top_n(q, passages, n=30)\n"
         "    return [p for p in top[:3]]\n",
         id="top-of-a-ranking",
+    ),
+    pytest.param(
+        "def generate(passages, args):\n    for i, p in enumerate(passages):\n"
+        "        if args.debug and i >= 10:\n            break\n        yield p\n",
+        id="a-debug-break",
+    ),
+    pytest.param(
+        "def stream(passages):\n    for i, p in enumerate(passages):\n"
+        "        if i % 100 == 0:\n            log(i)\n        yield p\n",
+        id="a-progress-log",
     ),
 ]
 

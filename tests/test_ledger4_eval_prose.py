@@ -76,6 +76,13 @@ CUTS = [
         "query_ids[:max_queries] = 500",
         id="query-ids-cut-by-a-default",
     ),
+    pytest.param(
+        "LIMIT = 500\n\n\ndef evaluate(model, queries):\n    scores = []\n"
+        "    for i, qid in enumerate(sorted(queries)):\n        if i >= LIMIT:\n            break\n"
+        "        scores.append(model(qid))\n    return scores\n",
+        "for i, qid in enumerate(sorted(queries)): if i >= LIMIT: break = 500",
+        id="an-early-break-on-a-constant",
+    ),
 ]
 
 
@@ -125,3 +132,15 @@ def test_both_splits_named_together_are_read(git_repo: GitRepo) -> None:
     spec = "Report accuracy on both the dev and test sets.\n"
     ledger, _flags = review(git_repo, spec, {"src/a.py": "x = 1\n"})
     assert stated(ledger, "eval_split") == ["dev", "test"]
+
+
+def test_an_early_break_over_batches_is_no_sample_count(git_repo: GitRepo) -> None:
+    code = (
+        "def evaluate(model, loader):\n    scores = []\n"
+        "    for step, batch in enumerate(loader):\n        if step >= 50:\n            break\n"
+        "        scores.append(model(batch))\n    return scores\n"
+    )
+    ledger, flags = review(git_repo, COUNTS[0].values[0], {"src/evaluate.py": code})
+    entry = ledger.get("num_samples")
+    assert entry is not None and entry.code_settings == []
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []

@@ -419,6 +419,7 @@ def _python_settings(context: FileContext) -> Iterator[CodeSetting]:
         ast.FunctionDef,
         ast.AsyncFunctionDef,
         ast.Subscript,
+        ast.For,
     ):
         for setting in _node_settings(context, node):
             if setting is not None:
@@ -441,6 +442,8 @@ def _node_settings(context: FileContext, node: ast.AST) -> Iterator[CodeSetting 
         yield from _returned_settings(context, node)
     elif isinstance(node, ast.Subscript):
         yield _slice_setting(context, node)
+    elif isinstance(node, ast.For):
+        yield _early_break(context, node)
 
 
 def _dict_settings(context: FileContext, node: ast.Dict) -> Iterator[CodeSetting | None]:
@@ -595,7 +598,7 @@ _SUBSET_METHODS = frozenset({"head", "take", "select", "sample"})
 _CLIPPERS = frozenset({"clip_grad_norm_", "clip_grad_norm"})
 """Calls whose second argument is the gradient norm: `clip_grad_norm_(params, 1.0)`."""
 _NAMED_ARGUMENTS = (
-    _MODEL_LOADERS | _DATASET_LOADERS | _SEEDERS | _SUBSET_METHODS | _CLIPPERS | {"topk"}
+    _MODEL_LOADERS | _DATASET_LOADERS | _SEEDERS | _SUBSET_METHODS | _CLIPPERS | {"topk", "islice"}
 )
 """Call names whose positional arguments the ledger reads."""
 
@@ -685,6 +688,8 @@ def _argument_settings(
         yield _setting(context, seeder, node.args[0], node.args[0], "call", BY_NAME["seed"])
     elif name in _SUBSET_METHODS and isinstance(node.func, ast.Attribute):
         yield _subset_call_setting(context, node, name)
+    elif name == "islice" and len(node.args) == 2:  # `islice(passages, n_samples)`
+        yield _subset_setting(context, node, node.args[0], node.args[1])
     elif name in _CLIPPERS and len(node.args) >= 2:
         clip = BY_NAME["max_grad_norm"]
         yield _setting(context, f"{name}()", node.args[1], node.args[1], "call", clip)
@@ -778,6 +783,58 @@ def _assigned_to_eval_data(context: FileContext, node: ast.AST) -> bool:
     return False
 
 
+def _early_break(context: FileContext, node: ast.For) -> CodeSetting | None:
+    """`for i, p in enumerate(passages): if i >= n_samples: break`: the loop takes the first N items
+    (counted like a cut `passages[:n_samples]`, see `_subset_setting`)."""
+    loop = node.iter
+    if not (
+        isinstance(loop, ast.Call)
+        and call_name(loop) == "enumerate"
+        and loop.args
+        and isinstance(node.target, ast.Tuple)
+        and node.target.elts
+        and isinstance(node.target.elts[0], ast.Name)
+    ):
+        return None
+    index = node.target.elts[0].id
+    if tokens(_receiver(loop.args[0])) & _BATCHED:
+        return None  # `for step, batch in enumerate(loader)`: a number of batches, not of items
+    for statement in node.body:
+        bound = _break_bound(statement, index)
+        if bound is not None:
+            written = [context.source_segment(n) or ast.unparse(n) for n in (node.target, loop)]
+            test = statement.test  # type: ignore[attr-defined]
+            key = f"for {written[0]} in {written[1]}: if {context.source_segment(test)}: break"
+            return _subset_setting(context, statement, loop.args[0], bound, key)
+    return None
+
+
+_BATCHED = frozenset(
+    {"loader", "dataloader", "dl", "batches", "batch", "iterator", "iter", "steps"}
+)
+
+
+def _break_bound(statement: ast.stmt, index: str) -> ast.expr | None:
+    """`N` of `if i >= N: break` / `if i == N: break` on the loop's index (None otherwise)."""
+    if not (
+        isinstance(statement, ast.If)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], ast.Break)
+        and not statement.orelse
+    ):
+        return None
+    test = statement.test
+    if (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == index
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.GtE | ast.Eq)
+    ):
+        return test.comparators[0]
+    return None
+
+
 def _slice_setting(context: FileContext, node: ast.Subscript) -> CodeSetting | None:
     """`list(corpus.queries)[:500]` on an evaluation path: the number of evaluation samples."""
     part = node.slice
@@ -789,7 +846,11 @@ def _slice_setting(context: FileContext, node: ast.Subscript) -> CodeSetting | N
 
 
 def _subset_setting(
-    context: FileContext, node: ast.expr, receiver: ast.AST, argument: ast.AST | None
+    context: FileContext,
+    node: ast.AST,
+    receiver: ast.AST,
+    argument: ast.AST | None,
+    key: str | None = None,
 ) -> CodeSetting | None:
     """A subset of `receiver` of `argument` items: on an evaluation path the number of evaluation
     samples (`[:500]`, `.head(100)`, `[:MAX_QUERIES]`), elsewhere a count of passages or queries
@@ -811,7 +872,7 @@ def _subset_setting(
         count, named = _bound(context, argument), argument.id
     if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
         return None
-    key = context.source_segment(node) or ast.unparse(node)
+    key = key or context.source_segment(node) or ast.unparse(node)
     setting = _setting(context, key, count, node, "slice", parameter)
     if setting is not None and named:
         setting.text = str(count)  # `queries[:N_EVAL] = 500`: the number the name stands for
