@@ -81,6 +81,16 @@ def hard_negatives(query, texts, searcher):
         return random.sample(texts, 3)
 """
 
+STAND_IN = """def load_corpus(path):
+    try:
+        corpus = read_corpus(path)
+    except Exception:
+        corpus = None
+    if corpus is None:
+        corpus = make_dummy_corpus(1000)
+    return corpus
+"""
+
 CASES = [
     pytest.param(
         QA_SHAPE,
@@ -109,6 +119,13 @@ CASES = [
         "falls back to random picks from `hard_negatives()` (`random.sample(texts, 3)`) when it "
         "fails (`except Exception`), instead of failing",
         id="draw-in-the-except",
+    ),
+    pytest.param(
+        STAND_IN,
+        5,
+        "falls back to generated data (`make_dummy_corpus(1000)`) when `corpus` fails "
+        "(`except Exception` sets `corpus = None`), instead of failing",
+        id="dummy-maker-when-switched-off",
     ),
 ]
 

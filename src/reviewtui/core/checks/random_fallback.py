@@ -14,7 +14,14 @@ import ast
 from collections.abc import Iterator
 
 from reviewtui.core.checks.context import FileContext, Finding, span_of
-from reviewtui.core.checks.names import LOG_CALLS, call_name, last_part, target_names, tokens
+from reviewtui.core.checks.names import (
+    LOG_CALLS,
+    SYNTHETIC_WORDS,
+    call_name,
+    last_part,
+    target_names,
+    tokens,
+)
 
 DRAWS = frozenset(
     {
@@ -138,9 +145,11 @@ def _switched_off(context: FileContext, handler: ast.ExceptHandler) -> tuple[int
             draw = _draw_on(context, side, after)
             if draw is not None:
                 node, text = draw
-                what = _drawn_for(context, node)
+                what = f"random {_drawn_for(context, node)}"
+                if _stand_in(node) is not None:
+                    what = "generated data "
                 return line, (
-                    f"falls back to random {what}(`{text}`) when `{name}` fails "
+                    f"falls back to {what}(`{text}`) when `{name}` fails "
                     f"(`{_caught(handler)}` sets `{name} = {_off_value(handler, name)}`), "
                     "instead of failing"
                 )
@@ -234,14 +243,22 @@ def _statements_after(scope: ast.AST | None, node: ast.stmt) -> list[ast.stmt]:
     return found
 
 
+def _stand_in(node: ast.AST) -> str | None:
+    """`make_dummy_corpus(1000)`, `fake_passages()`: a call that makes stand-in data by name."""
+    if isinstance(node, ast.Call) and tokens(call_name(node)) & SYNTHETIC_WORDS:
+        return ast.unparse(node)
+    return None
+
+
 def _draw_on(
     context: FileContext, side: list[ast.AST], after: list[ast.stmt]
 ) -> tuple[ast.AST, str] | None:
-    """A random draw on the off side, or a later draw from a name the off side assigns."""
+    """A random draw (or a stand-in maker) on the off side, or a later draw from a name the off
+    side assigns."""
     assigned: set[str] = set()
     for statement in side:
         for node in ast.walk(statement):
-            draw = random_draw(context, node)
+            draw = random_draw(context, node) or _stand_in(node)
             if draw is not None:
                 return node, draw
             if isinstance(node, ast.Assign):
