@@ -110,7 +110,16 @@ def main(test_queries, dev_set, model):
     idx = np.random.default_rng(0).choice(len(dev_set), 300, replace=False)
     shown = random.sample(test_queries, 5)
     dev_queries = dev_set["queries"][:200]
-    return model(picked), model([dev_set[i] for i in idx]), shown, dev_queries
+    streamed = dev_set["stream"].take(400)
+    metrics = evaluate(model, queries=test_queries[:250])
+    return model(picked), model([dev_set[i] for i in idx]), shown, dev_queries, streamed, metrics
+
+
+def evaluate_batches(model, loader, max_eval_batches=20):
+    for i, batch in enumerate(loader):
+        if i >= max_eval_batches:
+            break
+        model(batch)
 """
 
 
@@ -118,7 +127,14 @@ def test_evaluation_data_drawn_or_cut_outside_an_evaluation_function_is_flagged(
     tmp_path: Path,
 ) -> None:
     lines = _subset_lines(tmp_path, {"src/run.py": SAMPLED})
-    assert lines == [("src/run.py", 7), ("src/run.py", 8), ("src/run.py", 10)]  # not 5 examples
+    assert lines == [  # not the 5 examples on line 9
+        ("src/run.py", 7),
+        ("src/run.py", 8),
+        ("src/run.py", 10),
+        ("src/run.py", 11),
+        ("src/run.py", 12),
+        ("src/run.py", 18),
+    ]
 
 
 def test_the_message_says_where_the_limit_comes_from(tmp_path: Path) -> None:

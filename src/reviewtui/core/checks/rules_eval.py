@@ -73,6 +73,7 @@ EVAL_SET_WORDS = EVAL_DATA_WORDS | frozenset(
         "sentences",
         "images",
         "tasks",
+        "batches",
     }
 )
 """Words naming the set an evaluation runs over (`max_queries`, `N_EVAL`, `num_test_examples`)."""
@@ -325,11 +326,23 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
         return None
     words = tokens(_receiver_name(node.value))
     collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
-    if collection and (context.in_eval_path(node) or words & EVAL_SPLIT_WORDS):
+    eval_here = context.in_eval_path(node) or _evaluated(context, node)
+    if collection and (eval_here or words & EVAL_SPLIT_WORDS):
         return count, f"`{ast.unparse(node)}`{default}"
     if context.in_eval_path(node) and _evaluation_set(context, node, words, count):
         return count, f"`{ast.unparse(node)}`{default}"
     return None
+
+
+EVALUATE_CALLS = frozenset({"evaluate", "eval", "evaluation", "benchmark"})
+
+
+def _evaluated(context: FileContext, node: ast.AST) -> bool:
+    """`evaluate(model, queries[:500])`: the slice is handed straight to an evaluation call."""
+    parent = context.parents.get(node)
+    if isinstance(parent, ast.keyword):
+        parent = context.parents.get(parent)
+    return isinstance(parent, ast.Call) and bool(tokens(call_name(parent)) & EVALUATE_CALLS)
 
 
 def _split_in_two(context: FileContext, node: ast.Subscript) -> bool:
