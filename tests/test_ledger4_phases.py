@@ -9,7 +9,7 @@ import pytest
 
 from reviewtui.config import CheckSettings, ChunkSettings
 from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase
+from reviewtui.core.checks import Ledger, check_phase, ledger_markdown
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.models import Flag
 from reviewtui.core.spec import load_spec
@@ -176,3 +176,11 @@ def test_a_value_stated_twice_is_named_once_with_both_places(git_repo: GitRepo) 
     assert messages == [
         "spec says hard negatives = 3 (SPEC.md:3, SPEC.md:5); code sets NUM_NEGATIVES = 5"
     ]
+
+
+def test_the_export_lists_a_later_phases_values_apart(git_repo: GitRepo) -> None:
+    ledger, _flags = review(git_repo, PHASE_HEADINGS, {"src/train.py": "NUM_NEGATIVES = 3\n"})
+    table = ledger_markdown(ledger)
+    assert "| num_negatives | 3 | SPEC.md:7 | NUM_NEGATIVES = 3 | src/train.py:1 | yes |" in table
+    assert "Stated for a later phase, not allowed in this one: " in table
+    assert "num_negatives (1, 3 and 7, SPEC.md:17)" in table

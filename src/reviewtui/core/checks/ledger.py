@@ -349,7 +349,18 @@ def ledger_markdown(ledger: Ledger) -> str:
     unset = [entry for entry in ledger.entries if not entry.code_settings or entry.unset]
     if unset:
         rows += ["", "Stated in the spec, set nowhere in this phase: " + _listed(unset) + "."]
+    later = [entry for entry in ledger.entries if entry.later]
+    if later:
+        rows += ["", "Stated for a later phase, not allowed in this one: " + _later(later) + "."]
     return "\n".join(rows) + "\n"
+
+
+def _later(entries: list[LedgerEntry]) -> str:
+    """`num_negatives (1, 3 and 7, SPEC.md:87)`: markdown-safe."""
+    return ", ".join(
+        table_cell(f"{e.parameter} ({_joined_text(e.later)}, {e.later[0].location})")
+        for e in entries
+    )
 
 
 def _lines(values: Sequence[SpecValue]) -> str:
