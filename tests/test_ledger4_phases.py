@@ -9,7 +9,7 @@ import pytest
 
 from reviewtui.config import CheckSettings, ChunkSettings
 from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase, ledger_markdown
+from reviewtui.core.checks import Ledger, build_ledger, check_phase, ledger_markdown
 from reviewtui.core.chunks import cut_chunks
 from reviewtui.core.models import Flag
 from reviewtui.core.spec import load_spec
@@ -120,7 +120,7 @@ def test_a_later_phases_value_disagrees_with_the_earlier_phase(
     assert entry.later and all(value.line > entry.spec_values[0].line for value in entry.later)
     messages = [flag.message for flag in flags if flag.rule == "spec-mismatch"]
     assert len(messages) == 1 and written in messages[0]
-    assert "a later phase's value" in messages[0]
+    assert "(Phase 2's value: " in messages[0]
 
 
 EARLIER_VALUES = [
@@ -184,3 +184,32 @@ def test_the_export_lists_a_later_phases_values_apart(git_repo: GitRepo) -> None
     assert "| num_negatives | 3 | SPEC.md:7 | NUM_NEGATIVES = 3 | src/train.py:1 | yes |" in table
     assert "Stated for a later phase, not allowed in this one: " in table
     assert "num_negatives (1, 3 and 7, SPEC.md:17)" in table
+
+
+@pytest.mark.parametrize("selected", ["2", "Phase 2", "phase-2-ablations"])
+def test_a_named_phase_is_judged_by_its_own_values(git_repo: GitRepo, selected: str) -> None:
+    """`build_ledger(..., phase="2")` (the `--phase` choice): Phase 2's grid allows 7, and Phase 1's
+    3 is the other phase's value."""
+    git_repo.write("SPEC.md", PHASE_HEADINGS)
+    git_repo.commit("spec")
+    git_repo.write("src/train.py", "NUM_NEGATIVES = 7\nEPOCHS = 2\n")
+    git_repo.commit("agent phase")
+    phase = gitrange.resolve_phase(gitrange.open_repo(git_repo.root), "HEAD~1..HEAD", None)
+    spec = load_spec(git_repo.root, ["SPEC.md"])
+    ledger = build_ledger(spec, phase.files, phase=selected)
+    negatives, epochs = ledger.get("num_negatives"), ledger.get("epochs")
+    assert negatives is not None and negatives.status == "agrees"
+    assert [(v.text, v.phase) for v in negatives.later] == [("3", "1")]
+    assert epochs is not None and epochs.status == "disagrees"
+    assert [v.text for v in epochs.spec_values] == ["3, 5 and 10"]
+
+
+def test_an_unknown_phase_falls_back_to_the_earliest(git_repo: GitRepo) -> None:
+    git_repo.write("SPEC.md", PHASE_HEADINGS)
+    git_repo.commit("spec")
+    git_repo.write("src/train.py", "NUM_NEGATIVES = 7\n")
+    git_repo.commit("agent phase")
+    phase = gitrange.resolve_phase(gitrange.open_repo(git_repo.root), "HEAD~1..HEAD", None)
+    spec = load_spec(git_repo.root, ["SPEC.md"])
+    entry = build_ledger(spec, phase.files, phase="9").get("num_negatives")
+    assert entry is not None and entry.status == "disagrees"

@@ -83,7 +83,7 @@ def test_the_messages_say_what_the_code_builds_and_whose_value_it_is(review: Rev
         "spec says passages = 100,000 (SPEC.md:31); code sets passages[:n_samples] = 500"
     )
     assert review.mismatches[("inpars/data/negatives.py", 7)].endswith(
-        "code sets NUM_NEGATIVES = 7 (a later phase's value: 1, 3 and 7, SPEC.md:87)"
+        "code sets NUM_NEGATIVES = 7 (Phase 2's value: 1, 3 and 7, SPEC.md:87)"
     )
 
 

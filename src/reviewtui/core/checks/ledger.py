@@ -26,7 +26,8 @@ from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
 from reviewtui.core.checks.values import is_model_size, model_role, model_sizes, values_agree
 from reviewtui.core.markdown_text import table_cell
 from reviewtui.core.models import FileDiff, Spec
-from reviewtui.core.phases import parse_phases, section_phases
+from reviewtui.core.phases import SpecPhase, find_phase, parse_phases, section_phases
+from reviewtui.errors import ReviewError
 
 LedgerStatus = Literal["agrees", "disagrees", "not set"]
 
@@ -51,8 +52,9 @@ class LedgerEntry:
     `test_size`), left unjudged."""
 
     later: list[SpecValue] = field(default_factory=list)
-    """Values only sections of a later phase state (Phase 2's ablation "1, 3 and 7 negatives" when
-    Phase 1's sections say 3): shown, never an allowed value (see `build_ledger`)."""
+    """Values only sections of another phase state (Phase 2's ablation "1, 3 and 7 negatives" when
+    Phase 1's sections say 3; their `phase` says which): shown, never an allowed value (see
+    `build_ledger`)."""
     unset: list[SpecValue] = field(default_factory=list)
     """Values the spec states that no setting of the code is judged against although others are:
     the model the spec fine-tunes (`EleutherAI/pythia-410m`) when the code only names the API model
@@ -105,11 +107,17 @@ class Ledger:
 
 
 def build_ledger(
-    spec: Spec, files: Sequence[FileDiff], contexts: Sequence[FileContext] | None = None
+    spec: Spec,
+    files: Sequence[FileDiff],
+    contexts: Sequence[FileContext] | None = None,
+    phase: str | None = None,
 ) -> Ledger:
     """The ledger of a phase: the spec's values, and where the changed files set them.
 
     `contexts` lets `run_checks` share its already-parsed files; by default they are built here.
+    `phase` names the spec phase under review (`2`, `Phase 2`): a parameter several phases state is
+    judged by that phase's values (default: the earliest phase stating it, see
+    `_set_other_phases_apart`).
     """
     if contexts is None:
         contexts = file_contexts(files)
@@ -120,7 +128,7 @@ def build_ledger(
         )
         if not any(_same(value, known) for known in entry.spec_values):
             entry.spec_values.append(value)
-    _set_later_phases_apart(spec, entries)
+    _set_other_phases_apart(spec, entries, phase)
     stand_ins: dict[str, list[CodeSetting]] = {}
     for context in contexts if entries else []:
         for setting in _read_as_meant(extract_code_settings(context)):
@@ -162,28 +170,46 @@ def _read_as_meant(settings: list[CodeSetting]) -> list[CodeSetting]:
     ]
 
 
-def _set_later_phases_apart(spec: Spec, entries: dict[str, LedgerEntry]) -> None:
-    """A parameter stated in the sections of several of the spec's phases is judged by the earliest
-    of them (and by the sections of no phase): a later phase's other values (an ablation grid, a
-    changed setting) move to `later` (one repeating the earlier phase's value stays). The checks run before the phase under review is known, and a review
-    starts with the first phase: a later phase's review names its values in the mismatch message."""
+def _set_other_phases_apart(
+    spec: Spec, entries: dict[str, LedgerEntry], selected: str | None
+) -> None:
+    """A parameter stated in the sections of several of the spec's phases is judged by one of them
+    (and by the sections of no phase): the phase under review when `selected` names one that states
+    it, else the earliest. The other phases' other values (an ablation grid, a changed setting) move
+    to `later` (one repeating the judged phase's value stays). The checks run before the phase under
+    review is inferred, and a review starts with the first phase: a mismatch with another phase's
+    value names that phase."""
     phases = parse_phases(spec)
     if len(phases) < 2:
         return
     order = {phase.number: index for index, phase in enumerate(phases)}
     covering = {**_marked_phases(spec), **section_phases(spec, phases)}
+    chosen = _chosen(phases, selected)
     for entry in entries.values():
-        ranks = [order.get(covering.get(_section_at(spec, v), "")) for v in entry.spec_values]
-        phased = {rank for rank in ranks if rank is not None}
-        if len(phased) < 2:
+        numbers = [covering.get(_section_at(spec, value)) for value in entry.spec_values]
+        for value, number in zip(entry.spec_values, numbers, strict=True):
+            value.phase = number if number in order else None
+        ranks = {order[number] for number in numbers if number in order}
+        if len(ranks) < 2:
             continue
-        first = min(phased)
-        pairs = list(zip(entry.spec_values, ranks, strict=True))
-        kept = [value.value for value, rank in pairs if rank is None or rank == first]
+        judged = order[chosen] if chosen in order and order[chosen] in ranks else min(ranks)
+        kept = [v.value for v in entry.spec_values if v.phase is None or order[v.phase] == judged]
         entry.later = [
-            v for v, rank in pairs if rank is not None and rank > first and v.value not in kept
+            v
+            for v in entry.spec_values
+            if v.phase is not None and order[v.phase] != judged and v.value not in kept
         ]
         entry.spec_values = [value for value in entry.spec_values if value not in entry.later]
+
+
+def _chosen(phases: list[SpecPhase], selected: str | None) -> str | None:
+    """The number of the phase `selected` names, or None (none named, or none such)."""
+    if selected is None:
+        return None
+    try:
+        return find_phase(phases, selected).number
+    except ReviewError:
+        return None
 
 
 _PHASE_MARK = re.compile(r"^\s*[(\[*_]*\s*(?:only\s+in\s+|in\s+)?phase\s+(\d+[a-z]?)\b", re.I)
@@ -302,10 +328,10 @@ def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
 
 
 def _of_later_phase(entry: LedgerEntry, setting: CodeSetting) -> str:
-    """` (a later phase's value: 1, 3 and 7, SPEC.md:87)` when the code's value is one of those."""
+    """` (Phase 2's value: 1, 3 and 7, SPEC.md:87)` when the code's value is one of those."""
     for value in entry.later:
         if values_agree(value.value, setting.value, entry.kind):
-            return f" (a later phase's value: {value.text}, {value.location})"
+            return f" (Phase {value.phase}'s value: {value.text}, {value.location})"
     return ""
 
 

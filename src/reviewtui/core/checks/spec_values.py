@@ -61,6 +61,8 @@ class SpecValue:
     spec: str
     """The spec file, relative to the repo root."""
     line: int
+    phase: str | None = None
+    """The number of the spec phase whose section states it (set by the ledger; None: no phase)."""
 
     @property
     def location(self) -> str:
