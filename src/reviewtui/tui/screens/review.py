@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -43,7 +44,7 @@ from reviewtui.tui.screens.filter import FilterScreen
 from reviewtui.tui.screens.help import QUIT_ON_CTRL_C, HelpScreen
 from reviewtui.tui.screens.ledger import LedgerScreen
 from reviewtui.tui.screens.requests import RequestQueueScreen
-from reviewtui.tui.screens.section_picker import SectionPicker
+from reviewtui.tui.screens.section_picker import SectionPicker, same_file_chunks
 from reviewtui.tui.text import clean_line
 from reviewtui.tui.widgets.chunk_list import ChunkList
 from reviewtui.tui.widgets.diff_view import DiffView
@@ -89,7 +90,7 @@ class ReviewScreen(Screen[None]):
         Binding("s", "request('simplify')", "Simplify request"),
         Binding("e", "explain", "Explain"),
         Binding("u", "reset", "Reset to pending", show=False),
-        Binding("l", "relink", "Relink to a section", show=False),
+        Binding("l", "relink", "Relink to a section (ctrl+f there: the whole file)", show=False),
         Binding("o", "toggle_order", "Order: spec / risk first", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -646,21 +647,39 @@ class ReviewScreen(Screen[None]):
         def picked(section: str | None) -> None:
             if section is None:
                 return
+            others = same_file_chunks(self.session, chunk) if picker.whole_file else []
             target = None if section == UNLINKED else section
-            link = saved(self, lambda: self.session.relink(chunk.id, target))
-            if link is None:
+            linked = self._relink([chunk, *others], target)
+            if not linked:
                 return
             self.rebuild()
             if chunk in self.navigator.visible:
                 self.navigator.select_chunk(chunk.id)
             self.query_one(SpecOutline).refresh_counts()
             self.redraw()
-            where = link.section_id or "Unlinked changes"
-            self.notify(f"Linked {chunk.location} to {where}.", markup=False, timeout=3)
+            where = target or "Unlinked changes"
+            what = (
+                chunk.location
+                if len(linked) == 1
+                else f"{len(linked)} chunks of {clean_line(chunk.path)}"
+            )
+            self.notify(f"Linked {what} to {where}.", markup=False, timeout=3)
 
         current = self.session.link(chunk.id).section_id or UNLINKED
         title = f"Link {chunk.location} to which section?"
-        self.app.push_screen(SectionPicker(self.session, current, title), picked)
+        same_file = same_file_chunks(self.session, chunk)
+        picker = SectionPicker(self.session, current, title, same_file)
+        self.app.push_screen(picker, picked)
+
+    def _relink(self, chunks: list[Chunk], section: str | None) -> list[Chunk]:
+        """Link each chunk to `section` by hand, one save each (as `l` on each would); a failed
+        save (said in one line) stops there. The chunks linked."""
+        linked: list[Chunk] = []
+        for chunk in chunks:
+            if saved(self, partial(self.session.relink, chunk.id, section)) is None:
+                break
+            linked.append(chunk)
+        return linked
 
     # ------------------------------------------------------------------ views
 

@@ -2,10 +2,15 @@
 
 Typing filters the list; Enter picks the highlighted section ("Unlinked changes" unlinks the
 chunk), and says so in the dialog when nothing matches; Esc cancels. The picker returns a section id, `UNLINKED`, or None when cancelled.
+
+When other chunks of the same file have no link made by hand (`same_file_chunks`), a checkbox
+offers to link them too (`ctrl+f` ticks it); `whole_file` says, once the picker is closed, whether
+it was ticked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -13,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from reviewtui.core.models import Section
+from reviewtui.core.models import Chunk, Section
 from reviewtui.tui.navigation import UNLINKED
 from reviewtui.tui.screens.help import step_cursor
 from reviewtui.tui.text import clean_line
@@ -27,33 +33,92 @@ if TYPE_CHECKING:
 
 
 HINT = "Enter links · Esc cancels"
+LIST_ROWS = 16
+"""The section list's height at most (its border included)."""
+AROUND_LIST = 10
+"""Rows of the dialog besides the list: border and padding, title, filter field, hint."""
+CHECKBOX_ROWS = 2
+FILE_HINT = "Enter links · ctrl+f ticks the box · Esc cancels"
+
+
+def same_file_chunks(session: ReviewSession, chunk: Chunk) -> list[Chunk]:
+    """The other chunks of `chunk`'s file that the reviewer has not linked by hand, in order."""
+    manual = session.state.manual_links
+    return [
+        other
+        for other in session.chunks
+        if other.path == chunk.path and other.id != chunk.id and other.id not in manual
+    ]
 
 
 class SectionPicker(ModalScreen[str | None]):
-    """Pick the section a chunk implements."""
+    """Pick the section a chunk implements (and, ticked, the rest of its file)."""
+
+    DEFAULT_CSS = """
+    SectionPicker #picker-file { margin-top: 1; width: 100%; height: auto; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("down", "move(1)", "Next section", show=False),
         Binding("up", "move(-1)", "Previous section", show=False),
+        Binding("ctrl+f", "toggle_file", "Link the rest of the file too"),
     ]
 
-    def __init__(self, session: ReviewSession, current: str | None, title: str) -> None:
+    def __init__(
+        self,
+        session: ReviewSession,
+        current: str | None,
+        title: str,
+        same_file: Sequence[Chunk] = (),
+    ) -> None:
+        """`same_file`: the other chunks of the file the checkbox offers to link too (none: no
+        checkbox)."""
         super().__init__()
         self.session = session
         self.current = current
         self.title_text = title
+        self.same_file = list(same_file)
+        self.whole_file = False
+        """Whether the checkbox was ticked when a section was picked."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker", classes="dialog"):
             yield Label(clean_line(self.title_text), markup=False)
             yield Input(placeholder="type to filter sections", id="picker-filter")
             yield OptionList(id="picker-list")
-            yield Label(HINT, id="picker-hint", classes="hint")
+            if self.same_file:
+                yield Checkbox(self._file_label(), id="picker-file", compact=True)
+            yield Label(self._hint(), id="picker-hint", classes="hint")
+
+    def _file_label(self) -> Content:
+        count = len(self.same_file)
+        chunks = "chunk" if count == 1 else "chunks"
+        path = clean_line(self.same_file[0].path)
+        return Content(f"Also the {count} other {chunks} of {path} not linked by hand")
+
+    def _hint(self) -> str:
+        return FILE_HINT if self.same_file else HINT
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.same_file) if action == "toggle_file" else True
+
+    def action_toggle_file(self) -> None:
+        self.query_one("#picker-file", Checkbox).toggle()
 
     def on_mount(self) -> None:
         self._fill("")
+        self._fit_list(self.app.size.height)
         self.query_one(Input).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit_list(event.size.height)
+
+    def _fit_list(self, height: int) -> None:
+        """Cap the list's height so the checkbox and the hint below it stay on a short screen."""
+        around = AROUND_LIST + (CHECKBOX_ROWS if self.same_file else 0)
+        rows = max(min(LIST_ROWS, height * 9 // 10 - around), 3)
+        self.query_one(OptionList).styles.max_height = rows
 
     def _fill(self, needle: str) -> None:
         options = [
@@ -82,7 +147,7 @@ class SectionPicker(ModalScreen[str | None]):
         self._fill(event.value.strip())
         hint = self.query_one("#picker-hint", Label)
         if hint.has_class("-error"):
-            hint.update(HINT)
+            hint.update(self._hint())
             hint.remove_class("-error")
 
     def action_move(self, delta: int) -> None:
@@ -99,12 +164,18 @@ class SectionPicker(ModalScreen[str | None]):
             hint.add_class("-error")
             self.app.bell()
             return
-        self.dismiss(option_list.get_option_at_index(option_list.highlighted).id)
+        self._pick(option_list.get_option_at_index(option_list.highlighted).id)
 
     @on(OptionList.OptionSelected, "#picker-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option.id)
+        self._pick(event.option.id)
+
+    def _pick(self, section_id: str | None) -> None:
+        """Close with `section_id`, noting whether the rest of the file goes with it."""
+        if self.same_file:
+            self.whole_file = self.query_one("#picker-file", Checkbox).value
+        self.dismiss(section_id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
