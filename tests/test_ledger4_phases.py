@@ -213,3 +213,14 @@ def test_an_unknown_phase_falls_back_to_the_earliest(git_repo: GitRepo) -> None:
     spec = load_spec(git_repo.root, ["SPEC.md"])
     entry = build_ledger(spec, phase.files, phase="9").get("num_negatives")
     assert entry is not None and entry.status == "disagrees"
+
+
+def test_a_section_opening_with_a_phase_in_prose_is_not_marked(git_repo: GitRepo) -> None:
+    """Only a bracketed or emphasized marker ("(Phase 2.)", "*Phase 2*") puts a section in a phase:
+    a phases overview whose prose starts with "Phase 1 trains..." is no section of Phase 1."""
+    spec = PHASE_HEADINGS.replace("Sections 4.4.", "The ablations.").replace(
+        "(Phase 2.) Train", "Phase 2 and later: train"
+    )
+    ledger, _flags = review(git_repo, spec, {"src/train.py": "NUM_NEGATIVES = 7\n"})
+    entry = ledger.get("num_negatives")
+    assert entry is not None and entry.status == "agrees" and entry.later == []

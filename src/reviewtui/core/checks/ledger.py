@@ -212,7 +212,7 @@ def _chosen(phases: list[SpecPhase], selected: str | None) -> str | None:
         return None
 
 
-_PHASE_MARK = re.compile(r"^\s*[(\[*_]*\s*(?:only\s+in\s+|in\s+)?phase\s+(\d+[a-z]?)\b", re.I)
+_PHASE_MARK = re.compile(r"^\s*[(\[*_]+\s*(?:only\s+in\s+|in\s+)?phase\s+(\d+[a-z]?)\b", re.I)
 
 
 def _marked_phases(spec: Spec) -> dict[str, str]:
