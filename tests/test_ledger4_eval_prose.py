@@ -144,3 +144,29 @@ def test_an_early_break_over_batches_is_no_sample_count(git_repo: GitRepo) -> No
     entry = ledger.get("num_samples")
     assert entry is not None and entry.code_settings == []
     assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "parameter"),
+    [
+        pytest.param(
+            "Split the generated pairs 90/10 into train and dev with seed 42.\n",
+            "val_size",
+            id="train-and-dev",
+        ),
+        pytest.param("Use a 90/10 train/validation split.\n", "val_size", id="train-validation"),
+        pytest.param("Use a 90/10 train/test split.\n", "test_size", id="train-test"),
+        pytest.param("Use a 90/10 split.\n", "test_size", id="unnamed"),
+    ],
+)
+def test_a_two_way_split_names_its_held_out_part(
+    git_repo: GitRepo, spec: str, parameter: str
+) -> None:
+    code = "def split_rows(rows, dev_fraction: float = 0.1, seed: int = 42):\n    return rows\n"
+    ledger, flags = review(git_repo, spec, {"src/splits.py": code})
+    assert stated(ledger, parameter) == ["90/10"]
+    entry = ledger.get(parameter)
+    assert entry is not None
+    expected = "agrees" if parameter == "val_size" else "not set"
+    assert entry.status == expected
+    assert [flag for flag in flags if flag.rule == "spec-mismatch"] == []

@@ -159,7 +159,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "val_size",
         "number",
         "validation split|val split|validation size|val_size|validation set size|validation fraction|dev split",
-        "val_size|valid_size|validation_size|val_split|validation_split|val_ratio|val_frac|dev_size",
+        "val_size|valid_size|validation_size|val_split|validation_split|val_ratio|val_frac|dev_size|"
+        "dev_fraction|dev_frac|dev_ratio|dev_split|val_fraction|validation_fraction|valid_frac|"
+        "validation_ratio",
     ),
     _p(
         "test_size",

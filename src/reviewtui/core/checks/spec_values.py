@@ -565,7 +565,7 @@ def _split_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
         names = (
             ["train_size", "val_size", "test_size"]
             if len(parts) == 3
-            else ["train_size", "test_size"]
+            else ["train_size", _held_part(line, match)]
         )
         text = match.group(0).strip()
         for name, part in zip(names, parts, strict=True):
@@ -576,6 +576,22 @@ def _split_values(line: str, path: str, number: int) -> Iterator[SpecValue]:
             yield _make(BY_NAME["test_size"], (held_out / scale, text), "split", path, number)
             yield _make(BY_NAME["test_size"], (parts[2] / held_out, text), "split", path, number)
             yield _make(BY_NAME["val_size"], (parts[1] / held_out, text), "split", path, number)
+
+
+_HELD_PART = re.compile(
+    r"\b(dev|development|val|validation|valid|test|testing|held[\s-]out)\b", re.I
+)
+
+
+def _held_part(line: str, match: re.Match[str]) -> str:
+    """What the smaller part of a two-way split is: `val_size` when the sentence names a dev or
+    validation part first ("90/10 into train and dev"), else `test_size`."""
+    sentence = _sentence(line, match.start())
+    found = _HELD_PART.search(sentence)
+    word = found.group(1).lower() if found else "test"
+    return (
+        "val_size" if word in {"dev", "development", "val", "validation", "valid"} else "test_size"
+    )
 
 
 def _table_cells(line: str) -> list[str]:
