@@ -7,10 +7,10 @@ and keeps its traceback). The session is opened with the writer's lock
 and closed when the app ends.
 
 Quitting while the phase loads (or reloads) is prompt: the loader runs in a daemon thread that the
-app's worker only watches, so the app (and the process) never waits for it. The quit sets the cancel event, so
-the loader stops at its next step and stores nothing; where it cannot stop (the checks take no
-cancel event) it is dropped with the process, whose exit releases the writer's lock. No decision
-exists while loading, and the loader writes nothing to `state.json`.
+app's worker only watches, so the app (and the process) never waits for it. The quit sets the
+cancel event, so the loader stops at its next step and stores nothing; where it cannot stop (the
+checks take no cancel event) it is dropped with the process, whose exit releases the writer's lock.
+No decision exists while loading, and the loader writes nothing to `state.json`.
 
 `R` on the review screen reloads: the session is assembled again from disk in a worker (the review
 stays usable meanwhile), then continues the old one's state (lock, decisions, requests) and replaces
