@@ -172,3 +172,19 @@ def test_the_files_own_marker_beats_a_commit_naming_several_sections(git_repo: G
     assert {
         session.link(c.id).section_id for c in session.chunks if c.path == "data/corpus.py"
     } == {"21-corpus"}
+
+
+def test_a_file_header_naming_one_of_the_commits_sections_lets_content_pick(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.write("SPEC.md", SPEC)
+    git_repo.commit("spec")
+    git_repo.write(
+        "data/pipeline.py",
+        "# spec 2.1: the corpus\nimport csv\n\n\n" + CORPUS + "\n\n" + NEGATIVES,
+    )
+    git_repo.commit("Corpus and negatives\n\nSpec 2.1, 2.3.")
+    session = ReviewSession.open(git_repo.root, no_llm=True)
+    by_symbol = {c.symbol: session.link(c.id).section_id for c in session.chunks}
+    assert by_symbol["load_collection"] == "21-corpus"
+    assert by_symbol["mine_hard_negatives"] == "23-hard-negatives"  # the commit names it too

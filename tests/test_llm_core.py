@@ -363,7 +363,9 @@ def test_link_help_merges_into_the_links_and_is_reused_from_the_cache(
     answer[candidates.index(glue)]["section"] = "4-evaluation"
     server.queue(Reply(text=json.dumps({"links": answer})))
 
-    changed = merge_link_help(opened.links, suggest_links(opened), opened.settings.links.threshold)
+    changed = merge_link_help(
+        opened.links, suggest_links(opened), opened.settings.links.threshold, recheck_below=1.0
+    )
     assert changed == [glue.id] and opened.links[glue.id].section_id == "4-evaluation"
     assert opened.links[glue.id].confidence == 0.6
     assert [e.kind for e in opened.links[glue.id].evidence][-1] == "llm"
@@ -373,7 +375,7 @@ def test_link_help_merges_into_the_links_and_is_reused_from_the_cache(
     server.queue(Reply(text=json.dumps(pick)))
     manual = suggest_links(opened, [train], force=True)
     assert manual.links[train.id].section_id == "4-evaluation"
-    assert merge_link_help(opened.links, manual, 0.35) == []
+    assert merge_link_help(opened.links, manual, 0.35, recheck_below=1.0) == []
     assert opened.links[train.id].section_id is None
     assert [e.kind for e in opened.links[train.id].evidence] == ["manual"]
 

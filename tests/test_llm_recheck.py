@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewtui.core.llm import linking
 from reviewtui.core.llm.linking import (
     LinkHelp,
     link_candidates,
@@ -38,7 +39,7 @@ def merged(
 ) -> tuple[SectionLink, list[str]]:
     links = {"c1": link}
     help_ = LinkHelp(links={"c1": llm_link("c1", pick, "because", 0.6)})
-    return links["c1"], merge_link_help(links, help_, THRESHOLD, recheck)
+    return links["c1"], merge_link_help(links, help_, THRESHOLD, recheck_below=recheck)
 
 
 # --------------------------------------------------------------------------- which links are asked about
@@ -148,3 +149,18 @@ def test_a_full_batch_of_linking_prompts_may_answer_past_the_default_max_tokens(
     spec = load_spec(tmp_path, ["SPEC.md"])
     assert link_prompt(spec, chunks).max_tokens == 256 + 80 * 40
     assert link_prompt(spec, chunks[:1]).max_tokens == 336
+
+
+def test_picks_cached_under_other_instructions_are_not_reused(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = build_repo(git_repo)
+    with LLMServer() as server:
+        llm_env(monkeypatch, server.url)
+        session = ReviewSession.open(root)
+        server.queue(Reply(text=link_answer(session, {})))
+        asked = suggest_links(session)
+        assert asked.links and not asked.errors
+        assert suggest_links(session, cached_only=True).links.keys() == asked.links.keys()
+        monkeypatch.setattr(linking, "LINK_INSTRUCTIONS", "Revised instructions.")
+        assert suggest_links(session, cached_only=True).links == {}

@@ -210,7 +210,7 @@ def with_llm_help(
             help_.links[link.chunk_id] = llm_link(
                 link.chunk_id, pick["section"], reason, llm.link_score
             )
-    merge_link_help(case.links, help_, threshold, recheck)
+    merge_link_help(case.links, help_, threshold, recheck_below=recheck)
     return Case(
         case.name, f"{case.mode}+llm", case.spec, case.chunks, case.links, case.spans, case.seconds
     )
@@ -282,6 +282,11 @@ def run_all(
     ]
 
 
+LLM_MODES = ("content", "commits")
+"""The modes scored with the recorded picks: chunk ids depend only on a chunk's path and lines, so
+the picks recorded on the content mode's chunks hold for the same code committed."""
+
+
 def run_llm(
     workdir: Path,
     names: list[str] | None,
@@ -289,16 +294,18 @@ def run_llm(
     root: Path,
     answers: Path,
     llm: LLMSettings,
+    modes: tuple[str, ...] = LLM_MODES,
 ) -> list[Outcome]:
-    """The content mode without and with the recorded LLM picks (fixtures without picks skipped)."""
+    """Each mode without and with the recorded LLM picks (fixtures without picks skipped)."""
     picks = json.loads(answers.read_text(encoding="utf-8"))
     plain, helped = [], []
-    for name in names or fixture_names(root):
-        if name not in picks:
-            continue
-        case = build_case(name, "content", workdir, settings, root)
-        plain.append(judge_case(case))
-        helped.append(judge_case(with_llm_help(case, picks[name], settings.threshold, llm)))
+    for mode in modes:
+        for name in names or fixture_names(root):
+            if name not in picks:
+                continue
+            case = build_case(name, mode, workdir, settings, root)
+            plain.append(judge_case(case))
+            helped.append(judge_case(with_llm_help(case, picks[name], settings.threshold, llm)))
     return plain + helped
 
 

@@ -251,7 +251,7 @@ class ReviewSession:
 
         llm = self.settings.llm
         changed = merge_link_help(
-            self.links, help_, self.settings.links.threshold, llm.link_recheck_below
+            self.links, help_, self.settings.links.threshold, recheck_below=llm.link_recheck_below
         )
         if changed:
             self._links_changed()

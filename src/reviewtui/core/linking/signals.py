@@ -380,9 +380,9 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
             detail = f"commit {sha[:7]} trailer {key}: {value}{_twin_note(section_id, context)}"
             _add(candidates, section_id, Evidence("commit", detail, round(TRAILER * share, 3)))
         many = len(refs.message) > 1
-        commented = _commented(candidates)
+        marked = _marked(candidates, refs.message) if many else set()
         for section_id in refs.message:
-            if many and commented and section_id not in commented:
+            if marked and section_id not in marked:
                 continue  # the chunk's own marker says which of the commit's sections it is
             detail = f"commit {sha[:7]}: '{_short(refs.subject)}'{_twin_note(section_id, context)}"
             score = (COMMIT_MANY if many else COMMIT_ONE) * share
@@ -402,9 +402,19 @@ def commit_evidence(chunk: Chunk, context: LinkContext, candidates: Candidates) 
             _add(candidates, section_id, evidence)
 
 
-def _commented(candidates: Candidates) -> set[str]:
-    """The sections a comment in or around the chunk names."""
-    return {s for s, items in candidates.items() if any(e.kind == "comment" for e in items)}
+def _marked(candidates: Candidates, named: list[str]) -> set[str]:
+    """The sections a marker speaks for against a commit naming `named`: a comment in the chunk or
+    on its definition; a file's header only when it names none of the commit's sections (then the
+    file says where it belongs, otherwise content picks among the commit's sections)."""
+    close = {
+        s
+        for s, items in candidates.items()
+        if any(e.kind == "comment" and e.score > COMMENT_FILE for e in items)
+    }
+    if close:
+        return close
+    header = {s for s, items in candidates.items() if any(e.kind == "comment" for e in items)}
+    return header if header.isdisjoint(named) else set()
 
 
 DESCRIBES = " describes "

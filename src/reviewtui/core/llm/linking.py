@@ -6,8 +6,8 @@ commit, path or manual link) at or below `llm.link_recheck_below` (by default al
 confident first; it answers JSON naming a section id (or null) with a one-line reason per chunk.
 Answers naming a section or chunk that does not exist are rejected, never guessed. Accepted answers
 come back as `SectionLink`s carrying one `Evidence(kind="llm", ...)` each, for the session to merge
-(`merge_link_help`): the model's pick decides an unsure link, a null unlinks a content-only one.
-Explicit references always win over the model. Each accepted pick is cached on disk per chunk, so a
+(`merge_link_help`): the model's pick decides an unsure link, a null unlinks it. A link an explicit
+reference (comment, commit, trailer, path) makes at or above `links.threshold` is never overruled. Each accepted pick is cached on disk per chunk, so a
 reopened review asks only about new chunks.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 from reviewtui.core.llm.cache import cache_key
 from reviewtui.core.llm.client import Answer, LLMClient
 from reviewtui.core.llm.explain import SessionLike, client_for
-from reviewtui.core.llm.prompts import chunk_diff, link_prompt, not_sendable
+from reviewtui.core.llm.prompts import LINK_INSTRUCTIONS, chunk_diff, link_prompt, not_sendable
 from reviewtui.core.llm.usage import Usage
 from reviewtui.core.models import Chunk, Evidence, SectionLink, Spec
 
@@ -129,7 +129,13 @@ def suggest_links(
 
 def _pick_key(client: LLMClient, spec: Spec, chunk: Chunk) -> str:
     outline = [(section.id, section.title) for section in spec.sections]
-    payload = {"kind": "link", "outline": outline, "path": chunk.path, "code": chunk_diff(chunk)}
+    payload = {
+        "kind": "link",
+        "instructions": LINK_INSTRUCTIONS,  # a revised prompt asks again
+        "outline": outline,
+        "path": chunk.path,
+        "code": chunk_diff(chunk),
+    }
     return cache_key(client.settings.model, payload)
 
 
@@ -223,12 +229,13 @@ def llm_link(chunk_id: str, section_id: str | None, reason: str, score: float) -
 
 
 def merge_link_help(
-    links: dict[str, SectionLink], help_: LinkHelp, threshold: float, recheck_below: float = 0.0
+    links: dict[str, SectionLink], help_: LinkHelp, threshold: float, *, recheck_below: float
 ) -> list[str]:
     """Merge the model's picks into `links` (in place); returns the ids of chunks whose section changed.
 
-    A manual link is never touched, nor a link with explicit evidence at or above `threshold`. An
-    unsure link (see `needs_llm`) takes the model's pick: its section (confidence at least
+    A manual link is never touched, nor one at or above `threshold` with evidence beyond shared
+    words and structure (a comment, commit, trailer or path naming the section). An unsure link
+    (see `needs_llm`: also one an explicit reference makes below `threshold`) takes the model's pick: its section (confidence at least
     `llm.link_score` and `threshold`), or, for "no section", unlinked. The `llm` evidence is added
     either way, so `status --json` and the requirement panel show why.
     """
