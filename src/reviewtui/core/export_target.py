@@ -31,6 +31,8 @@ def overwrite_refusal(root: Path, target: Path) -> str | None:
     file that is not a reviewtui export, in one line; None when it may be written."""
     if not target.exists() or target.is_dir():
         return None  # a new file (a folder: the write says why it cannot be written)
+    if not target.is_file():
+        return None  # /dev/stdout, /dev/null, a FIFO: written to, never read (a FIFO would block)
     try:
         content = target.read_bytes()
     except OSError as error:
@@ -45,6 +47,8 @@ def overwrite_refusal(root: Path, target: Path) -> str | None:
         if export_hash(content) in known:
             return None  # the text reviewtui exported there: the normal re-export
         if _tracked(root, relative):
+            if reads_as_export(content):
+                return f"{target} is tracked by git and reviewtui has no record of exporting to it"
             return f"{target} is tracked by git and does not hold a reviewtui export"
         if known:
             return f"{target} was changed since reviewtui exported the review to it"
