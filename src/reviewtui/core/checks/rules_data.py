@@ -807,7 +807,7 @@ def _assigned(node: ast.AST) -> tuple[list[str], ast.AST] | None:
         and node.args
         and node.func.attr in {"append", "add"}
     ):
-        return [ast.unparse(node.func.value)], node.args[0]
+        return [dotted(node.func.value)], node.args[0]
     return None
 
 
@@ -818,23 +818,26 @@ def _templated_assignment(
     if assigned is None:
         return None
     names, value = assigned
-    function = context.enclosing_function(node)
-    flowing = (
-        None  # the output (`{"query": q}`) a local name goes into, where the spec wants a model
-    )
-    if facts.spec_wants_generation and function is not None:
-        flows = _function_fact(context, "flows", function, _output_flows)
-        flowing = next((flows[name] for name in names if name in flows), None)
-    target = _output_target(names) or flowing
-    if target is None:
-        return None
-    if _wraps_generated_text(value):
+    target = _output_target(names)
+    wants = facts.spec_wants_generation
+    if target is None and not wants:
         return None
     slots = _templated(value, canned)
-    if slots is None and flowing is not None and function is not None:
+    joined = slots is None and wants and bool(canned.phrases) and _joined(value)
+    if (slots is None and not joined) or _wraps_generated_text(value):
+        return None
+    function = context.enclosing_function(node)
+    if joined and function is not None:
         local = _function_fact(context, "locals", function, _local_values)
         slots = _canned_join(value, local, canned)
     if slots is None:
+        return None
+    if (target is None or joined) and function is not None:
+        # the output (`{"query": q}`) a local name goes into, where the spec wants a model
+        flows = _function_fact(context, "flows", function, _output_flows)
+        flowing = next((flows[name] for name in names if name in flows), None)
+        target = flowing if joined else target or flowing
+    if target is None:
         return None
     line = getattr(node, "lineno", 1)
     source = _canned_source(value, canned)
@@ -845,6 +848,13 @@ def _templated_assignment(
             f"`{target}` falls back to a fixed template{source}{slots} instead of the model's output"
         )
     return line, f"`{target}` is filled from a fixed template{source}{slots}, not generated"
+
+
+def _joined(value: ast.AST) -> bool:
+    """Text joined from pieces: an f-string, or `a + b`."""
+    return isinstance(value, ast.JoinedStr) or (
+        isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
+    )
 
 
 def _canned_source(value: ast.AST, canned: Canned) -> str:
