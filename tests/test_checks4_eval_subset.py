@@ -233,6 +233,13 @@ def evaluate_ranking(ranking, relevant):
     return 0.0
 
 
+def evaluate_examples(model, test_queries):
+    scores = [model(q) for q in test_queries]
+    for q in test_queries[:3]:
+        print(q, model(q))
+    return scores
+
+
 def evaluate_words(passage):
     words = passage.split()[:300]
     return [w for w in words]

@@ -17,6 +17,7 @@ from reviewtui.core.checks.context import FileContext, Finding, shown_to_a_human
 from reviewtui.core.checks.facts import PhaseFacts
 from reviewtui.core.checks.names import (
     COLLECTION_WORDS,
+    LOG_CALLS,
     call_name,
     dotted,
     field_default,
@@ -322,7 +323,7 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     if bound is None:
         return None
     count, default = bound
-    if _split_in_two(context, node):
+    if _split_in_two(context, node) or _preview_loop(context, node):
         return None
     words = tokens(_receiver_name(node.value))
     collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
@@ -332,6 +333,19 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     if context.in_eval_path(node) and _evaluation_set(context, node, words, count):
         return count, f"`{ast.unparse(node)}`{default}"
     return None
+
+
+def _preview_loop(context: FileContext, node: ast.AST) -> bool:
+    """`for q in test_queries[:3]: print(q, model(q))`: a few items shown, not evaluated."""
+    wrapped, parent = _unwrapped_parent(context, node)
+    if not (isinstance(parent, ast.For | ast.AsyncFor) and parent.iter is wrapped):
+        return False
+    return all(
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and bool(tokens(last_part(call_name(statement.value))) & LOG_CALLS)
+        for statement in parent.body
+    )
 
 
 EVALUATE_CALLS = frozenset({"evaluate", "eval", "evaluation", "benchmark"})
