@@ -58,13 +58,18 @@ def test_status_prints_it_on_stderr(repo: GitRepo, capsys: pytest.CaptureFixture
 
 
 def test_a_nested_gitignore_is_named(repo: GitRepo) -> None:
+    """`models/` in `inpars/.gitignore` names `inpars/models/` (quiet, review F8) and also
+    hides the deeper `inpars/rank/models/` (said)."""
     repo.write("inpars/.gitignore", "models/\n")
     repo.commit("ignore models", "inpars/.gitignore")
     repo.write("inpars/models/reranker.py", "class Reranker:\n    pass\n")
+    assert warnings_of(repo) == []
+    repo.write("inpars/rank/__init__.py", "")
+    repo.write("inpars/rank/models/reranker.py", "class Reranker:\n    pass\n")
     found = warnings_of(repo)
     assert (
         len(found) == 1
-        and "inpars/models/ (reranker.py; by inpars/.gitignore:1: models/)" in found[0]
+        and "inpars/rank/models/ (reranker.py; by inpars/.gitignore:1: models/)" in found[0]
     )
 
 

@@ -522,6 +522,27 @@ def resolve_phase(
 def ignoring_patterns(root: Path, paths: list[str]) -> dict[str, str]:
     """Path → `source:line: pattern`, the `.gitignore` line that ignores it (`git check-ignore
     -v`; a folder is given with its trailing `/`), for those of `paths` a pattern ignores."""
+    return {path: str(rule) for path, rule in ignoring_rules(root, paths).items()}
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """The exclude line that ignores a path, as `git check-ignore -v` names it."""
+
+    source: str
+    """The file holding it, as git prints it: `.gitignore`, `pkg/.gitignore`, `.git/info/exclude`."""
+    line: str
+    """Its line number in that file."""
+    pattern: str
+    """The pattern, as written (`data/`, `/local/`)."""
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.pattern}"
+
+
+def ignoring_rules(root: Path, paths: list[str]) -> dict[str, IgnoreRule]:
+    """Path → the exclude line that ignores it (`git check-ignore -v`; a folder is given with its
+    trailing `/`), for those of `paths` a pattern ignores."""
     if not paths:
         return {}
     given = b"".join(os.fsencode(path) + b"\0" for path in paths)
@@ -529,11 +550,11 @@ def ignoring_patterns(root: Path, paths: list[str]) -> dict[str, str]:
     if result.returncode not in (0, 1):  # 1: none of them is ignored
         raise ReviewError(f"git check-ignore: {_first_error(result.stderr)}")
     fields = result.stdout.split(b"\0")
-    found: dict[str, str] = {}
+    found: dict[str, IgnoreRule] = {}
     for i in range(0, len(fields) - 3, 4):
         source, line, pattern, path = (os.fsdecode(field) for field in fields[i : i + 4])
         if pattern:
-            found[path] = f"{source}:{line}: {pattern}"
+            found[path] = IgnoreRule(source, line, pattern)
     return found
 
 
@@ -959,6 +980,7 @@ __all__ = [
     "GITLINK_MODE",
     "SYMLINK_MODE",
     "CheckpointRef",
+    "IgnoreRule",
     "TreeDiff",
     "WorktreeView",
     "checkpoint_refs",
@@ -968,6 +990,7 @@ __all__ = [
     "head_sha",
     "huge_untracked_warning",
     "ignoring_patterns",
+    "ignoring_rules",
     "is_ancestor",
     "is_repository",
     "line_endings_only",
