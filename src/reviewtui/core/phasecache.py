@@ -90,6 +90,7 @@ class PhaseCache:
             settings.chunks,
             settings.links,
             settings.checks,
+            settings.phase,  # the ledger judges by the phase chosen (see `session.ledger_phase`)
             sorted(manual_links.items(), key=lambda item: (item[0], item[1] or "")),
         )
         for part in parts:

@@ -672,7 +672,8 @@ def _compute(
         chunks = cut_chunks(phase.files, phase.commits, settings.chunks, trees=trees, cancel=cancel)
         active_rules(settings.checks)  # a settings error is raised here, not in the child
         arguments = (chunks, phase.files, check_spec or spec, settings.checks)
-        checking = ForkedCall.start(check_phase, *arguments, trees=trees)
+        judged = ledger_phase(phase, spec, settings)
+        checking = ForkedCall.start(check_phase, *arguments, trees=trees, phase=judged)
         try:
             report("linking chunks to the spec", 0.65)
             file_texts = {f.path: f.new_text for f in phase.files if f.new_text is not None}
@@ -685,7 +686,7 @@ def _compute(
                 checking.abandon()
             raise
         report("running checks", 0.85)
-        checked = _checked(checking, arguments, trees)
+        checked = _checked(checking, arguments, trees, judged)
         del trees
     return PhaseResults(chunks, checked.flags, checked.ledger, links, checked.warnings)
 
@@ -694,9 +695,10 @@ def _checked(
     checking: ForkedCall[PhaseChecks] | None,
     arguments: tuple[list[Chunk], list[FileDiff], Spec, CheckSettings],
     trees: SyntaxTrees,
+    judged: str | None = None,
 ) -> PhaseChecks:
     """The checks' flags and ledger: from the child when one runs them, else (or when it died
-    without a result) computed here."""
+    without a result) computed here (the ledger judged by the spec phase `judged`)."""
     from reviewtui.core.checks import check_phase
     from reviewtui.core.forked import ForkFailed
 
@@ -707,11 +709,26 @@ def _checked(
         except ForkFailed as failed:
             fork_error = failed  # run here instead: the same call, so a real error is raised here
     try:
-        return check_phase(*arguments, trees=trees)
+        return check_phase(*arguments, trees=trees, phase=judged)
     except Exception as error:
         if fork_error is not None:
             error.add_note(f"(first, in a forked child: {fork_error})")
         raise
+
+
+def ledger_phase(phase: Phase, spec: Spec, settings: Settings) -> str | None:
+    """The spec phase whose values the ledger judges the code by, known before linking: the one
+    `--phase` or the config names, else the spec's first phase when the range starts from the empty
+    tree (the first round holds the first phase's work), else None (inferred only after linking:
+    a value of another phase is then a low note, see `checks.engine.PhaseNote`)."""
+    if settings.phase:
+        return settings.phase
+    if phase.base is not None:
+        return None
+    from reviewtui.core.phases import parse_phases
+
+    phases = parse_phases(spec)
+    return phases[0].number if phases else None
 
 
 def _other_forms(

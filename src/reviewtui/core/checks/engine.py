@@ -24,7 +24,12 @@ from reviewtui.config import CheckSettings
 from reviewtui.core.checks import rules_code, rules_data, rules_eval, rules_torch
 from reviewtui.core.checks.context import FileContext, Finding, file_contexts
 from reviewtui.core.checks.facts import PhaseFacts, gather_facts
-from reviewtui.core.checks.ledger import Ledger, build_ledger, mismatch_message
+from reviewtui.core.checks.ledger import (
+    Ledger,
+    build_ledger,
+    mismatch_message,
+    other_phase_value,
+)
 from reviewtui.core.gcpause import collector_paused
 from reviewtui.core.models import (
     SEVERITY_RANK,
@@ -214,16 +219,21 @@ def check_phase(
     settings: CheckSettings,
     *,
     trees: SyntaxTrees | None = None,
+    phase: str | None = None,
 ) -> PhaseChecks:
     """`run_checks` and the ledger together, sharing one parse of every file (and with the chunk
     cutter, through `trees`), with the warnings of rules that failed (`PhaseChecks`).
+
+    `phase` names the spec phase under review (`--phase`, config): the ledger judges by its values.
+    None (not known before linking): the earliest phase's, and code setting another phase's value
+    gets a low note instead of a high mismatch (see `PhaseNote`).
 
     The cyclic garbage collector is paused meanwhile (its previous state restored after): the syntax
     trees are hundreds of thousands of new objects that each collection would walk again; whatever
     cyclic garbage the checks leave is collected once it resumes."""
     rules = active_rules(settings)
     with collector_paused():
-        return _check_phase(chunks, files, spec, settings, rules, trees)
+        return _check_phase(chunks, files, spec, settings, rules, trees, phase)
 
 
 def _check_phase(
@@ -233,11 +243,12 @@ def _check_phase(
     settings: CheckSettings,
     rules: list[tuple[Rule, Severity]],
     trees: SyntaxTrees | None,
+    phase: str | None = None,
 ) -> PhaseChecks:
     contexts = [c for c in file_contexts(files, trees) if not excluded(c.path, settings.exclude)]
-    ledger = build_ledger(spec, files, contexts)
+    ledger = build_ledger(spec, files, contexts, phase=phase)
     facts = gather_facts(spec, contexts, ledger.spec_counts())
-    facts.mismatches = _mismatch_findings(ledger)
+    facts.mismatches = _mismatch_findings(ledger, phase_known=phase is not None)
     added = _added_lines(chunks, files)
     by_path: dict[str, list[tuple[Finding, Severity]]] = {}
     failures = RuleFailures()
@@ -344,10 +355,18 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch(path, pattern) for pattern in patterns)
 
 
-def _mismatch_findings(ledger: Ledger) -> dict[str, list[Finding]]:
+@dataclass
+class PhaseNote(Finding):
+    """A `spec-mismatch` whose code value another phase of the spec states, while the phase under
+    review is unknown: the code may be that phase's, so it is a low note, never high."""
+
+
+def _mismatch_findings(ledger: Ledger, *, phase_known: bool) -> dict[str, list[Finding]]:
     found: dict[str, list[Finding]] = {}
     for entry, setting in ledger.mismatches:
-        finding = Finding("spec-mismatch", setting.line, mismatch_message(entry, setting))
+        note = not phase_known and other_phase_value(entry, setting) is not None
+        kind = PhaseNote if note else Finding
+        finding = kind("spec-mismatch", setting.line, mismatch_message(entry, setting))
         found.setdefault(setting.path, []).append(finding)
     return found
 
@@ -369,8 +388,13 @@ def _file_findings(
         except Exception as error:  # a rule's bug must not end the review: reported, not hidden
             failures.add(rule.id, context.path, error)
             continue
-        found += [(f, severity) for f in findings if not _waived(context.waivers, f)]
+        found += [(f, _capped(f, severity)) for f in findings if not _waived(context.waivers, f)]
     return found
+
+
+def _capped(finding: Finding, severity: Severity) -> Severity:
+    """The severity a finding is shown with: a `PhaseNote` is at most low."""
+    return "low" if isinstance(finding, PhaseNote) else severity
 
 
 class RuleFailures:

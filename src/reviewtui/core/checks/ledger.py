@@ -177,8 +177,8 @@ def _set_other_phases_apart(
     (and by the sections of no phase): the phase under review when `selected` names one that states
     it, else the earliest. The other phases' other values (an ablation grid, a changed setting) move
     to `later` (one repeating the judged phase's value stays). The checks run before the phase under
-    review is inferred, and a review starts with the first phase: a mismatch with another phase's
-    value names that phase."""
+    review is inferred: without `selected` the earliest phase is judged, and a mismatch with another
+    phase's value names that phase (`other_phase_value`; the engine makes it a low note)."""
     phases = parse_phases(spec)
     if len(phases) < 2:
         return
@@ -192,7 +192,7 @@ def _set_other_phases_apart(
         ranks = {order[number] for number in numbers if number in order}
         if len(ranks) < 2:
             continue
-        judged = order[chosen] if chosen in order and order[chosen] in ranks else min(ranks)
+        judged = _judged_rank(ranks, order.get(chosen) if chosen else None)
         kept = [v.value for v in entry.spec_values if v.phase is None or order[v.phase] == judged]
         entry.later = [
             v
@@ -200,6 +200,15 @@ def _set_other_phases_apart(
             if v.phase is not None and order[v.phase] != judged and v.value not in kept
         ]
         entry.spec_values = [value for value in entry.spec_values if value not in entry.later]
+
+
+def _judged_rank(ranks: set[int], chosen: int | None) -> int:
+    """The rank of the phase whose values are judged: the latest phase up to the one under review
+    that states the parameter (Phase 3 keeps Phase 2's changed value), else the earliest."""
+    if chosen is None:
+        return min(ranks)
+    up_to = [rank for rank in ranks if rank <= chosen]
+    return max(up_to) if up_to else min(ranks)
 
 
 def _chosen(phases: list[SpecPhase], selected: str | None) -> str | None:
@@ -329,10 +338,19 @@ def mismatch_message(entry: LedgerEntry, setting: CodeSetting) -> str:
 
 def _of_later_phase(entry: LedgerEntry, setting: CodeSetting) -> str:
     """` (Phase 2's value: 1, 3 and 7, SPEC.md:87)` when the code's value is one of those."""
+    value = other_phase_value(entry, setting)
+    if value is None:
+        return ""
+    return f" (Phase {value.phase}'s value: {value.text}, {value.location})"
+
+
+def other_phase_value(entry: LedgerEntry, setting: CodeSetting) -> SpecValue | None:
+    """The value another phase of the spec states that the code's value is (Phase 2's ablation
+    grid "1, 3 and 7" for `num_negatives = 7`), or None."""
     for value in entry.later:
         if values_agree(value.value, setting.value, entry.kind):
-            return f" (Phase {value.phase}'s value: {value.text}, {value.location})"
-    return ""
+            return value
+    return None
 
 
 def ledger_markdown(ledger: Ledger) -> str:
