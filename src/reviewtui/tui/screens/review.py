@@ -14,6 +14,7 @@ more first and refuses to write a review of code that is no longer on disk.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -32,7 +33,8 @@ from textual.widgets import Label
 
 from reviewtui.core.carried_flags import EarlierFlag, earlier_flags
 from reviewtui.core.llm.explain import client_for
-from reviewtui.core.models import Chunk, RequestKind
+from reviewtui.core.models import Chunk, Phase, RequestKind
+from reviewtui.core.uncommitted import uncommitted_lines
 from reviewtui.errors import ReviewError
 from reviewtui.tui.exporting import record_export, write_export
 from reviewtui.tui.navigation import ALL, UNLINKED, ReviewNavigator
@@ -429,7 +431,9 @@ class ReviewScreen(Screen[None]):
             self.query_one(ExplanationPanel).show_chunk(self.session, chunk)
         past = self.session.coverage.past_checkpoint.get(chunk.id) if chunk else None
         if self._changed("title", (chunk.id if chunk else None, past)):
-            self.query_one("#chunk-title", Label).update(chunk_title(chunk, past), layout=False)
+            self.query_one("#chunk-title", Label).update(
+                chunk_title(chunk, past, self.session.phase), layout=False
+            )
         link = self.session.link(chunk.id) if chunk else None
         evidence = [(e.kind, e.detail) for e in link.evidence] if link else []
         if self._changed(
@@ -843,15 +847,18 @@ def llm_hint(reason: str) -> str:
     return clean_line(reason).rstrip(".") + "."
 
 
-def chunk_title(chunk: Chunk | None, past: str | None = None) -> Content:
+def chunk_title(
+    chunk: Chunk | None, past: str | None = None, phase: Phase | None = None
+) -> Content:
     """`src/data.py:40-51 · load_data · +12 −0 · added`; `» past checkpoint (phase 2)` follows the
     location when the chunk implements a later spec phase than the one under review (the location
     leads, so a narrow pane still shows where the code is)."""
     if chunk is None:
         return Content("")
-    location, *rest = chunk_location_line(chunk).split(" · ", 1)
+    line = chunk_location_line(chunk, phase)
     if past is None:
-        return Content(chunk_location_line(chunk))
+        return Content(line)
+    location, *rest = line.split(" · ", 1)
     mark = Content.styled(f"» past checkpoint (phase {clean_line(past)})", "bold $warning")
     parts: list[Content | tuple[str, str] | str] = [location, (" · ", "$text-muted"), mark]
     if rest:
@@ -859,8 +866,10 @@ def chunk_title(chunk: Chunk | None, past: str | None = None) -> Content:
     return Content.assemble(*parts)
 
 
-def chunk_location_line(chunk: Chunk) -> str:
-    """The chunk's location, definition, counts, change and commits, one line."""
+def chunk_location_line(chunk: Chunk, phase: Phase | None = None) -> str:
+    """The chunk's location, definition, counts, change and commits, one line. Given the phase,
+    the commits say the chunk's lines not committed yet: `commit ed91f32 + 3 uncommitted lines`,
+    or `working tree, 3 uncommitted lines` when no commit of the phase touched the chunk."""
     parts = [clean_line(chunk.location)]
     if chunk.symbol:
         parts.append(clean_line(chunk.symbol))
@@ -869,6 +878,27 @@ def chunk_location_line(chunk: Chunk) -> str:
         parts.append(
             chunk.change if not chunk.old_path else f"renamed from {clean_line(chunk.old_path)}"
         )
+    uncommitted = _uncommitted_count(chunk, phase) if phase is not None else 0
+    lines = f"{uncommitted} uncommitted line{'s' if uncommitted != 1 else ''}"
     if chunk.commits:
-        parts.append("commit " + ", ".join(sha[:7] for sha in chunk.commits[:3]))
+        commits = "commit " + ", ".join(sha[:7] for sha in chunk.commits[:3])
+        parts.append(f"{commits} + {lines}" if uncommitted else commits)
+    elif uncommitted:
+        parts.append(f"working tree, {lines}")
     return " · ".join(parts)
+
+
+_uncommitted_seen: tuple[weakref.ref[Phase], dict[str, int]] | None = None
+"""The last phase asked about and its chunks' uncommitted line counts: the title is drawn on
+every move."""
+
+
+def _uncommitted_count(chunk: Chunk, phase: Phase) -> int:
+    """`uncommitted_lines(chunk, phase)`, counted once per chunk of the phase."""
+    global _uncommitted_seen
+    if _uncommitted_seen is None or _uncommitted_seen[0]() is not phase:
+        _uncommitted_seen = (weakref.ref(phase), {})
+    counts = _uncommitted_seen[1]
+    if chunk.id not in counts:
+        counts[chunk.id] = uncommitted_lines(chunk, phase)
+    return counts[chunk.id]
