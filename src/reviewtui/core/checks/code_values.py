@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from reviewtui.core.checks.context import FileContext, shown_to_a_human
 from reviewtui.core.checks.names import (
@@ -302,6 +303,8 @@ def _evaluation_batch(context: FileContext, node: ast.AST) -> bool:
     a batch size in `evaluate()` or under `torch.no_grad()`: evaluation data, not the training batch."""
     if _evaluation_owner(context, node) or _under_no_grad(context, node):
         return True
+    if evaluation_file(context.path) or _evaluation_arguments(context, node):
+        return True
     call = context.parents.get(node)
     if not (isinstance(node, ast.keyword) and isinstance(call, ast.Call)):
         return False
@@ -314,6 +317,31 @@ def _evaluation_batch(context: FileContext, node: ast.AST) -> bool:
         for name in target.targets:
             words |= tokens(dotted(name))
     return bool(words & _EVAL_LOADING) and not words & _TRAINING
+
+
+def evaluation_file(path: str) -> bool:
+    """An evaluation script or config by its file name (`run_eval.py`, `configs/eval.yaml`,
+    `evaluate.py`), none named for training: its batch size is the evaluation batch size."""
+    words = tokens(PurePosixPath(path).stem)
+    return bool(words & _EVAL_LOADING) and not words & _TRAINING
+
+
+def _evaluation_arguments(context: FileContext, node: ast.AST) -> bool:
+    """A parameter default (`def run(model, dev_queries, batch_size=256)`) of a function whose
+    other parameters name evaluation data (`dev_queries`, `test_set`) and none training data."""
+    function = context.enclosing_function(node)
+    if function is None or not any(node is default for default in _defaults(function)):
+        return False
+    words: set[str] = set()
+    for argument in [*function.args.args, *function.args.kwonlyargs]:
+        words |= tokens(argument.arg)
+    return bool(words & (_EVAL_LOADING - {"evaluate", "evaluation", "eval"})) and not (
+        words & _TRAINING
+    )
+
+
+def _defaults(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    return [*function.args.defaults, *(d for d in function.args.kw_defaults if d is not None)]
 
 
 def _evaluation_owner(context: FileContext, node: ast.AST) -> bool:
@@ -859,6 +887,8 @@ def _subset_setting(
     parameter itself (`[:N_EVAL_SAMPLES]`, `[:max_passages]`) is read where it is set."""
     if not isinstance(argument, ast.Name | ast.Constant | ast.BinOp):
         return None
+    if not _may_be_the_specs_count(context, node, receiver):
+        return None
     if _evaluation_data(context, node, receiver):
         parameter: Parameter | None = BY_NAME["num_samples"]
     else:
@@ -877,6 +907,37 @@ def _subset_setting(
     if setting is not None and named:
         setting.text = str(count)  # `queries[:N_EVAL] = 500`: the number the name stands for
     return setting
+
+
+_OTHER_SETS = frozenset({"train", "training", "warmup"})
+"""Words of a collection that is not the set the spec counts (its dev or test set): a slice of the
+training queries, a warm-up batch."""
+_VALIDATION = frozenset({"val", "valid", "validation"})
+_RANKED = frozenset({"mrr", "score", "scores", "metric", "metrics", "loss", "losses", "per"})
+"""Words of a collection of results per query (`per_query_mrr`): its cut is the best or worst few."""
+
+
+def _may_be_the_specs_count(context: FileContext, node: ast.AST, receiver: ast.AST) -> bool:
+    """Whether a cut of `receiver` may be the count of the set the spec counts: not of training
+    data (`train_queries[:500]`), nor of validation data inside training (`val_queries[:1000]` in
+    `train()`), nor of per-query results ranked for error analysis
+    (`sorted(per_query_mrr.items(), key=...)[:20]`)."""
+    words = tokens(_receiver(receiver))
+    if words & (_OTHER_SETS | _RANKED):
+        return False
+    if words & _VALIDATION and context.function_words(node) & _TRAINING:
+        return False
+    return not _ranked(receiver)
+
+
+def _ranked(node: ast.AST) -> bool:
+    """`sorted(scores, key=...)`, `sorted(..., reverse=True)`: a ranking by a score (the best or
+    worst few are cut from it), not the data in its own order (`sorted(queries)`)."""
+    return (
+        isinstance(node, ast.Call)
+        and call_name(node) == "sorted"
+        and any(keyword.arg in {"key", "reverse"} for keyword in node.keywords)
+    )
 
 
 def _bound(context: FileContext, name: ast.Name) -> object:
@@ -1092,7 +1153,9 @@ def _config_setting(
         parameter = parameter_for_code(key)
         if parameter is None:
             continue
-        if parameter is BY_NAME["batch_size"] and any(tokens(k) & _EVAL_LOADING for k in keys[:-1]):
+        if parameter is BY_NAME["batch_size"] and (
+            any(tokens(k) & _EVAL_LOADING for k in keys[:-1]) or evaluation_file(context.path)
+        ):
             parameter = BY_NAME["eval_batch_size"]  # `eval: {batch_size: 64}`
         raw = _scalar(value)
         if parameter is BY_NAME["mixed_precision"]:

@@ -254,7 +254,8 @@ def _check_phase(
     failures = RuleFailures()
     for context in contexts:
         if context.path in added:  # a file with no added line cannot carry a flag
-            by_path[context.path] = _file_findings(context, facts, rules, failures)
+            found = _file_findings(context, facts, rules, failures)
+            by_path[context.path] = _one_flag_per_cut(found)
     flags = _flags_by_chunk(chunks, added, by_path)
     by_id = {chunk.id: flags[position] for position, chunk in enumerate(chunks)}
     return PhaseChecks(by_id, ledger, failures.warnings())
@@ -361,11 +362,17 @@ class PhaseNote(Finding):
     review is unknown: the code may be that phase's, so it is a low note, never high."""
 
 
+@dataclass
+class CutMismatch(Finding):
+    """A `spec-mismatch` on a cut of the data (`dev_queries[:8]` against the spec's 6,980 queries):
+    the same cause as an `eval-subset` finding on its line, beside which it is a low note."""
+
+
 def _mismatch_findings(ledger: Ledger, *, phase_known: bool) -> dict[str, list[Finding]]:
     found: dict[str, list[Finding]] = {}
     for entry, setting in ledger.mismatches:
         note = not phase_known and other_phase_value(entry, setting) is not None
-        kind = PhaseNote if note else Finding
+        kind = PhaseNote if note else CutMismatch if setting.kind == "slice" else Finding
         finding = kind("spec-mismatch", setting.line, mismatch_message(entry, setting))
         found.setdefault(setting.path, []).append(finding)
     return found
@@ -390,6 +397,22 @@ def _file_findings(
             continue
         found += [(f, _capped(f, severity)) for f in findings if not _waived(context.waivers, f)]
     return found
+
+
+def _one_flag_per_cut(
+    found: list[tuple[Finding, Severity]],
+) -> list[tuple[Finding, Severity]]:
+    """The findings, each `CutMismatch` on a line an `eval-subset` finding is on made a low note (one
+    high flag per line per cause; the note still says the spec's count)."""
+    subset_lines = {finding.line for finding, _ in found if finding.rule == "eval-subset"}
+    return [
+        (finding, "low" if _same_cut(finding, subset_lines) else severity)
+        for finding, severity in found
+    ]
+
+
+def _same_cut(finding: Finding, subset_lines: set[int]) -> bool:
+    return isinstance(finding, CutMismatch) and finding.line in subset_lines
 
 
 def _capped(finding: Finding, severity: Severity) -> Severity:

@@ -236,6 +236,13 @@ SPLIT_NAMES = {
 """A dataset split as written -> its canonical name (`dev` and `val` are `validation`)."""
 
 
+def split_name(text: str) -> str | None:
+    """The canonical split a lowered name is (`test[:500]` -> `test`), by its first dotted or
+    hyphenated word too (`dev.small`, `dev-2019`, `test.clean` -> `validation`, `test`), or None."""
+    name = text.split("[", 1)[0].strip()
+    return SPLIT_NAMES.get(name) or SPLIT_NAMES.get(re.split(r"[.-]", name, maxsplit=1)[0])
+
+
 PRECISIONS = {
     "bfloat16": "bf16",
     "bf16_mixed": "bf16",
@@ -281,7 +288,7 @@ def canonical_choice(text: str) -> str:
     precision = PRECISIONS.get(lowered.removeprefix("torch.").replace("-", "_"))
     if precision is not None:
         return precision
-    split = SPLIT_NAMES.get(lowered.split("[", 1)[0].strip())
+    split = split_name(lowered)
     if split is not None:
         return split
     for prefix in CHOICE_PREFIXES:
