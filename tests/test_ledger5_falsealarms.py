@@ -133,3 +133,41 @@ def test_a_dev_cut_is_one_high_flag_and_a_low_note(tmp_path: Path) -> None:
 def test_a_dev_split_of_another_name_still_disagrees(tmp_path: Path) -> None:
     found = _high_mismatches(_flags(tmp_path, "configs/train.yaml", "eval:\n  split: test\n"))
     assert len(found) == 1 and "test" in found[0]
+
+
+def test_a_number_of_another_parameter_is_no_list_item(tmp_path: Path) -> None:
+    """ "learning rate 2e-5 and 3 hard negatives" states 3 negatives, not "2e-5 and 3"."""
+    spec = "# S\n\n## 3 Training\nTrain with learning rate 2e-5 and 3 hard negatives per query.\n"
+    _chunks, checked = check_files(
+        tmp_path / "repo", spec, {"src/train.py": "NUM_NEGATIVES = 3\nLR = 2e-5\n"}
+    )
+    entry = checked.ledger.get("num_negatives")
+    assert entry is not None and [v.value for v in entry.spec_values] == [3.0]
+    assert entry.status == "agrees"
+
+
+def test_a_list_of_counts_is_still_read(tmp_path: Path) -> None:
+    spec = "# S\n\n## 4 Ablation\nTrain with 1, 3 and 7 hard negatives per query.\n"
+    _chunks, checked = check_files(tmp_path / "repo", spec, {"src/a.py": "NUM_NEGATIVES = 7\n"})
+    entry = checked.ledger.get("num_negatives")
+    assert entry is not None and [v.value for v in entry.spec_values] == [(1.0, 3.0, 7.0)]
+
+
+EMBED = (
+    "from sentence_transformers import SentenceTransformer\n\n"
+    'EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"\n\n\n'
+    "def dedupe_encoder():\n    return SentenceTransformer(EMBED_MODEL)\n"
+)
+
+
+def test_a_second_model_of_its_own_purpose_is_not_judged(tmp_path: Path) -> None:
+    assert _high_mismatches(_flags(tmp_path, "src/retrieve.py", EMBED)) == []
+
+
+def test_the_main_model_and_a_purpose_the_spec_names_are_still_judged(tmp_path: Path) -> None:
+    main = _high_mismatches(_flags(tmp_path / "a", "src/m.py", 'MODEL_NAME = "roberta-base"\n'))
+    assert len(main) == 1 and "roberta-base" in main[0]
+    spec = SPEC + "\nDeduplicate queries with the embedding model `sentence-transformers/all-mpnet-base-v2`.\n"
+    _chunks, checked = check_files(tmp_path / "b", spec, {"src/retrieve.py": EMBED})
+    found = [f for flags in checked.flags.values() for f in flags if f.rule == "spec-mismatch"]
+    assert len(found) == 1 and "all-MiniLM-L6-v2" in found[0].message

@@ -21,8 +21,9 @@ from typing import Literal
 
 from reviewtui.core.checks.code_values import CodeSetting, extract_code_settings
 from reviewtui.core.checks.context import FileContext, file_contexts
+from reviewtui.core.checks.names import tokens
 from reviewtui.core.checks.params import BY_NAME
-from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values
+from reviewtui.core.checks.spec_values import SpecValue, extract_spec_values, spec_lines
 from reviewtui.core.checks.values import is_model_size, model_role, model_sizes, values_agree
 from reviewtui.core.markdown_text import table_cell
 from reviewtui.core.models import FileDiff, Spec
@@ -129,12 +130,14 @@ def build_ledger(
         if not any(_same(value, known) for known in entry.spec_values):
             entry.spec_values.append(value)
     _set_other_phases_apart(spec, entries, phase)
+    model_words = _model_line_words(spec, entries.get("model_name"))
     stand_ins: dict[str, list[CodeSetting]] = {}
     for context in contexts if entries else []:
         for setting in _read_as_meant(extract_code_settings(context)):
             found = _entry_for(entries, setting)
             if found is not None and not _known(found, setting):
-                _compare(found, setting)
+                if not _other_purpose(setting, model_words):
+                    _compare(found, setting)
             elif found is None and setting.parameter in _STANDING_IN:
                 stand_ins.setdefault(setting.parameter, []).append(setting)
     for entry in entries.values():
@@ -256,6 +259,35 @@ def _entry_for(entries: dict[str, LedgerEntry], setting: CodeSetting) -> LedgerE
         if found is not None:
             setting.parameter = "test_size"
     return found
+
+
+PURPOSES = frozenset(
+    {"embed", "embedding", "embeddings", "embedder", "dedupe", "dedup", "judge", "teacher"}
+    | {"nli", "reward", "similarity", "sbert", "critic", "grader"}
+)
+"""Words of a model setting's name that give the model a purpose of its own (`EMBED_MODEL` for
+deduplication, `JUDGE_MODEL`): a second model, judged only where the spec names that purpose."""
+
+
+def _model_line_words(spec: Spec, entry: LedgerEntry | None) -> frozenset[str]:
+    """The words of the spec lines that state a model."""
+    if entry is None:
+        return frozenset()
+    places = {(value.spec, value.line) for value in entry.spec_values}
+    words: set[str] = set()
+    for path, number, text in spec_lines(spec):
+        if (path, number) in places:
+            words |= tokens(text)
+    return frozenset(words)
+
+
+def _other_purpose(setting: CodeSetting, model_words: frozenset[str]) -> bool:
+    """A model the code names for a purpose the spec's model lines never mention
+    (`EMBED_MODEL = "all-MiniLM-L6-v2"` beside a fine-tuned `bert-base-uncased`)."""
+    if setting.parameter != "model_name":
+        return False
+    stems = {word[:4] for word in tokens(setting.key) & PURPOSES}  # `embed`, `embedding`
+    return bool(stems) and not stems & {word[:4] for word in model_words}
 
 
 def _known(entry: LedgerEntry, setting: CodeSetting) -> bool:

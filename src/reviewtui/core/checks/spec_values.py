@@ -501,9 +501,15 @@ def _with_low_end(line: str, match: re.Match[str], value: tuple[Value, str]) -> 
     while (item := _LIST_ITEM_BEFORE.search(before)) and (number := number_from_match(item)):
         if len(items) == 1 and not re.search(r"\b(?:or|and)\s*$", item.group(0)):
             break  # "In 2023, 500 examples" is no list: one ends with "or"/"and"
+        if _whole(value[0]) and not _whole(number):
+            break  # "learning rate 2e-5 and 3 hard negatives": the 2e-5 is another parameter's
         items.insert(0, number)
         text, before = item.group(0) + text, before[: item.start()]
     return (tuple(items), text) if len(items) > 1 else value
+
+
+def _whole(number: float) -> bool:
+    return float(number).is_integer()
 
 
 _LIST_ITEM_BEFORE = re.compile(
