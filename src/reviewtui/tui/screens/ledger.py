@@ -23,7 +23,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
-from reviewtui.core.checks.ledger import CodeSetting, LedgerEntry
+from reviewtui.core.checks.ledger import CodeSetting, LedgerEntry, SpecValue, comparable
 from reviewtui.core.models import Chunk
 from reviewtui.tui.screens.help import QUIT_ON_CTRL_C
 from reviewtui.tui.text import clean_line
@@ -172,8 +172,11 @@ class LedgerScreen(Screen[str | None]):
         ]
 
     def _entry_rows(self, entry: LedgerEntry) -> list[LedgerRow]:
-        """One row per place the code sets the parameter; a "not set" row per stand-in (or one)."""
-        parameter, spec, spec_line = self._spec_cells(entry)
+        """One row per place the code sets the parameter, its spec cells the values it is judged
+        against (the API model's row does not list the fine-tuned model); a "not set" row per
+        stand-in (or one), and one for the spec's values no setting is judged against (`unset`)."""
+        parameter = clean_line(entry.parameter)
+        spec, spec_line = self._spec_cells(entry.spec_values)
         if not entry.code_settings and not entry.related:
             return [LedgerRow("not set", ("not set", parameter, spec, "—", "", spec_line))]
         rows: list[LedgerRow] = []
@@ -181,17 +184,22 @@ class LedgerScreen(Screen[str | None]):
             code = clean_line(setting.code)
             if entry.code_settings:
                 verdict = "agrees" if setting.agrees else "disagrees"
+                stated = self._spec_cells(comparable(entry, setting) or entry.spec_values)
             else:
-                code, verdict = f"instead: {code}", "not set"
+                code, verdict, stated = f"instead: {code}", "not set", (spec, spec_line)
             where = clean_line(setting.location)
-            cells = (verdict, parameter, spec, code, where, spec_line)
+            cells = (verdict, parameter, stated[0], code, where, stated[1])
             rows.append(LedgerRow(verdict, cells, self._key(entry, setting, index)))
+        if entry.code_settings and entry.unset:
+            unset, unset_line = self._spec_cells(entry.unset)
+            rows.append(LedgerRow("not set", ("not set", parameter, unset, "—", "", unset_line)))
         return rows
 
-    def _spec_cells(self, entry: LedgerEntry) -> tuple[str, str, str]:
-        """Parameter, spec says, spec line."""
-        where = entry.spec_values[0].location if entry.spec_values else ""
-        return clean_line(entry.parameter), clean_line(entry.spec_text), clean_line(where)
+    def _spec_cells(self, values: list[SpecValue]) -> tuple[str, str]:
+        """Spec says (the values as written, joined), spec line (the first's)."""
+        text = " or ".join(dict.fromkeys(value.text for value in values))
+        where = values[0].location if values else ""
+        return clean_line(text), clean_line(where)
 
     def _key(self, entry: LedgerEntry, setting: CodeSetting, index: int) -> str:
         chunk = chunk_at(self.session, setting.path, setting.line)
