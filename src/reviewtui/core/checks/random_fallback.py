@@ -5,7 +5,11 @@ Two shapes: the branch draws at random itself (`except Exception: return rng.sam
 it switches a tool off (`bm25 = None`, `use_bm25 = False`) and the side of a later `if` that runs
 when the tool is off draws at random, directly or from what it sets up (`else: pool = texts` ...
 `rng.sample(pool, 3)`). A draw inside a retry's sleep (`time.sleep(2**i + random.random())`) is
-jitter, not data; a random seed is not data either.
+jitter, not data; a random seed is not data either. Neither is a draw that only reorders real data
+(`rng.shuffle(data)`, `np.random.permutation(n)`) or whose result is only printed or logged
+(`print(random.sample(rows, 4))`), and a later draw counts only when it draws *from* what the off
+side set up (`rng.sample(pool, 3)` after `else: pool = texts`), not when it is called on a generator
+the off side made (`else: rng = random.Random(seed)` ... `rng.shuffle(data)` is an optional numpy).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from reviewtui.core.checks.context import FileContext, Finding, span_of
+from reviewtui.core.checks.context import FileContext, Finding, shown_to_a_human, span_of
 from reviewtui.core.checks.names import (
     LOG_CALLS,
     SYNTHETIC_WORDS,
@@ -43,6 +47,8 @@ DRAWS = frozenset(
     }
 )
 """Methods that draw at random (`rng.sample`, `np.random.choice`, `torch.randperm`)."""
+ORDER_ONLY = frozenset({"shuffle", "permutation", "randperm"})
+"""Draws that reorder the real data instead of replacing it (never a synthetic fallback)."""
 RANDOM_SOURCES = frozenset(
     {"random", "rng", "np", "numpy", "generator", "gen", "torch", "rs", "prng", "rand", "state"}
 )
@@ -59,11 +65,13 @@ def random_draw(context: FileContext, node: ast.AST) -> str | None:
         return None
     name = call_name(node)
     module, _, method = name.rpartition(".")
-    if method not in DRAWS or not tokens(module) & RANDOM_SOURCES:
+    if method not in DRAWS or method in ORDER_ONLY or not tokens(module) & RANDOM_SOURCES:
         return None
     if method == "random" and module != "random" and not module.endswith(".random"):
         return None
-    return None if is_jitter(context, node) else ast.unparse(node)
+    if is_jitter(context, node) or shown_to_a_human(context, node):
+        return None
+    return ast.unparse(node)
 
 
 def is_jitter(context: FileContext, node: ast.AST) -> bool:
@@ -272,4 +280,13 @@ def _draw_on(
 
 
 def _reads(node: ast.AST, names: set[str]) -> bool:
-    return any(isinstance(sub, ast.Name) and sub.id in names for sub in ast.walk(node))
+    """Whether the draw's arguments read one of `names` (`rng.sample(pool, 3)` reads `pool`); the
+    generator it is called on (`rng` of `rng.sample`) is not what it draws from."""
+    if not isinstance(node, ast.Call):
+        return False
+    arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+    return any(
+        isinstance(sub, ast.Name) and sub.id in names
+        for argument in arguments
+        for sub in ast.walk(argument)
+    )

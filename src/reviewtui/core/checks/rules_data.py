@@ -1015,10 +1015,11 @@ def _templated_generator(
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
     words = tokens(node.name)
-    templated_output = words & OUTPUT_WORDS and words & STAND_IN_WORDS
-    if not (words & GENERATION_VERBS or templated_output):
+    if not words & (GENERATION_VERBS | STAND_IN_WORDS):
         return None
     if words & (NOT_OUTPUT_WORDS - {"template", "templates"}):
+        return None
+    if not words & GENERATION_VERBS and not _stands_in_for_output(context, node.name, words):
         return None
     returns = [sub for sub in _walk_body(node.body) if isinstance(sub, ast.Return) and sub.value]
     if not returns:
@@ -1034,6 +1035,38 @@ def _templated_generator(
     source = _canned_source(_bound_value(returns[0].value, local), canned)
     message = f"`{node.name}()` returns template text{source}{slots[0]} instead of generating it"
     return returns[0].lineno, message
+
+
+def _stands_in_for_output(context: FileContext, name: str, words: frozenset[str]) -> bool:
+    """Whether a `fallback_*`/`template_*` function's text stands in for model-written output: its
+    name says it makes a query, question, summary, ... (`fallback_query`), or the file puts what it
+    returns into such an output (`{"query": fallback_text(p)}`). A `fallback_answer` returning "I
+    could not find an answer" is a reply to the user, not a stand-in, wherever it is not so used."""
+    if words & FLOW_WORDS:
+        return True
+    return any(
+        _flows_into_output(context, call)
+        for call in context.nodes(ast.Call)
+        if isinstance(call, ast.Call) and last_part(call_name(call)) == name
+    )
+
+
+def _flows_into_output(context: FileContext, call: ast.Call) -> bool:
+    """`{"query": f(p)}`, `Row(query=f(p))`, `queries.append(f(p))`, `query = f(p)`."""
+    parent = context.parents.get(call)
+    names: list[str] = []
+    if isinstance(parent, ast.Dict):
+        names = [
+            key.value
+            for key, value in zip(parent.keys, parent.values, strict=True)
+            if value is call and isinstance(key, ast.Constant) and isinstance(key.value, str)
+        ]
+    elif isinstance(parent, ast.keyword) and parent.arg:
+        names = [parent.arg]
+    elif isinstance(parent, ast.Assign | ast.AnnAssign | ast.Call):
+        assigned = _assigned(parent)
+        names = assigned[0] if assigned is not None and assigned[1] is call else []
+    return any(tokens(name) & FLOW_WORDS and not tokens(name) & NOT_OUTPUT_WORDS for name in names)
 
 
 def _bound_value(value: ast.AST | None, local: dict[str, ast.AST]) -> ast.AST:

@@ -279,7 +279,7 @@ def check_eval_subset(context: FileContext, facts: PhaseFacts) -> Iterator[Findi
             continue
         if (count is None and _opt_in(context, node)) or context.is_dev_guarded(node):
             continue
-        if not shown_to_a_human(context, node):
+        if not (shown_to_a_human(context, node) or _preview_loop(context, node)):
             yield Finding("eval-subset", node.lineno, f"evaluates on a subset: {what}")  # type: ignore[attr-defined]
 
 
@@ -323,7 +323,7 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
     if bound is None:
         return None
     count, default = bound
-    if _split_in_two(context, node) or _preview_loop(context, node):
+    if _split_in_two(context, node):
         return None
     words = tokens(_receiver_name(node.value))
     collection = bool(words & COLLECTION_WORDS) and not words & NOT_COLLECTION_WORDS
@@ -336,7 +336,8 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
 
 
 def _preview_loop(context: FileContext, node: ast.AST) -> bool:
-    """`for q in test_queries[:3]: print(q, model(q))`: a few items shown, not evaluated."""
+    """`for q in test_queries[:3]: print(q, model(q))`, `for row in dev.take(3): print(row)`: a
+    few items shown, not evaluated."""
     wrapped, parent = _unwrapped_parent(context, node)
     if not (isinstance(parent, ast.For | ast.AsyncFor) and parent.iter is wrapped):
         return False
@@ -616,10 +617,28 @@ def _subset_count_node(method: str, node: ast.Call) -> ast.AST | None:
     if method == "select":
         arg = node.args[0] if node.args else None
         is_range = isinstance(arg, ast.Call) and call_name(arg) == "range"
-        return arg.args[-1] if is_range and arg.args else None  # type: ignore[union-attr]
+        if not (is_range and arg.args) or _whole_size(arg.args[-1], node):  # type: ignore[union-attr]
+            return None
+        return arg.args[-1]  # type: ignore[union-attr]
     if method == "shard":
         return keywords.get("num_shards") or (node.args[0] if node.args else None)
     return node.args[0] if node.args else (ast.Constant(5) if method == "head" else None)
+
+
+SIZE_ATTRIBUTES = frozenset({"num_rows", "size", "n_rows"})
+
+
+def _whole_size(bound: ast.AST, call: ast.Call) -> bool:
+    """`test.select(range(len(test)))`, `range(test.num_rows)`: the bound is the size of the set
+    the call selects from, so the whole set is selected."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if receiver is None:
+        return False
+    if isinstance(bound, ast.Call) and call_name(bound) == "len" and len(bound.args) == 1:
+        return ast.unparse(bound.args[0]) == ast.unparse(receiver)
+    if isinstance(bound, ast.Attribute) and bound.attr in SIZE_ATTRIBUTES:
+        return ast.unparse(bound.value) == ast.unparse(receiver)
+    return False
 
 
 def _count_of(node: ast.AST) -> int | None:
