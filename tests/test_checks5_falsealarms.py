@@ -81,6 +81,16 @@ def log_examples(dev_queries):
         "eval-subset",
         id="slice-preview-log",
     ),
+    pytest.param(
+        """def evaluate(per_query_mrr):
+    worst = sorted(per_query_mrr.items(), key=lambda kv: kv[1])[:20]
+    for qid, score in worst:
+        print(qid, score)
+    return sum(per_query_mrr.values()) / len(per_query_mrr)
+""",
+        "eval-subset",
+        id="worst-cases-printed-after-the-full-evaluation",
+    ),
     # F7: the whole split
     pytest.param(
         """def eval_set(ds):
@@ -171,6 +181,19 @@ def epoch_order(data, rng):
         "synthetic-fallback",
         id="optional-torch-permutation-and-logged-choice",
     ),
+    pytest.param(
+        """import json, random
+
+def load_or_seed(path, seed_range=10_000):
+    try:
+        with open(path) as f:
+            return json.load(f)["seed"]
+    except (OSError, KeyError):
+        return random.randint(0, seed_range)
+""",
+        "synthetic-fallback",
+        id="random-seed-returned-by-a-seed-function",
+    ),
     # F11: a reply to the user
     pytest.param(
         """def fallback_answer(question):
@@ -221,6 +244,31 @@ CAUGHT = [
         "eval-subset",
         2,
         id="slice-loop-that-also-scores",
+    ),
+    pytest.param(
+        """def evaluate(model, dev_queries):
+    subset = dev_queries[:300]
+    for q in subset:
+        print(q)
+    return model.score(subset)
+""",
+        "eval-subset",
+        2,
+        id="name-previewed-and-evaluated",
+    ),
+    pytest.param(
+        """import json, random
+
+def load_passages(path, texts):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError:
+        return random.sample(texts, 100)
+""",
+        "synthetic-fallback",
+        8,
+        id="random-passages-returned-when-loading-fails",
     ),
     pytest.param(
         """def eval_set(ds):

@@ -75,6 +75,8 @@ def random_draw(context: FileContext, node: ast.AST) -> str | None:
 
 
 def is_jitter(context: FileContext, node: ast.AST) -> bool:
+    """Whether the draw feeds a sleep or a seed: an argument of `time.sleep(...)`, assigned to
+    `delay`/`seed`, or returned by a seed-named function (`load_or_seed`, `worker_seed`)."""
     for parent in context.ancestors(node):
         if isinstance(parent, ast.Call) and tokens(last_part(call_name(parent))) & JITTER_WORDS:
             return True
@@ -82,6 +84,9 @@ def is_jitter(context: FileContext, node: ast.AST) -> bool:
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
             words = {w for t in targets for n in target_names(t) for w in tokens(n)}
             return bool(words & JITTER_WORDS)
+        if isinstance(parent, ast.Return):
+            function = context.enclosing_function(parent)
+            return function is not None and bool(tokens(function.name) & JITTER_WORDS)
         if isinstance(parent, ast.stmt):
             return False
     return False

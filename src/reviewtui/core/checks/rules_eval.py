@@ -337,15 +337,43 @@ def _slice_subset(context: FileContext, node: ast.Subscript) -> tuple[int | None
 
 def _preview_loop(context: FileContext, node: ast.AST) -> bool:
     """`for q in test_queries[:3]: print(q, model(q))`, `for row in dev.take(3): print(row)`: a
-    few items shown, not evaluated."""
+    few items shown, not evaluated; also through a name only such loops read (`worst =
+    sorted(scores.items(), ...)[:20]` then `for qid, score in worst: print(qid, score)`)."""
+    wrapped, parent = _unwrapped_parent(context, node)
+    if isinstance(parent, ast.Assign) and parent.value is wrapped and len(parent.targets) == 1:
+        return _only_previewed(context, parent)
+    return _looped_to_show(context, node)
+
+
+def _looped_to_show(context: FileContext, node: ast.AST) -> bool:
+    """Whether the node is the iterable of a loop whose body only prints or logs."""
     wrapped, parent = _unwrapped_parent(context, node)
     if not (isinstance(parent, ast.For | ast.AsyncFor) and parent.iter is wrapped):
         return False
+    return _only_shows(parent)
+
+
+def _only_previewed(context: FileContext, assignment: ast.Assign) -> bool:
+    """Whether every later read of the name the assignment binds is a preview loop's iterable."""
+    target = assignment.targets[0]
+    scope = context.enclosing_function(assignment)
+    if not isinstance(target, ast.Name) or scope is None:
+        return False
+    reads = [
+        sub
+        for sub in ast.walk(scope)
+        if isinstance(sub, ast.Name) and sub.id == target.id and isinstance(sub.ctx, ast.Load)
+    ]
+    return bool(reads) and all(_looped_to_show(context, read) for read in reads)
+
+
+def _only_shows(loop: ast.For | ast.AsyncFor) -> bool:
+    """Whether the loop's body only prints or logs."""
     return all(
         isinstance(statement, ast.Expr)
         and isinstance(statement.value, ast.Call)
         and bool(tokens(last_part(call_name(statement.value))) & LOG_CALLS)
-        for statement in parent.body
+        for statement in loop.body
     )
 
 
