@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from reviewtui.config import CheckSettings, ChunkSettings
-from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase, ledger_markdown
-from reviewtui.core.chunks import cut_chunks
-from reviewtui.core.models import Flag
-from reviewtui.core.spec import load_spec
+from reviewtui.core.checks import Ledger, ledger_markdown
 from tests.gitrepo import GitRepo
+from tests.ledger_support import review
 
 SPEC = (
     "# Spec\n\n"
@@ -23,20 +19,6 @@ SPEC = (
     "`EleutherAI/pythia-410m` as a cross-encoder (`AutoModelForSequenceClassification`).\n"
 )
 QUERY_GEN = 'MODEL = "claude-haiku-4-5"\n\n\ndef ask(client, p):\n    return client.messages.create(model=MODEL, messages=p)\n'
-
-
-def review(repo: GitRepo, spec: str, files: dict[str, str]) -> tuple[Ledger, list[Flag]]:
-    """Commit `spec` as SPEC.md, then `files` as the agent's phase; the ledger and the flags."""
-    repo.write("SPEC.md", spec)
-    repo.commit("spec")
-    for path, text in files.items():
-        repo.write(path, text)
-    repo.commit("agent phase")
-    phase = gitrange.resolve_phase(gitrange.open_repo(repo.root), "HEAD~1..HEAD", None)
-    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
-    spec_ = load_spec(repo.root, ["SPEC.md"])
-    flags, ledger = check_phase(chunks, phase.files, spec_, CheckSettings())
-    return ledger, [flag for found in flags.values() for flag in found]
 
 
 def model_settings(ledger: Ledger) -> dict[str, bool | None]:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from reviewtui.config import CheckSettings, ChunkSettings
-from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase, ledger_markdown
-from reviewtui.core.chunks import cut_chunks
-from reviewtui.core.models import Flag
-from reviewtui.core.spec import load_spec
+from reviewtui.core.checks import Ledger, ledger_markdown
 from tests.gitrepo import GitRepo
+from tests.ledger_support import review
 
 SPEC = (
     "# Spec\n\n"
@@ -22,20 +18,6 @@ SPEC = (
     "Retrieve the top-30 passages with BM25 and sample 3 hard negatives from them.\n"
     "Rerank the BM25 top-1000 candidates. Train with a batch size of 32.\n"
 )
-
-
-def review(repo: GitRepo, spec: str, files: dict[str, str]) -> tuple[Ledger, list[Flag]]:
-    """Commit `spec` as SPEC.md, then `files` as the agent's phase; the ledger and the flags."""
-    repo.write("SPEC.md", spec)
-    repo.commit("spec")
-    for path, text in files.items():
-        repo.write(path, text)
-    repo.commit("agent phase")
-    phase = gitrange.resolve_phase(gitrange.open_repo(repo.root), "HEAD~1..HEAD", None)
-    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
-    spec_ = load_spec(repo.root, ["SPEC.md"])
-    flags, ledger = check_phase(chunks, phase.files, spec_, CheckSettings())
-    return ledger, [flag for found in flags.values() for flag in found]
 
 
 def settings_of(ledger: Ledger, parameter: str) -> dict[str, bool | None]:
