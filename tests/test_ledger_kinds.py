@@ -6,29 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from reviewtui.config import CheckSettings, ChunkSettings
-from reviewtui.core import gitrange
-from reviewtui.core.checks import Ledger, check_phase, ledger_markdown
-from reviewtui.core.chunks import cut_chunks
-from reviewtui.core.models import Flag
-from reviewtui.core.spec import load_spec
+from reviewtui.core.checks import Ledger, ledger_markdown
 from tests.checks_fixture import FixtureRun, run_fixture
 from tests.gitrepo import GitRepo
-
-
-def review(repo: GitRepo, spec: str, files: dict[str, str]) -> tuple[Ledger, list[Flag]]:
-    """Commit `spec` as SPEC.md, then `files` as the agent's phase; the ledger and the flags."""
-    repo.write("SPEC.md", spec)
-    repo.commit("spec")
-    for path, text in files.items():
-        repo.write(path, text)
-    repo.commit("agent phase")
-    phase = gitrange.resolve_phase(gitrange.open_repo(repo.root), "HEAD~1..HEAD", None)
-    chunks = cut_chunks(phase.files, phase.commits, ChunkSettings())
-    flags, ledger = check_phase(
-        chunks, phase.files, load_spec(repo.root, ["SPEC.md"]), CheckSettings()
-    )
-    return ledger, [flag for found in flags.values() for flag in found]
+from tests.ledger_support import review
 
 
 def settings_of(ledger: Ledger, parameter: str) -> list[tuple[str, bool | None]]:
